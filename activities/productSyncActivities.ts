@@ -1,0 +1,246 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ProductSink, ProductSource } from '../src/connectors/productConnectors';
+import { contentHash } from '../src/domain/contentHash';
+import { mapProduct, MappingError, type FieldMapping } from '../src/domain/fieldMapping';
+import { validatePmsProduct } from '../src/domain/validation';
+import type { Logger } from '../src/logging/logger';
+import type {
+  ChangeCursor,
+  FetchPageInput,
+  PagePlan,
+  PlannedWrite,
+  UpsertInput,
+  UpsertOutcome,
+  VerifyInput,
+  VerifyOutcome,
+} from '../workflows/productSyncTypes';
+import { withFailureMapping } from './activityFailure';
+import { upsertIsolatingRejects } from './upsertIsolatingRejects';
+
+/** What one integration's activities talk to: connectors and the field mapping, from configuration. */
+export interface ProductIntegration {
+  source: ProductSource;
+  sink: ProductSink;
+  mapping: FieldMapping;
+}
+
+export interface ProductSyncDeps {
+  integration(integrationId: string): ProductIntegration | undefined;
+  logger: Logger;
+}
+
+type Candidate =
+  | { kind: 'deleted'; externalId: string; position: PlannedWrite['position'] }
+  | {
+      kind: 'product';
+      externalId: string;
+      position: PlannedWrite['position'];
+      properties: PlannedWrite['properties'];
+      discontinued: boolean;
+    };
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+export function createProductSyncActivities(deps: ProductSyncDeps) {
+  function integrationFor(integrationId: string): ProductIntegration & { ownedFields: string[] } {
+    const integration = deps.integration(integrationId);
+    if (!integration) {
+      throw ApplicationFailure.create({
+        type: 'UnknownIntegration',
+        message: `No integration '${integrationId}' is configured on this worker; check the integrationId in the workflow input against the bridge configuration.`,
+        nonRetryable: true,
+      });
+    }
+    return { ...integration, ownedFields: Object.keys(integration.mapping) };
+  }
+
+  function activityLogger(integrationId: string): Logger {
+    const { workflowExecution, activityType, attempt } = Context.current().info;
+    return deps.logger.child({
+      integrationId,
+      workflowId: workflowExecution?.workflowId,
+      runId: workflowExecution?.runId,
+      activity: activityType,
+      attempt,
+    });
+  }
+
+  async function readCurrent(sink: ProductSink, externalIds: string[]) {
+    const current = new Map<string, Awaited<ReturnType<ProductSink['readByExternalIds']>>[number]>();
+    for (const ids of chunk(externalIds, sink.capabilities.maxReadBatch)) {
+      for (const record of await sink.readByExternalIds(ids)) current.set(record.externalId, record);
+      Context.current().heartbeat();
+    }
+    return current;
+  }
+
+  return {
+    /** How many products the CRM holds: the base of the change guard. */
+    async countCrmProducts(input: { integrationId: string }): Promise<number> {
+      const { sink } = integrationFor(input.integrationId);
+      return withFailureMapping(() => sink.count());
+    },
+
+    /**
+     * Fetches one page of changed products, validates and maps each, and diffs them against the
+     * CRM, so only real changes travel on through Temporal. Stops early at the byte budget.
+     */
+    async fetchProductChanges(input: FetchPageInput): Promise<PagePlan> {
+      const { source, sink, mapping, ownedFields } = integrationFor(input.integrationId);
+      const log = activityLogger(input.integrationId);
+      return withFailureMapping(async () => {
+        const page = await source.listChanged(input.cursor, input.limit);
+        Context.current().heartbeat();
+
+        const rejected: PagePlan['rejected'] = [];
+        const candidates: Candidate[] = [];
+        for (const raw of page.records) {
+          const position = { since: raw.updatedAt, afterId: raw.id };
+          if (raw.deleted === true) {
+            candidates.push({ kind: 'deleted', externalId: raw.id, position });
+            continue;
+          }
+          const validated = validatePmsProduct(raw);
+          if (!validated.ok) {
+            rejected.push({ id: raw.id, reason: `invalid PMS record: ${validated.reason}`, position });
+            continue;
+          }
+          try {
+            const properties = mapProduct(validated.product, mapping);
+            candidates.push({
+              kind: 'product',
+              externalId: raw.id,
+              position,
+              properties,
+              discontinued: validated.product.lifecycle === 'discontinued',
+            });
+          } catch (error) {
+            if (!(error instanceof MappingError)) throw error;
+            rejected.push({ id: raw.id, reason: `cannot map: ${error.message}`, position });
+          }
+        }
+
+        const current = await readCurrent(sink, candidates.map((c) => c.externalId));
+        const plan = diffPage(candidates, current, input.mode, ownedFields, input.maxBytes);
+        // When the byte budget cut the page, it covers only the records up to the cut.
+        const covered = plan.cutAt ? page.records.filter((r) => !isAfter(r, plan.cutAt!)) : page.records;
+        const last = covered.at(-1);
+        log.info(
+          { fetched: covered.length, writes: plan.writes.length, unchanged: plan.unchanged, rejected: rejected.length },
+          'page fetched and diffed',
+        );
+        return {
+          fetched: covered.length,
+          writes: plan.writes,
+          unchanged: plan.unchanged,
+          skipped: plan.skipped,
+          rejected: plan.cutAt ? rejected.filter((r) => !isAfter({ updatedAt: r.position.since, id: r.id }, plan.cutAt!)) : rejected,
+          nextCursor: last ? { since: last.updatedAt, afterId: last.id } : page.nextCursor,
+          hasMore: page.hasMore || plan.cutAt !== undefined,
+        };
+      });
+    },
+
+    /** Batch upsert by external id; a batch refused as a whole is split until the offenders are found. */
+    async upsertProducts(input: UpsertInput): Promise<UpsertOutcome> {
+      const { sink } = integrationFor(input.integrationId);
+      const log = activityLogger(input.integrationId);
+      return withFailureMapping(async () => {
+        const outcome = await upsertIsolatingRejects(sink, input.records, () => Context.current().heartbeat());
+        log.info({ written: outcome.written.length, failed: outcome.failed.length }, 'products upserted');
+        return outcome;
+      });
+    },
+
+    /** Reads written records back and compares content hashes. */
+    async verifyProducts(input: VerifyInput): Promise<VerifyOutcome> {
+      const { sink, ownedFields } = integrationFor(input.integrationId);
+      return withFailureMapping(async () => {
+        const current = await readCurrent(sink, input.expected.map((e) => e.externalId));
+        const outcome: VerifyOutcome = { verified: [], mismatched: [] };
+        for (const { externalId, hash } of input.expected) {
+          const record = current.get(externalId);
+          if (!record) outcome.mismatched.push({ externalId, reason: 'the CRM does not show the record after writing it' });
+          else if (contentHash(record.properties, record.archived, ownedFields) !== hash) {
+            outcome.mismatched.push({ externalId, reason: 'the CRM shows different content than was written' });
+          } else outcome.verified.push(externalId);
+        }
+        return outcome;
+      });
+    },
+  };
+}
+
+export type ProductSyncActivities = ReturnType<typeof createProductSyncActivities>;
+
+/** True when the record comes after the cursor in the source's (updatedAt, id) order. */
+function isAfter(record: { updatedAt: string; id: string }, cursor: ChangeCursor): boolean {
+  const byTime = Date.parse(record.updatedAt) - Date.parse(cursor.since);
+  return byTime > 0 || (byTime === 0 && record.id > cursor.afterId);
+}
+
+interface DiffResult {
+  writes: PlannedWrite[];
+  unchanged: number;
+  skipped: number;
+  /** Set when the byte budget cut the page: the position of the last record it covers. */
+  cutAt?: ChangeCursor;
+}
+
+/**
+ * Decides, per record, what the CRM needs: create, update, archive, or nothing. In upsert mode a
+ * deletion is ignored (skipped); update-only never creates; mirror archives deleted and
+ * discontinued products.
+ */
+export function diffPage(
+  candidates: Candidate[],
+  current: Map<string, { properties: PlannedWrite['properties']; archived: boolean }>,
+  mode: FetchPageInput['mode'],
+  ownedFields: string[],
+  maxBytes: number,
+): DiffResult {
+  const result: DiffResult = { writes: [], unchanged: 0, skipped: 0 };
+  let bytes = 0;
+  let previous: ChangeCursor | undefined;
+  for (const candidate of candidates) {
+    const existing = current.get(candidate.externalId);
+    const write = plannedWrite(candidate, existing, mode, ownedFields);
+    if (write === 'skip') result.skipped += 1;
+    else if (write === 'unchanged') result.unchanged += 1;
+    else {
+      const size = JSON.stringify(write).length;
+      if (bytes + size > maxBytes && previous) {
+        result.cutAt = previous;
+        return result;
+      }
+      bytes += size;
+      result.writes.push(write);
+    }
+    previous = candidate.position;
+  }
+  return result;
+}
+
+function plannedWrite(
+  candidate: Candidate,
+  existing: { properties: PlannedWrite['properties']; archived: boolean } | undefined,
+  mode: FetchPageInput['mode'],
+  ownedFields: string[],
+): PlannedWrite | 'skip' | 'unchanged' {
+  const base = { externalId: candidate.externalId, position: candidate.position };
+  if (candidate.kind === 'deleted') {
+    if (mode !== 'mirror' || !existing) return 'skip';
+    if (existing.archived) return 'unchanged';
+    return { ...base, properties: {}, archived: true, action: 'archive', hash: contentHash(existing.properties, true, ownedFields) };
+  }
+  const archived = mode === 'mirror' && candidate.discontinued;
+  if (!existing && (mode === 'update-only' || archived)) return 'skip';
+  const hash = contentHash(candidate.properties, archived, ownedFields);
+  if (existing && contentHash(existing.properties, existing.archived, ownedFields) === hash) return 'unchanged';
+  const action = !existing ? 'create' : archived && !existing.archived ? 'archive' : 'update';
+  return { ...base, properties: candidate.properties, archived, action, hash };
+}

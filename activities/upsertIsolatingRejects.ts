@@ -1,0 +1,44 @@
+import { BatchRejectedError } from '../src/connectors/errors';
+import type { CrmProductInput, ProductSink } from '../src/connectors/productConnectors';
+import type { UpsertOutcome } from '../workflows/productSyncTypes';
+
+/**
+ * Writes records in batches of the sink's size. Real CRMs refuse a whole batch for one invalid
+ * row; such a batch is split in halves until the offending records stand alone, so the rest land
+ * and each offender fails with the CRM's own reason. Every write is an upsert by external id, so a
+ * retried activity never duplicates anything.
+ */
+export async function upsertIsolatingRejects(
+  sink: ProductSink,
+  records: CrmProductInput[],
+  heartbeat: () => void,
+): Promise<UpsertOutcome> {
+  const outcome: UpsertOutcome = { written: [], failed: [] };
+  const size = sink.capabilities.maxWriteBatch;
+  for (let i = 0; i < records.length; i += size) {
+    await writeOrSplit(sink, records.slice(i, i + size), outcome, heartbeat);
+  }
+  return outcome;
+}
+
+async function writeOrSplit(
+  sink: ProductSink,
+  batch: CrmProductInput[],
+  outcome: UpsertOutcome,
+  heartbeat: () => void,
+): Promise<void> {
+  try {
+    const results = await sink.upsertBatch(batch);
+    outcome.written.push(...results.map(({ externalId, created }) => ({ externalId, created })));
+  } catch (error) {
+    if (!(error instanceof BatchRejectedError)) throw error;
+    if (batch.length === 1) {
+      outcome.failed.push({ externalId: batch[0]!.externalId, reason: `${sink.system} refused the record: ${error.message}` });
+    } else {
+      const middle = Math.ceil(batch.length / 2);
+      await writeOrSplit(sink, batch.slice(0, middle), outcome, heartbeat);
+      await writeOrSplit(sink, batch.slice(middle), outcome, heartbeat);
+    }
+  }
+  heartbeat();
+}

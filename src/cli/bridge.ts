@@ -1,0 +1,186 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
+import { syncModes, type ProductSyncSummary } from '../../workflows/productSyncTypes';
+import { integrationIdKey, syncDirectionKey } from '../../workflows/searchAttributes';
+import type { BridgeConfig } from '../config/configSchema';
+import { ConfigError, loadConfig } from '../config/loadConfig';
+import { createLogger } from '../logging/logger';
+import { startSandboxSystems } from '../sandbox/sandboxSystems';
+import { connectClient, temporalAddress } from '../temporal/clientConnection';
+import { productSyncInput, productSyncSummaryText } from '../temporal/productSyncStart';
+import { installRuntimeLogging } from '../temporal/runtimeLogging';
+import { createBridgeWorker } from '../temporal/worker';
+import { exitCodes } from './exitCodes';
+
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+function productSyncFor(config: BridgeConfig, integrationId?: string) {
+  const sync = integrationId ? config.productSyncs.find((s) => s.id === integrationId) : config.productSyncs[0];
+  if (!sync) {
+    throw new InvalidArgumentError(
+      `No product sync '${integrationId}' in the configuration; configured: ${config.productSyncs.map((s) => s.id).join(', ')}.`,
+    );
+  }
+  return sync;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+function printSummary(summary: ProductSyncSummary): void {
+  const c = summary.counts;
+  out(`${summary.integrationId}: ${summary.status}${summary.dryRun ? ' (dry run: nothing written)' : ''} in ${(summary.durationMs / 1000).toFixed(1)} s`);
+  out(`  fetched ${c.fetched}  created ${c.created}  updated ${c.updated}  archived ${c.archived}  unchanged ${c.unchanged}  skipped ${c.skipped}  rejected ${c.rejected}  failed ${c.failed}`);
+  for (const issue of summary.rejected) out(`  rejected ${issue.id}: ${issue.reason}`);
+  for (const issue of summary.failed) out(`  failed ${issue.id}: ${issue.reason}`);
+}
+
+interface SyncOptions {
+  integration?: string;
+  wait?: boolean;
+  json?: boolean;
+  dryRun?: boolean;
+  mode?: (typeof syncModes)[number];
+}
+
+async function syncProducts(options: SyncOptions): Promise<number> {
+  const config = loadConfig();
+  const sync = productSyncFor(config, options.integration);
+  const client = await connectClient(config);
+  try {
+    const workflowId = `product-sync-${sync.id}-manual-${new Date().toISOString()}`;
+    const handle = await client.workflow.start('productSync', {
+      taskQueue: config.temporal.taskQueue,
+      workflowId,
+      args: [productSyncInput(sync, { dryRun: options.dryRun ?? false, ...(options.mode ? { mode: options.mode } : {}) })],
+      typedSearchAttributes: [
+        { key: integrationIdKey, value: sync.id },
+        { key: syncDirectionKey, value: 'PmsToCrm' },
+      ],
+      staticSummary: `${productSyncSummaryText(sync)}, started from the bridge CLI`,
+    });
+    if (!options.wait) {
+      out(options.json ? JSON.stringify({ workflowId, runId: handle.firstExecutionRunId }) : `Started ${workflowId}`);
+      return exitCodes.ok;
+    }
+    const summary = (await handle.result()) as ProductSyncSummary;
+    if (options.json) out(JSON.stringify(summary, null, 2));
+    else printSummary(summary);
+    return summary.status === 'Completed' ? exitCodes.ok : exitCodes.completedWithFailures;
+  } catch (error) {
+    if (error instanceof WorkflowFailedError) {
+      const reason = error.cause?.message ?? error.message;
+      if (options.json) out(JSON.stringify({ status: 'Failed', reason }));
+      else process.stderr.write(`The run failed: ${reason}\n`);
+      return exitCodes.failed;
+    }
+    throw error;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function signalRun(workflowId: string, which: 'pause' | 'resume'): Promise<number> {
+  const config = loadConfig();
+  const client = await connectClient(config);
+  try {
+    await client.workflow.getHandle(workflowId).signal(which === 'pause' ? pauseSignal : resumeSignal);
+    out(`Sent ${which} to ${workflowId}`);
+    return exitCodes.ok;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function showProgress(workflowId: string, options: { json?: boolean }): Promise<number> {
+  const config = loadConfig();
+  const client = await connectClient(config);
+  try {
+    const progress = await client.workflow.getHandle(workflowId).query(progressQuery);
+    if (options.json) out(JSON.stringify(progress, null, 2));
+    else {
+      const c = progress.counts;
+      out(`${workflowId}: ${progress.state}, ${progress.pages} pages`);
+      out(`  fetched ${c.fetched}  created ${c.created}  updated ${c.updated}  unchanged ${c.unchanged}  rejected ${c.rejected}  failed ${c.failed}`);
+    }
+    return exitCodes.ok;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** A worker on the configured Temporal server until SIGINT/SIGTERM. */
+async function runWorker(): Promise<number> {
+  const config = loadConfig();
+  const logger = createLogger('bridge-worker', { level: config.logLevel });
+  installRuntimeLogging(logger);
+  const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+  const worker = await createBridgeWorker({ config, connection, logger });
+  const running = worker.run();
+  logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress(config) }, 'worker started');
+  // The SDK shuts the worker down gracefully on SIGINT/SIGTERM: in-flight activities may finish.
+  await running;
+  await connection.close();
+  return exitCodes.ok;
+}
+
+async function runSandbox(): Promise<number> {
+  const config = loadConfig();
+  const logger = createLogger('sandbox', { level: config.logLevel });
+  const sandbox = await startSandboxSystems(config, logger);
+  out(`Sandbox PMS: ${sandbox.pmsUrl}  Sandbox CRM: ${sandbox.crmUrl}  (Ctrl-C stops them)`);
+  await untilSignal();
+  await sandbox.close();
+  return exitCodes.ok;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('bridge')
+    .description('crm-pms-bridge: keeps a CRM and a PMS in step, on Temporal')
+    .showHelpAfterError();
+
+  const sync = program.command('sync').description('run a sync once');
+  sync
+    .command('products')
+    .description('start a productSync run on the configured systems')
+    .option('-i, --integration <id>', 'which product sync (default: the first configured)')
+    .option('--wait', 'wait for the run and print its summary')
+    .option('--json', 'print machine-readable JSON')
+    .option('--dry-run', 'report what would be created, updated and archived; write nothing')
+    .addOption(new Option('--mode <mode>', 'override the configured sync mode').choices(syncModes))
+    .action(async (options: SyncOptions) => finish(await syncProducts(options)));
+
+  program.command('pause <workflowId>').description('pause a running sync after its current page').action(async (id: string) => finish(await signalRun(id, 'pause')));
+  program.command('resume <workflowId>').description('resume a paused sync').action(async (id: string) => finish(await signalRun(id, 'resume')));
+  program
+    .command('progress <workflowId>')
+    .description('show counts, cursor and state of a run')
+    .option('--json', 'print machine-readable JSON')
+    .action(async (id: string, options: { json?: boolean }) => finish(await showProgress(id, options)));
+  program.command('worker').description('run a worker on the configured Temporal server').action(async () => finish(await runWorker()));
+  program.command('sandbox').description('run only the sandbox PMS and CRM').action(async () => finish(await runSandbox()));
+  return program;
+}
+
+function finish(code: number): void {
+  process.exitCode = code;
+}
+
+/** Parses and runs one command line; failures become exit codes and a message on stderr. */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    const usage = error instanceof ConfigError || error instanceof InvalidArgumentError;
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exitCode = usage ? exitCodes.usage : exitCodes.failed;
+  }
+}
+
+if (require.main === module) void runCli(process.argv);

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { defaultFieldMapping, fieldMappingSchema } from '../domain/fieldMapping';
+import { syncModes } from '../../workflows/productSyncTypes';
+
+const port = z.number().int().min(0).max(65_535);
+
+const httpSystemSchema = z.object({
+  kind: z.enum(['sandbox-pms', 'sandbox-crm']),
+  url: z.url({ message: 'expected an http(s) URL such as http://127.0.0.1:4010' }),
+  /** Never written in the YAML file: set it through the environment (see README). */
+  token: z.string().min(1, 'the token is empty: set it through the environment variable named in the README'),
+  timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+  /** Largest batch one write may carry toward this system. */
+  maxWriteBatch: z.number().int().min(1).max(1000).default(100),
+});
+export type HttpSystemConfig = z.infer<typeof httpSystemSchema>;
+
+const productSyncSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lowercase letters, digits and -, at most 41 characters'),
+  source: z.string().min(1),
+  target: z.string().min(1),
+  mode: z.enum(syncModes).default('upsert'),
+  pageSize: z.number().int().min(1).max(1000).default(200),
+  /** Re-read this much before the watermark: covers PMS rows committed late with an older timestamp. */
+  overlapMs: z.number().int().min(0).max(86_400_000).default(5_000),
+  mapping: fieldMappingSchema.default(fieldMappingSchema.parse(defaultFieldMapping)),
+  guard: z
+    .object({ maxChangeShare: z.number().min(0).max(1).default(0.5), minRecords: z.number().int().min(0).default(100) })
+    .default({ maxChangeShare: 0.5, minRecords: 100 }),
+  schedule: z
+    .object({
+      /** Interval between runs, e.g. "1m", "30s", "1h". */
+      every: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 1m or 1h').default('1m'),
+      paused: z.boolean().default(false),
+    })
+    .default({ every: '1m', paused: false }),
+});
+export type ProductSyncConfig = z.infer<typeof productSyncSchema>;
+
+export const configSchema = z
+  .object({
+    dataDir: z.string().min(1).default('data'),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    temporal: z
+      .object({
+        /** host:port of an existing Temporal server; when absent, `npm start` runs a local dev server. */
+        address: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port, e.g. localhost:7233').optional(),
+        namespace: z.string().min(1).default('default'),
+        taskQueue: z.string().min(1).default('crm-pms-bridge'),
+        devServer: z
+          .object({ port: port.default(7233), uiPort: port.default(8233) })
+          .default({ port: 7233, uiPort: 8233 }),
+      })
+      .default({ namespace: 'default', taskQueue: 'crm-pms-bridge', devServer: { port: 7233, uiPort: 8233 } }),
+    sandbox: z
+      .object({
+        enabled: z.boolean().default(true),
+        pmsPort: port.default(4010),
+        crmPort: port.default(4020),
+        products: z.number().int().min(0).max(1_000_000).default(500),
+      })
+      .default({ enabled: true, pmsPort: 4010, crmPort: 4020, products: 500 }),
+    systems: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), httpSystemSchema),
+    productSyncs: z.array(productSyncSchema).min(1),
+  })
+  .superRefine((config, ctx) => {
+    config.productSyncs.forEach((sync, index) => {
+      for (const side of ['source', 'target'] as const) {
+        if (!config.systems[sync[side]]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['productSyncs', index, side],
+            message: `names system '${sync[side]}', which is not under systems (known: ${Object.keys(config.systems).join(', ')})`,
+          });
+        }
+      }
+    });
+  });
+
+export type BridgeConfig = z.infer<typeof configSchema>;

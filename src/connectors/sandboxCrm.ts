@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { BatchRejectedError } from './errors';
+import { HttpSystem, HttpStatusError, asRequestRejected, type HttpSystemOptions } from './httpClient';
+import type {
+  CrmProductInput,
+  CrmProductRecord,
+  ProductSink,
+  ProductSinkCapabilities,
+  UpsertResult,
+} from './productConnectors';
+
+const crmValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+const crmProductSchema = z.object({
+  externalId: z.string(),
+  properties: z.record(z.string(), crmValueSchema),
+  archived: z.boolean(),
+});
+
+const readResponseSchema = z.object({ results: z.array(crmProductSchema) });
+const upsertResponseSchema = z.object({
+  results: z.array(z.object({ externalId: z.string(), created: z.boolean() })),
+});
+const listResponseSchema = z.object({ total: z.number().int().nonnegative() });
+
+/** The sandbox CRM: batch upsert by external id, as HubSpot and Salesforce offer. */
+export class SandboxCrmSink implements ProductSink {
+  private readonly http: HttpSystem;
+  readonly capabilities: ProductSinkCapabilities;
+
+  constructor(options: Omit<HttpSystemOptions, 'system'> & { system?: string; maxWriteBatch?: number }) {
+    this.http = new HttpSystem({ system: 'CRM', ...options });
+    this.capabilities = { maxWriteBatch: options.maxWriteBatch ?? 100, maxReadBatch: 1000 };
+  }
+
+  get system(): string {
+    return this.http.system;
+  }
+
+  async readByExternalIds(externalIds: string[]): Promise<CrmProductRecord[]> {
+    if (externalIds.length === 0) return [];
+    const response = await this.call({
+      method: 'POST',
+      path: '/api/products/batch/read',
+      body: { externalIds },
+      schema: readResponseSchema,
+    });
+    return response.results;
+  }
+
+  async upsertBatch(inputs: CrmProductInput[]): Promise<UpsertResult[]> {
+    if (inputs.length === 0) return [];
+    try {
+      const response = await this.http.request({
+        method: 'POST',
+        path: '/api/products/batch/upsert',
+        body: { inputs },
+        schema: upsertResponseSchema,
+      });
+      return response.results;
+    } catch (error) {
+      if (error instanceof HttpStatusError && (error.status === 400 || error.status === 422)) {
+        throw new BatchRejectedError(this.system, 'invalid-record', error.message);
+      }
+      if (error instanceof HttpStatusError && error.status === 413) {
+        throw new BatchRejectedError(this.system, 'too-large', error.message);
+      }
+      if (error instanceof HttpStatusError) throw asRequestRejected(this.system, error);
+      throw error;
+    }
+  }
+
+  async count(): Promise<number> {
+    const response = await this.call({
+      method: 'GET',
+      path: '/api/products',
+      body: undefined,
+      query: { limit: 1 },
+      schema: listResponseSchema,
+    });
+    return response.total;
+  }
+
+  private async call<T>(request: Parameters<HttpSystem['request']>[0] & { schema: z.ZodType<T> }): Promise<T> {
+    try {
+      return await this.http.request(request);
+    } catch (error) {
+      if (error instanceof HttpStatusError) throw asRequestRejected(this.system, error);
+      throw error;
+    }
+  }
+}

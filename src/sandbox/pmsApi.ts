@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { errorBodySchema } from './httpErrors';
+import type { RouteSpec } from './routeSpec';
+
+/**
+ * The sandbox PMS contract: zod schemas that validate requests and describe responses, and the
+ * route specs built from them. The server and the OpenAPI document both read this file.
+ */
+
+export const productIdPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
+export const maxPageSize = 1000;
+export const defaultPageSize = 100;
+export const maxBatchGet = 1000;
+
+export const productIdSchema = z
+  .string()
+  .regex(productIdPattern, 'must be 1-64 characters of letters, digits, "_", ".", ":" or "-"');
+
+export const productParamsSchema = z.object({ id: productIdSchema });
+
+/**
+ * A product as the PMS hands it out. The PMS is lenient about content (drafts without a name,
+ * legacy rows with wrong types), so only the paging keys are guaranteed; clients validate the rest.
+ */
+export const rawProductSchema = z
+  .looseObject({
+    id: z.string(),
+    updatedAt: z.string().describe('ISO 8601 with milliseconds; strictly increasing across writes'),
+    deleted: z.boolean().describe('Soft-deleted products stay in the change feed with deleted=true'),
+  })
+  .describe('Product document; fields besides id, updatedAt and deleted are whatever was stored');
+
+/** Anything the client may store: a JSON object, no further rules (the PMS is the lenient side). */
+export const productDocumentSchema = z
+  .record(z.string(), z.unknown(), { error: 'must be a JSON object, e.g. {"name": "..."}' })
+  .describe('Product fields; id, updatedAt and deleted are set by the PMS and ignored here');
+
+/** Canonical form of a cursor timestamp, so it compares correctly with stored ISO strings. */
+const isoTimestamp = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 timestamp such as 2024-05-01T12:00:00.000Z' })
+  .transform((value) => new Date(value).toISOString());
+
+export const listQuerySchema = z
+  .object({
+    since: isoTimestamp.optional().describe('Only rows updated at or after this instant (exclusive of afterId)'),
+    afterId: z.string().max(64, 'must be at most 64 characters').default('').describe('With since: skip rows at exactly `since` with id <= afterId'),
+    limit: z.coerce
+      .number({ error: `must be a whole number from 1 to ${maxPageSize}` })
+      .int(`must be a whole number from 1 to ${maxPageSize}`)
+      .min(1, `must be a whole number from 1 to ${maxPageSize}`)
+      .max(maxPageSize, `must be a whole number from 1 to ${maxPageSize}`)
+      .default(defaultPageSize),
+  })
+  .superRefine((query, context) => {
+    if (query.afterId === '' || query.since !== undefined) return;
+    context.addIssue({
+      code: 'custom',
+      path: ['afterId'],
+      input: query.afterId,
+      message: 'needs since as well: pass both values of nextCursor from the previous page',
+    });
+  });
+
+export const cursorSchema = z.object({ since: z.string(), afterId: z.string() });
+
+export const pageSchema = z.object({
+  data: z.array(rawProductSchema),
+  nextCursor: cursorSchema.nullable().describe('Pass as since/afterId to get the rows after this page; null when the page is empty'),
+  hasMore: z.boolean(),
+});
+
+export const batchGetBodySchema = z.object({
+  ids: z
+    .array(z.string({ error: 'must be a string' }), { error: `must be an array of 1 to ${maxBatchGet} product ids` })
+    .min(1, `must contain at least one id`)
+    .max(maxBatchGet, `must contain at most ${maxBatchGet} ids`),
+});
+
+export const batchGetResponseSchema = z.object({ data: z.array(rawProductSchema) });
+
+const errors = {
+  400: { description: 'Invalid request; the message names the field', schema: errorBodySchema },
+  401: { description: 'Missing or wrong bearer token', schema: errorBodySchema },
+  429: { description: 'Rate limited; see Retry-After', schema: errorBodySchema },
+  503: { description: 'Unavailable (injected fault); retry with back-off', schema: errorBodySchema },
+};
+const notFound = { 404: { description: 'No such product', schema: errorBodySchema } };
+const failedAfterWrite = {
+  500: { description: 'Injected after-write failure: the change WAS stored; retrying is safe', schema: errorBodySchema },
+};
+
+export const pmsRoutes = {
+  list: {
+    method: 'GET',
+    url: '/api/products',
+    summary: 'Change feed: products ordered by (updatedAt, id), strictly after the cursor',
+    description:
+      'Rows with updatedAt > since, or updatedAt = since and id > afterId. Deleted products are included with deleted=true.',
+    tags: ['products'],
+    secured: true,
+    query: listQuerySchema,
+    responses: { 200: { description: 'One page of the change feed', schema: pageSchema }, ...errors },
+  },
+  batchGet: {
+    method: 'POST',
+    url: '/api/products/batch-get',
+    summary: 'Fetch products by id; unknown ids are simply absent',
+    tags: ['products'],
+    secured: true,
+    body: batchGetBodySchema,
+    responses: { 200: { description: 'The products found, in request order', schema: batchGetResponseSchema }, ...errors },
+  },
+  put: {
+    method: 'PUT',
+    url: '/api/products/:id',
+    summary: 'Create or replace a product (undeletes it)',
+    tags: ['products'],
+    secured: true,
+    writes: true,
+    params: productParamsSchema,
+    body: productDocumentSchema,
+    responses: { 200: { description: 'The stored product', schema: rawProductSchema }, ...failedAfterWrite, ...errors },
+  },
+  patch: {
+    method: 'PATCH',
+    url: '/api/products/:id',
+    summary: 'Merge fields shallowly into an existing product',
+    tags: ['products'],
+    secured: true,
+    writes: true,
+    params: productParamsSchema,
+    body: productDocumentSchema,
+    responses: {
+      200: { description: 'The stored product', schema: rawProductSchema },
+      ...notFound,
+      ...failedAfterWrite,
+      ...errors,
+    },
+  },
+  delete: {
+    method: 'DELETE',
+    url: '/api/products/:id',
+    summary: 'Soft-delete a product (it stays in the change feed with deleted=true)',
+    tags: ['products'],
+    secured: true,
+    writes: true,
+    params: productParamsSchema,
+    responses: {
+      200: { description: 'The deleted product', schema: rawProductSchema },
+      ...notFound,
+      ...failedAfterWrite,
+      ...errors,
+    },
+  },
+} satisfies Record<string, RouteSpec>;

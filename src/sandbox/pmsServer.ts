@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { notFound } from './httpErrors';
+import { pmsRoutes } from './pmsApi';
+import { PmsStore } from './pmsStore';
+import { generateProducts } from './seed';
+import { addRoute } from './routeSpec';
+import { createSandboxServer, parseOptions, sandboxOptionsSchema, type SandboxServer } from './sandboxServer';
+
+export const pmsServerOptionsSchema = sandboxOptionsSchema.extend({
+  seedProducts: z
+    .number()
+    .int()
+    .min(0, 'seedProducts must be 0 or more')
+    .default(0)
+    .describe('Products to generate when the store is empty'),
+});
+
+export type PmsServerOptions = z.input<typeof pmsServerOptionsSchema>;
+export type PmsServer = SandboxServer<PmsStore>;
+
+/** Fixed so every fresh sandbox starts with the same catalogue. */
+const catalogueSeed = 20240101;
+
+function registerProductRoutes(api: FastifyInstance, store: PmsStore): void {
+  addRoute(api, pmsRoutes.list, ({ query }) => store.listChanges(query));
+
+  addRoute(api, pmsRoutes.batchGet, ({ body }) => ({ data: store.getMany(body.ids) }));
+
+  addRoute(api, pmsRoutes.put, ({ params, body }) => store.put(params.id, body));
+
+  addRoute(api, pmsRoutes.patch, ({ params, body }) => {
+    const product = store.patch(params.id, body);
+    if (product !== undefined) return product;
+    const deleted = store.get(params.id)?.deleted === true;
+    throw notFound(
+      deleted
+        ? `Product '${params.id}' is deleted: PUT /api/products/${params.id} to recreate it`
+        : `Product '${params.id}' does not exist: create it with PUT /api/products/${params.id}`,
+    );
+  });
+
+  addRoute(api, pmsRoutes.delete, ({ params }) => {
+    const product = store.softDelete(params.id);
+    if (product === undefined) throw notFound(`Product '${params.id}' does not exist, so it cannot be deleted`);
+    return product;
+  });
+}
+
+/**
+ * The sandbox Product Management System: a change feed of product documents over HTTP, stored in
+ * SQLite, with bearer-token auth and fault injection. On an empty store it generates
+ * `seedProducts` products so the product works out of the box.
+ */
+export function createPmsServer(options: PmsServerOptions): PmsServer {
+  const parsed = parseOptions(pmsServerOptionsSchema, options, 'sandbox PMS');
+  const store = PmsStore.open(parsed.dbPath);
+  const seeded = parsed.seedProducts > 0 && store.count() === 0;
+  if (seeded) store.upsertMany(generateProducts(parsed.seedProducts, catalogueSeed));
+  const server = createSandboxServer({
+    name: 'sandbox-pms',
+    info: {
+      title: 'Sandbox PMS',
+      version: '1.0.0',
+      description: 'Product Management System stand-in: a change feed of product documents.',
+    },
+    options: parsed,
+    store,
+    routes: Object.values(pmsRoutes),
+    registerApi: (api) => registerProductRoutes(api, store),
+  });
+  if (seeded) server.app.log.info({ products: parsed.seedProducts }, 'sandbox PMS: seeded an empty store');
+  return server;
+}

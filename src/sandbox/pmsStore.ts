@@ -1,0 +1,185 @@
+import { z } from 'zod';
+import type { RawPmsProduct } from '../domain/pmsProduct';
+import { MonotonicClock } from './monotonicClock';
+import { openDatabase, transaction, type Database } from './sqlite';
+
+const schema = `
+  CREATE TABLE IF NOT EXISTS products (
+    id TEXT PRIMARY KEY,
+    updated_at TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    doc TEXT NOT NULL
+  );
+  -- The change feed pages by (updated_at, id); this index makes each page a range scan.
+  CREATE INDEX IF NOT EXISTS products_by_change ON products (updated_at, id);
+`;
+
+const upsertSql = `
+  INSERT INTO products (id, updated_at, deleted, doc) VALUES (?, ?, 0, ?)
+  ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, deleted = 0, doc = excluded.doc`;
+
+const rowSchema = z.object({ id: z.string(), updated_at: z.string(), deleted: z.number(), doc: z.string() });
+type Row = z.infer<typeof rowSchema>;
+
+/** Whatever a client stored; the PMS keeps it as-is. */
+export type ProductDocument = Record<string, unknown>;
+
+export interface ChangeCursor {
+  since: string;
+  afterId: string;
+}
+
+export interface ChangePage {
+  data: RawPmsProduct[];
+  nextCursor: ChangeCursor | null;
+  hasMore: boolean;
+}
+
+export interface ListChangesOptions {
+  /** Absent: from the beginning of the feed. */
+  since?: string;
+  /** Only meaningful with `since`; '' includes rows at exactly `since`. */
+  afterId?: string;
+  limit: number;
+}
+
+/** Fields the PMS owns; stored documents never carry them, so a client cannot fake them. */
+const managedFields = new Set(['id', 'updatedAt', 'deleted']);
+
+function withoutManagedFields(document: ProductDocument): ProductDocument {
+  return Object.fromEntries(Object.entries(document).filter(([key]) => !managedFields.has(key)));
+}
+
+function toProduct(row: Row): RawPmsProduct {
+  const parsed: unknown = JSON.parse(row.doc);
+  const document = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : {};
+  // id first for readability; the managed fields come from the columns, whatever the doc says.
+  return { id: row.id, ...document, updatedAt: row.updated_at, deleted: row.deleted === 1 };
+}
+
+/**
+ * The sandbox PMS's products in SQLite: JSON documents plus the columns the change feed needs.
+ * Deletes are soft, so the change feed can tell clients about them.
+ */
+export class PmsStore {
+  private readonly clock: MonotonicClock;
+
+  private constructor(private readonly db: Database) {
+    const newest = db.get('SELECT MAX(updated_at) AS newest FROM products');
+    this.clock = new MonotonicClock(z.string().nullable().parse(newest?.newest ?? null));
+  }
+
+  /** Opens (or creates) the store at `dbPath`; ':memory:' for a throwaway store. */
+  static open(dbPath: string): PmsStore {
+    return new PmsStore(openDatabase(dbPath, schema));
+  }
+
+  /** Number of products, including soft-deleted ones unless told otherwise. */
+  count(options: { includeDeleted?: boolean } = {}): number {
+    const where = options.includeDeleted === false ? 'WHERE deleted = 0' : '';
+    const row = this.db.get(`SELECT COUNT(*) AS n FROM products ${where}`);
+    return z.number().parse(row?.n);
+  }
+
+  /** One product, soft-deleted or not; undefined when it never existed. */
+  get(id: string): RawPmsProduct | undefined {
+    const row = this.db.get('SELECT id, updated_at, deleted, doc FROM products WHERE id = ?', [id]);
+    return row === null ? undefined : toProduct(rowSchema.parse(row));
+  }
+
+  /** The products among `ids` that exist, in the order asked for, each once. */
+  getMany(ids: readonly string[]): RawPmsProduct[] {
+    const unique = [...new Set(ids)];
+    const rows = this.db.all(
+      'SELECT id, updated_at, deleted, doc FROM products WHERE id IN (SELECT value FROM json_each(?))',
+      [JSON.stringify(unique)],
+    );
+    const byId = new Map(rows.map((row) => rowSchema.parse(row)).map((row) => [row.id, toProduct(row)]));
+    return unique.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /** One page of the change feed: rows strictly after (since, afterId) in (updatedAt, id) order. */
+  listChanges({ since = '', afterId = '', limit }: ListChangesOptions): ChangePage {
+    // One row more than asked tells whether another page exists without a COUNT query.
+    const rows = this.db
+      .all(
+        `SELECT id, updated_at, deleted, doc FROM products
+         WHERE (updated_at, id) > (?, ?)
+         ORDER BY updated_at, id
+         LIMIT ?`,
+        [since, afterId, limit + 1],
+      )
+      .map((row) => rowSchema.parse(row));
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map(toProduct),
+      nextCursor: last === undefined ? null : { since: last.updated_at, afterId: last.id },
+      hasMore: rows.length > limit,
+    };
+  }
+
+  /** Creates or replaces a product and undeletes it. */
+  put(id: string, document: ProductDocument): RawPmsProduct {
+    this.write(id, withoutManagedFields(document), this.clock.next());
+    return this.require(id);
+  }
+
+  /** Merges `changes` into a live product; undefined when it does not exist or is deleted. */
+  patch(id: string, changes: ProductDocument): RawPmsProduct | undefined {
+    return transaction(this.db, () => {
+      const current = this.get(id);
+      if (current === undefined || current.deleted) return undefined;
+      this.write(id, withoutManagedFields({ ...current, ...changes }), this.clock.next());
+      return this.require(id);
+    });
+  }
+
+  /**
+   * Soft-deletes a product; undefined when it never existed. Deleting a deleted product changes
+   * nothing (and keeps its timestamp), so a retried DELETE does not re-announce the deletion.
+   */
+  softDelete(id: string): RawPmsProduct | undefined {
+    return transaction(this.db, () => {
+      const current = this.get(id);
+      if (current === undefined || current.deleted) return current;
+      this.db.run('UPDATE products SET deleted = 1, updated_at = ? WHERE id = ?', [this.clock.next(), id]);
+      return this.require(id);
+    });
+  }
+
+  /**
+   * Bulk load (seeding, test fixtures): creates or replaces every product like PUT, in one
+   * transaction. They share one timestamp, as rows of one import do in real systems; the id
+   * tie-breaker in the cursor keeps paging through them exact. Returns how many were written.
+   */
+  upsertMany(documents: ReadonlyArray<ProductDocument & { id: string }>): number {
+    const updatedAt = this.clock.next();
+    // One prepared statement for the whole load: preparing per row dominates large seeds.
+    const statement = this.db.prepare(upsertSql);
+    try {
+      return transaction(this.db, () => {
+        for (const document of documents) {
+          statement.run([document.id, updatedAt, JSON.stringify(withoutManagedFields(document))]);
+        }
+        return documents.length;
+      });
+    } finally {
+      statement.finalize();
+    }
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  private write(id: string, document: ProductDocument, updatedAt: string): void {
+    this.db.run(upsertSql, [id, updatedAt, JSON.stringify(document)]);
+  }
+
+  private require(id: string): RawPmsProduct {
+    const product = this.get(id);
+    if (product === undefined) throw new Error(`Product ${id} vanished right after it was written`);
+    return product;
+  }
+}

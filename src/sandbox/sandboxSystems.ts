@@ -1,0 +1,38 @@
+import path from 'node:path';
+import type { BridgeConfig } from '../config/configSchema';
+import type { Logger } from '../logging/logger';
+import { createCrmServer } from './crmServer';
+import { createPmsServer } from './pmsServer';
+
+export interface SandboxSystems {
+  pmsUrl: string;
+  crmUrl: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * The embedded sandbox PMS and CRM on the configured ports, with their SQLite files in the data
+ * directory (seeded on first start), so `npm start` works with nothing else installed.
+ */
+export async function startSandboxSystems(config: BridgeConfig, logger: Logger): Promise<SandboxSystems> {
+  const pms = createPmsServer({
+    dbPath: path.join(config.dataDir, 'sandbox-pms.db'),
+    token: config.systems.pms?.token ?? '',
+    seedProducts: config.sandbox.products,
+    logger: logger.child({ component: 'sandbox-pms' }),
+  });
+  const crm = createCrmServer({
+    dbPath: path.join(config.dataDir, 'sandbox-crm.db'),
+    token: config.systems.crm?.token ?? '',
+    logger: logger.child({ component: 'sandbox-crm' }),
+  });
+  const pmsUrl = await pms.listen(config.sandbox.pmsPort, '127.0.0.1');
+  const crmUrl = await crm.listen(config.sandbox.crmPort, '127.0.0.1');
+  return {
+    pmsUrl,
+    crmUrl,
+    close: async () => {
+      await Promise.all([pms.close(), crm.close()]);
+    },
+  };
+}

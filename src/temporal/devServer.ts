@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { bridgeSearchAttributes } from '../../workflows/searchAttributes';
+import type { Logger } from '../logging/logger';
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  stop: () => Promise<void>;
+}
+
+export interface DevServerOptions {
+  cliPath: string;
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  logger: Logger;
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited with code ${child.exitCode} while starting`);
+    if (await portAnswers(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the Temporal dev server did not open port ${port} within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * Starts `temporal server start-dev` with SQLite persistence in the data directory, the Web UI,
+ * and the bridge's search attributes registered, so scheduled runs and their histories survive a
+ * restart of `npm start`.
+ */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  for (const port of [options.port, options.uiPort]) {
+    if (await portAnswers(port)) {
+      throw new Error(
+        `Port ${port} is already in use, so the local Temporal dev server cannot start. Stop what uses it (another npm start?), or set TEMPORAL_ADDRESS to use a running Temporal server.`,
+      );
+    }
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', path.join(options.dataDir, 'temporal.db'),
+    '--ip', '127.0.0.1',
+    '--port', String(options.port),
+    '--ui-port', String(options.uiPort),
+    '--namespace', options.namespace,
+    '--log-level', 'warn',
+    ...bridgeSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
+  ];
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const serverLog = options.logger.child({ component: 'temporal-dev-server' });
+  child.stderr?.on('data', (chunk: Buffer) => serverLog.debug(chunk.toString().trim()));
+  child.stdout?.on('data', (chunk: Buffer) => serverLog.debug(chunk.toString().trim()));
+  await waitForPort(options.port, child, 60_000);
+  return {
+    address: `127.0.0.1:${options.port}`,
+    uiUrl: `http://localhost:${options.uiPort}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      }),
+  };
+}

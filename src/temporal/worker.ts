@@ -1,0 +1,36 @@
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createProductSyncActivities } from '../../activities/productSyncActivities';
+import type { BridgeConfig } from '../config/configSchema';
+import { buildProductIntegrations } from '../integrations';
+import type { Logger } from '../logging/logger';
+
+export const workflowsPath = require.resolve('../../workflows');
+
+export interface BridgeWorkerOptions {
+  config: BridgeConfig;
+  connection: NativeConnection;
+  logger: Logger;
+  /** A prebuilt bundle (tests build one and share it); otherwise the worker bundles workflows/. */
+  workflowBundle?: WorkflowBundleOption;
+  /** Tests point one worker at their own task queue. */
+  taskQueue?: string;
+}
+
+/** A worker that runs every bridge workflow and their activities, wired to the configured systems. */
+export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<Worker> {
+  const { config, connection, logger } = options;
+  const integrations = buildProductIntegrations(config);
+  const activities = createProductSyncActivities({
+    integration: (id) => integrations.get(id),
+    logger: logger.child({ component: 'activities' }),
+  });
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    activities,
+    // Let in-flight activities finish (or heartbeat their progress) on Ctrl-C / SIGTERM.
+    shutdownGraceTime: '20 seconds',
+  });
+}

@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { configSchema, type BridgeConfig } from '../../src/config/configSchema';
+import { createLogger } from '../../src/logging/logger';
+import { createCrmServer, type CrmServer } from '../../src/sandbox/crmServer';
+import type { FaultSettingsPatch } from '../../src/sandbox/faults';
+import type { RawPmsProduct } from '../../src/domain/pmsProduct';
+import { createPmsServer, type PmsServer } from '../../src/sandbox/pmsServer';
+
+export const pmsToken = 'test-pms-token';
+export const crmToken = 'test-crm-token';
+
+export interface CrmStats {
+  upsertRequests: number;
+  recordsCreated: number;
+  recordsUpdated: number;
+  recordsUnchanged: number;
+  rejectedBatches: number;
+}
+
+/** The sandbox PMS and CRM on free ports with their own temporary databases. */
+export interface TestSandbox {
+  pms: PmsServer;
+  crm: CrmServer;
+  pmsUrl: string;
+  crmUrl: string;
+  dir: string;
+  /** Changes the CRM's fault knobs at run time, over HTTP as an operator or a test script would. */
+  setCrmFaults(patch: FaultSettingsPatch): Promise<void>;
+  crmStats(): Promise<CrmStats>;
+  resetCrmStats(): Promise<void>;
+  /** Every product in the PMS (deleted ones included), read from its store. */
+  pmsProducts(): RawPmsProduct[];
+  /** Writes a product to the PMS through its API. */
+  putProduct(id: string, body: Record<string, unknown>): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function admin(url: string, token: string, method: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${await response.text()}`);
+  return response.json();
+}
+
+export async function startSandbox(options: { products?: number; crmFaults?: FaultSettingsPatch } = {}): Promise<TestSandbox> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bridge-sandbox-'));
+  const logger = createLogger('test-sandbox', { level: 'error' });
+  const pms = createPmsServer({ dbPath: path.join(dir, 'pms.db'), token: pmsToken, seedProducts: options.products ?? 0, logger });
+  const crm = createCrmServer({ dbPath: path.join(dir, 'crm.db'), token: crmToken, faults: options.crmFaults, seed: 7, logger });
+  const pmsUrl = await pms.listen(0);
+  const crmUrl = await crm.listen(0);
+  return {
+    pms,
+    crm,
+    pmsUrl,
+    crmUrl,
+    dir,
+    setCrmFaults: async (patch) => void (await admin(`${crmUrl}/_admin/faults`, crmToken, 'PUT', patch)),
+    crmStats: async () => (await admin(`${crmUrl}/_admin/stats`, crmToken, 'GET')) as CrmStats,
+    resetCrmStats: async () => void (await admin(`${crmUrl}/_admin/stats/reset`, crmToken, 'POST')),
+    pmsProducts: () => {
+      const products: RawPmsProduct[] = [];
+      let cursor: { since: string; afterId: string } | null = null;
+      for (;;) {
+        const page = pms.store.listChanges({ ...(cursor ?? {}), limit: 1000 });
+        products.push(...page.data);
+        if (!page.hasMore || !page.nextCursor) return products;
+        cursor = page.nextCursor;
+      }
+    },
+    putProduct: async (id, body) => void (await admin(`${pmsUrl}/api/products/${id}`, pmsToken, 'PUT', body)),
+    close: async () => {
+      await Promise.all([pms.close(), crm.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The bridge configuration for a test: the sandbox systems, one product sync, a given task queue. */
+export function testConfig(sandbox: Pick<TestSandbox, 'pmsUrl' | 'crmUrl'>, taskQueue: string, overrides: Record<string, unknown> = {}): BridgeConfig {
+  return configSchema.parse({
+    logLevel: 'warn',
+    temporal: { taskQueue },
+    systems: {
+      pms: { kind: 'sandbox-pms', url: sandbox.pmsUrl, token: pmsToken, timeoutMs: 10_000 },
+      crm: { kind: 'sandbox-crm', url: sandbox.crmUrl, token: crmToken, timeoutMs: 10_000 },
+    },
+    productSyncs: [{ id: 'products', source: 'pms', target: 'crm' }],
+    ...overrides,
+  });
+}

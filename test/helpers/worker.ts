@@ -1,0 +1,34 @@
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { BridgeConfig } from '../../src/config/configSchema';
+import { createLogger } from '../../src/logging/logger';
+import { createBridgeWorker } from '../../src/temporal/worker';
+import type { ProductSyncInput, ProductSyncSummary } from '../../workflows/productSyncTypes';
+import { workflowBundle } from './temporalServer';
+
+let counter = 0;
+/** A task queue of its own per test, so workers of different tests never take each other's tasks. */
+export const uniqueTaskQueue = (name: string): string => `test-${name}-${process.pid}-${++counter}`;
+
+export async function createTestWorker(env: TestWorkflowEnvironment, config: BridgeConfig): Promise<Worker> {
+  return createBridgeWorker({
+    config,
+    connection: env.nativeConnection,
+    logger: createLogger('test-worker', { level: process.env.LOG_LEVEL ?? 'warn' }),
+    workflowBundle: await workflowBundle(),
+  });
+}
+
+export async function startProductSync(client: Client, config: BridgeConfig, input: ProductSyncInput, workflowId = `product-sync-test-${++counter}`) {
+  return client.workflow.start('productSync', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] });
+}
+
+/** Runs one productSync to completion on a worker of the given configuration. */
+export async function runProductSync(env: TestWorkflowEnvironment, config: BridgeConfig, input: ProductSyncInput = {}): Promise<ProductSyncSummary> {
+  const worker = await createTestWorker(env, config);
+  return worker.runUntil(async () => {
+    const handle = await startProductSync(env.client, config, input);
+    return (await handle.result()) as ProductSyncSummary;
+  });
+}

@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { defaultFieldMapping, fieldMappingSchema, mapProduct } from '../../src/domain/fieldMapping';
+import { validatePmsProduct } from '../../src/domain/validation';
+import { generateProducts } from '../../src/sandbox/seed';
+import { startSandbox, testConfig, type TestSandbox } from '../helpers/sandbox';
+import { startTemporal } from '../helpers/temporalServer';
+import { runProductSync, uniqueTaskQueue } from '../helpers/worker';
+
+const mapping = fieldMappingSchema.parse(defaultFieldMapping);
+/** Fast retries keep fault tests short; the policy's shape is the production one. */
+const fastRetry = { initialIntervalMs: 100, maximumIntervalMs: 1_000, maximumAttempts: 20 };
+
+/** Every valid PMS product is in the CRM exactly once with every mapped field equal. */
+function assertCrmMatchesPms(sandbox: TestSandbox): number {
+  let valid = 0;
+  const crmById = new Map(sandbox.crm.store.all().map((record) => [record.externalId, record]));
+  for (const raw of sandbox.pmsProducts()) {
+    const validated = validatePmsProduct(raw);
+    if (!validated.ok || raw.deleted) continue;
+    valid += 1;
+    const record = crmById.get(raw.id);
+    assert.ok(record, `${raw.id} is missing in the CRM`);
+    assert.deepEqual(
+      Object.fromEntries(Object.keys(mapping).map((field) => [field, record.properties[field] ?? null])),
+      mapProduct(validated.product, mapping),
+      `${raw.id} differs in the CRM`,
+    );
+  }
+  assert.equal(sandbox.crm.store.count(), valid, 'the CRM holds exactly one record per valid PMS product');
+  return valid;
+}
+
+describe('productSync on a real Temporal server and the sandbox systems', () => {
+  let env: TestWorkflowEnvironment;
+  before(async () => {
+    env = await startTemporal();
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+
+  test('a full sync of 1,000 products makes the CRM match the PMS in every mapped field, and a second run writes nothing', async () => {
+    const sandbox = await startSandbox({ products: 1000 });
+    try {
+      const config = testConfig(sandbox, uniqueTaskQueue('full'));
+      const first = await runProductSync(env, config, { pagesPerRun: 2 });
+      assert.equal(first.status, 'Completed');
+      assert.equal(first.counts.created, 1000);
+      assert.ok(first.continuedAsNew >= 2, 'a long run continues as new to keep its history small');
+      assertCrmMatchesPms(sandbox);
+
+      await sandbox.resetCrmStats();
+      const second = await runProductSync(env, config, { watermark: null });
+      assert.equal(second.counts.unchanged, 1000);
+      assert.equal(second.counts.created + second.counts.updated, 0);
+      const stats = await sandbox.crmStats();
+      assert.equal(stats.upsertRequests, 0, 'the second run sends no write at all');
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('5% invalid products are each rejected with their reason while every valid one lands', async () => {
+    const sandbox = await startSandbox({ products: 0 });
+    try {
+      const products = generateProducts(200, 11);
+      const broken: Record<string, Record<string, unknown>> = {
+        [products[3]!.id]: { name: undefined },
+        [products[17]!.id]: { price: { amount: -5, currency: 'EUR' } },
+        [products[42]!.id]: { price: { amount: 10, currency: 'XYZ' } },
+        [products[77]!.id]: { description: 'x'.repeat(1024 * 1024) },
+        [products[90]!.id]: { stock: 'plenty' },
+        [products[101]!.id]: { features: 'not a list' },
+        [products[120]!.id]: { lifecycle: 'retired' },
+        [products[150]!.id]: { name: '' },
+        [products[170]!.id]: { price: { amount: Number.MAX_VALUE * 10, currency: 'EUR' } },
+        [products[199]!.id]: { category: 42 },
+      };
+      for (const product of products) await sandbox.putProduct(product.id, { ...product, ...broken[product.id] });
+
+      const summary = await runProductSync(env, testConfig(sandbox, uniqueTaskQueue('invalid')), {});
+      assert.equal(summary.counts.rejected, 10);
+      assert.deepEqual(summary.rejected.map((r) => r.id).sort(), Object.keys(broken).sort());
+      const reasonOf = (id: string) => summary.rejected.find((r) => r.id === id)?.reason ?? '';
+      assert.match(reasonOf(products[3]!.id), /name/);
+      assert.match(reasonOf(products[17]!.id), /price\.amount: price must not be negative/);
+      assert.match(reasonOf(products[42]!.id), /unknown currency code/);
+      assert.match(reasonOf(products[77]!.id), /description/);
+      assert.match(reasonOf(products[90]!.id), /stock/);
+      assert.equal(summary.counts.created, 190);
+      assert.equal(summary.status, 'Completed', 'rejections are reported, not failures');
+      assertCrmMatchesPms(sandbox);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('with the CRM failing 20% of requests and answering bursts of 429, everything lands once', async () => {
+    const sandbox = await startSandbox({ products: 600, crmFaults: { errorRate: 0.2, errorAfterWriteRate: 0.05, throttleNext: 5, retryAfterSeconds: 1 } });
+    try {
+      const summary = await runProductSync(env, testConfig(sandbox, uniqueTaskQueue('faults')), { pageSize: 100, retry: fastRetry });
+      assert.equal(summary.status, 'Completed');
+      assert.equal(summary.counts.created + summary.counts.updated, 600);
+      assertCrmMatchesPms(sandbox);
+      const injected = (await sandbox.crmStats()) as unknown as { faults: Record<string, number> };
+      assert.ok(Object.values(injected.faults).some((n) => n > 0), 'faults were really injected');
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('a batch the CRM refuses for one bad record is split until the offenders are isolated; the rest land', async () => {
+    const sandbox = await startSandbox({ products: 0 });
+    try {
+      const products = generateProducts(300, 5);
+      const tooLong = new Set([products[10]!.id, products[250]!.id]);
+      for (const product of products) {
+        // Valid for the PMS (200 characters allowed), too long for the CRM (100).
+        await sandbox.putProduct(product.id, tooLong.has(product.id) ? { ...product, name: `${product.name} `.padEnd(150, 'x') } : product);
+      }
+      const summary = await runProductSync(env, testConfig(sandbox, uniqueTaskQueue('bisect')), {});
+      assert.equal(summary.status, 'CompletedWithFailures');
+      assert.deepEqual(summary.failed.map((f) => f.id).sort(), [...tooLong].sort());
+      assert.match(summary.failed[0]!.reason, /CRM refused the record: .*name/);
+      assert.equal(summary.counts.created, 298);
+      const firstFailed = sandbox.pms.store.get(products[10]!.id)!;
+      assert.deepEqual(summary.watermark, { since: firstFailed.updatedAt, afterId: '' }, 'the watermark stops at the first failed record');
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('mirror mode archives deleted and discontinued products, after a dry run that writes nothing', async () => {
+    const sandbox = await startSandbox({ products: 150 });
+    try {
+      const config = testConfig(sandbox, uniqueTaskQueue('mirror'));
+      await runProductSync(env, config, {});
+      const [deleted, discontinued] = sandbox.pmsProducts().filter((p) => p.lifecycle === 'active');
+      await fetch(`${sandbox.pmsUrl}/api/products/${deleted!.id}`, { method: 'DELETE', headers: { authorization: 'Bearer test-pms-token' } });
+      await sandbox.putProduct(discontinued!.id, { ...discontinued, lifecycle: 'discontinued' });
+      const alreadyDiscontinued = sandbox.pmsProducts().filter((p) => p.lifecycle === 'discontinued' && p.id !== discontinued!.id).length;
+
+      await sandbox.resetCrmStats();
+      const dryRun = await runProductSync(env, config, { mode: 'mirror', dryRun: true, watermark: null });
+      assert.equal((await sandbox.crmStats()).upsertRequests, 0, 'a dry run writes nothing');
+      assert.ok(dryRun.plan?.archive.includes(deleted!.id));
+      assert.ok(dryRun.plan?.archive.includes(discontinued!.id));
+
+      const mirror = await runProductSync(env, config, { mode: 'mirror', watermark: null });
+      assert.equal(mirror.counts.archived, 2 + alreadyDiscontinued);
+      assert.equal(sandbox.crm.store.getByExternalId(deleted!.id)?.archived, true);
+      assert.equal(sandbox.crm.store.getByExternalId(discontinued!.id)?.archived, true);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('the change guard stops a run that would rewrite most of the CRM, with a reason the operator can act on', async () => {
+    const sandbox = await startSandbox({ products: 200 });
+    try {
+      const config = testConfig(sandbox, uniqueTaskQueue('guard'));
+      await runProductSync(env, config, {});
+      for (const product of sandbox.pmsProducts()) {
+        await sandbox.putProduct(product.id, { ...product, price: { amount: 0.01, currency: 'EUR' } });
+      }
+      await sandbox.resetCrmStats();
+      const failure = await runProductSync(env, config, { guard: { maxChangeShare: 0.25, minRecords: 100 } }).catch((error: unknown) => error);
+      assert.ok(failure instanceof WorkflowFailedError);
+      assert.match(String(failure.cause?.message), /Change guard: this run would update or archive more than 25% of the CRM's 200 products/);
+      assert.ok((await sandbox.crmStats()).recordsUpdated <= 50, 'never more than the allowed share was changed');
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('wrong CRM credentials fail the run at once with a message that says so', async () => {
+    const sandbox = await startSandbox({ products: 20 });
+    try {
+      const config = testConfig(sandbox, uniqueTaskQueue('auth'));
+      config.systems.crm!.token = 'wrong-token';
+      const failure = await runProductSync(env, config, {}).catch((error: unknown) => error);
+      assert.ok(failure instanceof WorkflowFailedError);
+      assert.match(String(failure.cause?.message), /CRM rejected the bridge's credentials \(401/);
+      assert.equal(sandbox.crm.store.count(), 0);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('an invalid workflow input fails with a message naming the field', async () => {
+    const sandbox = await startSandbox({ products: 0 });
+    try {
+      const failure = await runProductSync(env, testConfig(sandbox, uniqueTaskQueue('input')), { pageSize: 0 } as never).catch((e: unknown) => e);
+      assert.ok(failure instanceof WorkflowFailedError);
+      assert.match(String(failure.cause?.message), /Invalid productSync input: pageSize: Too small/);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});

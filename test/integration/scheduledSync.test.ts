@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
+import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
+import { productSyncScheduleId } from '../../src/temporal/productSyncStart';
+import { ensureProductSyncSchedule, triggerSchedule } from '../../src/temporal/schedules';
+import { startSandbox, testConfig } from '../helpers/sandbox';
+import { startTemporal } from '../helpers/temporalServer';
+import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('scheduled and operator-steered productSync runs', () => {
+  let env: TestWorkflowEnvironment;
+  before(async () => {
+    env = await startTemporal();
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+
+  test('a schedule passes the watermark from run to run: after 10 products change, the next run writes exactly those 10', async () => {
+    const sandbox = await startSandbox({ products: 400 });
+    try {
+      const config = testConfig(sandbox, uniqueTaskQueue('schedule'));
+      const sync = { ...config.productSyncs[0]!, id: `sched-${Date.now()}`, overlapMs: 0, schedule: { every: '1h', paused: true } };
+      config.productSyncs = [sync];
+      assert.equal(await ensureProductSyncSchedule(env.client, sync, config.temporal.taskQueue), 'created');
+      assert.equal(await ensureProductSyncSchedule(env.client, sync, config.temporal.taskQueue), 'updated');
+      const worker = await createTestWorker(env, config);
+      await worker.runUntil(async () => {
+        const runOnce = async () => {
+          const workflowId = await triggerSchedule(env.client, productSyncScheduleId(sync.id));
+          return (await env.client.workflow.getHandle(workflowId).result()) as ProductSyncSummary;
+        };
+        const first = await runOnce();
+        assert.equal(first.counts.created, 400);
+        assert.ok(first.watermark);
+
+        const changed = sandbox.pmsProducts().slice(100, 110);
+        for (const product of changed) await sandbox.putProduct(product.id, { ...product, stock: 9999 });
+        await sandbox.resetCrmStats();
+        const second = await runOnce();
+        assert.equal(second.counts.updated, 10);
+        assert.equal(second.counts.created, 0);
+        const stats = await sandbox.crmStats();
+        assert.equal(stats.recordsUpdated, 10, 'exactly the 10 changed products were written');
+        assert.equal(stats.recordsCreated, 0);
+        assert.equal(second.counts.fetched, 10, 'the second run read only what changed since the watermark');
+      });
+      await env.client.schedule.getHandle(productSyncScheduleId(sync.id)).delete();
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('a paused run writes nothing until resumed, then ends as an uninterrupted run would', async () => {
+    const sandbox = await startSandbox({ products: 600, crmFaults: { latencyMs: 20 } });
+    try {
+      const config = testConfig(sandbox, uniqueTaskQueue('pause'));
+      const worker = await createTestWorker(env, config);
+      await worker.runUntil(async () => {
+        const handle = await startProductSync(env.client, config, { pageSize: 100 });
+        await handle.signal(pauseSignal);
+        let progress = await handle.query(progressQuery);
+        for (let i = 0; i < 50 && progress.state !== 'Paused'; i++) {
+          await sleep(100);
+          progress = await handle.query(progressQuery);
+        }
+        assert.equal(progress.state, 'Paused');
+        await sleep(500); // let the page in flight finish
+        const countWhenPaused = sandbox.crm.store.count();
+        await sleep(1_500);
+        assert.equal(sandbox.crm.store.count(), countWhenPaused, 'no write reaches the CRM while paused');
+        assert.ok(countWhenPaused < 600);
+
+        await handle.signal(resumeSignal);
+        const summary = (await handle.result()) as ProductSyncSummary;
+        assert.equal(summary.status, 'Completed');
+        assert.equal(summary.counts.created, 600);
+        assert.equal(sandbox.crm.store.count(), 600);
+      });
+    } finally {
+      await sandbox.close();
+    }
+  });
+});

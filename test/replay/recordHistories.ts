@@ -1,0 +1,51 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { generateProducts } from '../../src/sandbox/seed';
+import { startSandbox, testConfig } from '../helpers/sandbox';
+import { startTemporal } from '../helpers/temporalServer';
+import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
+
+/**
+ * `npm run record-histories`: runs productSync on a real server through the paths that matter
+ * (continue-as-new, a rejected record, a record the CRM refuses, a dry run) and saves the event
+ * histories as fixtures. The replay test runs the current workflow code against them: a change that
+ * would break running executions fails there unless it is patched.
+ * Re-record only on purpose, when old histories no longer need to replay.
+ */
+async function main(): Promise<void> {
+  const out = path.join(__dirname, '../fixtures/histories');
+  mkdirSync(out, { recursive: true });
+  const env = await startTemporal();
+  const sandbox = await startSandbox();
+  try {
+    const products = generateProducts(120, 3);
+    for (const [index, product] of products.entries()) {
+      const body = index === 5 ? { ...product, price: { amount: -1, currency: 'EUR' } } : index === 50 ? { ...product, name: product.name.padEnd(150, 'x') } : product;
+      await sandbox.putProduct(product.id, body);
+    }
+    const config = testConfig(sandbox, uniqueTaskQueue('record'));
+    const worker = await createTestWorker(env, config);
+    await worker.runUntil(async () => {
+      const runs = [
+        { name: 'productSync-continue-as-new', input: { pageSize: 40, pagesPerRun: 1 } },
+        { name: 'productSync-dry-run-mirror', input: { mode: 'mirror' as const, dryRun: true, watermark: null } },
+      ];
+      for (const { name, input } of runs) {
+        const handle = await startProductSync(env.client, config, input, `record-${name}`);
+        await handle.result();
+        // The first run of the chain holds the start, the pages and the continue-as-new.
+        const history = await env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
+        writeFileSync(path.join(out, `${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
+        process.stdout.write(`recorded ${name} (${history.events?.length} events)\n`);
+      }
+    });
+  } finally {
+    await sandbox.close();
+    await env.teardown();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});

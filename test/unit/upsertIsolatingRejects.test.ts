@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { upsertIsolatingRejects } from '../../activities/upsertIsolatingRejects';
+import { BatchRejectedError, SystemUnavailableError } from '../../src/connectors/errors';
+import type { CrmProductInput, ProductSink } from '../../src/connectors/productConnectors';
+
+/** A CRM that, like real ones, refuses a whole batch when any record in it is invalid. */
+function strictSink(isInvalid: (input: CrmProductInput) => boolean, maxWriteBatch = 4) {
+  const requests: number[] = [];
+  const sink: ProductSink = {
+    system: 'CRM',
+    capabilities: { maxWriteBatch, maxReadBatch: 100 },
+    readByExternalIds: async () => [],
+    count: async () => 0,
+    upsertBatch: async (inputs) => {
+      requests.push(inputs.length);
+      const bad = inputs.find(isInvalid);
+      if (bad) throw new BatchRejectedError('CRM', 'invalid-record', `name of ${bad.externalId} is too long`);
+      return inputs.map((input) => ({ externalId: input.externalId, created: true }));
+    },
+  };
+  return { sink, requests };
+}
+
+const records = (n: number) => Array.from({ length: n }, (_, i) => ({ externalId: `P-${i}`, properties: { name: `n${i}` } }));
+
+describe('upserting with reject isolation', () => {
+  test('writes in batches of the sink size', async () => {
+    const { sink, requests } = strictSink(() => false);
+    const outcome = await upsertIsolatingRejects(sink, records(10), () => {});
+    assert.equal(outcome.written.length, 10);
+    assert.deepEqual(requests, [4, 4, 2]);
+  });
+
+  test('a refused batch is split until the offenders stand alone; the rest land', async () => {
+    const { sink } = strictSink((input) => input.externalId === 'P-2' || input.externalId === 'P-7', 8);
+    const outcome = await upsertIsolatingRejects(sink, records(10), () => {});
+    assert.deepEqual(outcome.failed.map((f) => f.externalId), ['P-2', 'P-7']);
+    assert.match(outcome.failed[0]!.reason, /CRM refused the record: name of P-2 is too long/);
+    assert.equal(outcome.written.length, 8);
+  });
+
+  test('a system failure is not mistaken for a bad record: it propagates for Temporal to retry', async () => {
+    const sink: ProductSink = {
+      ...strictSink(() => false).sink,
+      upsertBatch: async () => {
+        throw new SystemUnavailableError('CRM', 'CRM failed with 503');
+      },
+    };
+    await assert.rejects(upsertIsolatingRejects(sink, records(3), () => {}), SystemUnavailableError);
+  });
+});

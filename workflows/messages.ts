@@ -1,0 +1,11 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { SyncProgress } from './syncProgress';
+
+/**
+ * Signals and queries shared by the workflows, the bridge CLI and tests: one definition, so a
+ * renamed handler cannot drift between sender and receiver. Names are what operators type in the
+ * Temporal UI, so they stay short and stable.
+ */
+export const pauseSignal = defineSignal<[]>('pause');
+export const resumeSignal = defineSignal<[]>('resume');
+export const progressQuery = defineQuery<SyncProgress>('progress');
