@@ -168,7 +168,7 @@ async function writeAndVerify(
  */
 function asRunFailure(error: unknown): unknown {
   if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
-    return ApplicationFailure.create({ message: error.cause.message, type: error.cause.type, nonRetryable: true, cause: error });
+    return ApplicationFailure.create({ message: error.cause.message, type: error.cause.type ?? undefined, nonRetryable: true, cause: error });
   }
   return error;
 }

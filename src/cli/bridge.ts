@@ -9,7 +9,8 @@ import { ConfigError, loadConfig } from '../config/loadConfig';
 import { createLogger } from '../logging/logger';
 import { startSandboxSystems } from '../sandbox/sandboxSystems';
 import { connectClient, temporalAddress } from '../temporal/clientConnection';
-import { productSyncInput, productSyncSummaryText } from '../temporal/productSyncStart';
+import { productSyncInput, productSyncScheduleId, productSyncSummaryText } from '../temporal/productSyncStart';
+import { ensureProductSyncSchedule } from '../temporal/schedules';
 import { installRuntimeLogging } from '../temporal/runtimeLogging';
 import { createBridgeWorker } from '../temporal/worker';
 import { exitCodes } from './exitCodes';
@@ -130,6 +131,24 @@ async function runWorker(): Promise<number> {
   return exitCodes.ok;
 }
 
+/** Creates or updates the Temporal Schedule of every configured sync. */
+async function applySchedules(options: { json?: boolean }): Promise<number> {
+  const config = loadConfig();
+  const client = await connectClient(config);
+  try {
+    const changes = [];
+    for (const sync of config.productSyncs) {
+      const change = await ensureProductSyncSchedule(client, sync, config.temporal.taskQueue);
+      changes.push({ scheduleId: productSyncScheduleId(sync.id), change, every: sync.schedule.every, paused: sync.schedule.paused });
+    }
+    if (options.json) out(JSON.stringify(changes, null, 2));
+    else for (const c of changes) out(`${c.scheduleId}: ${c.change} (every ${c.every}${c.paused ? ', paused' : ''})`);
+    return exitCodes.ok;
+  } finally {
+    await client.connection.close();
+  }
+}
+
 async function runSandbox(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger('sandbox', { level: config.logLevel });
@@ -163,6 +182,13 @@ export function buildProgram(): Command {
     .description('show counts, cursor and state of a run')
     .option('--json', 'print machine-readable JSON')
     .action(async (id: string, options: { json?: boolean }) => finish(await showProgress(id, options)));
+  program
+    .command('schedules')
+    .description('Temporal Schedules of the configured syncs')
+    .command('apply')
+    .description('create or update the schedule of every configured sync')
+    .option('--json', 'print machine-readable JSON')
+    .action(async (options: { json?: boolean }) => finish(await applySchedules(options)));
   program.command('worker').description('run a worker on the configured Temporal server').action(async () => finish(await runWorker()));
   program.command('sandbox').description('run only the sandbox PMS and CRM').action(async () => finish(await runSandbox()));
   return program;

@@ -55,11 +55,13 @@ export const configSchema = z
     sandbox: z
       .object({
         enabled: z.boolean().default(true),
+        /** Address the sandbox services listen on; 0.0.0.0 inside a container. */
+        host: z.string().min(1).default('127.0.0.1'),
         pmsPort: port.default(4010),
         crmPort: port.default(4020),
         products: z.number().int().min(0).max(1_000_000).default(500),
       })
-      .default({ enabled: true, pmsPort: 4010, crmPort: 4020, products: 500 }),
+      .default({ enabled: true, host: '127.0.0.1', pmsPort: 4010, crmPort: 4020, products: 500 }),
     systems: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), httpSystemSchema),
     productSyncs: z.array(productSyncSchema).min(1),
   })

@@ -18,7 +18,7 @@ function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const pmsPort = Number(env.SANDBOX_PMS_PORT ?? 4010);
   const crmPort = Number(env.SANDBOX_CRM_PORT ?? 4020);
   return {
-    sandbox: { pmsPort, crmPort },
+    sandbox: { pmsPort, crmPort, ...(env.SANDBOX_BIND ? { host: env.SANDBOX_BIND } : {}) },
     systems: {
       pms: { kind: 'sandbox-pms', url: `http://127.0.0.1:${pmsPort}`, token: sandboxTokens.pms },
       crm: { kind: 'sandbox-crm', url: `http://127.0.0.1:${crmPort}`, token: sandboxTokens.crm },

@@ -26,8 +26,8 @@ export async function startSandboxSystems(config: BridgeConfig, logger: Logger):
     token: config.systems.crm?.token ?? '',
     logger: logger.child({ component: 'sandbox-crm' }),
   });
-  const pmsUrl = await pms.listen(config.sandbox.pmsPort, '127.0.0.1');
-  const crmUrl = await crm.listen(config.sandbox.crmPort, '127.0.0.1');
+  const pmsUrl = await pms.listen(config.sandbox.pmsPort, config.sandbox.host);
+  const crmUrl = await crm.listen(config.sandbox.crmPort, config.sandbox.host);
   return {
     pmsUrl,
     crmUrl,

@@ -193,7 +193,7 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
   test('an invalid workflow input fails with a message naming the field', async () => {
     const sandbox = await startSandbox({ products: 0 });
     try {
-      const failure = await runProductSync(env, testConfig(sandbox, uniqueTaskQueue('input')), { pageSize: 0 } as never).catch((e: unknown) => e);
+      const failure = await runProductSync(env, testConfig(sandbox, uniqueTaskQueue('input')), { pageSize: 0 }).catch((e: unknown) => e);
       assert.ok(failure instanceof WorkflowFailedError);
       assert.match(String(failure.cause?.message), /Invalid productSync input: pageSize: Too small/);
     } finally {

@@ -17,7 +17,7 @@ describe('recorded histories replay against the current workflow code', () => {
   for (const file of files) {
     test(`${file} replays without a determinism error`, async () => {
       const history = JSON.parse(readFileSync(path.join(fixtures, file), 'utf8')) as unknown;
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history as Parameters<typeof Worker.runReplayHistory>[1], file);
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
     });
   }
 });

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { generateProducts } from '../../src/sandbox/seed';
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { startTemporal } from '../helpers/temporalServer';
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
     const worker = await createTestWorker(env, config);
     await worker.runUntil(async () => {
       const runs = [
-        { name: 'productSync-continue-as-new', input: { pageSize: 40, pagesPerRun: 1 } },
+        { name: 'productSync-rejects-and-failures', input: { pageSize: 200 } },
+        { name: 'productSync-continue-as-new', input: { pageSize: 40, pagesPerRun: 1, watermark: null } },
         { name: 'productSync-dry-run-mirror', input: { mode: 'mirror' as const, dryRun: true, watermark: null } },
       ];
       for (const { name, input } of runs) {
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
         await handle.result();
         // The first run of the chain holds the start, the pages and the continue-as-new.
         const history = await env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
-        writeFileSync(path.join(out, `${name}.json`), `${JSON.stringify(history, null, 1)}\n`);
+        writeFileSync(path.join(out, `${name}.json`), `${historyToJSON(history)}\n`);
         process.stdout.write(`recorded ${name} (${history.events?.length} events)\n`);
       }
     });
