@@ -1,36 +1,56 @@
+import type { DemandIntegration } from '../activities/demandMappingActivities';
 import type { ProductIntegration } from '../activities/productSyncActivities';
 import type { BridgeConfig, HttpSystemConfig } from './config/configSchema';
 import type { ProductSink, ProductSource } from './connectors/productConnectors';
 import { SandboxCrmSink } from './connectors/sandboxCrm';
+import { SandboxCrmDemands } from './connectors/sandboxCrmDemands';
 import { SandboxPmsSource } from './connectors/sandboxPms';
+import { SandboxPmsRequirements } from './connectors/sandboxPmsRequirements';
+
+function requireKind(name: string, system: HttpSystemConfig, kind: HttpSystemConfig['kind'], role: string): void {
+  if (system.kind !== kind) throw new Error(`System '${name}' is a ${system.kind}, which cannot be ${role}; use a ${kind} system.`);
+}
+
+const connection = (system: HttpSystemConfig) => ({ baseUrl: system.url, token: system.token, timeoutMs: system.timeoutMs });
 
 function productSource(name: string, system: HttpSystemConfig): ProductSource {
-  if (system.kind !== 'sandbox-pms') throw new Error(`System '${name}' (${system.kind}) cannot be a product source.`);
-  return new SandboxPmsSource({ baseUrl: system.url, token: system.token, timeoutMs: system.timeoutMs });
+  requireKind(name, system, 'sandbox-pms', 'a product source');
+  return new SandboxPmsSource(connection(system));
 }
 
 function productSink(name: string, system: HttpSystemConfig): ProductSink {
-  if (system.kind !== 'sandbox-crm') throw new Error(`System '${name}' (${system.kind}) cannot be a product target.`);
-  return new SandboxCrmSink({
-    baseUrl: system.url,
-    token: system.token,
-    timeoutMs: system.timeoutMs,
-    maxWriteBatch: system.maxWriteBatch,
-  });
+  requireKind(name, system, 'sandbox-crm', 'a product target');
+  return new SandboxCrmSink({ ...connection(system), maxWriteBatch: system.maxWriteBatch });
 }
 
 /**
- * Connectors and mappings per integration id, built once per worker. Credentials stay here, in
- * the worker's memory: workflows and activity arguments only ever carry the integration id.
+ * Connectors and settings per integration id, built once per worker. Credentials stay here, in the
+ * worker's memory: workflow and activity arguments only ever carry the integration id.
  */
-export function buildProductIntegrations(config: BridgeConfig): Map<string, ProductIntegration> {
-  const integrations = new Map<string, ProductIntegration>();
+export function buildIntegrations(config: BridgeConfig): {
+  products: Map<string, ProductIntegration>;
+  demands: Map<string, DemandIntegration>;
+} {
+  const products = new Map<string, ProductIntegration>();
   for (const sync of config.productSyncs) {
-    integrations.set(sync.id, {
+    products.set(sync.id, {
       source: productSource(sync.source, config.systems[sync.source]!),
       sink: productSink(sync.target, config.systems[sync.target]!),
       mapping: sync.mapping,
     });
   }
-  return integrations;
+  const demands = new Map<string, DemandIntegration>();
+  for (const sync of config.demandSyncs) {
+    const crm = config.systems[sync.crm]!;
+    const pms = config.systems[sync.pms]!;
+    requireKind(sync.crm, crm, 'sandbox-crm', 'the CRM of a demand sync');
+    requireKind(sync.pms, pms, 'sandbox-pms', 'the PMS of a demand sync');
+    demands.set(sync.id, {
+      crm: new SandboxCrmDemands(connection(crm)),
+      pms: new SandboxPmsRequirements(connection(pms)),
+      matcher: sync.matcher,
+      scoring: sync.scoring,
+    });
+  }
+  return { products, demands };
 }

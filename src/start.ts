@@ -2,15 +2,15 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
-import type { ProductSyncSummary } from '../workflows/productSyncTypes';
+import { summaryLines, type SyncSummary } from './cli/summaryText';
 import { ConfigError, loadConfig } from './config/loadConfig';
 import { createLogger } from './logging/logger';
 import { startSandboxSystems } from './sandbox/sandboxSystems';
 import { connectClient } from './temporal/clientConnection';
 import { startDevServer } from './temporal/devServer';
-import { productSyncScheduleId } from './temporal/productSyncStart';
 import { installRuntimeLogging } from './temporal/runtimeLogging';
-import { ensureProductSyncSchedule, triggerSchedule } from './temporal/schedules';
+import { ensureSchedule, triggerSchedule } from './temporal/schedules';
+import { configuredSyncs } from './temporal/syncSchedules';
 import { ensureTemporalCli } from './temporal/temporalCli';
 import { createBridgeWorker } from './temporal/worker';
 
@@ -34,14 +34,6 @@ function untilSignal(): Promise<string> {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-}
-
-function printSummary(summary: ProductSyncSummary): void {
-  const c = summary.counts;
-  say(`First productSync run (${summary.integrationId}) ${summary.status} in ${(summary.durationMs / 1000).toFixed(1)} s:`);
-  say(`  fetched ${c.fetched}, created ${c.created}, updated ${c.updated}, archived ${c.archived}, unchanged ${c.unchanged}, skipped ${c.skipped}, rejected ${c.rejected}, failed ${c.failed}`);
-  for (const issue of [...summary.rejected.slice(0, 5), ...summary.failed.slice(0, 5)]) say(`  - ${issue.id}: ${issue.reason}`);
-  say(`  watermark: ${summary.watermark ? `${summary.watermark.since} / ${summary.watermark.afterId}` : 'none'}`);
 }
 
 /**
@@ -95,24 +87,28 @@ async function main(): Promise<void> {
 
   const client = await connectClient(config, address);
   shutdownSteps.push({ name: 'the client connection', run: () => client.connection.close() });
-  for (const sync of config.productSyncs) {
-    const change = await ensureProductSyncSchedule(client, sync, config.temporal.taskQueue);
-    say(`Schedule ${productSyncScheduleId(sync.id)} ${change}: every ${sync.schedule.every}${sync.schedule.paused ? ' (paused)' : ''}`);
+  const syncs = configuredSyncs(config);
+  for (const sync of syncs) {
+    const change = await ensureSchedule(client, sync, config.temporal.taskQueue);
+    say(`Schedule ${sync.scheduleId} ${change}: ${sync.workflowType} every ${sync.schedule.every}${sync.schedule.paused ? ' (paused)' : ''}`);
   }
   say(`Temporal ${address} (namespace ${config.temporal.namespace}); Web UI: ${uiUrl}`);
 
-  const first = config.productSyncs[0]!;
-  const workflowId = await triggerSchedule(client, productSyncScheduleId(first.id));
-  say(`Started ${workflowId}; waiting for its summary...`);
-  const summary = await Promise.race([
-    client.workflow.getHandle(workflowId).result() as Promise<ProductSyncSummary>,
-    untilSignal().then(() => undefined),
-  ]);
-  if (summary) {
-    printSummary(summary);
-    say('Running. The schedule syncs every minute; press Ctrl-C to stop.');
-    await untilSignal();
+  // One immediate run of each, in order: demands refer to products the product sync brings over.
+  const stopped = untilSignal();
+  for (const sync of syncs) {
+    const workflowId = await triggerSchedule(client, sync.scheduleId);
+    say(`Started ${workflowId}; waiting for its summary...`);
+    const summary = await Promise.race([
+      client.workflow.getHandle(workflowId).result() as Promise<SyncSummary>,
+      stopped.then(() => undefined),
+    ]);
+    if (!summary) break;
+    say(`First ${sync.workflowType} run:`);
+    for (const line of summaryLines(summary, 5)) say(`  ${line}`);
   }
+  say('Running. The schedules run every minute; press Ctrl-C to stop.');
+  await stopped;
   say('Stopping...');
 }
 

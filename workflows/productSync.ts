@@ -6,12 +6,12 @@ import {
   continueAsNew,
   log,
   proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ProductSyncActivities } from '../activities/productSyncActivities';
-import { pauseSignal, progressQuery, resumeSignal } from './messages';
+import { asRunFailure } from './activityFailures';
+import { syncActivityOptions } from './activityOptions';
+import { installOperatorControls } from './operatorControls';
 import { parseWorkflowInput } from './parseInput';
 import { ProductSyncRun } from './productSyncRun';
 import {
@@ -22,8 +22,6 @@ import {
   type ProductSyncSettings,
   type ProductSyncSummary,
 } from './productSyncTypes';
-import { integrationIdKey, syncDirectionKey, syncStatusKey } from './searchAttributes';
-import type { SyncState } from './syncProgress';
 
 /**
  * PMS -> CRM product sync. Pages through the products changed since the watermark; for each page:
@@ -35,30 +33,13 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
   // Inside a workflow, Date is Temporal's deterministic clock (the workflow task's time).
   const run = ProductSyncRun.begin(settings, workflowInfo().lastResult, new Date().toISOString());
   const activities = activitiesFor(settings);
-  let state: SyncState = 'Running';
-
-  const setState = (next: SyncState): void => {
-    state = next;
-    upsertSearchAttributes([{ key: syncStatusKey, value: next }]);
-  };
-  setHandler(pauseSignal, () => setState('Paused'), { description: 'Finish the page in flight, then wait for resume.' });
-  setHandler(resumeSignal, () => (state === 'Paused' ? setState('Running') : undefined), {
-    description: 'Go on from where the run paused.',
-  });
-  setHandler(progressQuery, () => run.progress(state), {
-    description: 'Counts so far, the current cursor, the watermark and the state.',
-  });
-  upsertSearchAttributes([
-    { key: integrationIdKey, value: settings.integrationId },
-    { key: syncDirectionKey, value: 'PmsToCrm' },
-    { key: syncStatusKey, value: 'Running' },
-  ]);
+  const controls = installOperatorControls(settings.integrationId, 'PmsToCrm', (state) => run.progress(state));
 
   try {
     run.crmTotal ??= await activities.countCrmProducts({ integrationId: settings.integrationId });
     let consecutiveFailedPages = 0;
     for (;;) {
-      await condition(() => state !== 'Paused');
+      await controls.waitWhilePaused();
       const page = await activities.fetchProductChanges({
         integrationId: settings.integrationId,
         mode: settings.mode,
@@ -87,28 +68,18 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
       }
     }
   } catch (error) {
-    setState('Failed');
+    controls.setState('Failed');
     throw asRunFailure(error);
   }
 
   const summary = run.summary(new Date().toISOString());
-  setState(summary.status);
+  controls.setState(summary.status);
   log.info('productSync finished', { integrationId: settings.integrationId, ...summary.counts });
   return summary;
 }
 
 function activitiesFor(settings: ProductSyncSettings) {
-  return proxyActivities<ProductSyncActivities>({
-    startToCloseTimeout: '5 minutes',
-    heartbeatTimeout: settings.heartbeatTimeoutMs,
-    retry: {
-      initialInterval: settings.retry.initialIntervalMs,
-      maximumInterval: settings.retry.maximumIntervalMs,
-      backoffCoefficient: 2,
-      maximumAttempts: settings.retry.maximumAttempts,
-      nonRetryableErrorTypes: ['AuthenticationFailed', 'RequestRejected', 'UnknownIntegration'],
-    },
-  });
+  return proxyActivities<ProductSyncActivities>(syncActivityOptions(settings));
 }
 
 /** A broken source must not wipe or rewrite the CRM: cap the share of records one run may change. */
@@ -160,17 +131,6 @@ async function writeAndVerify(
   }
   for (const write of pending) run.recordFailed(write, mismatchReasons.get(write.externalId) ?? 'not verified');
   return true;
-}
-
-/**
- * An activity that failed for good ends the run with the activity's own reason ("CRM rejected the
- * bridge's credentials ..."), not the SDK's generic "Activity task failed".
- */
-function asRunFailure(error: unknown): unknown {
-  if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
-    return ApplicationFailure.create({ message: error.cause.message, type: error.cause.type ?? undefined, nonRetryable: true, cause: error });
-  }
-  return error;
 }
 
 /** The operator-facing reason of a failed activity; credentials problems end the run at once. */

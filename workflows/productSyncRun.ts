@@ -5,35 +5,14 @@ import type {
   ProductSyncContinuation,
   ProductSyncSettings,
   ProductSyncSummary,
-  RecordIssue,
   SyncCounters,
 } from './productSyncTypes';
+import { feedWatermark, noteFailure, startFeed } from './feedCursor';
+import { maxListedIssues, pushCapped } from './recordIssues';
 import type { SyncProgress, SyncState } from './syncProgress';
-
-/** Longest list of rejected or failed records a summary carries; counts keep the totals. */
-export const maxListedIssues = 100;
-const maxReasonLength = 300;
-
-/** Orders change-feed positions the way the source pages them: by time, then id. */
-export function compareCursors(a: ChangeCursor, b: ChangeCursor): number {
-  const byTime = Date.parse(a.since) - Date.parse(b.since);
-  if (byTime !== 0) return byTime;
-  return a.afterId < b.afterId ? -1 : a.afterId > b.afterId ? 1 : 0;
-}
-
-/** Moves a watermark back by the overlap, inclusive of everything at that instant. */
-export function withOverlap(watermark: ChangeCursor | null, overlapMs: number): ChangeCursor | null {
-  if (!watermark) return null;
-  if (overlapMs === 0) return watermark;
-  return { since: new Date(Date.parse(watermark.since) - overlapMs).toISOString(), afterId: '' };
-}
 
 function emptyCounters(): SyncCounters {
   return { fetched: 0, created: 0, updated: 0, archived: 0, unchanged: 0, skipped: 0, rejected: 0, failed: 0 };
-}
-
-function pushCapped(list: RecordIssue[], issue: RecordIssue): void {
-  if (list.length < maxListedIssues) list.push({ ...issue, reason: issue.reason.slice(0, maxReasonLength) });
 }
 
 /**
@@ -60,9 +39,7 @@ export class ProductSyncRun {
     const priorFailures: Record<string, number> = {};
     for (const failure of previous?.failed ?? []) priorFailures[failure.id] = failure.attempts ?? 1;
     return new ProductSyncRun(settings, {
-      cursor: withOverlap(startWatermark, settings.overlapMs),
-      earliestFailure: null,
-      startWatermark,
+      ...startFeed(startWatermark, settings.overlapMs),
       counters: emptyCounters(),
       rejected: [],
       failed: [],
@@ -118,8 +95,7 @@ export class ProductSyncRun {
     this.state.counters.failed += 1;
     const attempts = (this.state.priorFailures[write.externalId] ?? 0) + 1;
     pushCapped(this.state.failed, { id: write.externalId, reason, attempts });
-    const earliest = this.state.earliestFailure;
-    if (!earliest || compareCursors(write.position, earliest) < 0) this.state.earliestFailure = write.position;
+    noteFailure(this.state, write.position);
   }
 
   private countWritten(write: PlannedWrite): void {
@@ -139,15 +115,9 @@ export class ProductSyncRun {
     this.state.pages += 1;
   }
 
-  /**
-   * Where the next run starts. Never past a record that failed (it must be fetched again), but past
-   * records that were verified or explicitly rejected. A dry run moves nothing.
-   */
+  /** Where the next run starts (see feedWatermark). */
   get watermark(): ChangeCursor | null {
-    if (this.settings.dryRun) return this.state.startWatermark;
-    const failure = this.state.earliestFailure;
-    if (failure) return { since: failure.since, afterId: '' };
-    return this.state.cursor ?? this.state.startWatermark;
+    return feedWatermark(this.state, this.settings.dryRun);
   }
 
   continuation(): ProductSyncContinuation {

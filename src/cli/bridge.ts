@@ -2,26 +2,32 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
-import { syncModes, type ProductSyncSummary } from '../../workflows/productSyncTypes';
+import { syncModes } from '../../workflows/productSyncTypes';
 import { integrationIdKey, syncDirectionKey } from '../../workflows/searchAttributes';
 import type { BridgeConfig } from '../config/configSchema';
 import { ConfigError, loadConfig } from '../config/loadConfig';
 import { createLogger } from '../logging/logger';
 import { startSandboxSystems } from '../sandbox/sandboxSystems';
 import { connectClient, temporalAddress } from '../temporal/clientConnection';
-import { productSyncInput, productSyncScheduleId, productSyncSummaryText } from '../temporal/productSyncStart';
-import { ensureProductSyncSchedule } from '../temporal/schedules';
+import { ensureSchedule } from '../temporal/schedules';
+import { configuredSyncs, type SyncStart } from '../temporal/syncSchedules';
 import { installRuntimeLogging } from '../temporal/runtimeLogging';
 import { createBridgeWorker } from '../temporal/worker';
 import { exitCodes } from './exitCodes';
+import { progressLines, summaryLines, type SyncSummary } from './summaryText';
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
-function productSyncFor(config: BridgeConfig, integrationId?: string) {
-  const sync = integrationId ? config.productSyncs.find((s) => s.id === integrationId) : config.productSyncs[0];
+
+const syncKinds = { products: 'productSync', demands: 'demandMapping', 'demand-status': 'demandStatus' } as const;
+type SyncKind = keyof typeof syncKinds;
+
+function syncFor(config: BridgeConfig, kind: SyncKind, integrationId?: string): SyncStart {
+  const candidates = configuredSyncs(config).filter((sync) => sync.workflowType === syncKinds[kind]);
+  const sync = integrationId ? candidates.find((s) => s.integrationId === integrationId) : candidates[0];
   if (!sync) {
     throw new InvalidArgumentError(
-      `No product sync '${integrationId}' in the configuration; configured: ${config.productSyncs.map((s) => s.id).join(', ')}.`,
+      `No ${kind} sync${integrationId ? ` '${integrationId}'` : ''} in the configuration; configured: ${candidates.map((s) => s.integrationId).join(', ') || 'none'}.`,
     );
   }
   return sync;
@@ -34,14 +40,6 @@ function untilSignal(): Promise<void> {
   });
 }
 
-function printSummary(summary: ProductSyncSummary): void {
-  const c = summary.counts;
-  out(`${summary.integrationId}: ${summary.status}${summary.dryRun ? ' (dry run: nothing written)' : ''} in ${(summary.durationMs / 1000).toFixed(1)} s`);
-  out(`  fetched ${c.fetched}  created ${c.created}  updated ${c.updated}  archived ${c.archived}  unchanged ${c.unchanged}  skipped ${c.skipped}  rejected ${c.rejected}  failed ${c.failed}`);
-  for (const issue of summary.rejected) out(`  rejected ${issue.id}: ${issue.reason}`);
-  for (const issue of summary.failed) out(`  failed ${issue.id}: ${issue.reason}`);
-}
-
 interface SyncOptions {
   integration?: string;
   wait?: boolean;
@@ -50,29 +48,31 @@ interface SyncOptions {
   mode?: (typeof syncModes)[number];
 }
 
-async function syncProducts(options: SyncOptions): Promise<number> {
+async function runSync(kind: SyncKind, options: SyncOptions): Promise<number> {
   const config = loadConfig();
-  const sync = productSyncFor(config, options.integration);
+  const sync = syncFor(config, kind, options.integration);
+  if (kind !== 'products' && (options.dryRun || options.mode)) throw new InvalidArgumentError('--dry-run and --mode apply to product syncs only.');
   const client = await connectClient(config);
   try {
-    const workflowId = `product-sync-${sync.id}-manual-${new Date().toISOString()}`;
-    const handle = await client.workflow.start('productSync', {
+    const workflowId = `${sync.scheduleId}-manual-${new Date().toISOString()}`;
+    const overrides = { ...(options.dryRun ? { dryRun: true } : {}), ...(options.mode ? { mode: options.mode } : {}) };
+    const handle = await client.workflow.start(sync.workflowType, {
       taskQueue: config.temporal.taskQueue,
       workflowId,
-      args: [productSyncInput(sync, { dryRun: options.dryRun ?? false, ...(options.mode ? { mode: options.mode } : {}) })],
+      args: [{ ...sync.args[0], ...overrides }],
       typedSearchAttributes: [
-        { key: integrationIdKey, value: sync.id },
-        { key: syncDirectionKey, value: 'PmsToCrm' },
+        { key: integrationIdKey, value: sync.integrationId },
+        { key: syncDirectionKey, value: sync.direction },
       ],
-      staticSummary: `${productSyncSummaryText(sync)}, started from the bridge CLI`,
+      staticSummary: `${sync.summary}, started from the bridge CLI`,
     });
     if (!options.wait) {
       out(options.json ? JSON.stringify({ workflowId, runId: handle.firstExecutionRunId }) : `Started ${workflowId}`);
       return exitCodes.ok;
     }
-    const summary = (await handle.result()) as ProductSyncSummary;
+    const summary = (await handle.result()) as SyncSummary;
     if (options.json) out(JSON.stringify(summary, null, 2));
-    else printSummary(summary);
+    else for (const line of summaryLines(summary)) out(line);
     return summary.status === 'Completed' ? exitCodes.ok : exitCodes.completedWithFailures;
   } catch (error) {
     if (error instanceof WorkflowFailedError) {
@@ -105,11 +105,7 @@ async function showProgress(workflowId: string, options: { json?: boolean }): Pr
   try {
     const progress = await client.workflow.getHandle(workflowId).query(progressQuery);
     if (options.json) out(JSON.stringify(progress, null, 2));
-    else {
-      const c = progress.counts;
-      out(`${workflowId}: ${progress.state}, ${progress.pages} pages`);
-      out(`  fetched ${c.fetched}  created ${c.created}  updated ${c.updated}  unchanged ${c.unchanged}  rejected ${c.rejected}  failed ${c.failed}`);
-    }
+    else for (const line of progressLines(workflowId, progress)) out(line);
     return exitCodes.ok;
   } finally {
     await client.connection.close();
@@ -137,9 +133,9 @@ async function applySchedules(options: { json?: boolean }): Promise<number> {
   const client = await connectClient(config);
   try {
     const changes = [];
-    for (const sync of config.productSyncs) {
-      const change = await ensureProductSyncSchedule(client, sync, config.temporal.taskQueue);
-      changes.push({ scheduleId: productSyncScheduleId(sync.id), change, every: sync.schedule.every, paused: sync.schedule.paused });
+    for (const sync of configuredSyncs(config)) {
+      const change = await ensureSchedule(client, sync, config.temporal.taskQueue);
+      changes.push({ scheduleId: sync.scheduleId, change, every: sync.schedule.every, paused: sync.schedule.paused });
     }
     if (options.json) out(JSON.stringify(changes, null, 2));
     else for (const c of changes) out(`${c.scheduleId}: ${c.change} (every ${c.every}${c.paused ? ', paused' : ''})`);
@@ -165,15 +161,25 @@ export function buildProgram(): Command {
     .showHelpAfterError();
 
   const sync = program.command('sync').description('run a sync once');
-  sync
-    .command('products')
-    .description('start a productSync run on the configured systems')
-    .option('-i, --integration <id>', 'which product sync (default: the first configured)')
-    .option('--wait', 'wait for the run and print its summary')
-    .option('--json', 'print machine-readable JSON')
-    .option('--dry-run', 'report what would be created, updated and archived; write nothing')
-    .addOption(new Option('--mode <mode>', 'override the configured sync mode').choices(syncModes))
-    .action(async (options: SyncOptions) => finish(await syncProducts(options)));
+  const descriptions: Record<SyncKind, string> = {
+    products: 'start a productSync run (PMS products to the CRM)',
+    demands: 'start a demandMapping run (CRM demands and orders to the PMS)',
+    'demand-status': 'start a demandStatus run (PMS requirement status to CRM demands)',
+  };
+  for (const kind of Object.keys(syncKinds) as SyncKind[]) {
+    const command = sync
+      .command(kind)
+      .description(descriptions[kind])
+      .option('-i, --integration <id>', 'which configured integration (default: the first)')
+      .option('--wait', 'wait for the run and print its summary')
+      .option('--json', 'print machine-readable JSON');
+    if (kind === 'products') {
+      command
+        .option('--dry-run', 'report what would be created, updated and archived; write nothing')
+        .addOption(new Option('--mode <mode>', 'override the configured sync mode').choices(syncModes));
+    }
+    command.action(async (options: SyncOptions) => finish(await runSync(kind, options)));
+  }
 
   program.command('pause <workflowId>').description('pause a running sync after its current page').action(async (id: string) => finish(await signalRun(id, 'pause')));
   program.command('resume <workflowId>').description('resume a paused sync').action(async (id: string) => finish(await signalRun(id, 'resume')));

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { matcherConfigSchema } from '../domain/demandMatcher';
+import { scoringSchema } from '../domain/demandScore';
 import { defaultFieldMapping, fieldMappingSchema } from '../domain/fieldMapping';
 import { syncModes } from '../../workflows/productSyncTypes';
 
@@ -15,6 +17,15 @@ const httpSystemSchema = z.object({
 });
 export type HttpSystemConfig = z.infer<typeof httpSystemSchema>;
 
+const scheduleSchema = z
+  .object({
+    /** Interval between runs, e.g. "1m", "30s", "1h". */
+    every: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 1m or 1h').default('1m'),
+    paused: z.boolean().default(false),
+  })
+  .default({ every: '1m', paused: false });
+export type ScheduleConfig = z.infer<typeof scheduleSchema>;
+
 const productSyncSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lowercase letters, digits and -, at most 41 characters'),
   source: z.string().min(1),
@@ -27,15 +38,23 @@ const productSyncSchema = z.object({
   guard: z
     .object({ maxChangeShare: z.number().min(0).max(1).default(0.5), minRecords: z.number().int().min(0).default(100) })
     .default({ maxChangeShare: 0.5, minRecords: 100 }),
-  schedule: z
-    .object({
-      /** Interval between runs, e.g. "1m", "30s", "1h". */
-      every: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 1m or 1h').default('1m'),
-      paused: z.boolean().default(false),
-    })
-    .default({ every: '1m', paused: false }),
+  schedule: scheduleSchema,
 });
 export type ProductSyncConfig = z.infer<typeof productSyncSchema>;
+
+/** One CRM <-> PMS demand integration: demandMapping (CRM to PMS) and demandStatus (back). */
+const demandSyncSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lowercase letters, digits and -, at most 41 characters'),
+  crm: z.string().min(1),
+  pms: z.string().min(1),
+  pageSize: z.number().int().min(1).max(500).default(100),
+  overlapMs: z.number().int().min(0).max(86_400_000).default(5_000),
+  matcher: matcherConfigSchema.default(matcherConfigSchema.parse({})),
+  scoring: scoringSchema.default(scoringSchema.parse({})),
+  mappingSchedule: scheduleSchema,
+  statusSchedule: scheduleSchema,
+});
+export type DemandSyncConfig = z.infer<typeof demandSyncSchema>;
 
 export const configSchema = z
   .object({
@@ -64,18 +83,20 @@ export const configSchema = z
       .default({ enabled: true, host: '127.0.0.1', pmsPort: 4010, crmPort: 4020, products: 500 }),
     systems: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), httpSystemSchema),
     productSyncs: z.array(productSyncSchema).min(1),
+    demandSyncs: z.array(demandSyncSchema).default([]),
   })
   .superRefine((config, ctx) => {
+    const known = Object.keys(config.systems).join(', ');
+    const checkSystem = (name: string, path: Array<string | number>) => {
+      if (!config.systems[name]) ctx.addIssue({ code: 'custom', path, message: `names system '${name}', which is not under systems (known: ${known})` });
+    };
     config.productSyncs.forEach((sync, index) => {
-      for (const side of ['source', 'target'] as const) {
-        if (!config.systems[sync[side]]) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['productSyncs', index, side],
-            message: `names system '${sync[side]}', which is not under systems (known: ${Object.keys(config.systems).join(', ')})`,
-          });
-        }
-      }
+      checkSystem(sync.source, ['productSyncs', index, 'source']);
+      checkSystem(sync.target, ['productSyncs', index, 'target']);
+    });
+    config.demandSyncs.forEach((sync, index) => {
+      checkSystem(sync.crm, ['demandSyncs', index, 'crm']);
+      checkSystem(sync.pms, ['demandSyncs', index, 'pms']);
     });
   });
 

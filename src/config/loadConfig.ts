@@ -24,6 +24,7 @@ function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {
       crm: { kind: 'sandbox-crm', url: `http://127.0.0.1:${crmPort}`, token: sandboxTokens.crm },
     },
     productSyncs: [{ id: 'products', source: 'pms', target: 'crm' }],
+    demandSyncs: [{ id: 'demands', crm: 'crm', pms: 'pms' }],
   };
 }
 

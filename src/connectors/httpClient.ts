@@ -78,6 +78,19 @@ export class HttpSystem {
     return parsed.data;
   }
 
+  /**
+   * Like request, for calls with no special handling of refusals: any 4xx other than 401/403/429
+   * becomes a non-retryable RequestRejectedError, since the same request would fail again.
+   */
+  async call<T>(request: RequestOptions<T>): Promise<T> {
+    try {
+      return await this.request(request);
+    } catch (error) {
+      if (error instanceof HttpStatusError) throw new RequestRejectedError(this.options.system, error.status, error.message);
+      throw error;
+    }
+  }
+
   private async send(request: RequestOptions<unknown>): Promise<Response> {
     const url = new URL(request.path, this.options.baseUrl);
     for (const [key, value] of Object.entries(request.query ?? {})) {
@@ -139,9 +152,4 @@ export class HttpSystem {
     }
     throw new HttpStatusError(status, body, `${system} refused ${request.method} ${request.path} with ${status}${detail ? `: ${detail}` : ''}`);
   }
-}
-
-/** For connectors: a refused request becomes a non-retryable error unless they handle it first. */
-export function asRequestRejected(system: string, error: HttpStatusError): RequestRejectedError {
-  return new RequestRejectedError(system, error.status, error.message);
 }

@@ -1,21 +1,8 @@
 import type { CrmProperties } from '../domain/fieldMapping';
 import type { RawPmsProduct } from '../domain/pmsProduct';
+import type { ChangeCursor, ChangePage } from './changeFeed';
 
-/**
- * Position in a source's change feed. Ordering on (updatedAt, id) rather than updatedAt alone means
- * rows that share a timestamp are never skipped or repeated at a page boundary.
- */
-export interface ChangeCursor {
-  since: string;
-  afterId: string;
-}
-
-export interface ProductPage {
-  records: RawPmsProduct[];
-  /** Cursor after the last record of this page; null when the page is empty. */
-  nextCursor: ChangeCursor | null;
-  hasMore: boolean;
-}
+export type ProductPage = ChangePage<RawPmsProduct>;
 
 /** Where products come from (the PMS side). */
 export interface ProductSource {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { BatchRejectedError } from './errors';
-import { HttpSystem, HttpStatusError, asRequestRejected, type HttpSystemOptions } from './httpClient';
+import { BatchRejectedError, RequestRejectedError } from './errors';
+import { HttpSystem, HttpStatusError, type HttpSystemOptions } from './httpClient';
 import type {
   CrmProductInput,
   CrmProductRecord,
@@ -39,7 +39,7 @@ export class SandboxCrmSink implements ProductSink {
 
   async readByExternalIds(externalIds: string[]): Promise<CrmProductRecord[]> {
     if (externalIds.length === 0) return [];
-    const response = await this.call({
+    const response = await this.http.call({
       method: 'POST',
       path: '/api/products/batch/read',
       body: { externalIds },
@@ -65,28 +65,19 @@ export class SandboxCrmSink implements ProductSink {
       if (error instanceof HttpStatusError && error.status === 413) {
         throw new BatchRejectedError(this.system, 'too-large', error.message);
       }
-      if (error instanceof HttpStatusError) throw asRequestRejected(this.system, error);
+      if (error instanceof HttpStatusError) throw new RequestRejectedError(this.system, error.status, error.message);
       throw error;
     }
   }
 
   async count(): Promise<number> {
-    const response = await this.call({
+    const response = await this.http.call({
       method: 'GET',
       path: '/api/products',
-      body: undefined,
       query: { limit: 1 },
       schema: listResponseSchema,
     });
     return response.total;
   }
 
-  private async call<T>(request: Parameters<HttpSystem['request']>[0] & { schema: z.ZodType<T> }): Promise<T> {
-    try {
-      return await this.http.request(request);
-    } catch (error) {
-      if (error instanceof HttpStatusError) throw asRequestRejected(this.system, error);
-      throw error;
-    }
-  }
 }

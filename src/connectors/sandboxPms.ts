@@ -1,19 +1,8 @@
-import { z } from 'zod';
-import { HttpSystem, HttpStatusError, asRequestRejected, type HttpSystemOptions } from './httpClient';
-import type { ChangeCursor, ProductPage, ProductSource } from './productConnectors';
+import { readChangePage, feedRecordSchema, type ChangeCursor } from './changeFeed';
+import { HttpSystem, type HttpSystemOptions } from './httpClient';
+import type { ProductPage, ProductSource } from './productConnectors';
 
-/** Only the paging keys are checked here; record content is validated one record at a time later. */
-const rawProductSchema = z
-  .object({ id: z.string().min(1), updatedAt: z.string().min(1), deleted: z.boolean().optional() })
-  .loose();
-
-const pageSchema = z.object({
-  data: z.array(rawProductSchema),
-  nextCursor: z.object({ since: z.string(), afterId: z.string() }).nullable(),
-  hasMore: z.boolean(),
-});
-
-/** The sandbox PMS (and any in-house PMS with the same REST shape). */
+/** The sandbox PMS (and any in-house PMS with the same REST shape) as a product source. */
 export class SandboxPmsSource implements ProductSource {
   private readonly http: HttpSystem;
 
@@ -25,18 +14,7 @@ export class SandboxPmsSource implements ProductSource {
     return this.http.system;
   }
 
-  async listChanged(cursor: ChangeCursor | null, limit: number): Promise<ProductPage> {
-    try {
-      const page = await this.http.request({
-        method: 'GET',
-        path: '/api/products',
-        query: { since: cursor?.since, afterId: cursor?.afterId, limit },
-        schema: pageSchema,
-      });
-      return { records: page.data, nextCursor: page.nextCursor, hasMore: page.hasMore };
-    } catch (error) {
-      if (error instanceof HttpStatusError) throw asRequestRejected(this.system, error);
-      throw error;
-    }
+  listChanged(cursor: ChangeCursor | null, limit: number): Promise<ProductPage> {
+    return readChangePage(this.http, '/api/products', cursor, limit, feedRecordSchema);
   }
 }

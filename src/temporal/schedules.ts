@@ -1,28 +1,22 @@
-import {
-  ScheduleNotFoundError,
-  ScheduleOverlapPolicy,
-  type Client,
-  type ScheduleOptions,
-} from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import { integrationIdKey, syncDirectionKey } from '../../workflows/searchAttributes';
-import type { ProductSyncConfig } from '../config/configSchema';
-import { productSyncInput, productSyncScheduleId, productSyncSummaryText } from './productSyncStart';
+import type { SyncStart } from './syncSchedules';
 
-function productSyncScheduleOptions(sync: ProductSyncConfig, taskQueue: string): ScheduleOptions {
+function scheduleOptions(sync: SyncStart, taskQueue: string): ScheduleOptions {
   return {
-    scheduleId: productSyncScheduleId(sync.id),
+    scheduleId: sync.scheduleId,
     spec: { intervals: [{ every: sync.schedule.every as `${number}${'ms' | 's' | 'm' | 'h' | 'd'}` }] },
     action: {
       type: 'startWorkflow',
-      workflowType: 'productSync',
-      workflowId: productSyncScheduleId(sync.id),
+      workflowType: sync.workflowType,
+      workflowId: sync.scheduleId,
       taskQueue,
-      args: [productSyncInput(sync)],
+      args: sync.args,
       typedSearchAttributes: [
-        { key: integrationIdKey, value: sync.id },
-        { key: syncDirectionKey, value: 'PmsToCrm' },
+        { key: integrationIdKey, value: sync.integrationId },
+        { key: syncDirectionKey, value: sync.direction },
       ],
-      staticSummary: productSyncSummaryText(sync),
+      staticSummary: sync.summary,
     },
     // The watermark passes from run to run as the last completion result, which the server only
     // provides when runs cannot overlap: never ALLOW_ALL.
@@ -32,8 +26,8 @@ function productSyncScheduleOptions(sync: ProductSyncConfig, taskQueue: string):
 }
 
 /** Creates the schedule, or brings an existing one in line with the configuration. */
-export async function ensureProductSyncSchedule(client: Client, sync: ProductSyncConfig, taskQueue: string): Promise<'created' | 'updated'> {
-  const options = productSyncScheduleOptions(sync, taskQueue);
+export async function ensureSchedule(client: Client, sync: SyncStart, taskQueue: string): Promise<'created' | 'updated'> {
+  const options = scheduleOptions(sync, taskQueue);
   const handle = client.schedule.getHandle(options.scheduleId);
   try {
     await handle.describe();

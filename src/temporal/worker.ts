@@ -1,7 +1,8 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createDemandActivities } from '../../activities/demandMappingActivities';
 import { createProductSyncActivities } from '../../activities/productSyncActivities';
 import type { BridgeConfig } from '../config/configSchema';
-import { buildProductIntegrations } from '../integrations';
+import { buildIntegrations } from '../integrations';
 import type { Logger } from '../logging/logger';
 
 export const workflowsPath = require.resolve('../../workflows');
@@ -19,11 +20,12 @@ export interface BridgeWorkerOptions {
 /** A worker that runs every bridge workflow and their activities, wired to the configured systems. */
 export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<Worker> {
   const { config, connection, logger } = options;
-  const integrations = buildProductIntegrations(config);
-  const activities = createProductSyncActivities({
-    integration: (id) => integrations.get(id),
-    logger: logger.child({ component: 'activities' }),
-  });
+  const integrations = buildIntegrations(config);
+  const activityLogger = logger.child({ component: 'activities' });
+  const activities = {
+    ...createProductSyncActivities({ integration: (id) => integrations.products.get(id), logger: activityLogger }),
+    ...createDemandActivities({ integration: (id) => integrations.demands.get(id), logger: activityLogger }),
+  };
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,

@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
-import { productSyncScheduleId } from '../../src/temporal/productSyncStart';
-import { ensureProductSyncSchedule, triggerSchedule } from '../../src/temporal/schedules';
+import { ensureSchedule, triggerSchedule } from '../../src/temporal/schedules';
+import { productSyncStart } from '../../src/temporal/syncSchedules';
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { startTemporal } from '../helpers/temporalServer';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
@@ -26,12 +26,13 @@ describe('scheduled and operator-steered productSync runs', () => {
       const config = testConfig(sandbox, uniqueTaskQueue('schedule'));
       const sync = { ...config.productSyncs[0]!, id: `sched-${Date.now()}`, overlapMs: 0, schedule: { every: '1h', paused: true } };
       config.productSyncs = [sync];
-      assert.equal(await ensureProductSyncSchedule(env.client, sync, config.temporal.taskQueue), 'created');
-      assert.equal(await ensureProductSyncSchedule(env.client, sync, config.temporal.taskQueue), 'updated');
+      const start = productSyncStart(sync);
+      assert.equal(await ensureSchedule(env.client, start, config.temporal.taskQueue), 'created');
+      assert.equal(await ensureSchedule(env.client, start, config.temporal.taskQueue), 'updated');
       const worker = await createTestWorker(env, config);
       await worker.runUntil(async () => {
         const runOnce = async () => {
-          const workflowId = await triggerSchedule(env.client, productSyncScheduleId(sync.id));
+          const workflowId = await triggerSchedule(env.client, start.scheduleId);
           return (await env.client.workflow.getHandle(workflowId).result()) as ProductSyncSummary;
         };
         const first = await runOnce();
@@ -49,7 +50,7 @@ describe('scheduled and operator-steered productSync runs', () => {
         assert.equal(stats.recordsCreated, 0);
         assert.equal(second.counts.fetched, 10, 'the second run read only what changed since the watermark');
       });
-      await env.client.schedule.getHandle(productSyncScheduleId(sync.id)).delete();
+      await env.client.schedule.getHandle(start.scheduleId).delete();
     } finally {
       await sandbox.close();
     }

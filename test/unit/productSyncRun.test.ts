@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compareCursors, ProductSyncRun, withOverlap } from '../../workflows/productSyncRun';
+import { compareCursors, withOverlap } from '../../workflows/feedCursor';
+import { ProductSyncRun } from '../../workflows/productSyncRun';
 import { productSyncInputSchema, type PlannedWrite, type ProductSyncSummary } from '../../workflows/productSyncTypes';
 
 const at = (second: number, id: string) => ({ since: `2026-11-24T10:00:${String(second).padStart(2, '0')}.000Z`, afterId: id });

@@ -1,0 +1,347 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ChangeCursor } from '../src/connectors/changeFeed';
+import { RequestRejectedError } from '../src/connectors/errors';
+import type { DemandLink, DemandLinkSink, DemandSource, Requirement, RequirementStore } from '../src/connectors/demandConnectors';
+import { crmDemandSchema, crmOrderSchema, orderPeriod, type CrmAccount, type CrmDemand } from '../src/domain/crmDemand';
+import { findMatch, type MatcherConfig } from '../src/domain/demandMatcher';
+import { demandScore, type ScoringConfig } from '../src/domain/demandScore';
+import { describeIssues } from '../src/domain/validation';
+import type { Logger } from '../src/logging/logger';
+import type {
+  DemandOutcome,
+  DemandPage,
+  FeedPageInput,
+  LinkUpdate,
+  MapDemandsResult,
+  OrderPage,
+  OrderSignal,
+  PositionedIssue,
+  PreparedDemand,
+  RequirementPage,
+  VerifyLinksResult,
+  WriteLinksResult,
+} from '../workflows/demandTypes';
+import { withFailureMapping } from './activityFailure';
+
+/** What one demand integration's activities talk to, from configuration. */
+export interface DemandIntegration {
+  crm: DemandSource & DemandLinkSink;
+  pms: RequirementStore;
+  matcher: MatcherConfig;
+  scoring: ScoringConfig;
+}
+
+export interface DemandDeps {
+  integration(integrationId: string): DemandIntegration | undefined;
+  logger: Logger;
+}
+
+const linkWriteBatch = 100;
+
+function positionOf(record: { id: string; updatedAt: string }): ChangeCursor {
+  return { since: record.updatedAt, afterId: record.id };
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** A demand's place on a requirement: who asked and what stands behind it. Never contact data. */
+function linkFor(demand: PreparedDemand, matchReason: string | null, linkedAt: string): DemandLink {
+  return {
+    demandId: demand.demandId,
+    title: demand.title,
+    kind: demand.kind,
+    priority: demand.priority,
+    accountId: demand.account.id,
+    accountName: demand.account.name,
+    segment: demand.account.segment,
+    accountValue: demand.account.value,
+    matchReason,
+    linkedAt,
+  };
+}
+
+/** The link list with this demand's entry added or refreshed; how and when it was linked stay. */
+function withLink(links: DemandLink[], demand: PreparedDemand, matchReason: string | null): DemandLink[] {
+  const existing = links.find((link) => link.demandId === demand.demandId);
+  const fresh = linkFor(demand, existing?.matchReason ?? matchReason, existing?.linkedAt ?? new Date().toISOString());
+  return existing ? links.map((link) => (link.demandId === demand.demandId ? fresh : link)) : [...links, fresh];
+}
+
+/** Compares what the bridge writes on a link, whatever key order or extra fields the PMS returns. */
+function sameLinks(a: DemandLink[], b: DemandLink[]): boolean {
+  const owned = (link: DemandLink) =>
+    JSON.stringify([link.demandId, link.title, link.kind, link.priority, link.accountId, link.accountName, link.segment, link.accountValue, link.matchReason, link.linkedAt]);
+  return a.length === b.length && a.every((link, index) => owned(link) === owned(b[index]!));
+}
+
+export function createDemandActivities(deps: DemandDeps) {
+  function integrationFor(integrationId: string): DemandIntegration {
+    const integration = deps.integration(integrationId);
+    if (!integration) {
+      throw ApplicationFailure.create({
+        type: 'UnknownIntegration',
+        message: `No demand integration '${integrationId}' is configured on this worker; check the integrationId in the workflow input against the bridge configuration.`,
+        nonRetryable: true,
+      });
+    }
+    return integration;
+  }
+
+  function activityLogger(integrationId: string): Logger {
+    const { workflowExecution, activityType, attempt } = Context.current().info;
+    return deps.logger.child({ integrationId, workflowId: workflowExecution?.workflowId, runId: workflowExecution?.runId, activity: activityType, attempt });
+  }
+
+  async function accountsById(crm: DemandSource, ids: string[]): Promise<Map<string, CrmAccount>> {
+    const accounts = new Map<string, CrmAccount>();
+    for (const part of chunk([...new Set(ids)], 1000)) for (const account of await crm.readAccounts(part)) accounts.set(account.id, account);
+    return accounts;
+  }
+
+  async function productIdsBySku(crm: DemandSource, skus: string[]): Promise<Map<string, string>> {
+    const resolved = new Map<string, string>();
+    for (const part of chunk([...new Set(skus)], 1000)) for (const [sku, id] of await crm.resolveSkus(part)) resolved.set(sku, id);
+    return resolved;
+  }
+
+  function prepareDemand(demand: CrmDemand, accounts: Map<string, CrmAccount>, products: Map<string, string>): PreparedDemand | string {
+    const unknown = demand.skus.filter((sku) => !products.has(sku));
+    if (unknown.length > 0) {
+      return `names product ${unknown.join(', ')}, which the CRM does not link to a PMS product (unknown SKU, or not synced yet); not guessed`;
+    }
+    const account = accounts.get(demand.accountId);
+    if (!account) return `its account ${demand.accountId} does not exist in the CRM`;
+    const [productId, ...otherProductIds] = demand.skus.map((sku) => products.get(sku)!);
+    return {
+      demandId: demand.id,
+      title: demand.title,
+      description: demand.description,
+      kind: demand.kind,
+      priority: demand.priority,
+      productId: productId!,
+      otherProductIds: [...new Set(otherProductIds)].filter((id) => id !== productId),
+      account: { id: account.id, name: account.name, segment: account.segment, value: account.annualValue },
+      current: { requirementId: demand.pmsRequirementId, status: demand.pmsStatus },
+      position: positionOf(demand),
+    };
+  }
+
+  return {
+    /** One page of changed CRM demands, validated, with products resolved and account data attached. */
+    async fetchDemandPage(input: FeedPageInput): Promise<DemandPage> {
+      const { crm } = integrationFor(input.integrationId);
+      return withFailureMapping(async () => {
+        const page = await crm.listDemandChanges(input.cursor, input.limit);
+        Context.current().heartbeat();
+        const rejected: PositionedIssue[] = [];
+        const valid: CrmDemand[] = [];
+        for (const raw of page.records) {
+          const parsed = crmDemandSchema.safeParse(raw);
+          if (parsed.success) valid.push(parsed.data);
+          else rejected.push({ id: raw.id, reason: `invalid CRM demand: ${describeIssues(parsed.error)}`, position: positionOf(raw) });
+        }
+        const accounts = await accountsById(crm, valid.map((d) => d.accountId));
+        const products = await productIdsBySku(crm, valid.flatMap((d) => d.skus));
+        const demands: PreparedDemand[] = [];
+        for (const demand of valid) {
+          const prepared = prepareDemand(demand, accounts, products);
+          if (typeof prepared === 'string') rejected.push({ id: demand.id, reason: prepared, position: positionOf(demand) });
+          else demands.push(prepared);
+        }
+        return { fetched: page.records.length, demands, rejected, nextCursor: page.nextCursor, hasMore: page.hasMore };
+      });
+    },
+
+    /**
+     * Puts each demand on a PMS requirement: the one it is already on, an existing one saying the
+     * same thing for the same product, or a new one. Idempotent: creates carry an idempotency key
+     * and link lists are replaced whole, so a retry changes nothing twice.
+     */
+    async mapDemands(input: { integrationId: string; demands: PreparedDemand[] }): Promise<MapDemandsResult> {
+      const { pms, matcher, scoring } = integrationFor(input.integrationId);
+      const log = activityLogger(input.integrationId);
+      return withFailureMapping(async () => {
+        const byProduct = new Map<string, Requirement[]>();
+        const result: MapDemandsResult = { outcomes: [], failed: [] };
+        for (const demand of input.demands) {
+          try {
+            result.outcomes.push(await mapDemand(pms, demand, byProduct, matcher, scoring));
+          } catch (error) {
+            // The PMS refusing this one demand must not hold back the others.
+            if (!(error instanceof RequestRejectedError)) throw error;
+            result.failed.push({ demandId: demand.demandId, reason: error.message });
+          }
+          Context.current().heartbeat();
+        }
+        const counts = Object.fromEntries(['created', 'linked', 'updated', 'unchanged'].map((a) => [a, result.outcomes.filter((o) => o.action === a).length]));
+        log.info(counts, 'demands mapped to requirements');
+        return result;
+      });
+    },
+
+    /** Writes the requirement id and status onto CRM demands (only those fields; only when different). */
+    async writeDemandLinks(input: { integrationId: string; links: LinkUpdate[] }): Promise<WriteLinksResult> {
+      const { crm } = integrationFor(input.integrationId);
+      return withFailureMapping(async () => {
+        const result: WriteLinksResult = { changed: [], unchanged: [], missing: [] };
+        for (const part of chunk(input.links, linkWriteBatch)) {
+          for (const outcome of await crm.updateDemandLinks(part)) {
+            (outcome.found ? (outcome.changed ? result.changed : result.unchanged) : result.missing).push(outcome.id);
+          }
+          Context.current().heartbeat();
+        }
+        return result;
+      });
+    },
+
+    /** Reads the demands back and checks that they show the link that was written. */
+    async verifyDemandLinks(input: { integrationId: string; links: LinkUpdate[] }): Promise<VerifyLinksResult> {
+      const { crm } = integrationFor(input.integrationId);
+      return withFailureMapping(async () => {
+        const current = new Map<string, Record<string, unknown>>();
+        for (const part of chunk(input.links.map((l) => l.id), 1000)) for (const demand of await crm.readDemands(part)) current.set(demand.id, demand);
+        const result: VerifyLinksResult = { verified: [], mismatched: [] };
+        for (const link of input.links) {
+          const demand = current.get(link.id);
+          if (demand?.pmsRequirementId === link.pmsRequirementId && demand.pmsStatus === link.pmsStatus) result.verified.push(link.id);
+          else result.mismatched.push({ id: link.id, reason: demand ? 'the CRM demand shows a different link than was written' : 'the demand is no longer in the CRM' });
+        }
+        return result;
+      });
+    },
+
+    /** One page of changed CRM orders as per-product, per-month quantities for the PMS. */
+    async fetchOrderPage(input: FeedPageInput): Promise<OrderPage> {
+      const { crm } = integrationFor(input.integrationId);
+      return withFailureMapping(async () => {
+        const page = await crm.listOrderChanges(input.cursor, input.limit);
+        const parsed = page.records.map((raw) => ({ raw, result: crmOrderSchema.safeParse(raw) }));
+        const products = await productIdsBySku(crm, parsed.flatMap(({ result }) => (result.success ? result.data.lines.map((l) => l.sku) : [])));
+        const out: OrderPage = { fetched: page.records.length, signals: [], orders: [], rejected: [], nextCursor: page.nextCursor, hasMore: page.hasMore };
+        for (const { raw, result } of parsed) {
+          if (!result.success) {
+            out.rejected.push({ id: raw.id, reason: `invalid CRM order: ${describeIssues(result.error)}`, position: positionOf(raw) });
+            continue;
+          }
+          const order = result.data;
+          const unknown = order.lines.filter((line) => !products.has(line.sku)).map((line) => line.sku);
+          if (unknown.length > 0) {
+            out.rejected.push({ id: order.id, reason: `names product ${[...new Set(unknown)].join(', ')}, which the CRM does not link to a PMS product`, position: positionOf(order) });
+            continue;
+          }
+          out.signals.push(...orderSignals(order.id, order.orderedAt, order.lines, products));
+          out.orders.push({ orderId: order.id, position: positionOf(order) });
+        }
+        return out;
+      });
+    },
+
+    /** Keyed by (product, period, order) in the PMS, so re-sending an order never double-counts. */
+    async upsertDemandSignals(input: { integrationId: string; signals: OrderSignal[] }): Promise<number> {
+      const { pms } = integrationFor(input.integrationId);
+      return withFailureMapping(async () => {
+        for (const part of chunk(input.signals, 500)) {
+          await pms.upsertDemandSignals(part);
+          Context.current().heartbeat();
+        }
+        return input.signals.length;
+      });
+    },
+
+    /** One page of changed PMS requirements as the link and status every linked demand must show. */
+    async fetchRequirementChanges(input: FeedPageInput): Promise<RequirementPage> {
+      const { pms } = integrationFor(input.integrationId);
+      return withFailureMapping(async () => {
+        const page = await pms.listChanges(input.cursor, input.limit);
+        const updates = page.records.flatMap((requirement) =>
+          requirement.demands.map((link) => ({
+            id: link.demandId,
+            pmsRequirementId: requirement.id,
+            pmsStatus: requirement.status,
+            position: positionOf(requirement),
+          })),
+        );
+        return { fetched: page.records.length, updates, nextCursor: page.nextCursor, hasMore: page.hasMore };
+      });
+    },
+  };
+}
+
+/** Quantities per product of one order, lines of the same product added up. */
+export function orderSignals(orderId: string, orderedAt: string, lines: Array<{ sku: string; quantity: number }>, products: Map<string, string>): OrderSignal[] {
+  const period = orderPeriod(orderedAt);
+  const byProduct = new Map<string, number>();
+  for (const line of lines) {
+    const productId = products.get(line.sku)!;
+    byProduct.set(productId, (byProduct.get(productId) ?? 0) + line.quantity);
+  }
+  return [...byProduct].map(([productId, quantity]) => ({ productId, period, orderId, quantity }));
+}
+
+/**
+ * The requirement a demand belongs to: the one already linking it (the same demand always maps
+ * to the same requirement), else the best match among the product's requirements.
+ */
+async function placeDemand(pms: RequirementStore, demand: PreparedDemand, byProduct: Map<string, Requirement[]>, matcher: MatcherConfig) {
+  const linked = (await pms.findByDemand(demand.demandId)) ?? (demand.current.requirementId ? await pms.get(demand.current.requirementId) : undefined);
+  if (linked) return { requirement: linked, matchReason: null as string | null };
+  let candidates = byProduct.get(demand.productId);
+  if (!candidates) {
+    candidates = await pms.listForProduct(demand.productId);
+    byProduct.set(demand.productId, candidates);
+  }
+  // A requirement is compared with its own text and with every demand already linked to it, so a
+  // new wording only needs to resemble one of the ways customers have put it.
+  const texts = candidates.flatMap((requirement) => [
+    { id: requirement.id, title: requirement.title, description: requirement.description },
+    ...requirement.demands.map((link) => ({ id: requirement.id, title: link.title, description: '' })),
+  ]);
+  const match = findMatch(demand, texts, matcher);
+  const requirement = match ? candidates.find((candidate) => candidate.id === match.id) : undefined;
+  return { requirement, matchReason: match ? `merged: ${match.reason}` : null };
+}
+
+/** Places one demand on a requirement (creating one if nothing matches) and reports what it did. */
+async function mapDemand(
+  store: RequirementStore,
+  demand: PreparedDemand,
+  cache: Map<string, Requirement[]>,
+  matcherConfig: MatcherConfig,
+  scoringConfig: ScoringConfig,
+): Promise<DemandOutcome> {
+  const { requirement, matchReason } = await placeDemand(store, demand, cache, matcherConfig);
+  if (!requirement) {
+    const links = [linkFor(demand, null, new Date().toISOString())];
+    const created = await store.create({
+      title: demand.title,
+      description: demand.description,
+      productId: demand.productId,
+      demands: links,
+      demandScore: demandScore(links, scoringConfig),
+      idempotencyKey: `crm-demand:${demand.demandId}`,
+    });
+    cache.get(demand.productId)?.push(created);
+    return { demandId: demand.demandId, requirementId: created.id, requirementStatus: created.status, action: 'created', matchReason: null };
+  }
+  const links = withLink(requirement.demands, demand, matchReason);
+  const wasLinked = requirement.demands.some((link) => link.demandId === demand.demandId);
+  if (sameLinks(links, requirement.demands)) {
+    return { demandId: demand.demandId, requirementId: requirement.id, requirementStatus: requirement.status, action: 'unchanged', matchReason: null };
+  }
+  const updated = await store.replaceLinks(requirement.id, links, demandScore(links, scoringConfig));
+  const cached = cache.get(updated.productId);
+  if (cached) cache.set(updated.productId, cached.map((r) => (r.id === updated.id ? updated : r)));
+  return {
+    demandId: demand.demandId,
+    requirementId: updated.id,
+    requirementStatus: updated.status,
+    action: wasLinked ? 'updated' : 'linked',
+    matchReason: wasLinked ? null : matchReason,
+  };
+}
+
+export type DemandActivities = ReturnType<typeof createDemandActivities>;

@@ -1,0 +1,33 @@
+import type { DemandMappingSummary, DemandStatusSummary } from '../../workflows/demandTypes';
+import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
+import type { SyncProgress } from '../../workflows/syncProgress';
+
+export type SyncSummary = ProductSyncSummary | DemandMappingSummary | DemandStatusSummary;
+
+/** "fetched 500, created 500, ..." for flat counters, one line per group for nested ones. */
+export function countLines(counts: Record<string, number | Record<string, number>>): string[] {
+  const flat = Object.entries(counts).filter((entry): entry is [string, number] => typeof entry[1] === 'number');
+  const groups = Object.entries(counts).filter((entry): entry is [string, Record<string, number>] => typeof entry[1] === 'object');
+  const join = (entries: Array<[string, number]>) => entries.map(([name, n]) => `${name} ${n}`).join(', ');
+  return [...(flat.length > 0 ? [join(flat)] : []), ...groups.map(([group, values]) => `${group}: ${join(Object.entries(values))}`)];
+}
+
+/** A run's summary as a person reads it: status, counters, then the records that need a look. */
+export function summaryLines(summary: SyncSummary, maxIssues = Number.POSITIVE_INFINITY): string[] {
+  const dryRun = 'dryRun' in summary && summary.dryRun ? ' (dry run: nothing written)' : '';
+  const counts = 'demands' in summary ? { demands: summary.demands, orders: summary.orders } : summary.counts;
+  const issues = [
+    ...('rejected' in summary ? summary.rejected.map((issue) => `rejected ${issue.id}: ${issue.reason}`) : []),
+    ...summary.failed.map((issue) => `failed ${issue.id}: ${issue.reason}`),
+  ];
+  return [
+    `${summary.integrationId}: ${summary.status}${dryRun} in ${(summary.durationMs / 1000).toFixed(1)} s`,
+    ...countLines(counts).map((line) => `  ${line}`),
+    ...issues.slice(0, maxIssues).map((line) => `  ${line}`),
+    ...(issues.length > maxIssues ? [`  ... and ${issues.length - maxIssues} more in the run's result`] : []),
+  ];
+}
+
+export function progressLines(workflowId: string, progress: SyncProgress): string[] {
+  return [`${workflowId}: ${progress.state}, ${progress.pages} pages`, ...countLines(progress.counts).map((line) => `  ${line}`)];
+}

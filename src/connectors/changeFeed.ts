@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import type { HttpSystem } from './httpClient';
+
+/**
+ * Position in a change feed. Ordering on (updatedAt, id) rather than updatedAt alone means rows
+ * that share a timestamp are never skipped or repeated at a page boundary.
+ */
+export interface ChangeCursor {
+  since: string;
+  afterId: string;
+}
+
+export interface ChangePage<T> {
+  records: T[];
+  /** Cursor after the last record of this page; null when the page is empty. */
+  nextCursor: ChangeCursor | null;
+  hasMore: boolean;
+}
+
+/** Only the paging keys are checked here; record content is validated one record at a time later. */
+export const feedRecordSchema = z
+  .object({ id: z.string().min(1), updatedAt: z.string().min(1), deleted: z.boolean().optional() })
+  .loose();
+export type FeedRecord = z.infer<typeof feedRecordSchema>;
+
+/**
+ * Reads one page of a `GET path?since&afterId&limit` change feed answering
+ * `{ data, nextCursor, hasMore }`, the shape of the sandbox systems and many in-house APIs.
+ */
+export async function readChangePage<T extends z.ZodType>(
+  http: HttpSystem,
+  path: string,
+  cursor: ChangeCursor | null,
+  limit: number,
+  recordSchema: T,
+  filters: Record<string, string> = {},
+): Promise<ChangePage<z.output<T>>> {
+  const page = await http.call({
+    method: 'GET',
+    path,
+    query: { ...filters, since: cursor?.since, afterId: cursor?.afterId, limit },
+    schema: z.object({
+      data: z.array(recordSchema),
+      nextCursor: z.object({ since: z.string(), afterId: z.string() }).nullable(),
+      hasMore: z.boolean(),
+    }),
+  });
+  return { records: page.data, nextCursor: page.nextCursor, hasMore: page.hasMore };
+}

@@ -1,0 +1,85 @@
+import type { CrmAccount } from '../domain/crmDemand';
+import type { ChangeCursor, ChangePage, FeedRecord } from './changeFeed';
+
+/** Where customer demands and orders come from (the CRM side). */
+export interface DemandSource {
+  readonly system: string;
+  listDemandChanges(cursor: ChangeCursor | null, limit: number): Promise<ChangePage<FeedRecord>>;
+  listOrderChanges(cursor: ChangeCursor | null, limit: number): Promise<ChangePage<FeedRecord>>;
+  readDemands(ids: string[]): Promise<FeedRecord[]>;
+  readAccounts(ids: string[]): Promise<CrmAccount[]>;
+  /**
+   * PMS product id per SKU, through the CRM product records product sync keeps (each knows its
+   * PMS id). A SKU the CRM does not know is absent from the map.
+   */
+  resolveSkus(skus: string[]): Promise<Map<string, string>>;
+}
+
+export interface DemandLinkUpdate {
+  id: string;
+  pmsRequirementId: string | null;
+  pmsStatus: string | null;
+}
+
+/** Writes the PMS link and status onto CRM demands; never touches the CRM's own fields. */
+export interface DemandLinkSink {
+  readonly system: string;
+  updateDemandLinks(updates: DemandLinkUpdate[]): Promise<Array<{ id: string; found: boolean; changed: boolean }>>;
+}
+
+/** One customer demand as the product team sees it on a requirement. No contact data by default. */
+export interface DemandLink {
+  demandId: string;
+  title: string;
+  kind: string;
+  priority: 'low' | 'medium' | 'high' | 'critical';
+  accountId: string;
+  accountName: string;
+  segment: string;
+  accountValue: number;
+  /** Why this demand was merged into an existing requirement; null for the one that created it. */
+  matchReason: string | null;
+  linkedAt: string;
+  /** Contact fields, only when the mapping names them. */
+  contact?: Record<string, string>;
+}
+
+export interface Requirement {
+  id: string;
+  title: string;
+  description: string;
+  productId: string;
+  status: string;
+  demands: DemandLink[];
+  demandScore: number;
+  updatedAt: string;
+}
+
+export interface NewRequirement {
+  title: string;
+  description: string;
+  productId: string;
+  demands: DemandLink[];
+  demandScore: number;
+  /** Makes a retried create return the first one instead of a duplicate. */
+  idempotencyKey: string;
+}
+
+export interface DemandSignalInput {
+  productId: string;
+  period: string;
+  orderId: string;
+  quantity: number;
+}
+
+/** Requirements and demand signals in the PMS. */
+export interface RequirementStore {
+  readonly system: string;
+  findByDemand(demandId: string): Promise<Requirement | undefined>;
+  get(id: string): Promise<Requirement | undefined>;
+  listForProduct(productId: string): Promise<Requirement[]>;
+  create(requirement: NewRequirement): Promise<Requirement>;
+  replaceLinks(id: string, demands: DemandLink[], demandScore: number): Promise<Requirement>;
+  upsertDemandSignals(inputs: DemandSignalInput[]): Promise<void>;
+  listChanges(cursor: ChangeCursor | null, limit: number): Promise<ChangePage<Requirement>>;
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { RequestRejectedError } from './errors';
+import { readChangePage, type ChangeCursor, type ChangePage } from './changeFeed';
+import type { DemandLink, DemandSignalInput, NewRequirement, Requirement, RequirementStore } from './demandConnectors';
+import { HttpSystem, HttpStatusError, type HttpSystemOptions } from './httpClient';
+
+const demandLinkSchema = z
+  .object({
+    demandId: z.string(),
+    title: z.string().default(''),
+    kind: z.string().default(''),
+    priority: z.enum(['low', 'medium', 'high', 'critical']),
+    accountId: z.string(),
+    accountName: z.string(),
+    segment: z.string(),
+    accountValue: z.number(),
+    matchReason: z.string().nullable().default(null),
+    linkedAt: z.string(),
+    contact: z.record(z.string(), z.string()).optional(),
+  })
+  .loose();
+
+const requirementSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  productId: z.string(),
+  status: z.string(),
+  demands: z.array(demandLinkSchema),
+  demandScore: z.number(),
+  updatedAt: z.string(),
+});
+
+/** Largest page the sandbox PMS serves; a product's requirements are read in pages of it. */
+const maxPage = 1000;
+
+/** The sandbox PMS's requirements and demand signals. */
+export class SandboxPmsRequirements implements RequirementStore {
+  private readonly http: HttpSystem;
+
+  constructor(options: Omit<HttpSystemOptions, 'system'> & { system?: string }) {
+    this.http = new HttpSystem({ system: 'PMS', ...options });
+  }
+
+  get system(): string {
+    return this.http.system;
+  }
+
+  async findByDemand(demandId: string): Promise<Requirement | undefined> {
+    const page = await readChangePage(this.http, '/api/requirements', null, 1, requirementSchema, { demandId });
+    return page.records[0];
+  }
+
+  async get(id: string): Promise<Requirement | undefined> {
+    try {
+      return await this.http.request({ method: 'GET', path: `/api/requirements/${encodeURIComponent(id)}`, schema: requirementSchema });
+    } catch (error) {
+      if (error instanceof HttpStatusError && error.status === 404) return undefined;
+      if (error instanceof HttpStatusError) throw new RequestRejectedError(this.system, error.status, error.message);
+      throw error;
+    }
+  }
+
+  async listForProduct(productId: string): Promise<Requirement[]> {
+    const requirements: Requirement[] = [];
+    let cursor: ChangeCursor | null = null;
+    for (;;) {
+      const page: ChangePage<Requirement> = await readChangePage(this.http, '/api/requirements', cursor, maxPage, requirementSchema, { productId });
+      requirements.push(...page.records);
+      if (!page.hasMore || !page.nextCursor) return requirements;
+      cursor = page.nextCursor;
+    }
+  }
+
+  create(requirement: NewRequirement): Promise<Requirement> {
+    return this.http.call({ method: 'POST', path: '/api/requirements', body: requirement, schema: requirementSchema });
+  }
+
+  replaceLinks(id: string, demands: DemandLink[], demandScore: number): Promise<Requirement> {
+    return this.http.call({
+      method: 'PUT',
+      path: `/api/requirements/${encodeURIComponent(id)}/demands`,
+      body: { demands, demandScore },
+      schema: requirementSchema,
+    });
+  }
+
+  async upsertDemandSignals(inputs: DemandSignalInput[]): Promise<void> {
+    if (inputs.length === 0) return;
+    await this.http.call({ method: 'POST', path: '/api/demand-signals/batch/upsert', body: { inputs }, schema: z.unknown() });
+  }
+
+  listChanges(cursor: ChangeCursor | null, limit: number): Promise<ChangePage<Requirement>> {
+    return readChangePage(this.http, '/api/requirements', cursor, limit, requirementSchema);
+  }
+}

@@ -1,0 +1,25 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/** Failure types that no retry can fix: the run reports them at once. */
+export const nonRetryableErrorTypes = ['AuthenticationFailed', 'RequestRejected', 'UnknownIntegration'];
+
+/**
+ * Timeouts and retries for a sync's activities: exponential backoff for outages, the server's
+ * Retry-After for rate limits (the activity sets nextRetryDelay), no retry for what cannot heal.
+ */
+export function syncActivityOptions(settings: {
+  heartbeatTimeoutMs: number;
+  retry: { initialIntervalMs: number; maximumIntervalMs: number; maximumAttempts: number };
+}): ActivityOptions {
+  return {
+    startToCloseTimeout: '5 minutes',
+    heartbeatTimeout: settings.heartbeatTimeoutMs,
+    retry: {
+      initialInterval: settings.retry.initialIntervalMs,
+      maximumInterval: settings.retry.maximumIntervalMs,
+      backoffCoefficient: 2,
+      maximumAttempts: settings.retry.maximumAttempts,
+      nonRetryableErrorTypes,
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { DemandActivities } from '../activities/demandMappingActivities';
+import { asRunFailure } from './activityFailures';
+import { syncActivityOptions } from './activityOptions';
+import { DemandMappingRun } from './demandMappingRun';
+import { demandMappingInputSchema, type DemandMappingInput, type DemandMappingSummary, type PreparedDemand } from './demandTypes';
+import { installOperatorControls } from './operatorControls';
+import { parseWorkflowInput } from './parseInput';
+
+/**
+ * CRM -> PMS demand mapping. Pages through customer demands changed since the watermark: each is
+ * validated, its products resolved, placed on a PMS requirement (existing or new, merged with the
+ * same need from other customers), and the requirement id and status are written back to the CRM
+ * demand and verified. Then orders become per-product monthly demand quantities in the PMS.
+ */
+export async function demandMapping(input: DemandMappingInput = {}): Promise<DemandMappingSummary> {
+  const settings = parseWorkflowInput(demandMappingInputSchema, input, 'demandMapping');
+  // Inside a workflow, Date is Temporal's deterministic clock (the workflow task's time).
+  const run = DemandMappingRun.begin(settings, workflowInfo().lastResult, new Date().toISOString());
+  const activities = proxyActivities<DemandActivities>(syncActivityOptions(settings));
+  const controls = installOperatorControls(settings.integrationId, 'CrmToPms', (state) => run.progress(state));
+  const integrationId = settings.integrationId;
+
+  const shouldContinueAsNew = () => run.pagesThisRun >= settings.pagesPerRun || workflowInfo().continueAsNewSuggested;
+  try {
+    // Demands first, so a requirement exists before anything refers to it.
+    while (!run.demandFeed.done) {
+      await controls.waitWhilePaused();
+      const page = await activities.fetchDemandPage({ integrationId, cursor: run.demandFeed.cursor, limit: settings.pageSize });
+      run.count('demands', 'fetched', page.fetched);
+      run.reject('demands', page.rejected);
+      if (page.demands.length > 0) await mapAndLink(page.demands);
+      run.finishPage('demands', page.nextCursor, page.hasMore);
+      if (!run.demandFeed.done && shouldContinueAsNew()) return await continueRun();
+    }
+    while (!run.orderFeed.done) {
+      await controls.waitWhilePaused();
+      const page = await activities.fetchOrderPage({ integrationId, cursor: run.orderFeed.cursor, limit: settings.pageSize });
+      run.count('orders', 'fetched', page.fetched);
+      run.reject('orders', page.rejected);
+      if (page.signals.length > 0) run.count('orders', 'signals', await activities.upsertDemandSignals({ integrationId, signals: page.signals }));
+      run.finishPage('orders', page.nextCursor, page.hasMore);
+      if (!run.orderFeed.done && shouldContinueAsNew()) return await continueRun();
+    }
+  } catch (error) {
+    controls.setState('Failed');
+    throw asRunFailure(error);
+  }
+
+  const summary = run.summary(new Date().toISOString());
+  controls.setState(summary.status);
+  log.info('demandMapping finished', { integrationId, demands: summary.demands, orders: summary.orders });
+  return summary;
+
+  async function mapAndLink(demands: PreparedDemand[]): Promise<void> {
+    const byId = new Map(demands.map((demand) => [demand.demandId, demand]));
+    const mapped = await activities.mapDemands({ integrationId, demands });
+    for (const failure of mapped.failed) run.fail('demands', failure.demandId, failure.reason, byId.get(failure.demandId)!.position);
+    for (const outcome of mapped.outcomes) run.count('demands', outcome.action);
+    const links = mapped.outcomes
+      .filter((o) => byId.get(o.demandId)!.current.requirementId !== o.requirementId || byId.get(o.demandId)!.current.status !== o.requirementStatus)
+      .map((o) => ({ id: o.demandId, pmsRequirementId: o.requirementId, pmsStatus: o.requirementStatus }));
+    if (links.length === 0) return;
+    await activities.writeDemandLinks({ integrationId, links });
+    const verified = await activities.verifyDemandLinks({ integrationId, links });
+    for (const mismatch of verified.mismatched) run.fail('demands', mismatch.id, mismatch.reason, byId.get(mismatch.id)!.position);
+  }
+
+  async function continueRun(): Promise<DemandMappingSummary> {
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof demandMapping>({ ...settings, continuation: run.continuation() });
+  }
+}

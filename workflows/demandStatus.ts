@@ -1,0 +1,98 @@
+import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { DemandActivities } from '../activities/demandMappingActivities';
+import { asRunFailure } from './activityFailures';
+import { syncActivityOptions } from './activityOptions';
+import {
+  demandStatusInputSchema,
+  statusCounterNames,
+  type DemandStatusContinuation,
+  type DemandStatusInput,
+  type DemandStatusSummary,
+} from './demandTypes';
+import { feedWatermark, noteFailure, startFeed } from './feedCursor';
+import { installOperatorControls } from './operatorControls';
+import { parseWorkflowInput } from './parseInput';
+import { pushCapped } from './recordIssues';
+
+function isSummary(value: unknown): value is DemandStatusSummary {
+  return typeof value === 'object' && value !== null && 'watermark' in value && 'counts' in value;
+}
+
+/**
+ * PMS -> CRM status: when a requirement changes (planned, released, declined ...), every CRM
+ * demand linked to it gets that status. The PMS owns requirement status and the CRM owns demand
+ * content: only the demand's link fields are ever written.
+ */
+export async function demandStatus(input: DemandStatusInput = {}): Promise<DemandStatusSummary> {
+  const settings = parseWorkflowInput(demandStatusInputSchema, input, 'demandStatus');
+  const { integrationId } = settings;
+  const previous = isSummary(workflowInfo().lastResult) ? (workflowInfo().lastResult as DemandStatusSummary).watermark : null;
+  const state: DemandStatusContinuation = settings.continuation ?? {
+    feed: { ...startFeed(settings.watermark !== undefined ? settings.watermark : previous, settings.overlapMs), done: false },
+    counts: Object.fromEntries(statusCounterNames.map((name) => [name, 0])) as DemandStatusContinuation['counts'],
+    failed: [],
+    pages: 0,
+    continuedAsNew: 0,
+    // Inside a workflow, Date is Temporal's deterministic clock (the workflow task's time).
+    startedAt: new Date().toISOString(),
+  };
+  const pagesBefore = state.pages;
+  const activities = proxyActivities<DemandActivities>(syncActivityOptions(settings));
+  const controls = installOperatorControls(integrationId, 'PmsToCrm', (syncState) => ({
+    state: syncState,
+    integrationId,
+    pages: state.pages,
+    counts: { ...state.counts },
+    cursor: state.feed.cursor,
+    watermark: feedWatermark(state.feed),
+  }));
+
+  try {
+    while (!state.feed.done) {
+      await controls.waitWhilePaused();
+      const page = await activities.fetchRequirementChanges({ integrationId, cursor: state.feed.cursor, limit: settings.pageSize });
+      state.counts.fetched += page.fetched;
+      if (page.updates.length > 0) {
+        const links = page.updates.map(({ id, pmsRequirementId, pmsStatus }) => ({ id, pmsRequirementId, pmsStatus }));
+        const written = await activities.writeDemandLinks({ integrationId, links });
+        state.counts.updated += written.changed.length;
+        state.counts.unchanged += written.unchanged.length;
+        state.counts.missing += written.missing.length;
+        const missing = new Set(written.missing);
+        const verified = await activities.verifyDemandLinks({ integrationId, links: links.filter((link) => !missing.has(link.id)) });
+        for (const mismatch of verified.mismatched) {
+          state.counts.failed += 1;
+          pushCapped(state.failed, { id: mismatch.id, reason: mismatch.reason });
+          noteFailure(state.feed, page.updates.find((u) => u.id === mismatch.id)!.position);
+        }
+      }
+      if (page.nextCursor) state.feed.cursor = page.nextCursor;
+      state.feed.done = !page.hasMore;
+      state.pages += 1;
+      if (!state.feed.done && (state.pages - pagesBefore >= settings.pagesPerRun || workflowInfo().continueAsNewSuggested)) {
+        await condition(allHandlersFinished);
+        return await continueAsNew<typeof demandStatus>({ ...settings, continuation: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
+      }
+    }
+  } catch (error) {
+    controls.setState('Failed');
+    throw asRunFailure(error);
+  }
+
+  const finishedAt = new Date().toISOString();
+  const summary: DemandStatusSummary = {
+    integrationId,
+    status: state.counts.failed > 0 ? 'CompletedWithFailures' : 'Completed',
+    counts: state.counts,
+    failed: state.failed,
+    watermark: feedWatermark(state.feed),
+    startedAt: state.startedAt,
+    finishedAt,
+    durationMs: Date.parse(finishedAt) - Date.parse(state.startedAt),
+    pages: state.pages,
+    continuedAsNew: state.continuedAsNew,
+  };
+  controls.setState(summary.status);
+  log.info('demandStatus finished', { integrationId, ...summary.counts });
+  return summary;
+}

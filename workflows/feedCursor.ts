@@ -1,0 +1,41 @@
+import type { ChangeCursor } from './productSyncTypes';
+
+/** Orders change-feed positions the way sources page them: by time, then id. */
+export function compareCursors(a: ChangeCursor, b: ChangeCursor): number {
+  const byTime = Date.parse(a.since) - Date.parse(b.since);
+  if (byTime !== 0) return byTime;
+  return a.afterId < b.afterId ? -1 : a.afterId > b.afterId ? 1 : 0;
+}
+
+/** Moves a watermark back by the overlap, inclusive of everything at that instant. */
+export function withOverlap(watermark: ChangeCursor | null, overlapMs: number): ChangeCursor | null {
+  if (!watermark) return null;
+  if (overlapMs === 0) return watermark;
+  return { since: new Date(Date.parse(watermark.since) - overlapMs).toISOString(), afterId: '' };
+}
+
+/** What a feed's position looks like between workflow runs (continue-as-new carries it). */
+export interface FeedState {
+  cursor: ChangeCursor | null;
+  earliestFailure: ChangeCursor | null;
+  startWatermark: ChangeCursor | null;
+}
+
+export function startFeed(startWatermark: ChangeCursor | null, overlapMs: number): FeedState {
+  return { cursor: withOverlap(startWatermark, overlapMs), earliestFailure: null, startWatermark };
+}
+
+/** Remembers a record that failed, so the watermark stops before it. */
+export function noteFailure(feed: FeedState, position: ChangeCursor): void {
+  if (!feed.earliestFailure || compareCursors(position, feed.earliestFailure) < 0) feed.earliestFailure = position;
+}
+
+/**
+ * Where the next run starts: never past a record that failed (it must be read again), but past
+ * records that were done or explicitly rejected. A dry run moves nothing.
+ */
+export function feedWatermark(feed: FeedState, dryRun = false): ChangeCursor | null {
+  if (dryRun) return feed.startWatermark;
+  if (feed.earliestFailure) return { since: feed.earliestFailure.since, afterId: '' };
+  return feed.cursor ?? feed.startWatermark;
+}
