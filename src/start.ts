@@ -104,8 +104,7 @@ async function main(): Promise<void> {
       stopped.then(() => undefined),
     ]);
     if (!summary) break;
-    say(`First ${sync.workflowType} run:`);
-    for (const line of summaryLines(summary, 5)) say(`  ${line}`);
+    for (const line of summaryLines(`First ${sync.workflowType} run (${sync.integrationId})`, summary, 5)) say(line);
   }
   say('Running. The schedules run every minute; press Ctrl-C to stop.');
   await stopped;

@@ -1,15 +1,7 @@
 import { z } from 'zod';
-import { changeCursorSchema, recordIssueSchema, type ChangeCursor, type RecordIssue } from './productSyncTypes';
+import { changeCursorSchema, recordIssueSchema, retrySettingsSchema, type ChangeCursor, type RecordIssue } from './productSyncTypes';
 
 /** Shared by the demandMapping and demandStatus workflows, their activities and their callers. */
-
-const retrySchema = z
-  .object({
-    initialIntervalMs: z.number().int().min(10).default(1_000),
-    maximumIntervalMs: z.number().int().min(10).default(30_000),
-    maximumAttempts: z.number().int().min(1).max(100).default(8),
-  })
-  .default({ initialIntervalMs: 1_000, maximumIntervalMs: 30_000, maximumAttempts: 8 });
 
 /** Settings every feed-paging workflow shares. */
 const feedRunSettings = {
@@ -18,7 +10,7 @@ const feedRunSettings = {
   pagesPerRun: z.number().int().min(1).max(500).default(25),
   overlapMs: z.number().int().min(0).max(86_400_000).default(5_000),
   heartbeatTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
-  retry: retrySchema,
+  retry: retrySettingsSchema,
 };
 
 const count = z.number().int().min(0);

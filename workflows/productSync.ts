@@ -55,7 +55,7 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
         consecutiveFailedPages = written ? 0 : consecutiveFailedPages + 1;
         if (consecutiveFailedPages >= settings.maxConsecutiveFailedPages) {
           throw ApplicationFailure.nonRetryable(
-            `The CRM refused or failed ${consecutiveFailedPages} pages in a row; the run stopped so it does not hammer a failing system. The watermark did not pass the failed records, so the next run retries them. Reasons are in the failed list.`,
+            `The CRM failed ${consecutiveFailedPages} pages in a row after all retries (last: ${run.lastFailureReason}); the run stopped so it does not hammer a failing system. Nothing is lost: the next run starts again from the last completed run's watermark.`,
             'TargetUnavailable',
           );
         }

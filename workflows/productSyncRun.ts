@@ -23,6 +23,8 @@ function emptyCounters(): SyncCounters {
 export class ProductSyncRun {
   /** Pages done by earlier runs of this chain, to count this run's own pages. */
   private readonly pagesBeforeThisRun: number;
+  /** The reason of the most recent record failure, for a run that has to stop. */
+  lastFailureReason = '';
 
   private constructor(
     private readonly settings: ProductSyncSettings,
@@ -92,6 +94,7 @@ export class ProductSyncRun {
   }
 
   recordFailed(write: PlannedWrite, reason: string): void {
+    this.lastFailureReason = reason;
     this.state.counters.failed += 1;
     const attempts = (this.state.priorFailures[write.externalId] ?? 0) + 1;
     pushCapped(this.state.failed, { id: write.externalId, reason, attempts });

@@ -2,6 +2,15 @@ import { z } from 'zod';
 
 /** Shared between the productSync workflow, its activities and its callers. Pure: no I/O. */
 
+/** How a sync's activities retry; every sync workflow takes it in its input. */
+export const retrySettingsSchema = z
+  .object({
+    initialIntervalMs: z.number().int().min(10).default(1_000),
+    maximumIntervalMs: z.number().int().min(10).default(30_000),
+    maximumAttempts: z.number().int().min(1).max(100).default(8),
+  })
+  .default({ initialIntervalMs: 1_000, maximumIntervalMs: 30_000, maximumAttempts: 8 });
+
 export const syncModes = ['upsert', 'update-only', 'mirror'] as const;
 export type SyncMode = (typeof syncModes)[number];
 
@@ -78,13 +87,7 @@ export const productSyncInputSchema = z.object({
     .default({ maxChangeShare: 0.5, minRecords: 100 }),
   /** A worker that dies mid-activity is noticed after this long without a heartbeat. */
   heartbeatTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
-  retry: z
-    .object({
-      initialIntervalMs: z.number().int().min(10).default(1_000),
-      maximumIntervalMs: z.number().int().min(10).default(30_000),
-      maximumAttempts: z.number().int().min(1).max(100).default(8),
-    })
-    .default({ initialIntervalMs: 1_000, maximumIntervalMs: 30_000, maximumAttempts: 8 }),
+  retry: retrySettingsSchema,
   continuation: continuationSchema.optional(),
 });
 export type ProductSyncInput = z.input<typeof productSyncInputSchema>;

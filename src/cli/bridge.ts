@@ -72,7 +72,7 @@ async function runSync(kind: SyncKind, options: SyncOptions): Promise<number> {
     }
     const summary = (await handle.result()) as SyncSummary;
     if (options.json) out(JSON.stringify(summary, null, 2));
-    else for (const line of summaryLines(summary)) out(line);
+    else for (const line of summaryLines(`${sync.workflowType} (${sync.integrationId})`, summary)) out(line);
     return summary.status === 'Completed' ? exitCodes.ok : exitCodes.completedWithFailures;
   } catch (error) {
     if (error instanceof WorkflowFailedError) {

@@ -12,8 +12,11 @@ export function countLines(counts: Record<string, number | Record<string, number
   return [...(flat.length > 0 ? [join(flat)] : []), ...groups.map(([group, values]) => `${group}: ${join(Object.entries(values))}`)];
 }
 
-/** A run's summary as a person reads it: status, counters, then the records that need a look. */
-export function summaryLines(summary: SyncSummary, maxIssues = Number.POSITIVE_INFINITY): string[] {
+/**
+ * A run's summary as a person reads it: a title line ("<title>: Completed in 0.6 s"), the counters,
+ * then the records that need a look.
+ */
+export function summaryLines(title: string, summary: SyncSummary, maxIssues = Number.POSITIVE_INFINITY): string[] {
   const dryRun = 'dryRun' in summary && summary.dryRun ? ' (dry run: nothing written)' : '';
   const counts = 'demands' in summary ? { demands: summary.demands, orders: summary.orders } : summary.counts;
   const issues = [
@@ -21,7 +24,7 @@ export function summaryLines(summary: SyncSummary, maxIssues = Number.POSITIVE_I
     ...summary.failed.map((issue) => `failed ${issue.id}: ${issue.reason}`),
   ];
   return [
-    `${summary.integrationId}: ${summary.status}${dryRun} in ${(summary.durationMs / 1000).toFixed(1)} s`,
+    `${title}: ${summary.status}${dryRun} in ${(summary.durationMs / 1000).toFixed(1)} s`,
     ...countLines(counts).map((line) => `  ${line}`),
     ...issues.slice(0, maxIssues).map((line) => `  ${line}`),
     ...(issues.length > maxIssues ? [`  ... and ${issues.length - maxIssues} more in the run's result`] : []),

@@ -146,6 +146,13 @@ export const batchReadSchema = z.object({
     .max(maxReadBatch, `must contain at most ${maxReadBatch} external ids`),
 });
 
+export const readBySkuSchema = z.object({
+  skus: z
+    .array(z.string({ error: 'must be a string' }), { error: `must be an array of 1 to ${maxReadBatch} SKUs` })
+    .min(1, 'must contain at least one SKU')
+    .max(maxReadBatch, `must contain at most ${maxReadBatch} SKUs`),
+});
+
 const pageSizeMessage = `must be a whole number from 1 to ${maxPageSize}`;
 
 export const listQuerySchema = z.object({
@@ -175,6 +182,7 @@ export const statsSchema = z.object({
   recordsUnchanged: z.number(),
   readRequests: z.number(),
   rejectedBatches: z.number().describe('Upsert batches refused as invalid (400)'),
+  demandLinkWrites: z.number().describe('Demands whose link fields update-links actually changed'),
   faults: faultCountersSchema,
 });
 
@@ -214,6 +222,18 @@ export const crmRoutes = {
     secured: true,
     body: batchReadSchema,
     responses: { 200: { description: 'Products found, in request order', schema: z.object({ results: z.array(crmProductSchema) }) }, ...errors },
+  },
+  readBySku: {
+    method: 'POST',
+    url: '/api/products/batch/read-by-sku',
+    summary: 'Read products by their sku property (archived ones included); unknown SKUs are simply absent',
+    description:
+      'How a client resolves a SKU to the PMS product id (externalId). Results come in the order of the SKUs asked for; ' +
+      'the CRM does not enforce unique SKUs, so one SKU may match several records, oldest first.',
+    tags: ['products'],
+    secured: true,
+    body: readBySkuSchema,
+    responses: { 200: { description: 'Products found', schema: z.object({ results: z.array(crmProductSchema) }) }, ...errors },
   },
   list: {
     method: 'GET',

@@ -1,15 +1,28 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { crmRoutes, type CrmStatsSnapshot } from './crmApi';
 import { batchRefused, batchRefusedFromZod } from './crmBatchRefusal';
+import { crmCustomerRoutes } from './crmCustomerApi';
+import { registerCustomerRoutes } from './crmCustomerRoutes';
+import { defaultCustomerSeed, generateCustomers } from './crmCustomerSeed';
+import { CrmCustomerStore, crmCustomerTables, customerCollections } from './crmCustomerStore';
 import { CrmStats } from './crmStats';
-import { BatchRefusedError, CrmStore } from './crmStore';
+import { BatchRefusedError, CrmStore, crmProductTables } from './crmStore';
 import type { FaultInjector } from './faults';
 import { badRequest } from './httpErrors';
 import { addRoute } from './routeSpec';
-import { createSandboxServer, parseOptions, sandboxOptionsSchema, type SandboxOptions, type SandboxServer } from './sandboxServer';
+import { openDatabase } from './sqlite';
+import { createSandboxServer, parseOptions, sandboxOptionsSchema, type SandboxServer } from './sandboxServer';
 
-export type CrmServerOptions = SandboxOptions;
-export type CrmServer = SandboxServer<CrmStore> & { stats: CrmStats };
+export const crmServerOptionsSchema = sandboxOptionsSchema.extend({
+  seedCustomers: z
+    .boolean({ error: 'seedCustomers must be true or false' })
+    .default(false)
+    .describe('Generate accounts, contacts, demands and orders when the customer tables are empty'),
+});
+
+export type CrmServerOptions = z.input<typeof crmServerOptionsSchema>;
+export type CrmServer = SandboxServer<CrmStore> & { stats: CrmStats; customers: CrmCustomerStore };
 
 /** Paging cursors are opaque to clients (base64url of the last id) so the format can change. */
 const encodeCursor = (id: string): string => Buffer.from(id, 'utf8').toString('base64url');
@@ -51,6 +64,11 @@ function registerProductRoutes(api: FastifyInstance, store: CrmStore, stats: Crm
     return { results: store.readByExternalIds(body.externalIds) };
   });
 
+  addRoute(api, crmRoutes.readBySku, ({ body }) => {
+    stats.recordRead();
+    return { results: store.readBySkus(body.skus) };
+  });
+
   addRoute(api, crmRoutes.list, ({ query }) => {
     const afterId = decodeCursor(query.after);
     stats.recordRead();
@@ -74,26 +92,40 @@ function registerStatsRoutes(admin: FastifyInstance, stats: CrmStats, faults: Fa
 }
 
 /**
- * The sandbox CRM: batch upsert by external id (all or nothing, as HubSpot and Salesforce do),
- * batch read and a paged list over HTTP, stored in SQLite, with bearer-token auth, fault
- * injection and counters that let tests prove what a sync wrote.
+ * The sandbox CRM: products upserted in batches by external id (all or nothing, as HubSpot and
+ * Salesforce do), read in batches, by SKU or in a paged list; and the customer side: accounts,
+ * contacts, demands and orders with change feeds and bridge-owned demand link fields. Stored in
+ * one SQLite file, with bearer-token auth, fault injection and counters that let tests prove
+ * what a sync wrote. With seedCustomers it generates customers on an empty store.
  */
 export function createCrmServer(options: CrmServerOptions): CrmServer {
-  const parsed = parseOptions(sandboxOptionsSchema, options, 'sandbox CRM');
-  const store = CrmStore.open(parsed.dbPath);
+  const parsed = parseOptions(crmServerOptionsSchema, options, 'sandbox CRM');
+  // One connection for all tables: a second one on the same file would contend for its lock.
+  const db = openDatabase(parsed.dbPath, `${crmProductTables}\n${crmCustomerTables}`);
+  const store = CrmStore.attach(db);
+  const customers = CrmCustomerStore.attach(db);
+  const seeded = parsed.seedCustomers && customers.isEmpty();
+  if (seeded) customers.load(generateCustomers(defaultCustomerSeed));
   const stats = new CrmStats();
   const server = createSandboxServer({
     name: 'sandbox-crm',
     info: {
       title: 'Sandbox CRM',
       version: '1.0.0',
-      description: 'CRM stand-in: product records upserted in batches by external id.',
+      description: 'CRM stand-in: product records upserted in batches by external id, and customers with their demands and orders.',
     },
     options: parsed,
     store,
-    routes: Object.values(crmRoutes),
-    registerApi: (api) => registerProductRoutes(api, store, stats),
+    routes: [...Object.values(crmRoutes), ...Object.values(crmCustomerRoutes)],
+    registerApi: (api) => {
+      registerProductRoutes(api, store, stats);
+      registerCustomerRoutes(api, customers, stats);
+    },
     registerAdmin: (admin, faults) => registerStatsRoutes(admin, stats, faults),
   });
-  return { ...server, stats };
+  if (seeded) {
+    const counts = Object.fromEntries(customerCollections.map((collection) => [collection, customers.count(collection)]));
+    server.app.log.info(counts, 'sandbox CRM: seeded customers into an empty store');
+  }
+  return { ...server, stats, customers };
 }

@@ -1,4 +1,5 @@
 import type { CrmStatsSnapshot } from './crmApi';
+import type { LinkOutcome } from './crmCustomerApi';
 import type { UpsertOutcome } from './crmStore';
 
 type Counters = Omit<CrmStatsSnapshot, 'faults'>;
@@ -10,6 +11,7 @@ const zero = (): Counters => ({
   recordsUnchanged: 0,
   readRequests: 0,
   rejectedBatches: 0,
+  demandLinkWrites: 0,
 });
 
 /**
@@ -32,6 +34,11 @@ export class CrmStats {
   recordRejectedBatch(): void {
     this.counters.upsertRequests++;
     this.counters.rejectedBatches++;
+  }
+
+  /** Counts only demands update-links actually changed, so "the second run wrote nothing" is provable. */
+  recordDemandLinks(outcomes: readonly LinkOutcome[]): void {
+    this.counters.demandLinkWrites += outcomes.filter((outcome) => outcome.changed).length;
   }
 
   recordRead(): void {

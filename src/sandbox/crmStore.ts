@@ -9,7 +9,8 @@ import type { BatchProblem } from './crmBatchRefusal';
 import { MonotonicClock } from './monotonicClock';
 import { openDatabase, transaction, type Database } from './sqlite';
 
-const schema = `
+/** The product tables; applied by `open`, or by the service when it shares one database. */
+export const crmProductTables = `
   CREATE TABLE IF NOT EXISTS crm_products (
     -- Insertion order; the public id is derived from it so listing by id is listing by age.
     seq INTEGER PRIMARY KEY,
@@ -21,6 +22,8 @@ const schema = `
     updated_at TEXT NOT NULL,
     version INTEGER NOT NULL
   );
+  -- Resolving SKUs to PMS ids (read-by-sku) looks records up by this property.
+  CREATE INDEX IF NOT EXISTS crm_products_by_sku ON crm_products (json_extract(properties, '$.sku'));
 `;
 
 const columns = 'id, external_id, properties, archived, created_at, updated_at, version';
@@ -106,7 +109,15 @@ export class CrmStore {
 
   /** Opens (or creates) the store at `dbPath`; ':memory:' for a throwaway store. */
   static open(dbPath: string): CrmStore {
-    return new CrmStore(openDatabase(dbPath, schema));
+    return new CrmStore(openDatabase(dbPath, crmProductTables));
+  }
+
+  /**
+   * On a database the service opened with `crmProductTables` applied, so the CRM's product and
+   * customer tables share one connection and one file. Closing this store closes that database.
+   */
+  static attach(db: Database): CrmStore {
+    return new CrmStore(db);
   }
 
   count(options: { includeArchived?: boolean } = {}): number {
@@ -128,6 +139,25 @@ export class CrmStore {
     );
     const byExternalId = new Map(rows.map(toProduct).map((product) => [product.externalId, product]));
     return unique.flatMap((externalId) => byExternalId.get(externalId) ?? []);
+  }
+
+  /**
+   * The records whose sku property is among `skus`, archived ones included, grouped in the order
+   * the SKUs were asked for and oldest first within a SKU (the CRM does not enforce unique SKUs).
+   */
+  readBySkus(skus: readonly string[]): CrmProduct[] {
+    const unique = [...new Set(skus)];
+    const position = new Map(unique.map((sku, index) => [sku, index]));
+    const products = this.db
+      .all(
+        `SELECT ${columns} FROM crm_products
+         WHERE json_extract(properties, '$.sku') IN (SELECT value FROM json_each(?))
+         ORDER BY seq`,
+        [JSON.stringify(unique)],
+      )
+      .map(toProduct);
+    // Array.prototype.sort is stable, so records of one SKU stay oldest first.
+    return products.sort((a, b) => (position.get(String(a.properties.sku)) ?? 0) - (position.get(String(b.properties.sku)) ?? 0));
   }
 
   /** Every record, ordered by id (tests and diagnostics). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { feedPageSchema, feedQuerySchema } from './changeFeed';
 import { errorBodySchema } from './httpErrors';
 import type { RouteSpec } from './routeSpec';
 
@@ -7,9 +8,9 @@ import type { RouteSpec } from './routeSpec';
  * route specs built from them. The server and the OpenAPI document both read this file.
  */
 
+export { cursorSchema, defaultPageSize, maxPageSize } from './changeFeed';
+
 export const productIdPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
-export const maxPageSize = 1000;
-export const defaultPageSize = 100;
 export const maxBatchGet = 1000;
 
 export const productIdSchema = z
@@ -35,39 +36,10 @@ export const productDocumentSchema = z
   .record(z.string(), z.unknown(), { error: 'must be a JSON object, e.g. {"name": "..."}' })
   .describe('Product fields; id, updatedAt and deleted are set by the PMS and ignored here');
 
-/** Canonical form of a cursor timestamp, so it compares correctly with stored ISO strings. */
-const isoTimestamp = z.iso
-  .datetime({ offset: true, error: 'must be an ISO 8601 timestamp such as 2024-05-01T12:00:00.000Z' })
-  .transform((value) => new Date(value).toISOString());
+/** The change feed every sandbox feed shares (see changeFeed.ts), without filters. */
+export const listQuerySchema = feedQuerySchema;
 
-export const listQuerySchema = z
-  .object({
-    since: isoTimestamp.optional().describe('Only rows updated at or after this instant (exclusive of afterId)'),
-    afterId: z.string().max(64, 'must be at most 64 characters').default('').describe('With since: skip rows at exactly `since` with id <= afterId'),
-    limit: z.coerce
-      .number({ error: `must be a whole number from 1 to ${maxPageSize}` })
-      .int(`must be a whole number from 1 to ${maxPageSize}`)
-      .min(1, `must be a whole number from 1 to ${maxPageSize}`)
-      .max(maxPageSize, `must be a whole number from 1 to ${maxPageSize}`)
-      .default(defaultPageSize),
-  })
-  .superRefine((query, context) => {
-    if (query.afterId === '' || query.since !== undefined) return;
-    context.addIssue({
-      code: 'custom',
-      path: ['afterId'],
-      input: query.afterId,
-      message: 'needs since as well: pass both values of nextCursor from the previous page',
-    });
-  });
-
-export const cursorSchema = z.object({ since: z.string(), afterId: z.string() });
-
-export const pageSchema = z.object({
-  data: z.array(rawProductSchema),
-  nextCursor: cursorSchema.nullable().describe('Pass as since/afterId to get the rows after this page; null when the page is empty'),
-  hasMore: z.boolean(),
-});
+export const pageSchema = feedPageSchema(rawProductSchema);
 
 export const batchGetBodySchema = z.object({
   ids: z

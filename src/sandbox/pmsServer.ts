@@ -2,8 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { notFound } from './httpErrors';
 import { pmsRoutes } from './pmsApi';
-import { PmsStore } from './pmsStore';
-import { generateProducts } from './seed';
+import { registerDemandRoutes } from './pmsDemandRoutes';
+import { demandSignalRoutes } from './pmsDemandSignalApi';
+import { PmsDemandSignalStore, pmsDemandSignalTables } from './pmsDemandSignalStore';
+import { requirementRoutes } from './pmsRequirementApi';
+import { PmsRequirementStore, pmsRequirementTables } from './pmsRequirementStore';
+import { PmsStore, pmsProductTables } from './pmsStore';
+import { openDatabase } from './sqlite';
+import { defaultCatalogueSeed, generateProducts } from './seed';
 import { addRoute } from './routeSpec';
 import { createSandboxServer, parseOptions, sandboxOptionsSchema, type SandboxServer } from './sandboxServer';
 
@@ -17,10 +23,7 @@ export const pmsServerOptionsSchema = sandboxOptionsSchema.extend({
 });
 
 export type PmsServerOptions = z.input<typeof pmsServerOptionsSchema>;
-export type PmsServer = SandboxServer<PmsStore>;
-
-/** Fixed so every fresh sandbox starts with the same catalogue. */
-const catalogueSeed = 20240101;
+export type PmsServer = SandboxServer<PmsStore> & { requirements: PmsRequirementStore; demandSignals: PmsDemandSignalStore };
 
 function registerProductRoutes(api: FastifyInstance, store: PmsStore): void {
   addRoute(api, pmsRoutes.list, ({ query }) => store.listChanges(query));
@@ -48,27 +51,35 @@ function registerProductRoutes(api: FastifyInstance, store: PmsStore): void {
 }
 
 /**
- * The sandbox Product Management System: a change feed of product documents over HTTP, stored in
- * SQLite, with bearer-token auth and fault injection. On an empty store it generates
+ * The sandbox Product Management System: a change feed of product documents, requirements with
+ * the customer demands linked to them, and demand signals from orders, over HTTP, stored in one
+ * SQLite file, with bearer-token auth and fault injection. On an empty store it generates
  * `seedProducts` products so the product works out of the box.
  */
 export function createPmsServer(options: PmsServerOptions): PmsServer {
   const parsed = parseOptions(pmsServerOptionsSchema, options, 'sandbox PMS');
-  const store = PmsStore.open(parsed.dbPath);
+  // One connection for all tables: a second one on the same file would contend for its lock.
+  const db = openDatabase(parsed.dbPath, [pmsProductTables, pmsRequirementTables, pmsDemandSignalTables].join('\n'));
+  const store = PmsStore.attach(db);
+  const requirements = PmsRequirementStore.attach(db);
+  const demandSignals = PmsDemandSignalStore.attach(db);
   const seeded = parsed.seedProducts > 0 && store.count() === 0;
-  if (seeded) store.upsertMany(generateProducts(parsed.seedProducts, catalogueSeed));
+  if (seeded) store.upsertMany(generateProducts(parsed.seedProducts, defaultCatalogueSeed));
   const server = createSandboxServer({
     name: 'sandbox-pms',
     info: {
       title: 'Sandbox PMS',
       version: '1.0.0',
-      description: 'Product Management System stand-in: a change feed of product documents.',
+      description: 'Product Management System stand-in: a change feed of product documents, requirements and demand signals.',
     },
     options: parsed,
     store,
-    routes: Object.values(pmsRoutes),
-    registerApi: (api) => registerProductRoutes(api, store),
+    routes: [...Object.values(pmsRoutes), ...Object.values(requirementRoutes), ...Object.values(demandSignalRoutes)],
+    registerApi: (api) => {
+      registerProductRoutes(api, store);
+      registerDemandRoutes(api, { products: store, requirements, signals: demandSignals });
+    },
   });
   if (seeded) server.app.log.info({ products: parsed.seedProducts }, 'sandbox PMS: seeded an empty store');
-  return server;
+  return { ...server, requirements, demandSignals };
 }

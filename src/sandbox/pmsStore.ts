@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { RawPmsProduct } from '../domain/pmsProduct';
+import { afterCursor, toFeedPage, type FeedPage, type FeedPosition } from './changeFeed';
 import { MonotonicClock } from './monotonicClock';
 import { openDatabase, transaction, type Database } from './sqlite';
 
-const schema = `
+/** The product table; applied by `open`, or by the service when it shares one database. */
+export const pmsProductTables = `
   CREATE TABLE IF NOT EXISTS products (
     id TEXT PRIMARY KEY,
     updated_at TEXT NOT NULL,
@@ -24,24 +26,9 @@ type Row = z.infer<typeof rowSchema>;
 /** Whatever a client stored; the PMS keeps it as-is. */
 export type ProductDocument = Record<string, unknown>;
 
-export interface ChangeCursor {
-  since: string;
-  afterId: string;
-}
-
-export interface ChangePage {
-  data: RawPmsProduct[];
-  nextCursor: ChangeCursor | null;
-  hasMore: boolean;
-}
-
-export interface ListChangesOptions {
-  /** Absent: from the beginning of the feed. */
-  since?: string;
-  /** Only meaningful with `since`; '' includes rows at exactly `since`. */
-  afterId?: string;
-  limit: number;
-}
+export type { ChangeCursor } from './changeFeed';
+export type ChangePage = FeedPage<RawPmsProduct>;
+export type ListChangesOptions = FeedPosition;
 
 /** Fields the PMS owns; stored documents never carry them, so a client cannot fake them. */
 const managedFields = new Set(['id', 'updatedAt', 'deleted']);
@@ -71,7 +58,15 @@ export class PmsStore {
 
   /** Opens (or creates) the store at `dbPath`; ':memory:' for a throwaway store. */
   static open(dbPath: string): PmsStore {
-    return new PmsStore(openDatabase(dbPath, schema));
+    return new PmsStore(openDatabase(dbPath, pmsProductTables));
+  }
+
+  /**
+   * On a database the service opened with `pmsProductTables` applied, so products, requirements
+   * and demand signals share one connection and one file. Closing this store closes that database.
+   */
+  static attach(db: Database): PmsStore {
+    return new PmsStore(db);
   }
 
   /** Number of products, including soft-deleted ones unless told otherwise. */
@@ -99,24 +94,15 @@ export class PmsStore {
   }
 
   /** One page of the change feed: rows strictly after (since, afterId) in (updatedAt, id) order. */
-  listChanges({ since = '', afterId = '', limit }: ListChangesOptions): ChangePage {
-    // One row more than asked tells whether another page exists without a COUNT query.
+  listChanges(position: ListChangesOptions): ChangePage {
+    const after = afterCursor(position);
     const rows = this.db
-      .all(
-        `SELECT id, updated_at, deleted, doc FROM products
-         WHERE (updated_at, id) > (?, ?)
-         ORDER BY updated_at, id
-         LIMIT ?`,
-        [since, afterId, limit + 1],
-      )
+      .all(`SELECT id, updated_at, deleted, doc FROM products WHERE ${after.sql} ORDER BY updated_at, id LIMIT ?`, [
+        ...after.params,
+        position.limit + 1,
+      ])
       .map((row) => rowSchema.parse(row));
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map(toProduct),
-      nextCursor: last === undefined ? null : { since: last.updated_at, afterId: last.id },
-      hasMore: rows.length > limit,
-    };
+    return toFeedPage(rows, position.limit, toProduct);
   }
 
   /** Creates or replaces a product and undeletes it. */

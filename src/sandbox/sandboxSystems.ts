@@ -12,7 +12,8 @@ export interface SandboxSystems {
 
 /**
  * The embedded sandbox PMS and CRM on the configured ports, with their SQLite files in the data
- * directory (seeded on first start), so `npm start` works with nothing else installed.
+ * directory (products and customers seeded on first start), so `npm start` works with nothing
+ * else installed.
  */
 export async function startSandboxSystems(config: BridgeConfig, logger: Logger): Promise<SandboxSystems> {
   const pms = createPmsServer({
@@ -24,6 +25,8 @@ export async function startSandboxSystems(config: BridgeConfig, logger: Logger):
   const crm = createCrmServer({
     dbPath: path.join(config.dataDir, 'sandbox-crm.db'),
     token: config.systems.crm?.token ?? '',
+    // Customers, demands and orders to map out of the box; they name SKUs of the first 60 seeded products.
+    seedCustomers: true,
     logger: logger.child({ component: 'sandbox-crm' }),
   });
   const pmsUrl = await pms.listen(config.sandbox.pmsPort, config.sandbox.host);

@@ -160,6 +160,12 @@ const lifecycles: ReadonlyArray<{ value: LifecycleStatus; weight: number }> = [
   { value: 'discontinued', weight: 8 },
 ];
 
+/**
+ * The seed of the catalogue a fresh sandbox PMS starts with, fixed so every sandbox has the same
+ * products. The customer seed reads it too: its demands and orders name real SKUs of that catalogue.
+ */
+export const defaultCatalogueSeed = 20240101;
+
 /** Seeded products carry timestamps from here on, one minute apart, so they look like history. */
 const historyStartMs = Date.UTC(2024, 0, 1);
 

@@ -34,6 +34,10 @@ export interface TestSandbox {
   pmsProducts(): RawPmsProduct[];
   /** Writes a product to the PMS through its API. */
   putProduct(id: string, body: Record<string, unknown>): Promise<void>;
+  /** Calls the PMS API with its token, e.g. pmsApi('GET', '/api/requirements?productId=P-000001'). */
+  pmsApi(method: string, path: string, body?: unknown): Promise<unknown>;
+  /** Calls the CRM API with its token, e.g. crmApi('PUT', '/api/demands/D-1', {...}). */
+  crmApi(method: string, path: string, body?: unknown): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -47,11 +51,13 @@ async function admin(url: string, token: string, method: string, body?: unknown)
   return response.json();
 }
 
-export async function startSandbox(options: { products?: number; crmFaults?: FaultSettingsPatch } = {}): Promise<TestSandbox> {
+export async function startSandbox(
+  options: { products?: number; customers?: boolean; crmFaults?: FaultSettingsPatch; pmsFaults?: FaultSettingsPatch } = {},
+): Promise<TestSandbox> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bridge-sandbox-'));
   const logger = createLogger('test-sandbox', { level: 'error' });
-  const pms = createPmsServer({ dbPath: path.join(dir, 'pms.db'), token: pmsToken, seedProducts: options.products ?? 0, logger });
-  const crm = createCrmServer({ dbPath: path.join(dir, 'crm.db'), token: crmToken, faults: options.crmFaults, seed: 7, logger });
+  const pms = createPmsServer({ dbPath: path.join(dir, 'pms.db'), token: pmsToken, seedProducts: options.products ?? 0, faults: options.pmsFaults, seed: 11, logger });
+  const crm = createCrmServer({ dbPath: path.join(dir, 'crm.db'), token: crmToken, faults: options.crmFaults, seedCustomers: options.customers ?? false, seed: 7, logger });
   const pmsUrl = await pms.listen(0);
   const crmUrl = await crm.listen(0);
   return {
@@ -74,6 +80,8 @@ export async function startSandbox(options: { products?: number; crmFaults?: Fau
       }
     },
     putProduct: async (id, body) => void (await admin(`${pmsUrl}/api/products/${id}`, pmsToken, 'PUT', body)),
+    pmsApi: (method, apiPath, body) => admin(`${pmsUrl}${apiPath}`, pmsToken, method, body),
+    crmApi: (method, apiPath, body) => admin(`${crmUrl}${apiPath}`, crmToken, method, body),
     close: async () => {
       await Promise.all([pms.close(), crm.close()]);
       rmSync(dir, { recursive: true, force: true });
@@ -91,6 +99,7 @@ export function testConfig(sandbox: Pick<TestSandbox, 'pmsUrl' | 'crmUrl'>, task
       crm: { kind: 'sandbox-crm', url: sandbox.crmUrl, token: crmToken, timeoutMs: 10_000 },
     },
     productSyncs: [{ id: 'products', source: 'pms', target: 'crm' }],
+    demandSyncs: [{ id: 'demands', crm: 'crm', pms: 'pms' }],
     ...overrides,
   });
 }

@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bridgeSearchAttributes } from '../../workflows/searchAttributes';
@@ -29,4 +30,21 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
   return bundle;
+}
+
+/** Starts a real Temporal server before the tests of the enclosing suite and stops it after them. */
+export function useTemporalServer(): { readonly env: TestWorkflowEnvironment } {
+  const holder: { env?: TestWorkflowEnvironment } = {};
+  before(async () => {
+    holder.env = await startTemporal();
+  });
+  after(async () => {
+    await holder.env?.teardown();
+  });
+  return {
+    get env(): TestWorkflowEnvironment {
+      if (!holder.env) throw new Error('the Temporal server is not started yet (use env inside a test)');
+      return holder.env;
+    },
+  };
 }

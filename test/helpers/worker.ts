@@ -24,6 +24,19 @@ export async function startProductSync(client: Client, config: BridgeConfig, inp
   return client.workflow.start('productSync', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] });
 }
 
+/** Runs one workflow to completion on a worker of the given configuration. */
+export async function runWorkflow<T>(env: TestWorkflowEnvironment, config: BridgeConfig, workflowType: string, input: object = {}): Promise<T> {
+  const worker = await createTestWorker(env, config);
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(workflowType, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: `${workflowType}-test-${++counter}`,
+      args: [input],
+    });
+    return (await handle.result()) as T;
+  });
+}
+
 /** Runs one productSync to completion on a worker of the given configuration. */
 export async function runProductSync(env: TestWorkflowEnvironment, config: BridgeConfig, input: ProductSyncInput = {}): Promise<ProductSyncSummary> {
   const worker = await createTestWorker(env, config);

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { defaultFieldMapping, fieldMappingSchema, mapProduct } from '../../src/domain/fieldMapping';
 import { validatePmsProduct } from '../../src/domain/validation';
 import { generateProducts } from '../../src/sandbox/seed';
 import { startSandbox, testConfig, type TestSandbox } from '../helpers/sandbox';
-import { startTemporal } from '../helpers/temporalServer';
+import { useTemporalServer } from '../helpers/temporalServer';
 import { runProductSync, uniqueTaskQueue } from '../helpers/worker';
 
 const mapping = fieldMappingSchema.parse(defaultFieldMapping);
@@ -34,26 +33,20 @@ function assertCrmMatchesPms(sandbox: TestSandbox): number {
 }
 
 describe('productSync on a real Temporal server and the sandbox systems', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await startTemporal();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const temporal = useTemporalServer();
 
   test('a full sync of 1,000 products makes the CRM match the PMS in every mapped field, and a second run writes nothing', async () => {
     const sandbox = await startSandbox({ products: 1000 });
     try {
       const config = testConfig(sandbox, uniqueTaskQueue('full'));
-      const first = await runProductSync(env, config, { pagesPerRun: 2 });
+      const first = await runProductSync(temporal.env, config, { pagesPerRun: 2 });
       assert.equal(first.status, 'Completed');
       assert.equal(first.counts.created, 1000);
       assert.ok(first.continuedAsNew >= 2, 'a long run continues as new to keep its history small');
       assertCrmMatchesPms(sandbox);
 
       await sandbox.resetCrmStats();
-      const second = await runProductSync(env, config, { watermark: null });
+      const second = await runProductSync(temporal.env, config, { watermark: null });
       assert.equal(second.counts.unchanged, 1000);
       assert.equal(second.counts.created + second.counts.updated, 0);
       const stats = await sandbox.crmStats();
@@ -81,7 +74,7 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
       };
       for (const product of products) await sandbox.putProduct(product.id, { ...product, ...broken[product.id] });
 
-      const summary = await runProductSync(env, testConfig(sandbox, uniqueTaskQueue('invalid')), {});
+      const summary = await runProductSync(temporal.env, testConfig(sandbox, uniqueTaskQueue('invalid')), {});
       assert.equal(summary.counts.rejected, 10);
       assert.deepEqual(summary.rejected.map((r) => r.id).sort(), Object.keys(broken).sort());
       const reasonOf = (id: string) => summary.rejected.find((r) => r.id === id)?.reason ?? '';
@@ -101,7 +94,7 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
   test('with the CRM failing 20% of requests and answering bursts of 429, everything lands once', async () => {
     const sandbox = await startSandbox({ products: 600, crmFaults: { errorRate: 0.2, errorAfterWriteRate: 0.05, throttleNext: 5, retryAfterSeconds: 1 } });
     try {
-      const summary = await runProductSync(env, testConfig(sandbox, uniqueTaskQueue('faults')), { pageSize: 100, retry: fastRetry });
+      const summary = await runProductSync(temporal.env, testConfig(sandbox, uniqueTaskQueue('faults')), { pageSize: 100, retry: fastRetry });
       assert.equal(summary.status, 'Completed');
       assert.equal(summary.counts.created + summary.counts.updated, 600);
       assertCrmMatchesPms(sandbox);
@@ -121,7 +114,7 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
         // Valid for the PMS (200 characters allowed), too long for the CRM (100).
         await sandbox.putProduct(product.id, tooLong.has(product.id) ? { ...product, name: `${product.name} `.padEnd(150, 'x') } : product);
       }
-      const summary = await runProductSync(env, testConfig(sandbox, uniqueTaskQueue('bisect')), {});
+      const summary = await runProductSync(temporal.env, testConfig(sandbox, uniqueTaskQueue('bisect')), {});
       assert.equal(summary.status, 'CompletedWithFailures');
       assert.deepEqual(summary.failed.map((f) => f.id).sort(), [...tooLong].sort());
       assert.match(summary.failed[0]!.reason, /CRM refused the record: .*name/);
@@ -137,19 +130,19 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
     const sandbox = await startSandbox({ products: 150 });
     try {
       const config = testConfig(sandbox, uniqueTaskQueue('mirror'));
-      await runProductSync(env, config, {});
+      await runProductSync(temporal.env, config, {});
       const [deleted, discontinued] = sandbox.pmsProducts().filter((p) => p.lifecycle === 'active');
       await fetch(`${sandbox.pmsUrl}/api/products/${deleted!.id}`, { method: 'DELETE', headers: { authorization: 'Bearer test-pms-token' } });
       await sandbox.putProduct(discontinued!.id, { ...discontinued, lifecycle: 'discontinued' });
       const alreadyDiscontinued = sandbox.pmsProducts().filter((p) => p.lifecycle === 'discontinued' && p.id !== discontinued!.id).length;
 
       await sandbox.resetCrmStats();
-      const dryRun = await runProductSync(env, config, { mode: 'mirror', dryRun: true, watermark: null });
+      const dryRun = await runProductSync(temporal.env, config, { mode: 'mirror', dryRun: true, watermark: null });
       assert.equal((await sandbox.crmStats()).upsertRequests, 0, 'a dry run writes nothing');
       assert.ok(dryRun.plan?.archive.includes(deleted!.id));
       assert.ok(dryRun.plan?.archive.includes(discontinued!.id));
 
-      const mirror = await runProductSync(env, config, { mode: 'mirror', watermark: null });
+      const mirror = await runProductSync(temporal.env, config, { mode: 'mirror', watermark: null });
       assert.equal(mirror.counts.archived, 2 + alreadyDiscontinued);
       assert.equal(sandbox.crm.store.getByExternalId(deleted!.id)?.archived, true);
       assert.equal(sandbox.crm.store.getByExternalId(discontinued!.id)?.archived, true);
@@ -162,12 +155,12 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
     const sandbox = await startSandbox({ products: 200 });
     try {
       const config = testConfig(sandbox, uniqueTaskQueue('guard'));
-      await runProductSync(env, config, {});
+      await runProductSync(temporal.env, config, {});
       for (const product of sandbox.pmsProducts()) {
         await sandbox.putProduct(product.id, { ...product, price: { amount: 0.01, currency: 'EUR' } });
       }
       await sandbox.resetCrmStats();
-      const failure = await runProductSync(env, config, { guard: { maxChangeShare: 0.25, minRecords: 100 } }).catch((error: unknown) => error);
+      const failure = await runProductSync(temporal.env, config, { guard: { maxChangeShare: 0.25, minRecords: 100 } }).catch((error: unknown) => error);
       assert.ok(failure instanceof WorkflowFailedError);
       assert.match(String(failure.cause?.message), /Change guard: this run would update or archive more than 25% of the CRM's 200 products/);
       assert.ok((await sandbox.crmStats()).recordsUpdated <= 50, 'never more than the allowed share was changed');
@@ -181,9 +174,22 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
     try {
       const config = testConfig(sandbox, uniqueTaskQueue('auth'));
       config.systems.crm!.token = 'wrong-token';
-      const failure = await runProductSync(env, config, {}).catch((error: unknown) => error);
+      const failure = await runProductSync(temporal.env, config, {}).catch((error: unknown) => error);
       assert.ok(failure instanceof WorkflowFailedError);
       assert.match(String(failure.cause?.message), /CRM rejected the bridge's credentials \(401/);
+      assert.equal(sandbox.crm.store.count(), 0);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('a CRM that stays down fails the run after its retries, with the CRM\'s answer as the reason', async () => {
+    const sandbox = await startSandbox({ products: 50, crmFaults: { down: true } });
+    try {
+      const input = { retry: { initialIntervalMs: 50, maximumIntervalMs: 100, maximumAttempts: 3 } };
+      const failure = await runProductSync(temporal.env, testConfig(sandbox, uniqueTaskQueue('down')), input).catch((e: unknown) => e);
+      assert.ok(failure instanceof WorkflowFailedError);
+      assert.match(String(failure.cause?.message), /CRM failed with 503/);
       assert.equal(sandbox.crm.store.count(), 0);
     } finally {
       await sandbox.close();
@@ -193,7 +199,7 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
   test('an invalid workflow input fails with a message naming the field', async () => {
     const sandbox = await startSandbox({ products: 0 });
     try {
-      const failure = await runProductSync(env, testConfig(sandbox, uniqueTaskQueue('input')), { pageSize: 0 }).catch((e: unknown) => e);
+      const failure = await runProductSync(temporal.env, testConfig(sandbox, uniqueTaskQueue('input')), { pageSize: 0 }).catch((e: unknown) => e);
       assert.ok(failure instanceof WorkflowFailedError);
       assert.match(String(failure.cause?.message), /Invalid productSync input: pageSize: Too small/);
     } finally {

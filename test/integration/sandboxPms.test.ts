@@ -286,9 +286,14 @@ describe('sandbox PMS over HTTP', () => {
     assert.equal(document.openapi, '3.1.0');
     assert.deepEqual(Object.keys(document.paths).sort(), [
       '/_admin/faults',
+      '/api/demand-signals',
+      '/api/demand-signals/batch/upsert',
       '/api/products',
       '/api/products/batch-get',
       '/api/products/{id}',
+      '/api/requirements',
+      '/api/requirements/{id}',
+      '/api/requirements/{id}/demands',
       '/health',
       '/openapi.json',
     ]);

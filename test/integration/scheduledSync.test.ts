@@ -1,24 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, test } from 'node:test';
 import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
 import { ensureSchedule, triggerSchedule } from '../../src/temporal/schedules';
 import { productSyncStart } from '../../src/temporal/syncSchedules';
 import { startSandbox, testConfig } from '../helpers/sandbox';
-import { startTemporal } from '../helpers/temporalServer';
+import { useTemporalServer } from '../helpers/temporalServer';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('scheduled and operator-steered productSync runs', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await startTemporal();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const temporal = useTemporalServer();
 
   test('a schedule passes the watermark from run to run: after 10 products change, the next run writes exactly those 10', async () => {
     const sandbox = await startSandbox({ products: 400 });
@@ -27,13 +20,13 @@ describe('scheduled and operator-steered productSync runs', () => {
       const sync = { ...config.productSyncs[0]!, id: `sched-${Date.now()}`, overlapMs: 0, schedule: { every: '1h', paused: true } };
       config.productSyncs = [sync];
       const start = productSyncStart(sync);
-      assert.equal(await ensureSchedule(env.client, start, config.temporal.taskQueue), 'created');
-      assert.equal(await ensureSchedule(env.client, start, config.temporal.taskQueue), 'updated');
-      const worker = await createTestWorker(env, config);
+      assert.equal(await ensureSchedule(temporal.env.client, start, config.temporal.taskQueue), 'created');
+      assert.equal(await ensureSchedule(temporal.env.client, start, config.temporal.taskQueue), 'updated');
+      const worker = await createTestWorker(temporal.env, config);
       await worker.runUntil(async () => {
         const runOnce = async () => {
-          const workflowId = await triggerSchedule(env.client, start.scheduleId);
-          return (await env.client.workflow.getHandle(workflowId).result()) as ProductSyncSummary;
+          const workflowId = await triggerSchedule(temporal.env.client, start.scheduleId);
+          return (await temporal.env.client.workflow.getHandle(workflowId).result()) as ProductSyncSummary;
         };
         const first = await runOnce();
         assert.equal(first.counts.created, 400);
@@ -50,7 +43,7 @@ describe('scheduled and operator-steered productSync runs', () => {
         assert.equal(stats.recordsCreated, 0);
         assert.equal(second.counts.fetched, 10, 'the second run read only what changed since the watermark');
       });
-      await env.client.schedule.getHandle(start.scheduleId).delete();
+      await temporal.env.client.schedule.getHandle(start.scheduleId).delete();
     } finally {
       await sandbox.close();
     }
@@ -60,9 +53,9 @@ describe('scheduled and operator-steered productSync runs', () => {
     const sandbox = await startSandbox({ products: 600, crmFaults: { latencyMs: 20 } });
     try {
       const config = testConfig(sandbox, uniqueTaskQueue('pause'));
-      const worker = await createTestWorker(env, config);
+      const worker = await createTestWorker(temporal.env, config);
       await worker.runUntil(async () => {
-        const handle = await startProductSync(env.client, config, { pageSize: 100 });
+        const handle = await startProductSync(temporal.env.client, config, { pageSize: 100 });
         await handle.signal(pauseSignal);
         let progress = await handle.query(progressQuery);
         for (let i = 0; i < 50 && progress.state !== 'Paused'; i++) {

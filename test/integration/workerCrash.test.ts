@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { describe, test } from 'node:test';
 import { progressQuery } from '../../workflows/messages';
 import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
 import { crmToken, pmsToken, startSandbox, testConfig } from '../helpers/sandbox';
-import { startTemporal } from '../helpers/temporalServer';
+import { useTemporalServer } from '../helpers/temporalServer';
 import { startProductSync, uniqueTaskQueue } from '../helpers/worker';
 
 const repoRoot = path.resolve(__dirname, '../..');
@@ -30,13 +29,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
 }
 
 describe('a worker killed in the middle of a run', () => {
-  let env: TestWorkflowEnvironment;
-  before(async () => {
-    env = await startTemporal();
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const temporal = useTemporalServer();
 
   test('a new worker completes the run: the CRM matches the PMS with no duplicates', async () => {
     // Slow CRM answers keep the run going long enough to kill the worker mid-way.
@@ -44,7 +37,7 @@ describe('a worker killed in the middle of a run', () => {
     const taskQueue = uniqueTaskQueue('crash');
     const config = testConfig(sandbox, taskQueue);
     const workerEnv = {
-      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_ADDRESS: temporal.env.address,
       TEMPORAL_TASK_QUEUE: taskQueue,
       PMS_URL: sandbox.pmsUrl,
       PMS_TOKEN: pmsToken,
@@ -55,7 +48,7 @@ describe('a worker killed in the middle of a run', () => {
     let second: ChildProcess | undefined;
     try {
       first = spawnWorker(workerEnv);
-      const handle = await startProductSync(env.client, config, { pageSize: 100, heartbeatTimeoutMs: 2_000 });
+      const handle = await startProductSync(temporal.env.client, config, { pageSize: 100, heartbeatTimeoutMs: 2_000 });
       await waitFor(async () => (await handle.query(progressQuery)).pages >= 3, 120_000, 'three pages to be done');
       first.kill('SIGKILL');
       assert.ok(sandbox.crm.store.count() < 1500, 'the worker died before the run was done');

@@ -18,8 +18,8 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   const env = await startTemporal();
   const sandbox = await startSandbox();
+  const products = generateProducts(120, 3);
   try {
-    const products = generateProducts(120, 3);
     for (const [index, product] of products.entries()) {
       const body = index === 5 ? { ...product, price: { amount: -1, currency: 'EUR' } } : index === 50 ? { ...product, name: product.name.padEnd(150, 'x') } : product;
       await sandbox.putProduct(product.id, body);
@@ -35,12 +35,37 @@ async function main(): Promise<void> {
       for (const { name, input } of runs) {
         const handle = await startProductSync(env.client, config, input, `record-${name}`);
         await handle.result();
-        // The first run of the chain holds the start, the pages and the continue-as-new.
-        const history = await env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
-        writeFileSync(path.join(out, `${name}.json`), `${historyToJSON(history)}\n`);
-        process.stdout.write(`recorded ${name} (${history.events?.length} events)\n`);
+        await saveHistory(name, handle.workflowId, handle.firstExecutionRunId);
+      }
+      await seedDemands();
+      for (const [name, workflowType, input] of [
+        ['demandMapping-merge-reject-orders', 'demandMapping', { pageSize: 3, pagesPerRun: 2 }],
+        ['demandStatus', 'demandStatus', {}],
+      ] as const) {
+        const handle = await env.client.workflow.start(workflowType, { taskQueue: config.temporal.taskQueue, workflowId: `record-${name}`, args: [input] });
+        await handle.result();
+        await saveHistory(name, handle.workflowId, handle.firstExecutionRunId);
       }
     });
+
+    async function saveHistory(name: string, workflowId: string, runId: string): Promise<void> {
+      // The first run of the chain holds the start, the pages and the continue-as-new.
+      const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      writeFileSync(path.join(out, `${name}.json`), `${historyToJSON(history)}\n`);
+      process.stdout.write(`recorded ${name} (${history.events?.length} events)\n`);
+    }
+
+    /** Two accounts asking for the same thing in other words, an unrelated demand, an unknown product, orders. */
+    async function seedDemands(): Promise<void> {
+      await sandbox.crmApi('PUT', '/api/accounts/A-1', { name: 'Acme', segment: 'enterprise', annualValue: 120_000 });
+      await sandbox.crmApi('PUT', '/api/accounts/A-2', { name: 'Globex', segment: 'smb', annualValue: 20_000 });
+      const demand = (title: string, accountId: string, sku = products[1]!.sku) => ({ title, kind: 'feature-request', skus: [sku], priority: 'high', accountId, contactId: null, status: 'open' });
+      await sandbox.crmApi('PUT', '/api/demands/D-1', demand('Export reports to Excel', 'A-1'));
+      await sandbox.crmApi('PUT', '/api/demands/D-2', demand('Excel export for reports', 'A-2'));
+      await sandbox.crmApi('PUT', '/api/demands/D-3', demand('Single sign-on with Azure AD', 'A-2'));
+      await sandbox.crmApi('PUT', '/api/demands/D-4', demand('Longer cables', 'A-1', 'SKU-999999'));
+      await sandbox.crmApi('PUT', '/api/orders/O-1', { accountId: 'A-1', orderedAt: '2026-11-02T10:00:00Z', lines: [{ sku: products[1]!.sku, quantity: 3 }] });
+    }
   } finally {
     await sandbox.close();
     await env.teardown();
