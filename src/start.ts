@@ -97,10 +97,10 @@ async function main(): Promise<void> {
   // One immediate run of each, in order: demands refer to products the product sync brings over.
   const stopped = untilSignal();
   for (const sync of syncs) {
-    const workflowId = await triggerSchedule(client, sync.scheduleId);
+    const { workflowId, runId } = await triggerSchedule(client, sync.scheduleId);
     say(`Started ${workflowId}; waiting for its summary...`);
     const summary = await Promise.race([
-      client.workflow.getHandle(workflowId).result() as Promise<SyncSummary>,
+      client.workflow.getHandle(workflowId, runId).result() as Promise<SyncSummary>,
       stopped.then(() => undefined),
     ]);
     if (!summary) break;

@@ -1,4 +1,4 @@
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import { integrationIdKey, syncDirectionKey } from '../../workflows/searchAttributes';
 import type { SyncStart } from './syncSchedules';
 
@@ -40,22 +40,35 @@ export async function ensureSchedule(client: Client, sync: SyncStart, taskQueue:
   return 'updated';
 }
 
+export interface ScheduledRun {
+  workflowId: string;
+  /** The first run of the execution chain: its result follows continue-as-new to the end. */
+  runId: string;
+}
+
 /**
- * Starts a scheduled run now and returns its workflow id. The trigger carries SKIP explicitly:
- * the SDK's default (ALLOW_ALL) would start a run without the previous run's watermark.
+ * Starts a scheduled run now and returns its ids. The trigger carries SKIP explicitly:
+ * the SDK's default (ALLOW_ALL) would start a run without the previous run's watermark. Because
+ * of SKIP, a trigger while a run is in progress (as the schedule sees it; it learns that a run has
+ * ended a moment after the run does) is dropped, so this waits for no run to be in progress and
+ * triggers again if a trigger was dropped.
  */
-export async function triggerSchedule(client: Client, scheduleId: string, timeoutMs = 30_000): Promise<string> {
+export async function triggerSchedule(client: Client, scheduleId: string, timeoutMs = 60_000): Promise<ScheduledRun> {
   const handle = client.schedule.getHandle(scheduleId);
-  const before = new Set((await handle.describe()).info.recentActions.map((a) => a.action.workflow.workflowId));
-  await handle.trigger(ScheduleOverlapPolicy.SKIP);
+  const actionsOf = (info: ScheduleDescription['info']) => [...info.runningActions, ...info.recentActions.map((a) => a.action)];
+  // Runs are told apart by run id: two runs started within the same second share a workflow id.
+  const before = new Set(actionsOf((await handle.describe()).info).map((action) => action.workflow.firstExecutionRunId));
   const deadline = Date.now() + timeoutMs;
+  let retriggerAt = 0;
   while (Date.now() < deadline) {
     const { info } = await handle.describe();
-    const started = [...info.runningActions, ...info.recentActions.map((a) => a.action)].find(
-      (action) => !before.has(action.workflow.workflowId),
-    );
-    if (started) return started.workflow.workflowId;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    const started = actionsOf(info).find((action) => !before.has(action.workflow.firstExecutionRunId));
+    if (started) return { workflowId: started.workflow.workflowId, runId: started.workflow.firstExecutionRunId };
+    if (info.runningActions.length === 0 && Date.now() >= retriggerAt) {
+      await handle.trigger(ScheduleOverlapPolicy.SKIP);
+      retriggerAt = Date.now() + 5_000;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`Schedule ${scheduleId} did not start a run within ${timeoutMs / 1000} s of the trigger (is a run already in progress?).`);
+  throw new Error(`Schedule ${scheduleId} did not start a run within ${timeoutMs / 1000} s (a run in progress that does not end?).`);
 }

@@ -25,8 +25,8 @@ describe('scheduled and operator-steered productSync runs', () => {
       const worker = await createTestWorker(temporal.env, config);
       await worker.runUntil(async () => {
         const runOnce = async () => {
-          const workflowId = await triggerSchedule(temporal.env.client, start.scheduleId);
-          return (await temporal.env.client.workflow.getHandle(workflowId).result()) as ProductSyncSummary;
+          const { workflowId, runId } = await triggerSchedule(temporal.env.client, start.scheduleId);
+          return (await temporal.env.client.workflow.getHandle(workflowId, runId).result()) as ProductSyncSummary;
         };
         const first = await runOnce();
         assert.equal(first.counts.created, 400);
