@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ChangeCursor } from '../src/connectors/changeFeed';
 import { RequestRejectedError } from '../src/connectors/errors';
 import type { DemandLink, DemandLinkSink, DemandSource, Requirement, RequirementStore } from '../src/connectors/demandConnectors';
-import { crmDemandSchema, crmOrderSchema, orderPeriod, type CrmAccount, type CrmDemand } from '../src/domain/crmDemand';
+import { crmDemandSchema, crmOrderSchema, orderPeriod, type ContactField, type CrmAccount, type CrmContact, type CrmDemand } from '../src/domain/crmDemand';
 import { findMatch, type MatcherConfig } from '../src/domain/demandMatcher';
 import { demandScore, type ScoringConfig } from '../src/domain/demandScore';
 import { describeIssues } from '../src/domain/validation';
@@ -29,6 +29,8 @@ export interface DemandIntegration {
   pms: RequirementStore;
   matcher: MatcherConfig;
   scoring: ScoringConfig;
+  /** Contact fields that may leave the CRM with a demand; none unless configured. */
+  contactFields: readonly ContactField[];
 }
 
 export interface DemandDeps {
@@ -48,7 +50,11 @@ function chunk<T>(items: T[], size: number): T[][] {
   return chunks;
 }
 
-/** A demand's place on a requirement: who asked and what stands behind it. Never contact data. */
+function pick(contact: CrmContact, fields: readonly ContactField[]): Record<string, string> {
+  return Object.fromEntries(fields.map((field) => [field, contact[field]]));
+}
+
+/** A demand's place on a requirement: who asked and what stands behind it; contact data only if configured. */
 function linkFor(demand: PreparedDemand, matchReason: string | null, linkedAt: string): DemandLink {
   return {
     demandId: demand.demandId,
@@ -61,6 +67,7 @@ function linkFor(demand: PreparedDemand, matchReason: string | null, linkedAt: s
     accountValue: demand.account.value,
     matchReason,
     linkedAt,
+    ...(demand.contact ? { contact: demand.contact } : {}),
   };
 }
 
@@ -74,7 +81,7 @@ function withLink(links: DemandLink[], demand: PreparedDemand, matchReason: stri
 /** Compares what the bridge writes on a link, whatever key order or extra fields the PMS returns. */
 function sameLinks(a: DemandLink[], b: DemandLink[]): boolean {
   const owned = (link: DemandLink) =>
-    JSON.stringify([link.demandId, link.title, link.kind, link.priority, link.accountId, link.accountName, link.segment, link.accountValue, link.matchReason, link.linkedAt]);
+    JSON.stringify([link.demandId, link.title, link.kind, link.priority, link.accountId, link.accountName, link.segment, link.accountValue, link.matchReason, link.linkedAt, link.contact ?? null]);
   return a.length === b.length && a.every((link, index) => owned(link) === owned(b[index]!));
 }
 
@@ -108,7 +115,22 @@ export function createDemandActivities(deps: DemandDeps) {
     return resolved;
   }
 
-  function prepareDemand(demand: CrmDemand, accounts: Map<string, CrmAccount>, products: Map<string, string>): PreparedDemand | string {
+  /** Contacts of the page, reduced to the configured fields; nothing is read when none are configured. */
+  async function contactsById(crm: DemandSource, ids: string[], fields: readonly ContactField[]): Promise<Map<string, Record<string, string>>> {
+    const contacts = new Map<string, Record<string, string>>();
+    if (fields.length === 0) return contacts;
+    for (const part of chunk([...new Set(ids)], 1000)) {
+      for (const contact of await crm.readContacts(part)) contacts.set(contact.id, pick(contact, fields));
+    }
+    return contacts;
+  }
+
+  function prepareDemand(
+    demand: CrmDemand,
+    accounts: Map<string, CrmAccount>,
+    products: Map<string, string>,
+    contacts: Map<string, Record<string, string>>,
+  ): PreparedDemand | string {
     const unknown = demand.skus.filter((sku) => !products.has(sku));
     if (unknown.length > 0) {
       return `names product ${unknown.join(', ')}, which the CRM does not link to a PMS product (unknown SKU, or not synced yet); not guessed`;
@@ -125,6 +147,7 @@ export function createDemandActivities(deps: DemandDeps) {
       productId: productId!,
       otherProductIds: [...new Set(otherProductIds)].filter((id) => id !== productId),
       account: { id: account.id, name: account.name, segment: account.segment, value: account.annualValue },
+      ...(demand.contactId && contacts.has(demand.contactId) ? { contact: contacts.get(demand.contactId) } : {}),
       current: { requirementId: demand.pmsRequirementId, status: demand.pmsStatus },
       position: positionOf(demand),
     };
@@ -133,7 +156,7 @@ export function createDemandActivities(deps: DemandDeps) {
   return {
     /** One page of changed CRM demands, validated, with products resolved and account data attached. */
     async fetchDemandPage(input: FeedPageInput): Promise<DemandPage> {
-      const { crm } = integrationFor(input.integrationId);
+      const { crm, contactFields } = integrationFor(input.integrationId);
       return withFailureMapping(async () => {
         const page = await crm.listDemandChanges(input.cursor, input.limit);
         Context.current().heartbeat();
@@ -146,9 +169,10 @@ export function createDemandActivities(deps: DemandDeps) {
         }
         const accounts = await accountsById(crm, valid.map((d) => d.accountId));
         const products = await productIdsBySku(crm, valid.flatMap((d) => d.skus));
+        const contacts = await contactsById(crm, valid.flatMap((d) => (d.contactId ? [d.contactId] : [])), contactFields);
         const demands: PreparedDemand[] = [];
         for (const demand of valid) {
-          const prepared = prepareDemand(demand, accounts, products);
+          const prepared = prepareDemand(demand, accounts, products, contacts);
           if (typeof prepared === 'string') rejected.push({ id: demand.id, reason: prepared, position: positionOf(demand) });
           else demands.push(prepared);
         }

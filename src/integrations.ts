@@ -50,6 +50,7 @@ export function buildIntegrations(config: BridgeConfig): {
       pms: new SandboxPmsRequirements(connection(pms)),
       matcher: sync.matcher,
       scoring: sync.scoring,
+      contactFields: sync.contactFields,
     });
   }
   return { products, demands };

@@ -129,6 +129,8 @@ export interface PreparedDemand {
   productId: string;
   otherProductIds: string[];
   account: { id: string; name: string; segment: string; value: number };
+  /** Only the contact fields the configuration names; absent by default. */
+  contact?: Record<string, string>;
   current: { requirementId: string | null; status: string | null };
   position: ChangeCursor;
 }

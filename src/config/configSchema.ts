@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { contactFieldNames } from '../domain/crmDemand';
 import { matcherConfigSchema } from '../domain/demandMatcher';
 import { scoringSchema } from '../domain/demandScore';
 import { defaultFieldMapping, fieldMappingSchema } from '../domain/fieldMapping';
@@ -51,6 +52,11 @@ const demandSyncSchema = z.object({
   overlapMs: z.number().int().min(0).max(86_400_000).default(5_000),
   matcher: matcherConfigSchema.default(matcherConfigSchema.parse({})),
   scoring: scoringSchema.default(scoringSchema.parse({})),
+  /**
+   * Contact fields that may travel to the PMS with each demand. Empty by default: personal data
+   * stays in the CRM unless someone names it here on purpose.
+   */
+  contactFields: z.array(z.enum(contactFieldNames)).default([]),
   mappingSchedule: scheduleSchema,
   statusSchedule: scheduleSchema,
 });

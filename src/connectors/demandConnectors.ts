@@ -1,4 +1,4 @@
-import type { CrmAccount } from '../domain/crmDemand';
+import type { CrmAccount, CrmContact } from '../domain/crmDemand';
 import type { ChangeCursor, ChangePage, FeedRecord } from './changeFeed';
 
 /** Where customer demands and orders come from (the CRM side). */
@@ -8,6 +8,7 @@ export interface DemandSource {
   listOrderChanges(cursor: ChangeCursor | null, limit: number): Promise<ChangePage<FeedRecord>>;
   readDemands(ids: string[]): Promise<FeedRecord[]>;
   readAccounts(ids: string[]): Promise<CrmAccount[]>;
+  readContacts(ids: string[]): Promise<CrmContact[]>;
   /**
    * PMS product id per SKU, through the CRM product records product sync keeps (each knows its
    * PMS id). A SKU the CRM does not know is absent from the map.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { crmAccountSchema, type CrmAccount } from '../domain/crmDemand';
+import { crmAccountSchema, crmContactSchema, type CrmAccount, type CrmContact } from '../domain/crmDemand';
 import { feedRecordSchema, readChangePage, type ChangeCursor, type ChangePage, type FeedRecord } from './changeFeed';
 import type { DemandLinkSink, DemandLinkUpdate, DemandSource } from './demandConnectors';
 import { HttpSystem, type HttpSystemOptions } from './httpClient';
@@ -46,6 +46,17 @@ export class SandboxCrmDemands implements DemandSource, DemandLinkSink {
       path: '/api/accounts/batch/read',
       body: { ids },
       schema: z.object({ results: z.array(crmAccountSchema) }),
+    });
+    return response.results;
+  }
+
+  async readContacts(ids: string[]): Promise<CrmContact[]> {
+    if (ids.length === 0) return [];
+    const response = await this.http.call({
+      method: 'POST',
+      path: '/api/contacts/batch/read',
+      body: { ids },
+      schema: z.object({ results: z.array(crmContactSchema) }),
     });
     return response.results;
   }

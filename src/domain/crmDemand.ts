@@ -44,6 +44,12 @@ export const crmAccountSchema = z
   .loose();
 export type CrmAccount = z.infer<typeof crmAccountSchema>;
 
+export const contactFieldNames = ['name', 'email', 'phone'] as const;
+export type ContactField = (typeof contactFieldNames)[number];
+
+export const crmContactSchema = z.object({ id: z.string(), name: z.string(), email: z.string(), phone: z.string() }).loose();
+export type CrmContact = z.infer<typeof crmContactSchema>;
+
 /** The month an order counts toward, in UTC: the period of a PMS demand signal. */
 export function orderPeriod(orderedAt: string): string {
   return new Date(orderedAt).toISOString().slice(0, 7);

@@ -265,6 +265,7 @@ export const crmCustomerRoutes = {
   orderFeed: feedRoute('orders', orderSchema),
   readDemands: readRoute('demands', 'demand', demandSchema),
   readAccounts: readRoute('accounts', 'account', accountSchema),
+  readContacts: readRoute('contacts', 'contact', contactSchema),
   updateLinks: {
     method: 'POST',
     url: '/api/demands/batch/update-links',

@@ -18,6 +18,7 @@ export function registerCustomerRoutes(api: FastifyInstance, customers: CrmCusto
 
   addRoute(api, routes.readDemands, ({ body }) => ({ results: customers.readMany('demands', body.ids) }));
   addRoute(api, routes.readAccounts, ({ body }) => ({ results: customers.readMany('accounts', body.ids) }));
+  addRoute(api, routes.readContacts, ({ body }) => ({ results: customers.readMany('contacts', body.ids) }));
 
   addRoute(api, routes.updateLinks, ({ body }) => {
     const results = customers.updateDemandLinks(body.inputs);

@@ -196,6 +196,23 @@ describe('demand mapping and demand status on a real Temporal server and the san
     }
   });
 
+  test('a contact field named in the configuration travels with the demand, and only that one', async () => {
+    const sandbox = await startSandbox({ products: 20 });
+    try {
+      const config = testConfig(sandbox, uniqueTaskQueue('contact'), {
+        demandSyncs: [{ id: 'demands', crm: 'crm', pms: 'pms', contactFields: ['name'] }],
+      });
+      await runProductSync(temporal.env, config);
+      await seedExportDemands(sandbox);
+      await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
+      const exportReq = (await requirementsFor(sandbox, 'P-000003')).find((r) => r.demands.length === 10)!;
+      const link = exportReq.demands.find((d) => d.demandId === 'D-T4') as unknown as { contact?: Record<string, string> };
+      assert.deepEqual(link.contact, { name: 'Contact 4' });
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   test('no contact name, e-mail or phone reaches the PMS after a full run on the seeded customers', async () => {
     const sandbox = await startSandbox({ products: 500, customers: true });
     try {

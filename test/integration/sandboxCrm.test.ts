@@ -279,6 +279,7 @@ describe('sandbox CRM over HTTP', () => {
       '/_admin/stats/reset',
       '/api/accounts/batch/read',
       '/api/accounts/{id}',
+      '/api/contacts/batch/read',
       '/api/contacts/{id}',
       '/api/demands',
       '/api/demands/batch/read',

@@ -284,6 +284,7 @@ describe('sandbox CRM customers over HTTP', () => {
       ['/api/demands/batch/read', 'post'],
       ['/api/demands/batch/update-links', 'post'],
       ['/api/accounts/batch/read', 'post'],
+      ['/api/contacts/batch/read', 'post'],
       ['/api/products/batch/read-by-sku', 'post'],
     ] as const) {
       assert.ok(document.paths[route]?.[method], `${method.toUpperCase()} ${route} is documented`);
