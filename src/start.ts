@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { summaryLines, type SyncSummary } from './cli/summaryText';
 import { ConfigError, loadConfig } from './config/loadConfig';
@@ -12,7 +11,11 @@ import { installRuntimeLogging } from './temporal/runtimeLogging';
 import { ensureSchedule, triggerSchedule } from './temporal/schedules';
 import { configuredSyncs } from './temporal/syncSchedules';
 import { ensureTemporalCli } from './temporal/temporalCli';
-import { createBridgeWorker } from './temporal/worker';
+import { connectWorkerToTemporal, createBridgeWorker } from './temporal/worker';
+import { createCodecServer } from './security/codecServer';
+import { EncryptionCodec } from './security/encryptionCodec';
+import { encryptingDataConverter, loadOrCreateKeyring } from './security/payloadEncryption';
+import { readOrCreateSecret } from './security/tokens';
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
 
@@ -72,9 +75,22 @@ async function main(): Promise<void> {
     say(`Sandbox PMS: ${sandbox.pmsUrl}/openapi.json   Sandbox CRM: ${sandbox.crmUrl}/openapi.json`);
   }
 
-  const connection = await NativeConnection.connect({ address });
+  // Payloads are encrypted by default: a key is generated in the data directory on first start.
+  const keyring = loadOrCreateKeyring(config);
+  const dataConverter = encryptingDataConverter(keyring);
+  const codecToken = process.env.BRIDGE_CODEC_TOKEN ?? readOrCreateSecret(path.join(config.dataDir, 'codec-token'));
+  const codecServer = createCodecServer({
+    codec: new EncryptionCodec(keyring),
+    token: codecToken,
+    allowedOrigins: config.security.codecServer.origins,
+    logger,
+  });
+  const codecUrl = await codecServer.listen(config.security.codecServer.port, '127.0.0.1');
+  shutdownSteps.push({ name: 'the codec server', run: codecServer.close });
+
+  const connection = await connectWorkerToTemporal(config, address);
   shutdownSteps.push({ name: 'the worker connection', run: () => connection.close() });
-  const worker = await createBridgeWorker({ config, connection, logger });
+  const worker = await createBridgeWorker({ config, connection, logger, dataConverter });
   const workerDone = worker.run();
   shutdownSteps.push({
     name: 'the worker',
@@ -85,7 +101,7 @@ async function main(): Promise<void> {
     },
   });
 
-  const client = await connectClient(config, address);
+  const client = await connectClient(config, { address, dataConverter });
   shutdownSteps.push({ name: 'the client connection', run: () => client.connection.close() });
   const syncs = configuredSyncs(config);
   for (const sync of syncs) {
@@ -93,6 +109,9 @@ async function main(): Promise<void> {
     say(`Schedule ${sync.scheduleId} ${change}: ${sync.workflowType} every ${sync.schedule.every}${sync.schedule.paused ? ' (paused)' : ''}`);
   }
   say(`Temporal ${address} (namespace ${config.temporal.namespace}); Web UI: ${uiUrl}`);
+  say(`Payloads are encrypted (AES-256-GCM, key '${keyring.activeKeyId}'). To read them in the Web UI, open`);
+  say(`  "Configure data encoder" and set the codec server to ${codecUrl}/t/${codecToken}`);
+  say(`  (Temporal CLI: --codec-endpoint ${codecUrl} --codec-auth "Bearer <the token in ${path.join(config.dataDir, 'codec-token')}>")`);
 
   // One immediate run of each, in order: demands refer to products the product sync brings over.
   const stopped = untilSignal();

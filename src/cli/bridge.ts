@@ -1,5 +1,4 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import { syncModes } from '../../workflows/productSyncTypes';
@@ -12,7 +11,8 @@ import { connectClient, temporalAddress } from '../temporal/clientConnection';
 import { ensureSchedule } from '../temporal/schedules';
 import { configuredSyncs, type SyncStart } from '../temporal/syncSchedules';
 import { installRuntimeLogging } from '../temporal/runtimeLogging';
-import { createBridgeWorker } from '../temporal/worker';
+import { connectWorkerToTemporal, createBridgeWorker } from '../temporal/worker';
+import { encryptingDataConverter, loadKeyring } from '../security/payloadEncryption';
 import { exitCodes } from './exitCodes';
 import { progressLines, summaryLines, type SyncSummary } from './summaryText';
 
@@ -52,7 +52,7 @@ async function runSync(kind: SyncKind, options: SyncOptions): Promise<number> {
   const config = loadConfig();
   const sync = syncFor(config, kind, options.integration);
   if (kind !== 'products' && (options.dryRun || options.mode)) throw new InvalidArgumentError('--dry-run and --mode apply to product syncs only.');
-  const client = await connectClient(config);
+  const client = await connectClient(config, { dataConverter: encryptingDataConverter(loadKeyring(config)) });
   try {
     const workflowId = `${sync.scheduleId}-manual-${new Date().toISOString()}`;
     const overrides = { ...(options.dryRun ? { dryRun: true } : {}), ...(options.mode ? { mode: options.mode } : {}) };
@@ -89,7 +89,7 @@ async function runSync(kind: SyncKind, options: SyncOptions): Promise<number> {
 
 async function signalRun(workflowId: string, which: 'pause' | 'resume'): Promise<number> {
   const config = loadConfig();
-  const client = await connectClient(config);
+  const client = await connectClient(config, { dataConverter: encryptingDataConverter(loadKeyring(config)) });
   try {
     await client.workflow.getHandle(workflowId).signal(which === 'pause' ? pauseSignal : resumeSignal);
     out(`Sent ${which} to ${workflowId}`);
@@ -101,7 +101,7 @@ async function signalRun(workflowId: string, which: 'pause' | 'resume'): Promise
 
 async function showProgress(workflowId: string, options: { json?: boolean }): Promise<number> {
   const config = loadConfig();
-  const client = await connectClient(config);
+  const client = await connectClient(config, { dataConverter: encryptingDataConverter(loadKeyring(config)) });
   try {
     const progress = await client.workflow.getHandle(workflowId).query(progressQuery);
     if (options.json) out(JSON.stringify(progress, null, 2));
@@ -117,10 +117,11 @@ async function runWorker(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger('bridge-worker', { level: config.logLevel });
   installRuntimeLogging(logger);
-  const connection = await NativeConnection.connect({ address: temporalAddress(config) });
-  const worker = await createBridgeWorker({ config, connection, logger });
+  const connection = await connectWorkerToTemporal(config, temporalAddress(config));
+  const keyring = loadKeyring(config);
+  const worker = await createBridgeWorker({ config, connection, logger, dataConverter: encryptingDataConverter(keyring) });
   const running = worker.run();
-  logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress(config) }, 'worker started');
+  logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress(config), encryptionKeyId: keyring?.activeKeyId ?? null }, 'worker started');
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM: in-flight activities may finish.
   await running;
   await connection.close();
@@ -130,7 +131,7 @@ async function runWorker(): Promise<number> {
 /** Creates or updates the Temporal Schedule of every configured sync. */
 async function applySchedules(options: { json?: boolean }): Promise<number> {
   const config = loadConfig();
-  const client = await connectClient(config);
+  const client = await connectClient(config, { dataConverter: encryptingDataConverter(loadKeyring(config)) });
   try {
     const changes = [];
     for (const sync of configuredSyncs(config)) {

@@ -75,8 +75,33 @@ export const configSchema = z
         devServer: z
           .object({ port: port.default(7233), uiPort: port.default(8233) })
           .default({ port: 7233, uiPort: 8233 }),
+        /** TLS or mTLS toward a real cluster; file paths, read and checked at connect. */
+        tls: z
+          .object({
+            caFile: z.string().min(1).optional(),
+            certFile: z.string().min(1).optional(),
+            keyFile: z.string().min(1).optional(),
+            serverName: z.string().min(1).optional(),
+          })
+          .refine((tls) => Boolean(tls.certFile) === Boolean(tls.keyFile), 'mTLS needs both certFile and keyFile')
+          .optional(),
+        /** Temporal Cloud API key; only from the environment (TEMPORAL_API_KEY). */
+        apiKey: z.string().min(1).optional(),
       })
       .default({ namespace: 'default', taskQueue: 'crm-pms-bridge', devServer: { port: 7233, uiPort: 8233 } }),
+    security: z
+      .object({
+        /** JSON key file for payload encryption (see README); keys never live in this YAML. */
+        encryptionKeyFile: z.string().min(1).optional(),
+        codecServer: z
+          .object({
+            port: port.default(8234),
+            /** Browser origins (the Temporal Web UI) allowed to call the codec server. */
+            origins: z.array(z.url()).default(['http://localhost:8233', 'http://127.0.0.1:8233']),
+          })
+          .default({ port: 8234, origins: ['http://localhost:8233', 'http://127.0.0.1:8233'] }),
+      })
+      .default({ codecServer: { port: 8234, origins: ['http://localhost:8233', 'http://127.0.0.1:8233'] } }),
     sandbox: z
       .object({
         enabled: z.boolean().default(true),

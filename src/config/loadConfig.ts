@@ -63,7 +63,12 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return {
     ...(env.BRIDGE_DATA_DIR ? { dataDir: env.BRIDGE_DATA_DIR } : {}),
     ...(env.LOG_LEVEL ? { logLevel: env.LOG_LEVEL } : {}),
+    ...(env.BRIDGE_ENCRYPTION_KEY_FILE ? { security: { encryptionKeyFile: env.BRIDGE_ENCRYPTION_KEY_FILE } } : {}),
     temporal: {
+      ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
+      ...(env.TEMPORAL_TLS_CA || env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_KEY
+        ? { tls: { caFile: env.TEMPORAL_TLS_CA, certFile: env.TEMPORAL_TLS_CERT, keyFile: env.TEMPORAL_TLS_KEY, serverName: env.TEMPORAL_TLS_SERVER_NAME } }
+        : {}),
       ...(env.TEMPORAL_ADDRESS ? { address: env.TEMPORAL_ADDRESS } : {}),
       ...(env.TEMPORAL_NAMESPACE ? { namespace: env.TEMPORAL_NAMESPACE } : {}),
       ...(env.TEMPORAL_TASK_QUEUE ? { taskQueue: env.TEMPORAL_TASK_QUEUE } : {}),

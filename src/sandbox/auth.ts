@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { bearerToken, tokensMatch } from '../security/tokens';
 import { HttpError, sendError } from './httpErrors';
 
 const unauthorized = new HttpError(
@@ -7,21 +7,6 @@ const unauthorized = new HttpError(
   'UNAUTHORIZED',
   'Missing or invalid bearer token: set Authorization: Bearer <token> (the sandbox token from the configuration)',
 );
-
-/**
- * Compares in constant time so response timing does not reveal how much of a guessed token was
- * right. Hashing first gives both sides the same length, which timingSafeEqual requires, without
- * leaking the real token's length through an early return.
- */
-export function tokensMatch(presented: string, expected: string): boolean {
-  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(presented), digest(expected));
-}
-
-function bearerToken(header: string | undefined): string | null {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return match?.[1] ?? null;
-}
 
 /**
  * Requires `Authorization: Bearer <token>` on every route registered in `scope` (and its children).

@@ -1,8 +1,10 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createDemandActivities } from '../../activities/demandMappingActivities';
 import { createProductSyncActivities } from '../../activities/productSyncActivities';
 import type { BridgeConfig } from '../config/configSchema';
 import { buildIntegrations } from '../integrations';
+import { temporalConnectionOptions } from './connectionOptions';
 import type { Logger } from '../logging/logger';
 
 export const workflowsPath = require.resolve('../../workflows');
@@ -15,6 +17,8 @@ export interface BridgeWorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   /** Tests point one worker at their own task queue. */
   taskQueue?: string;
+  /** The payload codec (encryption) clients use too; none means payloads travel unencrypted. */
+  dataConverter?: DataConverter;
 }
 
 /** A worker that runs every bridge workflow and their activities, wired to the configured systems. */
@@ -32,7 +36,13 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities,
+    dataConverter: options.dataConverter,
     // Let in-flight activities finish (or heartbeat their progress) on Ctrl-C / SIGTERM.
     shutdownGraceTime: '20 seconds',
   });
+}
+
+/** The worker's own connection, with the same TLS and API key settings as clients. */
+export function connectWorkerToTemporal(config: BridgeConfig, address: string): Promise<NativeConnection> {
+  return NativeConnection.connect(temporalConnectionOptions(config, address));
 }

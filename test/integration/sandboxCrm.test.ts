@@ -1,7 +1,5 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { createLogger } from '../../src/logging/logger';
@@ -9,28 +7,12 @@ import { crmProductSchema, listResponseSchema, statsSchema, upsertResultSchema }
 import type { BatchProblem } from '../../src/sandbox/crmBatchRefusal';
 import { createCrmServer, type CrmServer } from '../../src/sandbox/crmServer';
 import { errorBodySchema } from '../../src/sandbox/httpErrors';
+import { apiCaller, startInTempDir, withTempDir, type Answer } from '../helpers/sandboxHttp';
 
 const token = 'crm-test-token';
 const logger = createLogger('test-sandbox-crm', { level: 'silent' });
 
-interface Answer {
-  status: number;
-  body: unknown;
-}
-
-async function call(baseUrl: string, method: string, route: string, options: { body?: unknown; token?: string | null } = {}): Promise<Answer> {
-  const bearer = options.token === undefined ? token : options.token;
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: {
-      ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }),
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
-}
+const call = apiCaller(token);
 
 /** Responses are parsed with the documented schemas, so every test also checks the contract. */
 const upsertResponseSchema = z.object({ results: z.array(upsertResultSchema) });
@@ -54,22 +36,19 @@ const product = (n: number, overrides: Record<string, unknown> = {}): Input => (
 });
 
 describe('sandbox CRM over HTTP', () => {
-  let dir: string;
   let server: CrmServer;
   let baseUrl: string;
+  let stop: () => Promise<void>;
   const upsert = (inputs: unknown[]): Promise<Answer> => call(baseUrl, 'POST', '/api/products/batch/upsert', { body: { inputs } });
   const stats = async () => statsSchema.parse((await call(baseUrl, 'GET', '/_admin/stats')).body);
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'sandbox-crm-'));
-    server = createCrmServer({ dbPath: path.join(dir, 'crm.db'), token, seed: 1, logger });
-    baseUrl = await server.listen();
+    ({ server, baseUrl, stop } = await startInTempDir('sandbox-crm-', (dir) =>
+      createCrmServer({ dbPath: path.join(dir, 'crm.db'), token, seed: 1, logger }),
+    ));
   });
 
-  after(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stop());
 
   beforeEach(async () => {
     await call(baseUrl, 'POST', '/_admin/stats/reset');
@@ -315,9 +294,8 @@ describe('sandbox CRM over HTTP', () => {
 
 describe('sandbox CRM persistence', () => {
   test('state survives closing and reopening the same database file', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sandbox-crm-restart-'));
-    const dbPath = path.join(dir, 'crm.db');
-    try {
+    await withTempDir('sandbox-crm-restart-', async (dir) => {
+      const dbPath = path.join(dir, 'crm.db');
       const first = createCrmServer({ dbPath, token, logger });
       const firstUrl = await first.listen();
       await call(firstUrl, 'POST', '/api/products/batch/upsert', { body: { inputs: [product(1)] } });
@@ -341,8 +319,6 @@ describe('sandbox CRM persistence', () => {
       } finally {
         await second.close();
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

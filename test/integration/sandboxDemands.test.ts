@@ -1,43 +1,24 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { createLogger } from '../../src/logging/logger';
-import { cursorSchema } from '../../src/sandbox/changeFeed';
+import { feedPageSchema } from '../../src/sandbox/changeFeed';
 import { crmProductSchema, statsSchema } from '../../src/sandbox/crmApi';
 import { accountSchema, contactSchema, demandSchema, linkOutcomeSchema, orderSchema } from '../../src/sandbox/crmCustomerApi';
 import { generateCustomers } from '../../src/sandbox/crmCustomerSeed';
 import { createCrmServer, type CrmServer } from '../../src/sandbox/crmServer';
 import { errorBodySchema } from '../../src/sandbox/httpErrors';
+import { apiCaller, startInTempDir, withTempDir, type Answer } from '../helpers/sandboxHttp';
 
 const token = 'crm-demands-test-token';
 const logger = createLogger('test-sandbox-crm-demands', { level: 'silent' });
 
-interface Answer {
-  status: number;
-  body: unknown;
-}
-
-async function call(baseUrl: string, method: string, route: string, options: { body?: unknown; token?: string | null } = {}): Promise<Answer> {
-  const bearer = options.token === undefined ? token : options.token;
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: {
-      ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }),
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
-}
+const call = apiCaller(token);
 
 /** Responses are parsed with the documented schemas, so every test also checks the contract. */
-const feedPage = <T extends z.ZodType>(record: T) => z.object({ data: z.array(record), nextCursor: cursorSchema.nullable(), hasMore: z.boolean() });
-const demandPageSchema = feedPage(demandSchema);
-const orderPageSchema = feedPage(orderSchema);
+const demandPageSchema = feedPageSchema(demandSchema);
+const orderPageSchema = feedPageSchema(orderSchema);
 const linkResultsSchema = z.object({ results: z.array(linkOutcomeSchema) });
 const errorOf = (answer: Answer) => errorBodySchema.parse(answer.body);
 const ok = <T extends z.ZodType>(schema: T, answer: Answer): z.output<T> => {
@@ -72,22 +53,19 @@ const demand = (overrides: Record<string, unknown> = {}) => ({
 const link = (id: string, pmsRequirementId: string | null, pmsStatus: string | null) => ({ id, pmsRequirementId, pmsStatus });
 
 describe('sandbox CRM customers over HTTP', () => {
-  let dir: string;
   let server: CrmServer;
   let baseUrl: string;
+  let stop: () => Promise<void>;
   const seed = generateCustomers();
   const stats = async () => statsSchema.parse((await call(baseUrl, 'GET', '/_admin/stats')).body);
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'sandbox-crm-demands-'));
-    server = createCrmServer({ dbPath: path.join(dir, 'crm.db'), token, seed: 1, logger, seedCustomers: true });
-    baseUrl = await server.listen();
+    ({ server, baseUrl, stop } = await startInTempDir('sandbox-crm-demands-', (dir) =>
+      createCrmServer({ dbPath: path.join(dir, 'crm.db'), token, seed: 1, logger, seedCustomers: true }),
+    ));
   });
 
-  after(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stop());
 
   test('seedCustomers fills an empty store with exactly the generated customers', () => {
     const customers = server.customers;
@@ -306,9 +284,8 @@ describe('sandbox CRM customers over HTTP', () => {
 
 describe('sandbox CRM customers persistence', () => {
   test('customers and link fields survive closing and reopening the file, and the seed is not repeated', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sandbox-crm-demands-restart-'));
-    const dbPath = path.join(dir, 'crm.db');
-    try {
+    await withTempDir('sandbox-crm-demands-restart-', async (dir) => {
+      const dbPath = path.join(dir, 'crm.db');
       const first = createCrmServer({ dbPath, token, logger, seedCustomers: true });
       const firstUrl = await first.listen();
       const written = ok(demandSchema, await call(firstUrl, 'PUT', '/api/demands/D-KEPT', { body: demand() }));
@@ -328,9 +305,7 @@ describe('sandbox CRM customers persistence', () => {
       } finally {
         await second.close();
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('without seedCustomers the customer tables start empty', async () => {

@@ -1,7 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RawPmsProduct } from '../../src/domain/pmsProduct';
 import { createLogger } from '../../src/logging/logger';
@@ -10,29 +8,12 @@ import { errorBodySchema } from '../../src/sandbox/httpErrors';
 import { batchGetResponseSchema, pageSchema, rawProductSchema } from '../../src/sandbox/pmsApi';
 import { createPmsServer, type PmsServer } from '../../src/sandbox/pmsServer';
 import { generateProducts } from '../../src/sandbox/seed';
+import { apiCaller, startInTempDir, withTempDir, type Answer } from '../helpers/sandboxHttp';
 
 const token = 'pms-test-token';
 const logger = createLogger('test-sandbox-pms', { level: 'silent' });
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: unknown;
-}
-
-async function call(baseUrl: string, method: string, route: string, options: { body?: unknown; token?: string | null } = {}): Promise<Answer> {
-  const bearer = options.token === undefined ? token : options.token;
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: {
-      ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }),
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
-}
+const call = apiCaller(token);
 
 /** Follows nextCursor from `cursor` until hasMore is false, returning every row in feed order. */
 async function walkFeed(baseUrl: string, limit: number, onPage?: (page: RawPmsProduct[]) => Promise<void>): Promise<RawPmsProduct[]> {
@@ -61,20 +42,17 @@ const openApiSchema = z.object({ openapi: z.string(), paths: z.record(z.string()
 const feedKey = (row: RawPmsProduct): string => `${row.updatedAt}|${row.id}`;
 
 describe('sandbox PMS over HTTP', () => {
-  let dir: string;
   let server: PmsServer;
   let baseUrl: string;
+  let stop: () => Promise<void>;
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'sandbox-pms-'));
-    server = createPmsServer({ dbPath: path.join(dir, 'nested', 'pms.db'), token, seed: 1, logger });
-    baseUrl = await server.listen();
+    ({ server, baseUrl, stop } = await startInTempDir('sandbox-pms-', (dir) =>
+      createPmsServer({ dbPath: path.join(dir, 'nested', 'pms.db'), token, seed: 1, logger }),
+    ));
   });
 
-  after(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stop());
 
   test('paging with a limit walks every row exactly once in (updatedAt, id) order', async () => {
     // One bulk load (rows share a timestamp, so the id tie-breaker is exercised) plus single writes.
@@ -306,9 +284,8 @@ describe('sandbox PMS over HTTP', () => {
 
 describe('sandbox PMS persistence', () => {
   test('state survives closing and reopening the same database file', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sandbox-pms-restart-'));
-    const dbPath = path.join(dir, 'pms.db');
-    try {
+    await withTempDir('sandbox-pms-restart-', async (dir) => {
+      const dbPath = path.join(dir, 'pms.db');
       const first = createPmsServer({ dbPath, token, logger, seedProducts: 20 });
       const firstUrl = await first.listen();
       const written = productOf(await call(firstUrl, 'PUT', '/api/products/KEEP-1', { body: { name: 'Kept' } }));
@@ -328,9 +305,7 @@ describe('sandbox PMS persistence', () => {
       } finally {
         await second.close();
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   test('an empty store is seeded with the requested number of valid products', async () => {

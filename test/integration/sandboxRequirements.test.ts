@@ -1,40 +1,22 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { createLogger } from '../../src/logging/logger';
-import { cursorSchema } from '../../src/sandbox/changeFeed';
+import { feedPageSchema } from '../../src/sandbox/changeFeed';
 import { errorBodySchema } from '../../src/sandbox/httpErrors';
 import { demandSignalSchema, signalOutcomeSchema } from '../../src/sandbox/pmsDemandSignalApi';
 import { requirementSchema, type Requirement } from '../../src/sandbox/pmsRequirementApi';
 import { createPmsServer, type PmsServer } from '../../src/sandbox/pmsServer';
+import { apiCaller, startInTempDir, withTempDir, type Answer } from '../helpers/sandboxHttp';
 
 const token = 'pms-requirements-test-token';
 const logger = createLogger('test-sandbox-pms-requirements', { level: 'silent' });
 
-interface Answer {
-  status: number;
-  body: unknown;
-}
-
-async function call(baseUrl: string, method: string, route: string, options: { body?: unknown; token?: string | null } = {}): Promise<Answer> {
-  const bearer = options.token === undefined ? token : options.token;
-  const response = await fetch(`${baseUrl}${route}`, {
-    method,
-    headers: {
-      ...(bearer === null ? {} : { authorization: `Bearer ${bearer}` }),
-      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
-}
+const call = apiCaller(token);
 
 /** Responses are parsed with the documented schemas, so every test also checks the contract. */
-const pageSchema = z.object({ data: z.array(requirementSchema), nextCursor: cursorSchema.nullable(), hasMore: z.boolean() });
+const pageSchema = feedPageSchema(requirementSchema);
 const signalsSchema = z.object({ data: z.array(demandSignalSchema) });
 const upsertResultsSchema = z.object({ results: z.array(signalOutcomeSchema) });
 const errorOf = (answer: Answer) => errorBodySchema.parse(answer.body);
@@ -67,23 +49,20 @@ const newRequirement = (overrides: Record<string, unknown> = {}) => ({
 });
 
 describe('sandbox PMS requirements and demand signals over HTTP', () => {
-  let dir: string;
   let server: PmsServer;
   let baseUrl: string;
+  let stop: () => Promise<void>;
   const create = (body: unknown) => call(baseUrl, 'POST', '/api/requirements', { body });
   const signals = async (query = '') => signalsSchema.parse((await call(baseUrl, 'GET', `/api/demand-signals${query}`)).body).data;
   const upsertSignals = (inputs: unknown[]) => call(baseUrl, 'POST', '/api/demand-signals/batch/upsert', { body: { inputs } });
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'sandbox-pms-requirements-'));
-    server = createPmsServer({ dbPath: path.join(dir, 'pms.db'), token, seed: 1, logger, seedProducts: 10 });
-    baseUrl = await server.listen();
+    ({ server, baseUrl, stop } = await startInTempDir('sandbox-pms-requirements-', (dir) =>
+      createPmsServer({ dbPath: path.join(dir, 'pms.db'), token, seed: 1, logger, seedProducts: 10 }),
+    ));
   });
 
-  after(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stop());
 
   test('create answers 201 with a sequential id and status new, storing the links as given', async () => {
     const link = demandLink('D-CREATE', { title: 'Export reports to Excel', contact: { role: 'buyer' } });
@@ -300,9 +279,8 @@ describe('sandbox PMS requirements and demand signals over HTTP', () => {
 
 describe('sandbox PMS requirements persistence', () => {
   test('requirements, their links, idempotency keys and signals survive closing and reopening the file', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sandbox-pms-requirements-restart-'));
-    const dbPath = path.join(dir, 'pms.db');
-    try {
+    await withTempDir('sandbox-pms-requirements-restart-', async (dir) => {
+      const dbPath = path.join(dir, 'pms.db');
       const first = createPmsServer({ dbPath, token, logger, seedProducts: 5 });
       const firstUrl = await first.listen();
       const body = newRequirement({ demands: [demandLink('D-KEEP')], idempotencyKey: 'crm-demand:D-KEEP' });
@@ -325,8 +303,6 @@ describe('sandbox PMS requirements persistence', () => {
       } finally {
         await second.close();
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

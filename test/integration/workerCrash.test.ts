@@ -43,6 +43,8 @@ describe('a worker killed in the middle of a run', () => {
       PMS_TOKEN: pmsToken,
       CRM_URL: sandbox.crmUrl,
       CRM_TOKEN: crmToken,
+      // Its own data directory, so no key file from a local `npm start` turns encryption on.
+      BRIDGE_DATA_DIR: sandbox.dir,
     };
     let first: ChildProcess | undefined;
     let second: ChildProcess | undefined;

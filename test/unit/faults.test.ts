@@ -6,6 +6,7 @@ import { statsSchema, upsertResultSchema } from '../../src/sandbox/crmApi';
 import { createCrmServer, type CrmServer } from '../../src/sandbox/crmServer';
 import { FaultInjector, defaultFaultSettings, faultCountersSchema, faultSettingsSchema } from '../../src/sandbox/faults';
 import { errorBodySchema } from '../../src/sandbox/httpErrors';
+import { apiCaller, type Answer } from '../helpers/sandboxHttp';
 
 const token = 'faults-test-token';
 const logger = createLogger('test-faults', { level: 'silent' });
@@ -62,21 +63,14 @@ describe('FaultInjector decisions', () => {
 });
 
 const faultStateSchema = z.object({ settings: faultSettingsSchema, injected: faultCountersSchema });
+const request = apiCaller(token);
 
 describe('fault injection over HTTP', () => {
   let server: CrmServer;
   let baseUrl: string;
 
-  async function call(method: string, route: string, body?: unknown, bearer = token) {
-    const response = await fetch(`${baseUrl}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
-  }
-  type Answer = Awaited<ReturnType<typeof call>>;
+  // Every request here goes to the one server, so the suite's call leaves out the base URL.
+  const call = (method: string, route: string, body?: unknown, bearer = token) => request(baseUrl, method, route, { body, token: bearer });
   const errorOf = (answer: Answer) => errorBodySchema.parse(answer.body);
   const faultStateOf = (answer: Answer) => faultStateSchema.parse(answer.body);
   const setFaults = (patch: Record<string, unknown>) => call('PUT', '/_admin/faults', patch);

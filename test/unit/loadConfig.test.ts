@@ -53,3 +53,28 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({}, dir), /is not valid YAML/);
   });
 });
+
+describe('connection to a real Temporal cluster', () => {
+  test('TLS files are read at connect, and a missing one is named with what to fix', async () => {
+    const { temporalConnectionOptions } = await import('../../src/temporal/connectionOptions');
+    const dir = emptyDir();
+    writeFileSync(path.join(dir, 'ca.pem'), 'CA');
+    const config = loadConfig({ TEMPORAL_TLS_CA: path.join(dir, 'ca.pem'), TEMPORAL_API_KEY: 'key-123' }, dir);
+    const options = temporalConnectionOptions(config, 'cluster.example:7233');
+    assert.deepEqual(options.tls, { serverRootCACertificate: Buffer.from('CA') });
+    assert.equal(options.apiKey, 'key-123');
+
+    const broken = loadConfig({ TEMPORAL_TLS_CERT: path.join(dir, 'missing.pem'), TEMPORAL_TLS_KEY: path.join(dir, 'key.pem') }, dir);
+    assert.throws(() => temporalConnectionOptions(broken, 'cluster.example:7233'), /Cannot read the client certificate at .*missing\.pem \(temporal\.tls\)/);
+  });
+
+  test('mTLS with a certificate but no key is refused at start-up', () => {
+    assert.throws(() => loadConfig({ TEMPORAL_TLS_CERT: '/etc/cert.pem' }, emptyDir()), /temporal\.tls: mTLS needs both certFile and keyFile/);
+  });
+
+  test('an API key alone turns TLS on, as Temporal Cloud requires', async () => {
+    const { temporalConnectionOptions } = await import('../../src/temporal/connectionOptions');
+    const options = temporalConnectionOptions(loadConfig({ TEMPORAL_API_KEY: 'k' }, emptyDir()), 'ns.tmprl.cloud:7233');
+    assert.equal(options.tls, true);
+  });
+});
