@@ -43,7 +43,7 @@ function readable(historyJson: string): string {
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as unknown };
+  return { status: response.status, headers: response.headers, body: (await response.json()) };
 }
 
 /** A payload as the Web UI sends it: proto JSON, bytes in base64. */
