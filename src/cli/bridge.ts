@@ -1,5 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import { syncModes } from '../../workflows/productSyncTypes';
 import { integrationIdKey, syncDirectionKey } from '../../workflows/searchAttributes';
@@ -159,7 +159,9 @@ async function runSandbox(): Promise<number> {
 export function buildProgram(): Command {
   const program = new Command('bridge')
     .description('crm-pms-bridge: keeps a CRM and a PMS in step, on Temporal')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Errors come back to runCli, which turns them into the documented exit codes.
+    .exitOverride();
 
   const sync = program.command('sync').description('run a sync once');
   const descriptions: Record<SyncKind, string> = {
@@ -210,6 +212,11 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
+    if (error instanceof CommanderError && !(error instanceof InvalidArgumentError)) {
+      // Commander has already printed its message and the help.
+      process.exitCode = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? exitCodes.ok : exitCodes.usage;
+      return;
+    }
     const usage = error instanceof ConfigError || error instanceof InvalidArgumentError;
     process.stderr.write(`${(error as Error).message}\n`);
     process.exitCode = usage ? exitCodes.usage : exitCodes.failed;
