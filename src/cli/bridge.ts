@@ -12,6 +12,8 @@ import { ensureSchedule } from '../temporal/schedules';
 import { configuredSyncs, type SyncStart } from '../temporal/syncSchedules';
 import { installRuntimeLogging } from '../temporal/runtimeLogging';
 import { connectWorkerToTemporal, createBridgeWorker } from '../temporal/worker';
+import { createCodecServer } from '../security/codecServer';
+import { EncryptionCodec } from '../security/encryptionCodec';
 import { encryptingDataConverter, loadKeyring } from '../security/payloadEncryption';
 import { exitCodes } from './exitCodes';
 import { progressLines, summaryLines, type SyncSummary } from './summaryText';
@@ -146,6 +148,23 @@ async function applySchedules(options: { json?: boolean }): Promise<number> {
   }
 }
 
+/** The codec server alone, for the Web UI and CLI of a real cluster (see README, Security). */
+async function runCodecServer(): Promise<number> {
+  const config = loadConfig();
+  const keyring = loadKeyring(config);
+  const token = process.env.BRIDGE_CODEC_TOKEN;
+  if (!keyring || !token) {
+    throw new ConfigError('The codec server needs the encryption keys (BRIDGE_ENCRYPTION_KEYS or BRIDGE_ENCRYPTION_KEY_FILE) and its token (BRIDGE_CODEC_TOKEN).');
+  }
+  const logger = createLogger('codec-server', { level: config.logLevel });
+  const server = createCodecServer({ codec: new EncryptionCodec(keyring), token, allowedOrigins: config.security.codecServer.origins, logger });
+  const url = await server.listen(config.security.codecServer.port, config.sandbox.host);
+  out(`Codec server on ${url} for ${config.security.codecServer.origins.join(', ')} (Ctrl-C stops it)`);
+  await untilSignal();
+  await server.close();
+  return exitCodes.ok;
+}
+
 async function runSandbox(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger('sandbox', { level: config.logLevel });
@@ -199,6 +218,7 @@ export function buildProgram(): Command {
     .option('--json', 'print machine-readable JSON')
     .action(async (options: { json?: boolean }) => finish(await applySchedules(options)));
   program.command('worker').description('run a worker on the configured Temporal server').action(async () => finish(await runWorker()));
+  program.command('codec-server').description('run the codec server that decrypts payloads for the Temporal UI and CLI').action(async () => finish(await runCodecServer()));
   program.command('sandbox').description('run only the sandbox PMS and CRM').action(async () => finish(await runSandbox()));
   return program;
 }
