@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { progressQuery } from '../../workflows/messages';
+import type { DemandMappingSummary } from '../../workflows/demandTypes';
 import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
+import { generateCustomers } from '../../src/sandbox/crmCustomerSeed';
 import { crmToken, pmsToken, startSandbox, testConfig } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { startProductSync, uniqueTaskQueue } from '../helpers/worker';
@@ -61,6 +63,61 @@ describe('a worker killed in the middle of a run', () => {
       assert.equal(sandbox.crm.store.count(), 1500, 'every product exactly once');
       const crmIds = new Set(sandbox.crm.store.all().map((r) => r.externalId));
       assert.equal(crmIds.size, 1500);
+    } finally {
+      first?.kill('SIGKILL');
+      second?.kill('SIGTERM');
+      await sandbox.close();
+    }
+  });
+
+  test('demand mapping killed mid-run: after a new worker finishes it, no requirement is duplicated and order quantities equal the sum of order lines', async () => {
+    const sandbox = await startSandbox({ products: 500, customers: true });
+    const taskQueue = uniqueTaskQueue('crash-demands');
+    const config = testConfig(sandbox, taskQueue);
+    const workerEnv = {
+      TEMPORAL_ADDRESS: temporal.env.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      PMS_URL: sandbox.pmsUrl,
+      PMS_TOKEN: pmsToken,
+      CRM_URL: sandbox.crmUrl,
+      CRM_TOKEN: crmToken,
+      BRIDGE_DATA_DIR: sandbox.dir,
+    };
+    let first: ChildProcess | undefined;
+    let second: ChildProcess | undefined;
+    try {
+      first = spawnWorker(workerEnv);
+      await (await startProductSync(temporal.env.client, config, {})).result();
+      // Slow PMS answers keep the demand run going long enough to kill the worker mid-way.
+      await sandbox.pmsApi('PUT', '/_admin/faults', { latencyMs: 15 });
+      const handle = await temporal.env.client.workflow.start('demandMapping', {
+        taskQueue,
+        workflowId: `crash-demands-${Date.now()}`,
+        args: [{ pageSize: 20, heartbeatTimeoutMs: 2_000 }],
+      });
+      await waitFor(async () => (await handle.query(progressQuery)).pages >= 2, 120_000, 'two demand pages to be done');
+      first.kill('SIGKILL');
+      second = spawnWorker(workerEnv);
+      const summary = (await handle.result()) as DemandMappingSummary;
+      assert.equal(summary.status, 'Completed');
+
+      // Every demand is on exactly one requirement, and every requirement lists a demand once.
+      const requirements = sandbox.pms.requirements.listChanges({ limit: 1000 }).data;
+      const links = requirements.flatMap((r) => r.demands.map((d) => d.demandId));
+      assert.equal(new Set(links).size, links.length, 'no demand is linked twice');
+      const { demands, orders } = generateCustomers();
+      assert.equal(links.length, demands.length - 2, 'every demand but the two with an unknown SKU is linked');
+
+      // Order quantities per product and month equal the sum of the order lines.
+      const expected = new Map<string, number>();
+      for (const order of orders) {
+        for (const line of order.lines) {
+          const key = `P-${line.sku.slice(4)}|${order.orderedAt.slice(0, 7)}`;
+          expected.set(key, (expected.get(key) ?? 0) + line.quantity);
+        }
+      }
+      const actual = new Map(sandbox.pms.demandSignals.list({}).map((s) => [`${s.productId}|${s.period}`, s.quantity]));
+      assert.deepEqual(actual, expected);
     } finally {
       first?.kill('SIGKILL');
       second?.kill('SIGTERM');
