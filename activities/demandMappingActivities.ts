@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { ChangeCursor } from '../src/connectors/changeFeed';
 import { RequestRejectedError } from '../src/connectors/errors';
 import type { DemandLink, DemandLinkSink, DemandSource, Requirement, RequirementStore } from '../src/connectors/demandConnectors';
@@ -21,6 +21,7 @@ import type {
   VerifyLinksResult,
   WriteLinksResult,
 } from '../workflows/demandTypes';
+import { activityLogger, chunk, requireIntegration } from './activityContext';
 import { withFailureMapping } from './activityFailure';
 
 /** What one demand integration's activities talk to, from configuration. */
@@ -42,12 +43,6 @@ const linkWriteBatch = 100;
 
 function positionOf(record: { id: string; updatedAt: string }): ChangeCursor {
   return { since: record.updatedAt, afterId: record.id };
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
 }
 
 function pick(contact: CrmContact, fields: readonly ContactField[]): Record<string, string> {
@@ -86,22 +81,7 @@ function sameLinks(a: DemandLink[], b: DemandLink[]): boolean {
 }
 
 export function createDemandActivities(deps: DemandDeps) {
-  function integrationFor(integrationId: string): DemandIntegration {
-    const integration = deps.integration(integrationId);
-    if (!integration) {
-      throw ApplicationFailure.create({
-        type: 'UnknownIntegration',
-        message: `No demand integration '${integrationId}' is configured on this worker; check the integrationId in the workflow input against the bridge configuration.`,
-        nonRetryable: true,
-      });
-    }
-    return integration;
-  }
-
-  function activityLogger(integrationId: string): Logger {
-    const { workflowExecution, activityType, attempt } = Context.current().info;
-    return deps.logger.child({ integrationId, workflowId: workflowExecution?.workflowId, runId: workflowExecution?.runId, activity: activityType, attempt });
-  }
+  const integrationFor = (integrationId: string): DemandIntegration => requireIntegration((id) => deps.integration(id), integrationId, 'demand');
 
   async function accountsById(crm: DemandSource, ids: string[]): Promise<Map<string, CrmAccount>> {
     const accounts = new Map<string, CrmAccount>();
@@ -187,7 +167,7 @@ export function createDemandActivities(deps: DemandDeps) {
      */
     async mapDemands(input: { integrationId: string; demands: PreparedDemand[] }): Promise<MapDemandsResult> {
       const { pms, matcher, scoring } = integrationFor(input.integrationId);
-      const log = activityLogger(input.integrationId);
+      const log = activityLogger(deps.logger, input.integrationId);
       return withFailureMapping(async () => {
         const byProduct = new Map<string, Requirement[]>();
         const result: MapDemandsResult = { outcomes: [], failed: [] };

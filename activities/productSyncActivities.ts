@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { ProductSink, ProductSource } from '../src/connectors/productConnectors';
 import { contentHash } from '../src/domain/contentHash';
 import { mapProduct, MappingError, type FieldMapping } from '../src/domain/fieldMapping';
@@ -14,6 +14,7 @@ import type {
   VerifyInput,
   VerifyOutcome,
 } from '../workflows/productSyncTypes';
+import { activityLogger, chunk, requireIntegration } from './activityContext';
 import { withFailureMapping } from './activityFailure';
 import { upsertIsolatingRejects } from './upsertIsolatingRejects';
 
@@ -39,34 +40,10 @@ type Candidate =
       discontinued: boolean;
     };
 
-function chunk<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
-}
-
 export function createProductSyncActivities(deps: ProductSyncDeps) {
   function integrationFor(integrationId: string): ProductIntegration & { ownedFields: string[] } {
-    const integration = deps.integration(integrationId);
-    if (!integration) {
-      throw ApplicationFailure.create({
-        type: 'UnknownIntegration',
-        message: `No integration '${integrationId}' is configured on this worker; check the integrationId in the workflow input against the bridge configuration.`,
-        nonRetryable: true,
-      });
-    }
+    const integration = requireIntegration((id) => deps.integration(id), integrationId, 'product');
     return { ...integration, ownedFields: Object.keys(integration.mapping) };
-  }
-
-  function activityLogger(integrationId: string): Logger {
-    const { workflowExecution, activityType, attempt } = Context.current().info;
-    return deps.logger.child({
-      integrationId,
-      workflowId: workflowExecution?.workflowId,
-      runId: workflowExecution?.runId,
-      activity: activityType,
-      attempt,
-    });
   }
 
   async function readCurrent(sink: ProductSink, externalIds: string[]) {
@@ -91,7 +68,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
      */
     async fetchProductChanges(input: FetchPageInput): Promise<PagePlan> {
       const { source, sink, mapping, ownedFields } = integrationFor(input.integrationId);
-      const log = activityLogger(input.integrationId);
+      const log = activityLogger(deps.logger, input.integrationId);
       return withFailureMapping(async () => {
         const page = await source.listChanged(input.cursor, input.limit);
         Context.current().heartbeat();
@@ -148,7 +125,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
     /** Batch upsert by external id; a batch refused as a whole is split until the offenders are found. */
     async upsertProducts(input: UpsertInput): Promise<UpsertOutcome> {
       const { sink } = integrationFor(input.integrationId);
-      const log = activityLogger(input.integrationId);
+      const log = activityLogger(deps.logger, input.integrationId);
       return withFailureMapping(async () => {
         const outcome = await upsertIsolatingRejects(sink, input.records, () => Context.current().heartbeat());
         log.info({ written: outcome.written.length, failed: outcome.failed.length }, 'products upserted');

@@ -1,0 +1,32 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Logger } from '../src/logging/logger';
+
+/** Splits a list into batches of at most `size`. */
+export function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** A logger whose every line names the integration, workflow, run, activity and attempt. */
+export function activityLogger(logger: Logger, integrationId: string): Logger {
+  const { workflowExecution, activityType, attempt } = Context.current().info;
+  return logger.child({
+    integrationId,
+    workflowId: workflowExecution?.workflowId,
+    runId: workflowExecution?.runId,
+    activity: activityType,
+    attempt,
+  });
+}
+
+/** The integration's connectors, or a non-retryable failure an operator can act on. */
+export function requireIntegration<T>(lookup: (id: string) => T | undefined, integrationId: string, kind: string): T {
+  const integration = lookup(integrationId);
+  if (integration) return integration;
+  throw ApplicationFailure.create({
+    type: 'UnknownIntegration',
+    message: `No ${kind} integration '${integrationId}' is configured on this worker; check the integrationId in the workflow input against the bridge configuration.`,
+    nonRetryable: true,
+  });
+}
