@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { RateLimitedError, SystemError } from '../src/connectors/errors';
 
 /**
@@ -20,11 +20,21 @@ export function toActivityFailure(error: unknown): unknown {
   return error;
 }
 
-/** Runs an activity body and rethrows its error as the matching Temporal failure. */
+/** Often enough for the shortest heartbeat timeout the workflows allow (1 s is the minimum). */
+const heartbeatEveryMs = 500;
+
+/**
+ * Runs an activity body, heartbeating while it runs (a slow answer from a system is not a dead
+ * worker; the SDK throttles what it sends), and rethrows its error as the matching Temporal failure.
+ */
 export async function withFailureMapping<T>(body: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), heartbeatEveryMs);
   try {
     return await body();
   } catch (error) {
     throw toActivityFailure(error);
+  } finally {
+    clearInterval(timer);
   }
 }

@@ -23,6 +23,7 @@ import type {
 } from '../workflows/demandTypes';
 import { activityLogger, chunk, requireIntegration } from './activityContext';
 import { withFailureMapping } from './activityFailure';
+import { compareCursors } from '../workflows/feedCursor';
 
 /** What one demand integration's activities talk to, from configuration. */
 export interface DemandIntegration {
@@ -156,7 +157,17 @@ export function createDemandActivities(deps: DemandDeps) {
           if (typeof prepared === 'string') rejected.push({ id: demand.id, reason: prepared, position: positionOf(demand) });
           else demands.push(prepared);
         }
-        return { fetched: page.records.length, demands, rejected, nextCursor: page.nextCursor, hasMore: page.hasMore };
+        const cutAt = budgetCut(demands, input.maxBytes);
+        if (!cutAt) return { fetched: page.records.length, demands, rejected, nextCursor: page.nextCursor, hasMore: page.hasMore };
+        // The page covers the records up to the cut; the next page starts right after it.
+        const covered = (position: ChangeCursor) => compareCursors(position, cutAt) <= 0;
+        return {
+          fetched: page.records.filter((record) => covered(positionOf(record))).length,
+          demands: demands.filter((demand) => covered(demand.position)),
+          rejected: rejected.filter((issue) => covered(issue.position)),
+          nextCursor: cutAt,
+          hasMore: true,
+        };
       });
     },
 
@@ -225,7 +236,7 @@ export function createDemandActivities(deps: DemandDeps) {
         const page = await crm.listOrderChanges(input.cursor, input.limit);
         const parsed = page.records.map((raw) => ({ raw, result: crmOrderSchema.safeParse(raw) }));
         const products = await productIdsBySku(crm, parsed.flatMap(({ result }) => (result.success ? result.data.lines.map((l) => l.sku) : [])));
-        const out: OrderPage = { fetched: page.records.length, signals: [], orders: [], rejected: [], nextCursor: page.nextCursor, hasMore: page.hasMore };
+        const out: OrderPage = { fetched: page.records.length, signals: [], rejected: [], nextCursor: page.nextCursor, hasMore: page.hasMore };
         for (const { raw, result } of parsed) {
           if (!result.success) {
             out.rejected.push({ id: raw.id, reason: `invalid CRM order: ${describeIssues(result.error)}`, position: positionOf(raw) });
@@ -238,7 +249,6 @@ export function createDemandActivities(deps: DemandDeps) {
             continue;
           }
           out.signals.push(...orderSignals(order.id, order.orderedAt, order.lines, products));
-          out.orders.push({ orderId: order.id, position: positionOf(order) });
         }
         return out;
       });
@@ -273,6 +283,21 @@ export function createDemandActivities(deps: DemandDeps) {
       });
     },
   };
+}
+
+/**
+ * Where a page of demands must end so its data stays within the byte budget (descriptions are
+ * free text of up to 20,000 characters): the position of the last demand that fits, or undefined
+ * when all fit. At least one demand always goes, so paging cannot stall.
+ */
+function budgetCut(demands: PreparedDemand[], maxBytes: number | undefined): ChangeCursor | undefined {
+  if (maxBytes === undefined) return undefined;
+  let bytes = 0;
+  for (const [index, demand] of demands.entries()) {
+    bytes += Buffer.byteLength(JSON.stringify(demand));
+    if (bytes > maxBytes && index > 0) return demands[index - 1]!.position;
+  }
+  return undefined;
 }
 
 /** Quantities per product of one order, lines of the same product added up. */

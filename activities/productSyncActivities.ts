@@ -189,7 +189,7 @@ export function diffPage(
     if (write === 'skip') result.skipped += 1;
     else if (write === 'unchanged') result.unchanged += 1;
     else {
-      const size = JSON.stringify(write).length;
+      const size = Buffer.byteLength(JSON.stringify(write));
       if (bytes + size > maxBytes && previous) {
         result.cutAt = previous;
         return result;

@@ -103,19 +103,17 @@ async function main(): Promise<void> {
 
   const client = await connectClient(config, { address, dataConverter });
   shutdownSteps.push({ name: 'the client connection', run: () => client.connection.close() });
-  const syncs = configuredSyncs(config);
-  for (const sync of syncs) {
-    const change = await ensureSchedule(client, sync, config.temporal.taskQueue);
-    say(`Schedule ${sync.scheduleId} ${change}: ${sync.workflowType} every ${sync.schedule.every}${sync.schedule.paused ? ' (paused)' : ''}`);
-  }
   say(`Temporal ${address} (namespace ${config.temporal.namespace}); Web UI: ${uiUrl}`);
   say(`Payloads are encrypted (AES-256-GCM, key '${keyring.activeKeyId}'). To read them in the Web UI, open`);
   say(`  "Configure data encoder" and set the codec server to ${codecUrl}/t/${codecToken}`);
   say(`  (Temporal CLI: --codec-endpoint ${codecUrl} --codec-auth "Bearer <the token in ${path.join(config.dataDir, 'codec-token')}>")`);
 
-  // One immediate run of each, in order: demands refer to products the product sync brings over.
+  // Each schedule is created, then run once at once, in order: a demand names products by SKU, so
+  // the demand schedules start only after the first product sync has brought the products over.
   const stopped = untilSignal();
-  for (const sync of syncs) {
+  for (const sync of configuredSyncs(config)) {
+    const change = await ensureSchedule(client, sync, config.temporal.taskQueue);
+    say(`Schedule ${sync.scheduleId} ${change}: ${sync.workflowType} every ${sync.schedule.every}${sync.schedule.paused ? ' (paused)' : ''}`);
     const { workflowId, runId } = await triggerSchedule(client, sync.scheduleId);
     say(`Started ${workflowId}; waiting for its summary...`);
     const summary = await Promise.race([

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ContinueAsNew, allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { DemandActivities } from '../activities/demandMappingActivities';
 import { asRunFailure } from './activityFailures';
 import { syncActivityOptions } from './activityOptions';
@@ -26,7 +26,12 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
     // Demands first, so a requirement exists before anything refers to it.
     while (!run.demandFeed.done) {
       await controls.waitWhilePaused();
-      const page = await activities.fetchDemandPage({ integrationId, cursor: run.demandFeed.cursor, limit: settings.pageSize });
+      const page = await activities.fetchDemandPage({
+        integrationId,
+        cursor: run.demandFeed.cursor,
+        limit: settings.pageSize,
+        maxBytes: settings.maxPageBytes,
+      });
       run.count('demands', 'fetched', page.fetched);
       run.reject('demands', page.rejected);
       if (page.demands.length > 0) await mapAndLink(page.demands);
@@ -43,6 +48,8 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
       if (!run.orderFeed.done && shouldContinueAsNew()) return await continueRun();
     }
   } catch (error) {
+    // continueAsNew ends this run by throwing; the chain goes on, so it is no failure.
+    if (error instanceof ContinueAsNew) throw error;
     controls.setState('Failed');
     throw asRunFailure(error);
   }

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ContinueAsNew, allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { DemandActivities } from '../activities/demandMappingActivities';
 import { asRunFailure } from './activityFailures';
 import { syncActivityOptions } from './activityOptions';
@@ -75,6 +75,8 @@ export async function demandStatus(input: DemandStatusInput = {}): Promise<Deman
       }
     }
   } catch (error) {
+    // continueAsNew ends this run by throwing; the chain goes on, so it is no failure.
+    if (error instanceof ContinueAsNew) throw error;
     controls.setState('Failed');
     throw asRunFailure(error);
   }

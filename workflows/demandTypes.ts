@@ -53,6 +53,8 @@ export type DemandWatermark = z.infer<typeof demandWatermarkSchema>;
 /** The one argument of demandMapping; `{}` is valid. */
 export const demandMappingInputSchema = z.object({
   ...feedRunSettings,
+  /** Cap on the demand data one page passes through Temporal, well under its 2 MB payload limit. */
+  maxPageBytes: z.number().int().min(10_000).max(1_500_000).default(1_000_000),
   /** Explicit start; null forces a full run. Omitted: continue from the last scheduled run. */
   watermark: demandWatermarkSchema.nullable().optional(),
   continuation: demandContinuationSchema.optional(),
@@ -113,6 +115,8 @@ export interface FeedPageInput {
   integrationId: string;
   cursor: ChangeCursor | null;
   limit: number;
+  /** Byte budget of the page's result, where records carry free text. */
+  maxBytes?: number;
 }
 
 export interface PositionedIssue extends RecordIssue {
@@ -183,8 +187,6 @@ export interface OrderSignal {
 export interface OrderPage {
   fetched: number;
   signals: OrderSignal[];
-  /** Orders whose signals this page carries, with their feed position. */
-  orders: Array<{ orderId: string; position: ChangeCursor }>;
   rejected: PositionedIssue[];
   nextCursor: ChangeCursor | null;
   hasMore: boolean;

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  ContinueAsNew,
   continueAsNew,
   log,
   proxyActivities,
@@ -55,7 +56,7 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
         consecutiveFailedPages = written ? 0 : consecutiveFailedPages + 1;
         if (consecutiveFailedPages >= settings.maxConsecutiveFailedPages) {
           throw ApplicationFailure.nonRetryable(
-            `The CRM failed ${consecutiveFailedPages} pages in a row after all retries (last: ${run.lastFailureReason}); the run stopped so it does not hammer a failing system. Nothing is lost: the next run starts again from the last completed run's watermark.`,
+            `The CRM failed ${consecutiveFailedPages} pages in a row (last: ${run.lastFailureReason}); the run stopped so it does not hammer a failing system. Nothing is lost: a scheduled run starts again from the last completed run's watermark.`,
             'TargetUnavailable',
           );
         }
@@ -68,6 +69,8 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
       }
     }
   } catch (error) {
+    // continueAsNew ends this run by throwing; the chain goes on, so it is no failure.
+    if (error instanceof ContinueAsNew) throw error;
     controls.setState('Failed');
     throw asRunFailure(error);
   }

@@ -53,7 +53,8 @@ function toJson(payloads: Payload[]): JsonPayloads {
 export function createCodecServer(options: CodecServerOptions): CodecServer {
   // Typed as fastify's base logger so the instance has the plain FastifyInstance type.
   const logger: FastifyBaseLogger = options.logger.child({ component: 'codec-server' });
-  const app = Fastify({ loggerInstance: logger, bodyLimit: 16 * 1024 * 1024 });
+  // No request logging: the Web UI's endpoint carries the token in the URL path.
+  const app = Fastify({ loggerInstance: logger, bodyLimit: 16 * 1024 * 1024, disableRequestLogging: true });
   const allowed = new Set(options.allowedOrigins);
 
   // CORS by hand: exactly the configured origins, and a refusal (not a silent omission) for others.
@@ -62,7 +63,7 @@ export function createCodecServer(options: CodecServerOptions): CodecServer {
     if (origin === undefined) return;
     if (!allowed.has(origin)) {
       request.log.warn({ origin }, 'codec request from an origin that is not allowed');
-      return reply.code(403).send({ error: 'ORIGIN_NOT_ALLOWED', message: `Origin ${origin} may not use this codec server; add it to BRIDGE_CODEC_ORIGINS.` });
+      return reply.code(403).send({ error: 'ORIGIN_NOT_ALLOWED', message: `Origin ${origin} may not use this codec server; add it to security.codecServer.origins in the bridge configuration.` });
     }
     reply.header('Access-Control-Allow-Origin', origin);
     reply.header('Vary', 'Origin');

@@ -20,7 +20,9 @@ function scheduleOptions(sync: SyncStart, taskQueue: string): ScheduleOptions {
     },
     // The watermark passes from run to run as the last completion result, which the server only
     // provides when runs cannot overlap: never ALLOW_ALL.
-    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    // A run that fails (change guard, credentials, a system down past its retries) pauses the
+    // schedule, so it does not fail again every minute: the UI shows it paused, with the reason.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute', pauseOnFailure: true },
     state: { paused: sync.schedule.paused, note: sync.schedule.paused ? 'paused in configuration' : undefined },
   };
 }
@@ -36,7 +38,13 @@ export async function ensureSchedule(client: Client, sync: SyncStart, taskQueue:
     await client.schedule.create(options);
     return 'created';
   }
-  await handle.update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: options.policies }));
+  await handle.update((previous) => ({
+    ...previous,
+    spec: options.spec,
+    action: options.action,
+    policies: options.policies,
+    state: { ...previous.state, paused: options.state?.paused ?? false, note: options.state?.note },
+  }));
   return 'updated';
 }
 

@@ -144,6 +144,25 @@ describe('demand mapping and demand status on a real Temporal server and the san
     }
   });
 
+  test('long demand texts are paged within the byte budget, with the same outcome', async () => {
+    const sandbox = await startSandbox({ products: 20 });
+    try {
+      const config = testConfig(sandbox, uniqueTaskQueue('budget'));
+      await runProductSync(temporal.env, config);
+      const ids = await seedExportDemands(sandbox);
+      const long = 'Our controllers export weekly reports for the plant managers. '.repeat(60);
+      for (const id of ids) {
+        const { results } = (await sandbox.crmApi('POST', '/api/demands/batch/read', { ids: [id] })) as { results: Array<Record<string, unknown>> };
+        await sandbox.crmApi('PUT', `/api/demands/${id}`, { ...results[0], description: long });
+      }
+      const summary = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', { maxPageBytes: 10_000 });
+      assert.ok(summary.pages >= 4, `a page of 11 long demands is split (pages: ${summary.pages})`);
+      assert.deepEqual([summary.demands.created, summary.demands.linked, summary.demands.rejected], [2, 9, 0]);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   test('a demand for an unknown product is rejected with its reason while the rest land', async () => {
     const sandbox = await startSandbox({ products: 20 });
     try {

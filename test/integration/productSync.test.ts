@@ -6,7 +6,8 @@ import { validatePmsProduct } from '../../src/domain/validation';
 import { generateProducts } from '../../src/sandbox/seed';
 import { startSandbox, testConfig, type TestSandbox } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
-import { runProductSync, uniqueTaskQueue } from '../helpers/worker';
+import { syncStatusKey } from '../../workflows/searchAttributes';
+import { createTestWorker, runProductSync, startProductSync, uniqueTaskQueue } from '../helpers/worker';
 
 const mapping = fieldMappingSchema.parse(defaultFieldMapping);
 /** Fast retries keep fault tests short; the policy's shape is the production one. */
@@ -51,6 +52,26 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
       assert.equal(second.counts.created + second.counts.updated, 0);
       const stats = await sandbox.crmStats();
       assert.equal(stats.upsertRequests, 0, 'the second run sends no write at all');
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('runs that continue as new keep SyncStatus Running, and the last one ends Completed', async () => {
+    const sandbox = await startSandbox({ products: 300 });
+    try {
+      const config = testConfig(sandbox, uniqueTaskQueue('status'));
+      const worker = await createTestWorker(temporal.env, config);
+      await worker.runUntil(async () => {
+        const handle = await startProductSync(temporal.env.client, config, { pageSize: 100, pagesPerRun: 1 });
+        await handle.result();
+        const syncStatus = async (runId?: string) => {
+          const description = await temporal.env.client.workflow.getHandle(handle.workflowId, runId).describe();
+          return { status: description.status.name, syncStatus: description.typedSearchAttributes.get(syncStatusKey) };
+        };
+        assert.deepEqual(await syncStatus(handle.firstExecutionRunId), { status: 'CONTINUED_AS_NEW', syncStatus: 'Running' });
+        assert.deepEqual(await syncStatus(), { status: 'COMPLETED', syncStatus: 'Completed' });
+      });
     } finally {
       await sandbox.close();
     }
