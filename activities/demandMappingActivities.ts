@@ -41,6 +41,8 @@ export interface DemandDeps {
 }
 
 const linkWriteBatch = 100;
+/** Most signals one PMS request carries; an order's signals are never split across requests. */
+const signalBatch = 500;
 
 function positionOf(record: { id: string; updatedAt: string }): ChangeCursor {
   return { since: record.updatedAt, afterId: record.id };
@@ -248,18 +250,26 @@ export function createDemandActivities(deps: DemandDeps) {
             out.rejected.push({ id: order.id, reason: `names product ${[...new Set(unknown)].join(', ')}, which the CRM does not link to a PMS product`, position: positionOf(order) });
             continue;
           }
-          out.signals.push(...orderSignals(order.id, order.orderedAt, order.lines, products));
+          const signals = orderSignals(order.id, order.orderedAt, order.lines, products);
+          if (signals.length > signalBatch) {
+            out.rejected.push({ id: order.id, reason: `has ${signals.length} different products; at most ${signalBatch} fit one PMS request`, position: positionOf(order) });
+            continue;
+          }
+          out.signals.push(...signals);
         }
         return out;
       });
     },
 
-    /** Keyed by (product, period, order) in the PMS, so re-sending an order never double-counts. */
+    /**
+     * Replaces whole orders' quantities in the PMS, so re-sending an order never double-counts and
+     * an edited order keeps no old product or month. Batches never split an order.
+     */
     async upsertDemandSignals(input: { integrationId: string; signals: OrderSignal[] }): Promise<number> {
       const { pms } = integrationFor(input.integrationId);
       return withFailureMapping(async () => {
-        for (const part of chunk(input.signals, 500)) {
-          await pms.upsertDemandSignals(part);
+        for (const part of batchesOfWholeOrders(input.signals, signalBatch)) {
+          await pms.replaceOrderSignals(part);
           Context.current().heartbeat();
         }
         return input.signals.length;
@@ -298,6 +308,23 @@ function budgetCut(demands: PreparedDemand[], maxBytes: number | undefined): Cha
     if (bytes > maxBytes && index > 0) return demands[index - 1]!.position;
   }
   return undefined;
+}
+
+/** Groups signals into batches of at most `size`, keeping each order's signals together. */
+export function batchesOfWholeOrders(signals: OrderSignal[], size: number): OrderSignal[][] {
+  const byOrder = new Map<string, OrderSignal[]>();
+  for (const signal of signals) byOrder.set(signal.orderId, [...(byOrder.get(signal.orderId) ?? []), signal]);
+  const batches: OrderSignal[][] = [];
+  let current: OrderSignal[] = [];
+  for (const orderSignals of byOrder.values()) {
+    if (current.length > 0 && current.length + orderSignals.length > size) {
+      batches.push(current);
+      current = [];
+    }
+    current = [...current, ...orderSignals];
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 /** Quantities per product of one order, lines of the same product added up. */

@@ -81,6 +81,10 @@ export interface RequirementStore {
   listForProduct(productId: string): Promise<Requirement[]>;
   create(requirement: NewRequirement): Promise<Requirement>;
   replaceLinks(id: string, demands: DemandLink[], demandScore: number): Promise<Requirement>;
-  upsertDemandSignals(inputs: DemandSignalInput[]): Promise<void>;
+  /**
+   * Sets the quantities of whole orders: every contribution of each order named in the batch is
+   * replaced, so an edited order neither double-counts nor keeps a product it no longer has.
+   */
+  replaceOrderSignals(inputs: DemandSignalInput[]): Promise<void>;
   listChanges(cursor: ChangeCursor | null, limit: number): Promise<ChangePage<Requirement>>;
 }

@@ -85,9 +85,9 @@ export class SandboxPmsRequirements implements RequirementStore {
     });
   }
 
-  async upsertDemandSignals(inputs: DemandSignalInput[]): Promise<void> {
+  async replaceOrderSignals(inputs: DemandSignalInput[]): Promise<void> {
     if (inputs.length === 0) return;
-    await this.http.call({ method: 'POST', path: '/api/demand-signals/batch/upsert', body: { inputs }, schema: z.unknown() });
+    await this.http.call({ method: 'POST', path: '/api/demand-signals/batch/upsert', body: { inputs, completeOrders: true }, schema: z.unknown() });
   }
 
   listChanges(cursor: ChangeCursor | null, limit: number): Promise<ChangePage<Requirement>> {

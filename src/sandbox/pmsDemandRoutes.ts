@@ -71,7 +71,7 @@ export function registerDemandRoutes(
         problems,
       );
     }
-    return { results: signals.upsert(body.inputs) };
+    return { results: signals.upsert(body.inputs, body.completeOrders) };
   });
 
   addRoute(api, demandSignalRoutes.list, ({ query }) => ({ data: signals.list(query) }));

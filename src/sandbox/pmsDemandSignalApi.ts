@@ -42,6 +42,12 @@ export const upsertSignalsSchema = z.object({
     .min(1, 'inputs must contain at least one signal')
     .max(maxSignalBatch, `inputs must contain at most ${maxSignalBatch} signals`)
     .describe('Applied in order: for a key listed twice, the last quantity wins'),
+  completeOrders: z
+    .boolean()
+    .default(false)
+    .describe(
+      'True: the inputs carry every contribution of each order they name, so any other stored contribution of those orders (a product or month the order no longer has) is withdrawn',
+    ),
 });
 
 export const signalOutcomeSchema = z.object({
@@ -79,6 +85,7 @@ export const demandSignalRoutes = {
     summary: "Set orders' quantities per product and month, all or nothing",
     description:
       'Keyed by (productId, period, orderId): each input replaces that contribution, so re-sending never double-counts. ' +
+      'With completeOrders, an edited order that dropped a product or moved to another month loses its old contributions too. ' +
       'If any productId is not a PMS product the whole batch is refused with 400 and nothing is written. ' +
       'Products deleted since stay accepted: an order placed before the deletion is still history.',
     tags: ['demand signals'],

@@ -39,9 +39,10 @@ export class PmsDemandSignalStore {
    * Sets each order's contribution in one transaction, in input order (a key listed twice ends
    * with its last quantity). Replacing instead of adding is what makes a re-sent order harmless.
    */
-  upsert(inputs: readonly SignalInput[]): SignalOutcome[] {
-    return transaction(this.db, () =>
-      inputs.map(({ productId, period, orderId, quantity }) => {
+  upsert(inputs: readonly SignalInput[], completeOrders = false): SignalOutcome[] {
+    return transaction(this.db, () => {
+      if (completeOrders) this.withdrawOtherContributions(inputs);
+      return inputs.map(({ productId, period, orderId, quantity }) => {
         const stored = this.db.get('SELECT quantity FROM demand_signals WHERE product_id = ? AND period = ? AND order_id = ?', [
           productId,
           period,
@@ -56,8 +57,22 @@ export class PmsDemandSignalStore {
           );
         }
         return { productId, period, orderId, changed };
-      }),
-    );
+      });
+    });
+  }
+
+  /** Removes the stored contributions of the named orders that the inputs no longer list. */
+  private withdrawOtherContributions(inputs: readonly SignalInput[]): void {
+    const kept = new Set(inputs.map((input) => `${input.orderId}|${input.productId}|${input.period}`));
+    for (const orderId of new Set(inputs.map((input) => input.orderId))) {
+      const rows = this.db.all('SELECT product_id AS productId, period FROM demand_signals WHERE order_id = ?', [orderId]);
+      for (const row of rows) {
+        const { productId, period } = z.object({ productId: z.string(), period: z.string() }).parse(row);
+        if (!kept.has(`${orderId}|${productId}|${period}`)) {
+          this.db.run('DELETE FROM demand_signals WHERE product_id = ? AND period = ? AND order_id = ?', [productId, period, orderId]);
+        }
+      }
+    }
   }
 
   /**

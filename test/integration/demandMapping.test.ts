@@ -109,7 +109,7 @@ describe('demand mapping and demand status on a real Temporal server and the san
     }
   });
 
-  test('re-running changes nothing, and orders are never double-counted across re-runs or retried writes', async () => {
+  test('re-running changes nothing, and orders are never double-counted across re-runs, retried writes or edits', async () => {
     const sandbox = await startSandbox({ products: 20, pmsFaults: { errorAfterWriteRate: 0.3 } });
     try {
       const config = testConfig(sandbox, uniqueTaskQueue('rerun'));
@@ -139,6 +139,12 @@ describe('demand mapping and demand status on a real Temporal server and the san
         (await signals('P-000004')).map((s) => [s.period, s.quantity]).sort(),
         [['2026-10', 2], ['2026-11', 4]],
       );
+
+      // The customer edits an order: it no longer contains SKU-000004. Its old contribution goes.
+      await sandbox.crmApi('PUT', '/api/orders/O-T1', { accountId: 'A-T1', orderedAt: '2026-10-05T10:00:00Z', lines: [{ sku: 'SKU-000003', quantity: 6 }] });
+      await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', input);
+      assert.deepEqual((await signals('P-000003')).map((s) => [s.period, s.quantity]), [['2026-10', 13]]);
+      assert.deepEqual((await signals('P-000004')).map((s) => [s.period, s.quantity]), [['2026-11', 4]]);
     } finally {
       await sandbox.close();
     }

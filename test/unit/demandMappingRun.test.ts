@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { orderSignals } from '../../activities/demandMappingActivities';
+import { batchesOfWholeOrders, orderSignals } from '../../activities/demandMappingActivities';
 import { DemandMappingRun } from '../../workflows/demandMappingRun';
 import { demandMappingInputSchema, type DemandMappingSummary } from '../../workflows/demandTypes';
 
@@ -49,5 +49,14 @@ describe('order signals', () => {
       { productId: 'P-1', period: '2026-10', orderId: 'O-1', quantity: 7 },
       { productId: 'P-2', period: '2026-10', orderId: 'O-1', quantity: 1 },
     ]);
+  });
+});
+
+describe('batches of order signals', () => {
+  test('never split an order, and stay within the size unless one order alone is larger', () => {
+    const signal = (orderId: string, productId: string) => ({ orderId, productId, period: '2026-11', quantity: 1 });
+    const signals = [signal('O-1', 'P-1'), signal('O-1', 'P-2'), signal('O-2', 'P-1'), signal('O-3', 'P-1'), signal('O-3', 'P-2'), signal('O-3', 'P-3')];
+    const batches = batchesOfWholeOrders(signals, 3);
+    assert.deepEqual(batches.map((batch) => batch.map((s) => `${s.orderId}/${s.productId}`)), [['O-1/P-1', 'O-1/P-2', 'O-2/P-1'], ['O-3/P-1', 'O-3/P-2', 'O-3/P-3']]);
   });
 });
