@@ -92,10 +92,19 @@ export function createDemandActivities(deps: DemandDeps) {
     return accounts;
   }
 
-  async function productIdsBySku(crm: DemandSource, skus: string[]): Promise<Map<string, string>> {
+  /**
+   * Resolves SKUs through the CRM products product sync keeps. A SKU the CRM does not know but the
+   * PMS does is a product not synced yet: `pending`, to be retried, not rejected.
+   */
+  async function resolveSkus(integration: DemandIntegration, skus: string[]): Promise<SkuResolution> {
     const resolved = new Map<string, string>();
-    for (const part of chunk([...new Set(skus)], 1000)) for (const [sku, id] of await crm.resolveSkus(part)) resolved.set(sku, id);
-    return resolved;
+    const unique = [...new Set(skus)];
+    for (const part of chunk(unique, 1000)) for (const [sku, id] of await integration.crm.resolveSkus(part)) resolved.set(sku, id);
+    const pending = new Set<string>();
+    for (const part of chunk(unique.filter((sku) => !resolved.has(sku)), 1000)) {
+      for (const sku of (await integration.pms.productIdsBySku(part)).keys()) pending.add(sku);
+    }
+    return { resolved, pending };
   }
 
   /** Contacts of the page, reduced to the configured fields; nothing is read when none are configured. */
@@ -111,15 +120,14 @@ export function createDemandActivities(deps: DemandDeps) {
   function prepareDemand(
     demand: CrmDemand,
     accounts: Map<string, CrmAccount>,
-    products: Map<string, string>,
+    skus: SkuResolution,
     contacts: Map<string, Record<string, string>>,
-  ): PreparedDemand | string {
-    const unknown = demand.skus.filter((sku) => !products.has(sku));
-    if (unknown.length > 0) {
-      return `names product ${unknown.join(', ')}, which the CRM does not link to a PMS product (unknown SKU, or not synced yet); not guessed`;
-    }
+  ): PreparedDemand | Problem {
+    const products = skus.resolved;
+    const problem = skuProblem(demand.skus, skus);
+    if (problem) return problem;
     const account = accounts.get(demand.accountId);
-    if (!account) return `its account ${demand.accountId} does not exist in the CRM`;
+    if (!account) return { problem: 'rejected', reason: `its account ${demand.accountId} does not exist in the CRM` };
     const [productId, ...otherProductIds] = demand.skus.map((sku) => products.get(sku)!);
     return {
       demandId: demand.id,
@@ -139,7 +147,8 @@ export function createDemandActivities(deps: DemandDeps) {
   return {
     /** One page of changed CRM demands, validated, with products resolved and account data attached. */
     async fetchDemandPage(input: FeedPageInput): Promise<DemandPage> {
-      const { crm, contactFields } = integrationFor(input.integrationId);
+      const integration = integrationFor(input.integrationId);
+      const { crm, contactFields } = integration;
       return withFailureMapping(async () => {
         const page = await crm.listDemandChanges(input.cursor, input.limit);
         Context.current().heartbeat();
@@ -151,22 +160,25 @@ export function createDemandActivities(deps: DemandDeps) {
           else rejected.push({ id: raw.id, reason: `invalid CRM demand: ${describeIssues(parsed.error)}`, position: positionOf(raw) });
         }
         const accounts = await accountsById(crm, valid.map((d) => d.accountId));
-        const products = await productIdsBySku(crm, valid.flatMap((d) => d.skus));
+        const skus = await resolveSkus(integration, valid.flatMap((d) => d.skus));
         const contacts = await contactsById(crm, valid.flatMap((d) => (d.contactId ? [d.contactId] : [])), contactFields);
         const demands: PreparedDemand[] = [];
+        const failed: PositionedIssue[] = [];
         for (const demand of valid) {
-          const prepared = prepareDemand(demand, accounts, products, contacts);
-          if (typeof prepared === 'string') rejected.push({ id: demand.id, reason: prepared, position: positionOf(demand) });
-          else demands.push(prepared);
+          const prepared = prepareDemand(demand, accounts, skus, contacts);
+          if ('problem' in prepared) {
+            (prepared.problem === 'rejected' ? rejected : failed).push({ id: demand.id, reason: prepared.reason, position: positionOf(demand) });
+          } else demands.push(prepared);
         }
         const cutAt = budgetCut(demands, input.maxBytes);
-        if (!cutAt) return { fetched: page.records.length, demands, rejected, nextCursor: page.nextCursor, hasMore: page.hasMore };
+        if (!cutAt) return { fetched: page.records.length, demands, rejected, failed, nextCursor: page.nextCursor, hasMore: page.hasMore };
         // The page covers the records up to the cut; the next page starts right after it.
         const covered = (position: ChangeCursor) => compareCursors(position, cutAt) <= 0;
         return {
           fetched: page.records.filter((record) => covered(positionOf(record))).length,
           demands: demands.filter((demand) => covered(demand.position)),
           rejected: rejected.filter((issue) => covered(issue.position)),
+          failed: failed.filter((issue) => covered(issue.position)),
           nextCursor: cutAt,
           hasMore: true,
         };
@@ -233,21 +245,22 @@ export function createDemandActivities(deps: DemandDeps) {
 
     /** One page of changed CRM orders as per-product, per-month quantities for the PMS. */
     async fetchOrderPage(input: FeedPageInput): Promise<OrderPage> {
-      const { crm } = integrationFor(input.integrationId);
+      const integration = integrationFor(input.integrationId);
       return withFailureMapping(async () => {
-        const page = await crm.listOrderChanges(input.cursor, input.limit);
+        const page = await integration.crm.listOrderChanges(input.cursor, input.limit);
         const parsed = page.records.map((raw) => ({ raw, result: crmOrderSchema.safeParse(raw) }));
-        const products = await productIdsBySku(crm, parsed.flatMap(({ result }) => (result.success ? result.data.lines.map((l) => l.sku) : [])));
-        const out: OrderPage = { fetched: page.records.length, signals: [], rejected: [], nextCursor: page.nextCursor, hasMore: page.hasMore };
+        const skus = await resolveSkus(integration, parsed.flatMap(({ result }) => (result.success ? result.data.lines.map((l) => l.sku) : [])));
+        const products = skus.resolved;
+        const out: OrderPage = { fetched: page.records.length, signals: [], rejected: [], failed: [], nextCursor: page.nextCursor, hasMore: page.hasMore };
         for (const { raw, result } of parsed) {
           if (!result.success) {
             out.rejected.push({ id: raw.id, reason: `invalid CRM order: ${describeIssues(result.error)}`, position: positionOf(raw) });
             continue;
           }
           const order = result.data;
-          const unknown = order.lines.filter((line) => !products.has(line.sku)).map((line) => line.sku);
-          if (unknown.length > 0) {
-            out.rejected.push({ id: order.id, reason: `names product ${[...new Set(unknown)].join(', ')}, which the CRM does not link to a PMS product`, position: positionOf(order) });
+          const problem = skuProblem(order.lines.map((line) => line.sku), skus);
+          if (problem) {
+            (problem.problem === 'rejected' ? out.rejected : out.failed).push({ id: order.id, reason: problem.reason, position: positionOf(order) });
             continue;
           }
           const signals = orderSignals(order.id, order.orderedAt, order.lines, products);
@@ -308,6 +321,33 @@ function budgetCut(demands: PreparedDemand[], maxBytes: number | undefined): Cha
     if (bytes > maxBytes && index > 0) return demands[index - 1]!.position;
   }
   return undefined;
+}
+
+interface SkuResolution {
+  /** SKU -> PMS product id, through the CRM's product records. */
+  resolved: Map<string, string>;
+  /** SKUs the PMS has but the CRM not yet. */
+  pending: Set<string>;
+}
+
+interface Problem {
+  problem: 'rejected' | 'pending';
+  reason: string;
+}
+
+/**
+ * Why a record's products cannot be resolved, if they cannot: a SKU nobody knows rejects the
+ * record (never guessed); a SKU only the PMS knows waits for the product sync.
+ */
+function skuProblem(skus: string[], resolution: SkuResolution): Problem | undefined {
+  const unresolved = [...new Set(skus.filter((sku) => !resolution.resolved.has(sku)))];
+  if (unresolved.length === 0) return undefined;
+  const unknown = unresolved.filter((sku) => !resolution.pending.has(sku));
+  if (unknown.length > 0) return { problem: 'rejected', reason: `names product ${unknown.join(', ')}, which neither the CRM nor the PMS knows; not guessed` };
+  return {
+    problem: 'pending',
+    reason: `names product ${unresolved.join(', ')}, which is in the PMS but not yet in the CRM (the product sync has not brought it over); the next run retries it`,
+  };
 }
 
 /** Groups signals into batches of at most `size`, keeping each order's signals together. */

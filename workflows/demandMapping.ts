@@ -34,6 +34,7 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
       });
       run.count('demands', 'fetched', page.fetched);
       run.reject('demands', page.rejected);
+      for (const issue of page.failed) run.fail('demands', issue.id, issue.reason, issue.position);
       if (page.demands.length > 0) await mapAndLink(page.demands);
       run.finishPage('demands', page.nextCursor, page.hasMore);
       if (!run.demandFeed.done && shouldContinueAsNew()) return await continueRun();
@@ -43,6 +44,7 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
       const page = await activities.fetchOrderPage({ integrationId, cursor: run.orderFeed.cursor, limit: settings.pageSize });
       run.count('orders', 'fetched', page.fetched);
       run.reject('orders', page.rejected);
+      for (const issue of page.failed) run.fail('orders', issue.id, issue.reason, issue.position);
       if (page.signals.length > 0) run.count('orders', 'signals', await activities.upsertDemandSignals({ integrationId, signals: page.signals }));
       run.finishPage('orders', page.nextCursor, page.hasMore);
       if (!run.orderFeed.done && shouldContinueAsNew()) return await continueRun();

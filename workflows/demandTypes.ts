@@ -143,6 +143,8 @@ export interface DemandPage {
   fetched: number;
   demands: PreparedDemand[];
   rejected: PositionedIssue[];
+  /** Demands that cannot be mapped yet (a product not synced yet): the watermark stays before them. */
+  failed: PositionedIssue[];
   nextCursor: ChangeCursor | null;
   hasMore: boolean;
 }
@@ -188,6 +190,8 @@ export interface OrderPage {
   fetched: number;
   signals: OrderSignal[];
   rejected: PositionedIssue[];
+  /** Orders that cannot be counted yet (a product not synced yet): the watermark stays before them. */
+  failed: PositionedIssue[];
   nextCursor: ChangeCursor | null;
   hasMore: boolean;
 }

@@ -76,6 +76,8 @@ export interface DemandSignalInput {
 /** Requirements and demand signals in the PMS. */
 export interface RequirementStore {
   readonly system: string;
+  /** PMS product id per SKU, for the live products that have one of these SKUs. */
+  productIdsBySku(skus: string[]): Promise<Map<string, string>>;
   findByDemand(demandId: string): Promise<Requirement | undefined>;
   get(id: string): Promise<Requirement | undefined>;
   listForProduct(productId: string): Promise<Requirement[]>;

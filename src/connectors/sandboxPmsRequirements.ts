@@ -46,6 +46,17 @@ export class SandboxPmsRequirements implements RequirementStore {
     return this.http.system;
   }
 
+  async productIdsBySku(skus: string[]): Promise<Map<string, string>> {
+    if (skus.length === 0) return new Map();
+    const response = await this.http.call({
+      method: 'POST',
+      path: '/api/products/batch-get-by-sku',
+      body: { skus },
+      schema: z.object({ data: z.array(z.object({ id: z.string(), sku: z.unknown() }).loose()) }),
+    });
+    return new Map(response.data.map((product) => [String(product.sku), product.id]));
+  }
+
   async findByDemand(demandId: string): Promise<Requirement | undefined> {
     const page = await readChangePage(this.http, '/api/requirements', null, 1, requirementSchema, { demandId });
     return page.records[0];

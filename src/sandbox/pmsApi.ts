@@ -50,6 +50,13 @@ export const batchGetBodySchema = z.object({
 
 export const batchGetResponseSchema = z.object({ data: z.array(rawProductSchema) });
 
+export const batchGetBySkuBodySchema = z.object({
+  skus: z
+    .array(z.string({ error: 'must be a string' }), { error: `must be an array of 1 to ${maxBatchGet} SKUs` })
+    .min(1, 'must contain at least one SKU')
+    .max(maxBatchGet, `must contain at most ${maxBatchGet} SKUs`),
+});
+
 const errors = {
   400: { description: 'Invalid request; the message names the field', schema: errorBodySchema },
   401: { description: 'Missing or wrong bearer token', schema: errorBodySchema },
@@ -81,6 +88,15 @@ export const pmsRoutes = {
     secured: true,
     body: batchGetBodySchema,
     responses: { 200: { description: 'The products found, in request order', schema: batchGetResponseSchema }, ...errors },
+  },
+  batchGetBySku: {
+    method: 'POST',
+    url: '/api/products/batch-get-by-sku',
+    summary: 'Fetch products by SKU; unknown and deleted ones are absent',
+    tags: ['products'],
+    secured: true,
+    body: batchGetBySkuBodySchema,
+    responses: { 200: { description: 'The products found', schema: batchGetResponseSchema }, ...errors },
   },
   put: {
     method: 'PUT',

@@ -30,6 +30,8 @@ function registerProductRoutes(api: FastifyInstance, store: PmsStore): void {
 
   addRoute(api, pmsRoutes.batchGet, ({ body }) => ({ data: store.getMany(body.ids) }));
 
+  addRoute(api, pmsRoutes.batchGetBySku, ({ body }) => ({ data: store.getBySkus(body.skus) }));
+
   addRoute(api, pmsRoutes.put, ({ params, body }) => store.put(params.id, body));
 
   addRoute(api, pmsRoutes.patch, ({ params, body }) => {

@@ -93,6 +93,16 @@ export class PmsStore {
     return unique.flatMap((id) => byId.get(id) ?? []);
   }
 
+  /** The live (not deleted) products whose document has one of these SKUs. */
+  getBySkus(skus: readonly string[]): RawPmsProduct[] {
+    const rows = this.db.all(
+      `SELECT id, updated_at, deleted, doc FROM products
+       WHERE deleted = 0 AND json_extract(doc, '$.sku') IN (SELECT value FROM json_each(?))`,
+      [JSON.stringify([...new Set(skus)])],
+    );
+    return rows.map((row) => toProduct(rowSchema.parse(row)));
+  }
+
   /** One page of the change feed: rows strictly after (since, afterId) in (updatedAt, id) order. */
   listChanges(position: ListChangesOptions): ChangePage {
     const after = afterCursor(position);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { demandScore, scoringSchema } from '../../src/domain/demandScore';
+import { generateProducts } from '../../src/sandbox/seed';
 import type { DemandMappingSummary, DemandStatusSummary } from '../../workflows/demandTypes';
 import { startSandbox, testConfig, type TestSandbox } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
@@ -187,9 +188,34 @@ describe('demand mapping and demand status on a real Temporal server and the san
       const summary = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
       assert.equal(summary.demands.rejected, 1);
       assert.equal(summary.rejected[0]?.id, 'D-X');
-      assert.match(summary.rejected[0].reason, /SKU-999999, which the CRM does not link to a PMS product/);
+      assert.match(summary.rejected[0].reason, /SKU-999999, which neither the CRM nor the PMS knows; not guessed/);
       assert.equal(summary.demands.created + summary.demands.linked, 11);
       assert.equal((await demands(sandbox, ['D-X']))[0]?.pmsRequirementId, null);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('a demand for a product the PMS has but the CRM not yet waits for the product sync instead of being lost', async () => {
+    const sandbox = await startSandbox({ products: 20 });
+    try {
+      const config = testConfig(sandbox, uniqueTaskQueue('pending'));
+      await runProductSync(temporal.env, config);
+      const [extra] = generateProducts(1, 5, 21);
+      await sandbox.putProduct(extra!.id, extra!);
+      await seedExportDemands(sandbox);
+      await sandbox.crmApi('PUT', '/api/demands/D-NEW', { title: 'Wall mount kit', kind: 'need', skus: [extra!.sku], priority: 'medium', accountId: 'A-T3', contactId: null, status: 'open' });
+
+      const first = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
+      assert.equal(first.status, 'CompletedWithFailures');
+      assert.deepEqual(first.failed.map((f) => f.id), ['D-NEW']);
+      assert.match(first.failed[0]!.reason, /in the PMS but not yet in the CRM .*the next run retries it/);
+      assert.equal(first.demands.rejected, 0);
+
+      await runProductSync(temporal.env, config);
+      const second = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', { watermark: first.watermark });
+      assert.equal(second.status, 'Completed');
+      assert.equal((await demands(sandbox, ['D-NEW']))[0]?.pmsRequirementId !== null, true, 'the demand landed once its product was synced');
     } finally {
       await sandbox.close();
     }

@@ -268,6 +268,7 @@ describe('sandbox PMS over HTTP', () => {
       '/api/demand-signals/batch/upsert',
       '/api/products',
       '/api/products/batch-get',
+      '/api/products/batch-get-by-sku',
       '/api/products/{id}',
       '/api/requirements',
       '/api/requirements/{id}',
