@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger';
@@ -50,11 +50,21 @@ function toJson(payloads: Payload[]): JsonPayloads {
   };
 }
 
+/** Request lines without the URL: the Web UI's endpoint carries the token in its path. */
+class TokenFreeRequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { method: request.method, route: request.routeOptions.url?.replace(':token', '<token>'), status: reply.statusCode };
+    if (error) request.log.error({ ...line, err: error }, 'codec request failed');
+    else request.log.debug(line, 'codec request');
+  }
+}
+
 export function createCodecServer(options: CodecServerOptions): CodecServer {
   // Typed as fastify's base logger so the instance has the plain FastifyInstance type.
   const logger: FastifyBaseLogger = options.logger.child({ component: 'codec-server' });
-  // No request logging: the Web UI's endpoint carries the token in the URL path.
-  const app = Fastify({ loggerInstance: logger, bodyLimit: 16 * 1024 * 1024, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: logger, bodyLimit: 16 * 1024 * 1024, logController: new TokenFreeRequestLog() });
   const allowed = new Set(options.allowedOrigins);
 
   // CORS by hand: exactly the configured origins, and a refusal (not a silent omission) for others.

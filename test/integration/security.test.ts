@@ -97,6 +97,30 @@ describe('codec server', () => {
   });
 });
 
+test('the codec server never writes its token to the log, even with the token in the URL path', async () => {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const server = createCodecServer({
+    codec: new EncryptionCodec(keyring),
+    token: codecToken,
+    allowedOrigins: [uiOrigin],
+    logger: createLogger('codec', { level: 'trace', destination }),
+  });
+  const url = await server.listen();
+  try {
+    assert.equal((await post(`${url}/t/${codecToken}/decode`, { payloads: [] }, { origin: uiOrigin })).status, 200);
+  } finally {
+    await server.close();
+  }
+  assert.ok(lines.length > 0, 'the request was logged');
+  assert.ok(!lines.join('').includes(codecToken));
+});
+
 describe('encrypted payloads on a real Temporal server', () => {
   const temporal = useTemporalServer();
 
