@@ -1,4 +1,4 @@
-import { WorkflowFailedError } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
 import { syncModes } from '../../workflows/productSyncTypes';
@@ -56,6 +56,7 @@ async function runSync(kind: SyncKind, options: SyncOptions): Promise<number> {
   if (kind !== 'products' && (options.dryRun || options.mode)) throw new InvalidArgumentError('--dry-run and --mode apply to product syncs only.');
   const client = await connectClient(config, { dataConverter: encryptingDataConverter(loadKeyring(config)) });
   try {
+    await refuseWhileScheduledRunIsInProgress(client, sync);
     const workflowId = `${sync.scheduleId}-manual-${new Date().toISOString()}`;
     const overrides = { ...(options.dryRun ? { dryRun: true } : {}), ...(options.mode ? { mode: options.mode } : {}) };
     const handle = await client.workflow.start(sync.workflowType, {
@@ -86,6 +87,23 @@ async function runSync(kind: SyncKind, options: SyncOptions): Promise<number> {
     throw error;
   } finally {
     await client.connection.close();
+  }
+}
+
+/**
+ * Two runs of one integration at once would write the same records concurrently; the schedule
+ * prevents that among its own runs (overlap SKIP), and this keeps a hand-started run out of it too.
+ */
+async function refuseWhileScheduledRunIsInProgress(client: Client, sync: SyncStart): Promise<void> {
+  let running: string[];
+  try {
+    running = (await client.schedule.getHandle(sync.scheduleId).describe()).info.runningActions.map((a) => a.workflow.workflowId);
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) return;
+    throw error;
+  }
+  if (running.length > 0) {
+    throw new Error(`A scheduled run of '${sync.integrationId}' is in progress (${running.join(', ')}); wait for it to end, or trigger the schedule instead.`);
   }
 }
 
