@@ -1,6 +1,7 @@
 import { ContinueAsNew, allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { DemandActivities } from '../activities/demandMappingActivities';
 import { asRunFailure } from './activityFailures';
+import { timeToContinueAsNew } from './historyBudget';
 import { syncActivityOptions } from './activityOptions';
 import { DemandMappingRun } from './demandMappingRun';
 import { demandMappingInputSchema, type DemandMappingInput, type DemandMappingSummary, type PreparedDemand } from './demandTypes';
@@ -21,7 +22,7 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
   const controls = installOperatorControls(settings.integrationId, 'CrmToPms', (state) => run.progress(state));
   const integrationId = settings.integrationId;
 
-  const shouldContinueAsNew = () => run.pagesThisRun >= settings.pagesPerRun || workflowInfo().continueAsNewSuggested;
+  const shouldContinueAsNew = () => timeToContinueAsNew(run.pagesThisRun, settings.pagesPerRun);
   try {
     // Demands first, so a requirement exists before anything refers to it.
     while (!run.demandFeed.done) {

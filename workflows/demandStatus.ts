@@ -1,6 +1,7 @@
 import { ContinueAsNew, allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { DemandActivities } from '../activities/demandMappingActivities';
 import { asRunFailure } from './activityFailures';
+import { timeToContinueAsNew } from './historyBudget';
 import { syncActivityOptions } from './activityOptions';
 import {
   demandStatusInputSchema,
@@ -69,7 +70,7 @@ export async function demandStatus(input: DemandStatusInput = {}): Promise<Deman
       if (page.nextCursor) state.feed.cursor = page.nextCursor;
       state.feed.done = !page.hasMore;
       state.pages += 1;
-      if (!state.feed.done && (state.pages - pagesBefore >= settings.pagesPerRun || workflowInfo().continueAsNewSuggested)) {
+      if (!state.feed.done && timeToContinueAsNew(state.pages - pagesBefore, settings.pagesPerRun)) {
         await condition(allHandlersFinished);
         return await continueAsNew<typeof demandStatus>({ ...settings, continuation: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
       }

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { ProductSyncActivities } from '../activities/productSyncActivities';
 import { asRunFailure } from './activityFailures';
+import { timeToContinueAsNew } from './historyBudget';
 import { syncActivityOptions } from './activityOptions';
 import { installOperatorControls } from './operatorControls';
 import { parseWorkflowInput } from './parseInput';
@@ -63,7 +64,7 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
       }
       run.finishPage(page.nextCursor);
       if (!page.hasMore) break;
-      if (run.pagesThisRun >= settings.pagesPerRun || workflowInfo().continueAsNewSuggested) {
+      if (timeToContinueAsNew(run.pagesThisRun, settings.pagesPerRun)) {
         await condition(allHandlersFinished);
         return await continueAsNew<typeof productSync>({ ...settings, continuation: run.continuation() });
       }
