@@ -1,8 +1,8 @@
 import { ContinueAsNew, allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { DemandActivities } from '../activities/demandMappingActivities';
 import { asRunFailure } from './activityFailures';
-import { timeToContinueAsNew } from './historyBudget';
 import { syncActivityOptions } from './activityOptions';
+import { timeToContinueAsNew } from './historyBudget';
 import {
   demandStatusInputSchema,
   statusCounterNames,

@@ -11,8 +11,8 @@ import {
 } from '@temporalio/workflow';
 import type { ProductSyncActivities } from '../activities/productSyncActivities';
 import { asRunFailure } from './activityFailures';
-import { timeToContinueAsNew } from './historyBudget';
 import { syncActivityOptions } from './activityOptions';
+import { timeToContinueAsNew } from './historyBudget';
 import { installOperatorControls } from './operatorControls';
 import { parseWorkflowInput } from './parseInput';
 import { ProductSyncRun } from './productSyncRun';
