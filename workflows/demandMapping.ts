@@ -1,6 +1,5 @@
-import { ContinueAsNew, allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { DemandActivities } from '../activities/demandMappingActivities';
-import { asRunFailure } from './activityFailures';
 import { syncActivityOptions } from './activityOptions';
 import { timeToContinueAsNew } from './historyBudget';
 import { DemandMappingRun } from './demandMappingRun';
@@ -51,10 +50,7 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
       if (!run.orderFeed.done && shouldContinueAsNew()) return await continueRun();
     }
   } catch (error) {
-    // continueAsNew ends this run by throwing; the chain goes on, so it is no failure.
-    if (error instanceof ContinueAsNew) throw error;
-    controls.setState('Failed');
-    throw asRunFailure(error);
+    throw controls.failure(error);
   }
 
   const summary = run.summary(new Date().toISOString());

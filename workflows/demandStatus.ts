@@ -1,6 +1,5 @@
-import { ContinueAsNew, allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { DemandActivities } from '../activities/demandMappingActivities';
-import { asRunFailure } from './activityFailures';
 import { syncActivityOptions } from './activityOptions';
 import { timeToContinueAsNew } from './historyBudget';
 import {
@@ -76,10 +75,7 @@ export async function demandStatus(input: DemandStatusInput = {}): Promise<Deman
       }
     }
   } catch (error) {
-    // continueAsNew ends this run by throwing; the chain goes on, so it is no failure.
-    if (error instanceof ContinueAsNew) throw error;
-    controls.setState('Failed');
-    throw asRunFailure(error);
+    throw controls.failure(error);
   }
 
   const finishedAt = new Date().toISOString();

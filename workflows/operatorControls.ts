@@ -1,4 +1,5 @@
-import { condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ContinueAsNew, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { asRunFailure } from './activityFailures';
 import { pauseSignal, progressQuery, resumeSignal } from './messages';
 import { integrationIdKey, syncDirectionKey, syncStatusKey } from './searchAttributes';
 import type { SyncProgress, SyncState } from './syncProgress';
@@ -8,6 +9,11 @@ export type SyncDirection = 'PmsToCrm' | 'CrmToPms';
 export interface OperatorControls {
   readonly state: SyncState;
   setState(next: SyncState): void;
+  /**
+   * What a run that threw must throw on: continue-as-new passes through (the chain goes on, so it
+   * is no failure); anything else marks the run Failed, with an activity's own reason.
+   */
+  failure(error: unknown): unknown;
   /** Returns at once while running; waits while an operator has the run paused. */
   waitWhilePaused(): Promise<void>;
 }
@@ -44,6 +50,11 @@ export function installOperatorControls(
       return state;
     },
     setState,
+    failure: (error) => {
+      if (error instanceof ContinueAsNew) return error;
+      setState('Failed');
+      return asRunFailure(error);
+    },
     waitWhilePaused: () => condition(() => state !== 'Paused'),
   };
 }

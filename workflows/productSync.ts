@@ -3,14 +3,12 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  ContinueAsNew,
   continueAsNew,
   log,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ProductSyncActivities } from '../activities/productSyncActivities';
-import { asRunFailure } from './activityFailures';
 import { syncActivityOptions } from './activityOptions';
 import { timeToContinueAsNew } from './historyBudget';
 import { installOperatorControls } from './operatorControls';
@@ -70,10 +68,7 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
       }
     }
   } catch (error) {
-    // continueAsNew ends this run by throwing; the chain goes on, so it is no failure.
-    if (error instanceof ContinueAsNew) throw error;
-    controls.setState('Failed');
-    throw asRunFailure(error);
+    throw controls.failure(error);
   }
 
   const summary = run.summary(new Date().toISOString());

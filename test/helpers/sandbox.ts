@@ -103,3 +103,17 @@ export function testConfig(sandbox: Pick<TestSandbox, 'pmsUrl' | 'crmUrl'>, task
     ...overrides,
   });
 }
+
+/** The environment a separate `bridge` process needs to work against a test's server and sandbox. */
+export function bridgeEnvironment(temporalAddress: string, sandbox: Pick<TestSandbox, 'pmsUrl' | 'crmUrl' | 'dir'>, taskQueue: string): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    PMS_URL: sandbox.pmsUrl,
+    PMS_TOKEN: pmsToken,
+    CRM_URL: sandbox.crmUrl,
+    CRM_TOKEN: crmToken,
+    // Its own data directory, so no key file from a local `npm start` turns encryption on.
+    BRIDGE_DATA_DIR: sandbox.dir,
+  };
+}

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
-import { crmToken, pmsToken, startSandbox, testConfig } from '../helpers/sandbox';
+import { bridgeEnvironment, startSandbox, testConfig } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { createTestWorker, uniqueTaskQueue } from '../helpers/worker';
 
@@ -25,15 +25,7 @@ describe('the bridge CLI on a real Temporal server', () => {
     const sandbox = await startSandbox({ products: 120 });
     try {
       const taskQueue = uniqueTaskQueue('cli');
-      const env = {
-        TEMPORAL_ADDRESS: temporal.env.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        PMS_URL: sandbox.pmsUrl,
-        PMS_TOKEN: pmsToken,
-        CRM_URL: sandbox.crmUrl,
-        CRM_TOKEN: crmToken,
-        BRIDGE_DATA_DIR: sandbox.dir,
-      };
+      const env = bridgeEnvironment(temporal.env.address, sandbox, taskQueue);
       const worker = await createTestWorker(temporal.env, testConfig(sandbox, taskQueue));
       await worker.runUntil(async () => {
         const first = await bridge(['sync', 'products', '--wait', '--json'], env);

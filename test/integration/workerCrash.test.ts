@@ -6,7 +6,7 @@ import { progressQuery } from '../../workflows/messages';
 import type { DemandMappingSummary } from '../../workflows/demandTypes';
 import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
 import { generateCustomers } from '../../src/sandbox/crmCustomerSeed';
-import { crmToken, pmsToken, startSandbox, testConfig } from '../helpers/sandbox';
+import { bridgeEnvironment, startSandbox, testConfig } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { startProductSync, uniqueTaskQueue } from '../helpers/worker';
 
@@ -38,16 +38,7 @@ describe('a worker killed in the middle of a run', () => {
     const sandbox = await startSandbox({ products: 1500, crmFaults: { latencyMs: 60 } });
     const taskQueue = uniqueTaskQueue('crash');
     const config = testConfig(sandbox, taskQueue);
-    const workerEnv = {
-      TEMPORAL_ADDRESS: temporal.env.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      PMS_URL: sandbox.pmsUrl,
-      PMS_TOKEN: pmsToken,
-      CRM_URL: sandbox.crmUrl,
-      CRM_TOKEN: crmToken,
-      // Its own data directory, so no key file from a local `npm start` turns encryption on.
-      BRIDGE_DATA_DIR: sandbox.dir,
-    };
+    const workerEnv = bridgeEnvironment(temporal.env.address, sandbox, taskQueue);
     let first: ChildProcess | undefined;
     let second: ChildProcess | undefined;
     try {
@@ -74,15 +65,7 @@ describe('a worker killed in the middle of a run', () => {
     const sandbox = await startSandbox({ products: 500, customers: true });
     const taskQueue = uniqueTaskQueue('crash-demands');
     const config = testConfig(sandbox, taskQueue);
-    const workerEnv = {
-      TEMPORAL_ADDRESS: temporal.env.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      PMS_URL: sandbox.pmsUrl,
-      PMS_TOKEN: pmsToken,
-      CRM_URL: sandbox.crmUrl,
-      CRM_TOKEN: crmToken,
-      BRIDGE_DATA_DIR: sandbox.dir,
-    };
+    const workerEnv = bridgeEnvironment(temporal.env.address, sandbox, taskQueue);
     let first: ChildProcess | undefined;
     let second: ChildProcess | undefined;
     try {
