@@ -36,6 +36,14 @@ const isoTimestamp = z.iso
 
 const pageSizeMessage = `must be a whole number from 1 to ${maxPageSize}`;
 
+/** The `limit` query parameter of every sandbox listing. */
+export const pageLimitSchema = z.coerce
+  .number({ error: pageSizeMessage })
+  .int(pageSizeMessage)
+  .min(1, pageSizeMessage)
+  .max(maxPageSize, pageSizeMessage)
+  .default(defaultPageSize);
+
 export const feedQueryShape = {
   since: isoTimestamp.optional().describe('Only rows updated at or after this instant (exclusive of afterId)'),
   afterId: z
@@ -43,12 +51,7 @@ export const feedQueryShape = {
     .max(64, 'must be at most 64 characters')
     .default('')
     .describe('With since: skip rows at exactly `since` with id <= afterId'),
-  limit: z.coerce
-    .number({ error: pageSizeMessage })
-    .int(pageSizeMessage)
-    .min(1, pageSizeMessage)
-    .max(maxPageSize, pageSizeMessage)
-    .default(defaultPageSize),
+  limit: pageLimitSchema,
 };
 
 /**

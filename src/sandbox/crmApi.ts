@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageLimitSchema } from './changeFeed';
 import { faultCountersSchema } from './faults';
 import { errorBodySchema } from './httpErrors';
 import type { RouteSpec } from './routeSpec';
@@ -10,8 +11,6 @@ import type { RouteSpec } from './routeSpec';
  */
 
 export const maxReadBatch = 1000;
-export const maxPageSize = 1000;
-export const defaultPageSize = 100;
 export const crmStatuses = ['Draft', 'Active', 'Discontinued'] as const;
 
 /** Every known property may be cleared with null, except name. */
@@ -153,15 +152,8 @@ export const readBySkuSchema = z.object({
     .max(maxReadBatch, `must contain at most ${maxReadBatch} SKUs`),
 });
 
-const pageSizeMessage = `must be a whole number from 1 to ${maxPageSize}`;
-
 export const listQuerySchema = z.object({
-  limit: z.coerce
-    .number({ error: pageSizeMessage })
-    .int(pageSizeMessage)
-    .min(1, pageSizeMessage)
-    .max(maxPageSize, pageSizeMessage)
-    .default(defaultPageSize),
+  limit: pageLimitSchema,
   after: z.string().optional().describe('paging.next.after of the previous page'),
   includeArchived: z
     .enum(['true', 'false'], { error: 'must be true or false' })

@@ -1,6 +1,6 @@
 import type { PmsProduct } from '../domain/pmsProduct';
 import type { accountSegments } from './crmCustomerApi';
-import { createPrng, type Prng } from './prng';
+import { createPrng, type Prng, weighted } from './prng';
 import { defaultCatalogueSeed, generateProducts } from './seed';
 
 /**
@@ -342,15 +342,6 @@ const oneOffCount = 30;
 const orderCount = 200;
 const demandHistory = [Date.UTC(2024, 0, 1), Date.UTC(2025, 5, 30)] as const;
 const orderHistory = [Date.UTC(2024, 6, 1), Date.UTC(2025, 5, 30)] as const;
-
-function weighted<T extends { weight: number }>(prng: Prng, items: readonly T[]): T {
-  let roll = prng.next() * items.reduce((sum, item) => sum + item.weight, 0);
-  for (const item of items) {
-    roll -= item.weight;
-    if (roll < 0) return item;
-  }
-  return items[items.length - 1] as T;
-}
 
 const pad4 = (n: number): string => String(n).padStart(4, '0');
 

@@ -48,3 +48,13 @@ export function createPrng(seed: number): Prng {
 export function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);
 }
+
+/** Picks one item with probability proportional to its weight. */
+export function weighted<T extends { weight: number }>(prng: Prng, items: readonly T[]): T {
+  let roll = prng.next() * items.reduce((sum, item) => sum + item.weight, 0);
+  for (const item of items) {
+    roll -= item.weight;
+    if (roll < 0) return item;
+  }
+  return items[items.length - 1] as T;
+}

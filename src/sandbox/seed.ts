@@ -1,5 +1,5 @@
 import type { LifecycleStatus, PmsProduct } from '../domain/pmsProduct';
-import { createPrng, type Prng } from './prng';
+import { createPrng, type Prng, weighted } from './prng';
 
 /** A kind of product within a category: its noun and the prefix of its model codes. */
 interface ProductLine {
@@ -168,15 +168,6 @@ export const defaultCatalogueSeed = 20240101;
 
 /** Seeded products carry timestamps from here on, one minute apart, so they look like history. */
 const historyStartMs = Date.UTC(2024, 0, 1);
-
-function weighted<T extends { weight: number }>(prng: Prng, items: readonly T[]): T {
-  let roll = prng.next() * items.reduce((sum, item) => sum + item.weight, 0);
-  for (const item of items) {
-    roll -= item.weight;
-    if (roll < 0) return item;
-  }
-  return items[items.length - 1] as T;
-}
 
 function price(prng: Prng, category: Category): PmsProduct['price'] {
   const currency = weighted(prng, currencies);
