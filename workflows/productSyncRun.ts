@@ -8,11 +8,11 @@ import type {
   SyncCounters,
 } from './productSyncTypes';
 import { feedWatermark, noteFailure, startFeed } from './feedCursor';
-import { maxListedIssues, pushCapped } from './recordIssues';
+import { maxListedIssues, pushCapped, upsertIssue } from './recordIssues';
 import type { SyncProgress, SyncState } from './syncProgress';
 
 function emptyCounters(): SyncCounters {
-  return { fetched: 0, created: 0, updated: 0, archived: 0, unchanged: 0, skipped: 0, rejected: 0, failed: 0 };
+  return { fetched: 0, created: 0, updated: 0, archived: 0, unchanged: 0, skipped: 0, rejected: 0, failed: 0, parked: 0 };
 }
 
 /**
@@ -45,6 +45,7 @@ export class ProductSyncRun {
       counters: emptyCounters(),
       rejected: [],
       failed: [],
+      parked: previous?.parked ?? [],
       priorFailures,
       plan: { create: [], update: [], archive: [] },
       crmTotal: -1,
@@ -91,12 +92,22 @@ export class ProductSyncRun {
 
   recordVerified(write: PlannedWrite): void {
     this.countWritten(write);
+    this.state.parked = this.state.parked.filter((entry) => entry.id !== write.externalId);
   }
 
+  /**
+   * A record that failed holds the watermark back, so the next run retries it; one that has now
+   * failed `parkAfterAttempts` runs in a row is parked instead, and the watermark may pass it.
+   */
   recordFailed(write: PlannedWrite, reason: string): void {
     this.lastFailureReason = reason;
-    this.state.counters.failed += 1;
     const attempts = (this.state.priorFailures[write.externalId] ?? 0) + 1;
+    if (attempts >= this.settings.parkAfterAttempts) {
+      this.state.counters.parked += 1;
+      this.state.parked = upsertIssue(this.state.parked, { id: write.externalId, reason, attempts });
+      return;
+    }
+    this.state.counters.failed += 1;
     pushCapped(this.state.failed, { id: write.externalId, reason, attempts });
     noteFailure(this.state, write.position);
   }
@@ -144,10 +155,11 @@ export class ProductSyncRun {
       integrationId: this.settings.integrationId,
       mode: this.settings.mode,
       dryRun: this.settings.dryRun,
-      status: counters.failed > 0 ? 'CompletedWithFailures' : 'Completed',
+      status: counters.failed + counters.parked > 0 ? 'CompletedWithFailures' : 'Completed',
       counts: { ...counters },
       rejected: this.state.rejected,
       failed: this.state.failed,
+      parked: this.state.parked,
       ...(this.settings.dryRun ? { plan: this.state.plan } : {}),
       watermark: this.watermark,
       startedAt: this.state.startedAt,

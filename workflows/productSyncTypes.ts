@@ -36,6 +36,7 @@ const countersSchema = z.object({
   skipped: z.number().int().default(0),
   rejected: z.number().int().default(0),
   failed: z.number().int().default(0),
+  parked: z.number().int().default(0),
 });
 export type SyncCounters = z.infer<typeof countersSchema>;
 
@@ -47,6 +48,7 @@ const continuationSchema = z.object({
   counters: countersSchema,
   rejected: z.array(recordIssueSchema),
   failed: z.array(recordIssueSchema),
+  parked: z.array(recordIssueSchema).default([]),
   priorFailures: z.record(z.string(), z.number().int()),
   plan: z.object({ create: z.array(z.string()), update: z.array(z.string()), archive: z.array(z.string()) }),
   crmTotal: z.number().int(),
@@ -73,6 +75,11 @@ export const productSyncInputSchema = z.object({
   pagesPerRun: z.number().int().min(1).max(500).default(25),
   /** Re-read this much before the watermark, so a row committed late with an older timestamp is not missed. */
   overlapMs: z.number().int().min(0).max(86_400_000).default(5_000),
+  /**
+   * Runs in a row a record may fail before it is parked: the watermark then moves past it, so it
+   * no longer holds every later run back; it stays listed under `parked` until it syncs.
+   */
+  parkAfterAttempts: z.number().int().min(1).max(100).default(3),
   /** Write and read back a mismatched record this many times before reporting it failed. */
   verifyAttempts: z.number().int().min(1).max(5).default(2),
   /** Stop the run when this many pages in a row could not be written at all (target down). */
@@ -102,6 +109,8 @@ export interface ProductSyncSummary {
   /** Capped lists; `counts` has the totals. */
   rejected: RecordIssue[];
   failed: RecordIssue[];
+  /** Records that failed `parkAfterAttempts` runs in a row; carried from run to run until they sync. */
+  parked: RecordIssue[];
   /** Dry run only: external ids the run would create, update and archive (capped). */
   plan?: { create: string[]; update: string[]; archive: string[] };
   /** Where the next run starts: never past a record that failed. */

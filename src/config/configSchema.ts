@@ -35,6 +35,8 @@ const productSyncSchema = z.object({
   pageSize: z.number().int().min(1).max(1000).default(200),
   /** Re-read this much before the watermark: covers PMS rows committed late with an older timestamp. */
   overlapMs: z.number().int().min(0).max(86_400_000).default(5_000),
+  /** Scheduled runs in a row a record may fail before it is parked (see README). */
+  parkAfterAttempts: z.number().int().min(1).max(100).default(3),
   mapping: fieldMappingSchema.default(fieldMappingSchema.parse(defaultFieldMapping)),
   guard: z
     .object({ maxChangeShare: z.number().min(0).max(1).default(0.5), minRecords: z.number().int().min(0).default(100) })

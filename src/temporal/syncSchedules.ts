@@ -19,7 +19,16 @@ export function productSyncStart(sync: ProductSyncConfig): SyncStart {
     workflowType: 'productSync',
     integrationId: sync.id,
     direction: 'PmsToCrm',
-    args: [{ integrationId: sync.id, mode: sync.mode, pageSize: sync.pageSize, overlapMs: sync.overlapMs, guard: sync.guard }],
+    args: [
+      {
+        integrationId: sync.id,
+        mode: sync.mode,
+        pageSize: sync.pageSize,
+        overlapMs: sync.overlapMs,
+        parkAfterAttempts: sync.parkAfterAttempts,
+        guard: sync.guard,
+      },
+    ],
     schedule: sync.schedule,
     summary: `Product sync '${sync.id}': ${sync.source} -> ${sync.target} (${sync.mode})`,
   };

@@ -4,6 +4,7 @@ import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messag
 import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
 import { ensureSchedule, triggerSchedule } from '../../src/temporal/schedules';
 import { productSyncStart } from '../../src/temporal/syncSchedules';
+import { generateProducts } from '../../src/sandbox/seed';
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
@@ -42,6 +43,43 @@ describe('scheduled and operator-steered productSync runs', () => {
         assert.equal(stats.recordsUpdated, 10, 'exactly the 10 changed products were written');
         assert.equal(stats.recordsCreated, 0);
         assert.equal(second.counts.fetched, 10, 'the second run read only what changed since the watermark');
+      });
+      await temporal.env.client.schedule.getHandle(start.scheduleId).delete();
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('a record the CRM refuses every time is retried by the next scheduled runs, then parked, and the watermark moves on', async () => {
+    const sandbox = await startSandbox({ products: 0 });
+    try {
+      const products = generateProducts(50, 9);
+      for (const [index, product] of products.entries()) {
+        await sandbox.putProduct(product.id, index === 20 ? { ...product, name: product.name.padEnd(150, 'x') } : product);
+      }
+      const config = testConfig(sandbox, uniqueTaskQueue('park'));
+      const sync = { ...config.productSyncs[0]!, id: `park-${Date.now()}`, overlapMs: 0, schedule: { every: '1h', paused: true } };
+      config.productSyncs = [sync];
+      const start = productSyncStart(sync);
+      await ensureSchedule(temporal.env.client, start, config.temporal.taskQueue);
+      const worker = await createTestWorker(temporal.env, config);
+      const offender = products[20]!.id;
+      await worker.runUntil(async () => {
+        const runOnce = async () => {
+          const { workflowId, runId } = await triggerSchedule(temporal.env.client, start.scheduleId);
+          return (await temporal.env.client.workflow.getHandle(workflowId, runId).result()) as ProductSyncSummary;
+        };
+        const first = await runOnce();
+        assert.deepEqual(first.failed.map((f) => [f.id, f.attempts]), [[offender, 1]]);
+        const second = await runOnce();
+        assert.deepEqual(second.failed.map((f) => [f.id, f.attempts]), [[offender, 2]]);
+        assert.equal(second.counts.fetched, 30, 'the watermark held at the failed record, so the run re-read from there');
+        const third = await runOnce();
+        assert.deepEqual(third.parked.map((f) => [f.id, f.attempts]), [[offender, 3]]);
+        assert.equal(third.failed.length, 0);
+        const fourth = await runOnce();
+        assert.equal(fourth.counts.fetched, 0, 'past the parked record, nothing is read again');
+        assert.deepEqual(fourth.parked.map((f) => f.id), [offender], 'the parked record stays listed');
       });
       await temporal.env.client.schedule.getHandle(start.scheduleId).delete();
     } finally {

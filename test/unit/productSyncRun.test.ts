@@ -46,7 +46,7 @@ describe('productSync run bookkeeping', () => {
 
   test('a scheduled run starts from the previous result and counts repeated failures', () => {
     const previous = { watermark: at(20, 'P-5'), counts: {}, failed: [{ id: 'P-7', reason: 'x', attempts: 2 }] } as unknown as ProductSyncSummary;
-    const run = ProductSyncRun.begin(settings({ overlapMs: 0 }), previous, now);
+    const run = ProductSyncRun.begin(settings({ overlapMs: 0, parkAfterAttempts: 5 }), previous, now);
     assert.deepEqual(run.cursor, at(20, 'P-5'));
     run.recordFailed(write('P-7', 30), 'still failing');
     assert.equal(run.summary(now).failed[0]?.attempts, 3);
@@ -79,6 +79,23 @@ describe('productSync run bookkeeping', () => {
     assert.equal(summary.counts.rejected, 1);
     assert.equal(summary.continuedAsNew, 1);
     assert.deepEqual(second.cursor, at(5, 'E'));
+  });
+
+  test('a record failing for the third run in a row is parked: the watermark passes it, and a later success clears it', () => {
+    const previous = { watermark: at(1, 'A'), counts: {}, failed: [{ id: 'B', reason: 'too long', attempts: 2 }], parked: [] } as unknown as ProductSyncSummary;
+    const run = ProductSyncRun.begin(settings({ overlapMs: 0 }), previous, now);
+    run.recordFailed(write('B', 2), 'CRM refused the record: name too long');
+    run.finishPage(at(9, 'Z'));
+    const summary = run.summary(now);
+    assert.deepEqual(summary.watermark, at(9, 'Z'), 'a parked record no longer holds the watermark');
+    assert.deepEqual(summary.parked, [{ id: 'B', reason: 'CRM refused the record: name too long', attempts: 3 }]);
+    assert.equal(summary.counts.parked, 1);
+    assert.equal(summary.counts.failed, 0);
+    assert.equal(summary.status, 'CompletedWithFailures');
+
+    const next = ProductSyncRun.begin(settings({ overlapMs: 0 }), summary, now);
+    next.recordVerified(write('B', 10, 'update'));
+    assert.deepEqual(next.summary(now).parked, [], 'a parked record that syncs leaves the list');
   });
 
   test('listed failures are capped while the count stays exact', () => {
