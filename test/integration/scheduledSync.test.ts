@@ -4,12 +4,16 @@ import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messag
 import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
 import { ensureSchedule, triggerSchedule } from '../../src/temporal/schedules';
 import { productSyncStart } from '../../src/temporal/syncSchedules';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { generateProducts } from '../../src/sandbox/seed';
+import { ensureTemporalCli } from '../../src/temporal/temporalCli';
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const run = promisify(execFile);
 
 describe('scheduled and operator-steered productSync runs', () => {
   const temporal = useTemporalServer();
@@ -82,6 +86,32 @@ describe('scheduled and operator-steered productSync runs', () => {
         assert.deepEqual(fourth.parked.map((f) => f.id), [offender], 'the parked record stays listed');
       });
       await temporal.env.client.schedule.getHandle(start.scheduleId).delete();
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('the Temporal CLI pauses and resumes a run by signal name, as an operator would', async () => {
+    const sandbox = await startSandbox({ products: 400, crmFaults: { latencyMs: 20 } });
+    try {
+      const config = testConfig(sandbox, uniqueTaskQueue('cli-signal'));
+      const worker = await createTestWorker(temporal.env, config);
+      const cli = (await ensureTemporalCli()).path;
+      const signal = (workflowId: string, name: string) =>
+        run(cli, ['workflow', 'signal', '--workflow-id', workflowId, '--name', name, '--address', temporal.env.address]);
+      await worker.runUntil(async () => {
+        const handle = await startProductSync(temporal.env.client, config, { pageSize: 100 });
+        await signal(handle.workflowId, 'pause');
+        let progress = await handle.query(progressQuery);
+        for (let i = 0; i < 50 && progress.state !== 'Paused'; i++) {
+          await sleep(100);
+          progress = await handle.query(progressQuery);
+        }
+        assert.equal(progress.state, 'Paused');
+        await signal(handle.workflowId, 'resume');
+        const summary = (await handle.result()) as ProductSyncSummary;
+        assert.equal(summary.counts.created, 400);
+      });
     } finally {
       await sandbox.close();
     }
