@@ -1,14 +1,11 @@
 import { demandCounterNames, orderCounterNames, type DemandCounters, type DemandMappingContinuation, type DemandMappingSettings, type DemandMappingSummary, type DemandWatermark, type OrderCounters, type PositionedIssue } from './demandTypes';
+import { previousSummary } from './lastResult';
 import { feedWatermark, noteFailure, startFeed, type FeedState } from './feedCursor';
 import type { ChangeCursor } from './productSyncTypes';
 import { pushCapped } from './recordIssues';
 import type { SyncProgress, SyncState } from './syncProgress';
 
 const zeros = <K extends string>(names: readonly K[]) => Object.fromEntries(names.map((name) => [name, 0])) as Record<K, number>;
-
-function isSummary(value: unknown): value is DemandMappingSummary {
-  return typeof value === 'object' && value !== null && 'watermark' in value && 'demands' in value;
-}
 
 /** Bookkeeping of one demandMapping run across continue-as-new: two feeds (demands, orders), counters, lists. */
 export class DemandMappingRun {
@@ -23,7 +20,7 @@ export class DemandMappingRun {
 
   static begin(settings: DemandMappingSettings, lastResult: unknown, now: string): DemandMappingRun {
     if (settings.continuation) return new DemandMappingRun(settings, settings.continuation);
-    const previous = isSummary(lastResult) ? lastResult.watermark : undefined;
+    const previous = previousSummary<DemandMappingSummary>(lastResult, 'demands')?.watermark;
     const start: DemandWatermark = settings.watermark !== undefined ? (settings.watermark ?? { demands: null, orders: null }) : (previous ?? { demands: null, orders: null });
     return new DemandMappingRun(settings, {
       demands: { ...startFeed(start.demands, settings.overlapMs), done: false },

@@ -10,13 +10,10 @@ import {
   type DemandStatusSummary,
 } from './demandTypes';
 import { feedWatermark, noteFailure, startFeed } from './feedCursor';
+import { previousSummary } from './lastResult';
 import { installOperatorControls } from './operatorControls';
 import { parseWorkflowInput } from './parseInput';
 import { pushCapped } from './recordIssues';
-
-function isSummary(value: unknown): value is DemandStatusSummary {
-  return typeof value === 'object' && value !== null && 'watermark' in value && 'counts' in value;
-}
 
 /**
  * PMS -> CRM status: when a requirement changes (planned, released, declined ...), every CRM
@@ -26,7 +23,7 @@ function isSummary(value: unknown): value is DemandStatusSummary {
 export async function demandStatus(input: DemandStatusInput = {}): Promise<DemandStatusSummary> {
   const settings = parseWorkflowInput(demandStatusInputSchema, input, 'demandStatus');
   const { integrationId } = settings;
-  const previous = isSummary(workflowInfo().lastResult) ? (workflowInfo().lastResult as DemandStatusSummary).watermark : null;
+  const previous = previousSummary<DemandStatusSummary>(workflowInfo().lastResult, 'counts')?.watermark ?? null;
   const state: DemandStatusContinuation = settings.continuation ?? {
     feed: { ...startFeed(settings.watermark !== undefined ? settings.watermark : previous, settings.overlapMs), done: false },
     counts: Object.fromEntries(statusCounterNames.map((name) => [name, 0])) as DemandStatusContinuation['counts'],

@@ -7,6 +7,7 @@ import type {
   ProductSyncSummary,
   SyncCounters,
 } from './productSyncTypes';
+import { previousSummary } from './lastResult';
 import { feedWatermark, noteFailure, startFeed } from './feedCursor';
 import { maxListedIssues, pushCapped, upsertIssue } from './recordIssues';
 import type { SyncProgress, SyncState } from './syncProgress';
@@ -36,7 +37,7 @@ export class ProductSyncRun {
   /** Starts fresh, from an explicit watermark or the previous scheduled run's result, or continues. */
   static begin(settings: ProductSyncSettings, lastResult: unknown, now: string): ProductSyncRun {
     if (settings.continuation) return new ProductSyncRun(settings, settings.continuation);
-    const previous = isSummary(lastResult) ? lastResult : undefined;
+    const previous = previousSummary<ProductSyncSummary>(lastResult, 'counts');
     const startWatermark = settings.watermark !== undefined ? settings.watermark : (previous?.watermark ?? null);
     const priorFailures: Record<string, number> = {};
     for (const failure of previous?.failed ?? []) priorFailures[failure.id] = failure.attempts ?? 1;
@@ -169,8 +170,4 @@ export class ProductSyncRun {
       continuedAsNew: this.state.continuedAsNew,
     };
   }
-}
-
-function isSummary(value: unknown): value is ProductSyncSummary {
-  return typeof value === 'object' && value !== null && 'watermark' in value && 'counts' in value;
 }
