@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { ChangeCursor } from '../src/connectors/changeFeed';
-import { RequestRejectedError } from '../src/connectors/errors';
+import { ConflictError, RequestRejectedError } from '../src/connectors/errors';
 import type { DemandLink, DemandLinkSink, DemandSource, Requirement, RequirementStore } from '../src/connectors/demandConnectors';
 import { crmDemandSchema, crmOrderSchema, orderPeriod, type ContactField, type CrmAccount, type CrmContact, type CrmDemand } from '../src/domain/crmDemand';
 import { findMatch, type MatcherConfig } from '../src/domain/demandMatcher';
@@ -41,6 +41,8 @@ export interface DemandDeps {
 }
 
 const linkWriteBatch = 100;
+/** Times a link write is redone after someone changed the requirement meanwhile. */
+const maxConflictRetries = 3;
 /** Most signals one PMS request carries; an order's signals are never split across requests. */
 const signalBatch = 500;
 
@@ -408,6 +410,7 @@ async function mapDemand(
   cache: Map<string, Requirement[]>,
   matcherConfig: MatcherConfig,
   scoringConfig: ScoringConfig,
+  attempt = 1,
 ): Promise<DemandOutcome> {
   const { requirement, matchReason } = await placeDemand(store, demand, cache, matcherConfig);
   if (!requirement) {
@@ -423,12 +426,24 @@ async function mapDemand(
     cache.get(demand.productId)?.push(created);
     return { demandId: demand.demandId, requirementId: created.id, requirementStatus: created.status, action: 'created', matchReason: null };
   }
-  const links = withLink(requirement.demands, demand, matchReason);
   const wasLinked = requirement.demands.some((link) => link.demandId === demand.demandId);
+  const links = withLink(requirement.demands, demand, matchReason);
   if (sameLinks(links, requirement.demands)) {
     return { demandId: demand.demandId, requirementId: requirement.id, requirementStatus: requirement.status, action: 'unchanged', matchReason: null };
   }
-  const updated = await store.replaceLinks(requirement.id, links, demandScore(links, scoringConfig));
+  let updated: Requirement;
+  try {
+    // Conditional on the version read: the link list is replaced whole.
+    updated = await store.replaceLinks(requirement.id, links, demandScore(links, scoringConfig), requirement.updatedAt);
+  } catch (error) {
+    if (!(error instanceof ConflictError) || attempt >= maxConflictRetries) throw error;
+    // Someone (a product manager) changed the requirement meanwhile: read it again and decide
+    // again, so a demand they moved elsewhere is not pulled back.
+    const fresh = await store.get(requirement.id);
+    const cached = cache.get(requirement.productId) ?? [];
+    cache.set(requirement.productId, fresh ? cached.map((r) => (r.id === fresh.id ? fresh : r)) : cached.filter((r) => r.id !== requirement.id));
+    return mapDemand(store, demand, cache, matcherConfig, scoringConfig, attempt + 1);
+  }
   const cached = cache.get(updated.productId);
   if (cached) cache.set(updated.productId, cached.map((r) => (r.id === updated.id ? updated : r)));
   return {

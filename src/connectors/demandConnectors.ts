@@ -82,7 +82,11 @@ export interface RequirementStore {
   get(id: string): Promise<Requirement | undefined>;
   listForProduct(productId: string): Promise<Requirement[]>;
   create(requirement: NewRequirement): Promise<Requirement>;
-  replaceLinks(id: string, demands: DemandLink[], demandScore: number): Promise<Requirement>;
+  /**
+   * Replaces the requirement's links, only if it is still as it was at `expectedUpdatedAt`;
+   * otherwise throws ConflictError (someone, e.g. a product manager, changed it meanwhile).
+   */
+  replaceLinks(id: string, demands: DemandLink[], demandScore: number, expectedUpdatedAt: string): Promise<Requirement>;
   /**
    * Sets the quantities of whole orders: every contribution of each order named in the batch is
    * replaced, so an edited order neither double-counts nor keeps a product it no longer has.

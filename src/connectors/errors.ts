@@ -67,6 +67,12 @@ export class BatchRejectedError extends SystemError {
   }
 }
 
+/** 409: the record changed since it was read; read it again and decide again. */
+export class ConflictError extends SystemError {
+  override readonly name = 'Conflict';
+  readonly retryable = true;
+}
+
 /** The answer did not have the documented shape: never act on half-understood data. */
 export class InvalidResponseError extends SystemError {
   override readonly name = 'InvalidResponse';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RequestRejectedError } from './errors';
+import { ConflictError, RequestRejectedError } from './errors';
 import { readChangePage, type ChangeCursor, type ChangePage } from './changeFeed';
 import type { DemandLink, DemandSignalInput, NewRequirement, Requirement, RequirementStore } from './demandConnectors';
 import { HttpSystem, HttpStatusError, type HttpSystemOptions } from './httpClient';
@@ -87,13 +87,19 @@ export class SandboxPmsRequirements implements RequirementStore {
     return this.http.call({ method: 'POST', path: '/api/requirements', body: requirement, schema: requirementSchema });
   }
 
-  replaceLinks(id: string, demands: DemandLink[], demandScore: number): Promise<Requirement> {
-    return this.http.call({
-      method: 'PUT',
-      path: `/api/requirements/${encodeURIComponent(id)}/demands`,
-      body: { demands, demandScore },
-      schema: requirementSchema,
-    });
+  async replaceLinks(id: string, demands: DemandLink[], demandScore: number, expectedUpdatedAt: string): Promise<Requirement> {
+    try {
+      return await this.http.request({
+        method: 'PUT',
+        path: `/api/requirements/${encodeURIComponent(id)}/demands`,
+        body: { demands, demandScore, expectedUpdatedAt },
+        schema: requirementSchema,
+      });
+    } catch (error) {
+      if (error instanceof HttpStatusError && error.status === 409) throw new ConflictError(this.system, error.message);
+      if (error instanceof HttpStatusError) throw new RequestRejectedError(this.system, error.status, error.message);
+      throw error;
+    }
   }
 
   async replaceOrderSignals(inputs: DemandSignalInput[]): Promise<void> {

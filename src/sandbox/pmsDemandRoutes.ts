@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { badRequest, notFound } from './httpErrors';
+import { HttpError, badRequest, notFound } from './httpErrors';
 import { demandSignalRoutes } from './pmsDemandSignalApi';
 import type { PmsDemandSignalStore } from './pmsDemandSignalStore';
 import { requirementRoutes } from './pmsRequirementApi';
@@ -46,6 +46,16 @@ export function registerDemandRoutes(
   });
 
   addRoute(api, requirementRoutes.replaceDemands, ({ params, body }) => {
+    // Optimistic concurrency: a product manager may have moved links since the client read them.
+    const current = requirements.get(params.id);
+    if (current === undefined) throw unknownRequirement(params.id);
+    if (body.expectedUpdatedAt !== undefined && body.expectedUpdatedAt !== current.updatedAt) {
+      throw new HttpError(
+        409,
+        'CONFLICT',
+        `Requirement '${params.id}' changed at ${current.updatedAt}, after the ${body.expectedUpdatedAt} you read; read it again and resend. Nothing was written.`,
+      );
+    }
     const requirement = requirements.replaceDemands(params.id, body.demands, body.demandScore);
     if (requirement === undefined) throw unknownRequirement(params.id);
     return requirement;

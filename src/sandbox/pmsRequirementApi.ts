@@ -102,8 +102,15 @@ export const createRequirementSchema = z.strictObject(
 export type NewRequirement = z.infer<typeof createRequirementSchema>;
 
 export const replaceDemandsSchema = z.strictObject(
-  { demands: demandLinksSchema, demandScore },
-  { error: fieldList(['demands', 'demandScore']) },
+  {
+    demands: demandLinksSchema,
+    demandScore,
+    expectedUpdatedAt: z
+      .string()
+      .optional()
+      .describe('The updatedAt the client read; if the requirement changed since, 409 and nothing is written'),
+  },
+  { error: fieldList(['demands', 'demandScore', 'expectedUpdatedAt']) },
 );
 
 const statusField = z.enum(requirementStatuses, { error: `status must be one of ${quoted(requirementStatuses)}` });
@@ -205,7 +212,13 @@ export const requirementRoutes = {
     writes: true,
     params: requirementParamsSchema,
     body: replaceDemandsSchema,
-    responses: { 200: { description: 'The stored requirement', schema: requirementSchema }, ...notFound, ...failedAfterWrite, ...errors },
+    responses: {
+      200: { description: 'The stored requirement', schema: requirementSchema },
+      409: { description: 'The requirement changed since expectedUpdatedAt; read it again', schema: errorBodySchema },
+      ...notFound,
+      ...failedAfterWrite,
+      ...errors,
+    },
   },
   patch: {
     method: 'PATCH',

@@ -185,6 +185,26 @@ describe('sandbox PMS requirements and demand signals over HTTP', () => {
     assert.equal(unknown.status, 404);
   });
 
+  test('a link write based on a stale read answers 409 and writes nothing; one based on the current version lands', async () => {
+    const created = requirementOf(await create(newRequirement({ demands: [demandLink('D-C1')] })), 201);
+    const edited = requirementOf(
+      await call(baseUrl, 'PUT', `/api/requirements/${created.id}/demands`, { body: { demands: [demandLink('D-C1'), demandLink('D-C9')], demandScore: 2 } }),
+    );
+
+    const stale = await call(baseUrl, 'PUT', `/api/requirements/${created.id}/demands`, {
+      body: { demands: [demandLink('D-C1'), demandLink('D-C2')], demandScore: 2, expectedUpdatedAt: created.updatedAt },
+    });
+    assert.equal(stale.status, 409);
+    assert.match(JSON.stringify(stale.body), /changed at .* read it again and resend\. Nothing was written/);
+    const unchanged = requirementOf(await call(baseUrl, 'GET', `/api/requirements/${created.id}`));
+    assert.deepEqual(unchanged.demands.map((d) => d.demandId), ['D-C1', 'D-C9']);
+
+    const current = await call(baseUrl, 'PUT', `/api/requirements/${created.id}/demands`, {
+      body: { demands: [demandLink('D-C1'), demandLink('D-C9'), demandLink('D-C2')], demandScore: 3, expectedUpdatedAt: edited.updatedAt },
+    });
+    assert.equal(current.status, 200);
+  });
+
   test('PATCH sets the status as a product manager does; an unknown status lists the allowed ones', async () => {
     const created = requirementOf(await create(newRequirement({ demands: [demandLink('D-P1')] })), 201);
     const released = requirementOf(await call(baseUrl, 'PATCH', `/api/requirements/${created.id}`, { body: { status: 'released' } }));
