@@ -1,5 +1,6 @@
 import { demandCounterNames, orderCounterNames, type DemandCounters, type DemandMappingContinuation, type DemandMappingSettings, type DemandMappingSummary, type DemandWatermark, type OrderCounters, type PositionedIssue } from './demandTypes';
 import { previousSummary } from './lastResult';
+import { runTiming } from './runSummary';
 import { feedWatermark, noteFailure, startFeed, type FeedState } from './feedCursor';
 import type { ChangeCursor } from './productSyncTypes';
 import { pushCapped } from './recordIssues';
@@ -103,9 +104,7 @@ export class DemandMappingRun {
       rejected: this.state.rejected,
       failed: this.state.failed,
       watermark: this.watermark,
-      startedAt: this.state.startedAt,
-      finishedAt,
-      durationMs: Date.parse(finishedAt) - Date.parse(this.state.startedAt),
+      ...runTiming(this.state.startedAt, finishedAt),
       pages: this.state.pages,
       continuedAsNew: this.state.continuedAsNew,
     };

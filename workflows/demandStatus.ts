@@ -11,6 +11,7 @@ import {
 } from './demandTypes';
 import { feedWatermark, noteFailure, startFeed } from './feedCursor';
 import { previousSummary } from './lastResult';
+import { runTiming } from './runSummary';
 import { installOperatorControls } from './operatorControls';
 import { parseWorkflowInput } from './parseInput';
 import { pushCapped } from './recordIssues';
@@ -82,9 +83,7 @@ export async function demandStatus(input: DemandStatusInput = {}): Promise<Deman
     counts: state.counts,
     failed: state.failed,
     watermark: feedWatermark(state.feed),
-    startedAt: state.startedAt,
-    finishedAt,
-    durationMs: Date.parse(finishedAt) - Date.parse(state.startedAt),
+    ...runTiming(state.startedAt, finishedAt),
     pages: state.pages,
     continuedAsNew: state.continuedAsNew,
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RunFacts } from './runSummary';
 import { changeCursorSchema, recordIssueSchema, retrySettingsSchema, type ChangeCursor, type RecordIssue } from './productSyncTypes';
 
 /** Shared by the demandMapping and demandStatus workflows, their activities and their callers. */
@@ -62,19 +63,12 @@ export const demandMappingInputSchema = z.object({
 export type DemandMappingInput = z.input<typeof demandMappingInputSchema>;
 export type DemandMappingSettings = z.output<typeof demandMappingInputSchema>;
 
-export interface DemandMappingSummary {
-  integrationId: string;
-  status: 'Completed' | 'CompletedWithFailures';
+export interface DemandMappingSummary extends RunFacts {
   demands: DemandCounters;
   orders: OrderCounters;
   rejected: RecordIssue[];
   failed: RecordIssue[];
   watermark: DemandWatermark;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  pages: number;
-  continuedAsNew: number;
 }
 
 const statusContinuationSchema = z.object({
@@ -96,18 +90,11 @@ export const demandStatusInputSchema = z.object({
 export type DemandStatusInput = z.input<typeof demandStatusInputSchema>;
 export type DemandStatusSettings = z.output<typeof demandStatusInputSchema>;
 
-export interface DemandStatusSummary {
-  integrationId: string;
-  status: 'Completed' | 'CompletedWithFailures';
+export interface DemandStatusSummary extends RunFacts {
   /** requirements fetched; CRM demands updated / already current / no longer in the CRM / failed */
   counts: StatusCounters;
   failed: RecordIssue[];
   watermark: ChangeCursor | null;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  pages: number;
-  continuedAsNew: number;
 }
 
 /** Activity contracts. */

@@ -8,6 +8,7 @@ import type {
   SyncCounters,
 } from './productSyncTypes';
 import { previousSummary } from './lastResult';
+import { runTiming } from './runSummary';
 import { feedWatermark, noteFailure, startFeed } from './feedCursor';
 import { maxListedIssues, pushCapped, upsertIssue } from './recordIssues';
 import type { SyncProgress, SyncState } from './syncProgress';
@@ -163,9 +164,7 @@ export class ProductSyncRun {
       parked: this.state.parked,
       ...(this.settings.dryRun ? { plan: this.state.plan } : {}),
       watermark: this.watermark,
-      startedAt: this.state.startedAt,
-      finishedAt,
-      durationMs: Date.parse(finishedAt) - Date.parse(this.state.startedAt),
+      ...runTiming(this.state.startedAt, finishedAt),
       pages: this.state.pages,
       continuedAsNew: this.state.continuedAsNew,
     };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RunFacts } from './runSummary';
 
 /** Shared between the productSync workflow, its activities and its callers. Pure: no I/O. */
 
@@ -100,11 +101,9 @@ export const productSyncInputSchema = z.object({
 export type ProductSyncInput = z.input<typeof productSyncInputSchema>;
 export type ProductSyncSettings = z.output<typeof productSyncInputSchema>;
 
-export interface ProductSyncSummary {
-  integrationId: string;
+export interface ProductSyncSummary extends RunFacts {
   mode: SyncMode;
   dryRun: boolean;
-  status: 'Completed' | 'CompletedWithFailures';
   counts: SyncCounters;
   /** Capped lists; `counts` has the totals. */
   rejected: RecordIssue[];
@@ -115,11 +114,6 @@ export interface ProductSyncSummary {
   plan?: { create: string[]; update: string[]; archive: string[] };
   /** Where the next run starts: never past a record that failed. */
   watermark: ChangeCursor | null;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  pages: number;
-  continuedAsNew: number;
 }
 
 /** Activity contracts. */

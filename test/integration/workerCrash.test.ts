@@ -21,6 +21,21 @@ function spawnWorker(env: Record<string, string>): ChildProcess {
   });
 }
 
+/** The worker processes a test starts, so that it can stop every one of them whatever happens. */
+function workerProcesses(env: Record<string, string>) {
+  const started: ChildProcess[] = [];
+  return {
+    start: (): ChildProcess => {
+      const worker = spawnWorker(env);
+      started.push(worker);
+      return worker;
+    },
+    stopAll: (): void => {
+      for (const worker of started) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
+    },
+  };
+}
+
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -38,25 +53,22 @@ describe('a worker killed in the middle of a run', () => {
     const sandbox = await startSandbox({ products: 1500, crmFaults: { latencyMs: 60 } });
     const taskQueue = uniqueTaskQueue('crash');
     const config = testConfig(sandbox, taskQueue);
-    const workerEnv = bridgeEnvironment(temporal.env.address, sandbox, taskQueue);
-    let first: ChildProcess | undefined;
-    let second: ChildProcess | undefined;
+    const workers = workerProcesses(bridgeEnvironment(temporal.env.address, sandbox, taskQueue));
     try {
-      first = spawnWorker(workerEnv);
+      const first = workers.start();
       const handle = await startProductSync(temporal.env.client, config, { pageSize: 100, heartbeatTimeoutMs: 2_000 });
       await waitFor(async () => (await handle.query(progressQuery)).pages >= 3, 120_000, 'three pages to be done');
       first.kill('SIGKILL');
       assert.ok(sandbox.crm.store.count() < 1500, 'the worker died before the run was done');
 
-      second = spawnWorker(workerEnv);
+      workers.start();
       const summary = (await handle.result()) as ProductSyncSummary;
       assert.equal(summary.status, 'Completed');
       assert.equal(sandbox.crm.store.count(), 1500, 'every product exactly once');
       const crmIds = new Set(sandbox.crm.store.all().map((r) => r.externalId));
       assert.equal(crmIds.size, 1500);
     } finally {
-      first?.kill('SIGKILL');
-      second?.kill('SIGTERM');
+      workers.stopAll();
       await sandbox.close();
     }
   });
@@ -65,11 +77,9 @@ describe('a worker killed in the middle of a run', () => {
     const sandbox = await startSandbox({ products: 500, customers: true });
     const taskQueue = uniqueTaskQueue('crash-demands');
     const config = testConfig(sandbox, taskQueue);
-    const workerEnv = bridgeEnvironment(temporal.env.address, sandbox, taskQueue);
-    let first: ChildProcess | undefined;
-    let second: ChildProcess | undefined;
+    const workers = workerProcesses(bridgeEnvironment(temporal.env.address, sandbox, taskQueue));
     try {
-      first = spawnWorker(workerEnv);
+      const first = workers.start();
       await (await startProductSync(temporal.env.client, config, {})).result();
       // Slow PMS answers keep the demand run going long enough to kill the worker mid-way.
       await sandbox.pmsApi('PUT', '/_admin/faults', { latencyMs: 15 });
@@ -80,7 +90,7 @@ describe('a worker killed in the middle of a run', () => {
       });
       await waitFor(async () => (await handle.query(progressQuery)).pages >= 2, 120_000, 'two demand pages to be done');
       first.kill('SIGKILL');
-      second = spawnWorker(workerEnv);
+      workers.start();
       const summary = (await handle.result()) as DemandMappingSummary;
       assert.equal(summary.status, 'Completed');
 
@@ -102,8 +112,7 @@ describe('a worker killed in the middle of a run', () => {
       const actual = new Map(sandbox.pms.demandSignals.list({}).map((s) => [`${s.productId}|${s.period}`, s.quantity]));
       assert.deepEqual(actual, expected);
     } finally {
-      first?.kill('SIGKILL');
-      second?.kill('SIGTERM');
+      workers.stopAll();
       await sandbox.close();
     }
   });
