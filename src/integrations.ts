@@ -6,12 +6,28 @@ import { SandboxCrmSink } from './connectors/sandboxCrm';
 import { SandboxCrmDemands } from './connectors/sandboxCrmDemands';
 import { SandboxPmsSource } from './connectors/sandboxPms';
 import { SandboxPmsRequirements } from './connectors/sandboxPmsRequirements';
+import { RequestPacer } from './connectors/requestPacer';
 
 function requireKind(name: string, system: HttpSystemConfig, kind: HttpSystemConfig['kind'], role: string): void {
   if (system.kind !== kind) throw new Error(`System '${name}' is a ${system.kind}, which cannot be ${role}; use a ${kind} system.`);
 }
 
-const connection = (system: HttpSystemConfig) => ({ baseUrl: system.url, token: system.token, timeoutMs: system.timeoutMs });
+/** One pacer per rate-limited system and worker process, whichever connectors talk to it. */
+const pacers = new WeakMap<HttpSystemConfig, RequestPacer>();
+
+function pacerFor(system: HttpSystemConfig): RequestPacer | undefined {
+  if (!system.rateLimit) return undefined;
+  let pacer = pacers.get(system);
+  if (!pacer) pacers.set(system, (pacer = new RequestPacer(system.rateLimit)));
+  return pacer;
+}
+
+const connection = (system: HttpSystemConfig) => ({
+  baseUrl: system.url,
+  token: system.token,
+  timeoutMs: system.timeoutMs,
+  pacer: pacerFor(system),
+});
 
 function productSource(name: string, system: HttpSystemConfig): ProductSource {
   requireKind(name, system, 'sandbox-pms', 'a product source');

@@ -4,6 +4,7 @@ import { matcherConfigSchema } from '../domain/demandMatcher';
 import { scoringSchema } from '../domain/demandScore';
 import { defaultFieldMapping, fieldMappingSchema } from '../domain/fieldMapping';
 import { syncModes } from '../../workflows/productSyncTypes';
+import { rateLimitSchema } from '../connectors/requestPacer';
 
 const port = z.number().int().min(0).max(65_535);
 
@@ -15,6 +16,8 @@ const httpSystemSchema = z.object({
   timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
   /** Largest batch one write may carry toward this system. */
   maxWriteBatch: z.number().int().min(1).max(1000).default(100),
+  /** The system's request limit, e.g. { requests: 100, perMs: 10000 }: the client paces itself under it. */
+  rateLimit: rateLimitSchema.optional(),
 });
 export type HttpSystemConfig = z.infer<typeof httpSystemSchema>;
 

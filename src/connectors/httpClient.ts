@@ -7,6 +7,7 @@ import {
   RequestRejectedError,
   SystemUnavailableError,
 } from './errors';
+import type { RequestPacer } from './requestPacer';
 
 export interface HttpSystemOptions {
   /** Name used in every error, e.g. "PMS" or "CRM". */
@@ -16,6 +17,8 @@ export interface HttpSystemOptions {
   timeoutMs: number;
   /** Largest response body accepted; a bigger one is a malformed answer, not something to parse. */
   maxResponseBytes?: number;
+  /** Paces requests under the system's rate limit; shared by all connectors of one system. */
+  pacer?: RequestPacer;
 }
 
 export interface RequestOptions<T> {
@@ -96,6 +99,7 @@ export class HttpSystem {
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
+    await this.options.pacer?.acquire();
     try {
       return await fetch(url, {
         method: request.method,
@@ -139,6 +143,7 @@ export class HttpSystem {
     const status = response.status;
     if (status === 429) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      this.options.pacer?.backOff(retryAfterMs);
       throw new RateLimitedError(system, retryAfterMs, `${system} is rate limiting us (429); retrying after ${retryAfterMs} ms`);
     }
     if (status === 401 || status === 403) {
