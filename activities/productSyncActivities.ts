@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
-import type { ProductSink, ProductSource } from '../src/connectors/productConnectors';
+import type { CrmProductRecord, ProductSink, ProductSource } from '../src/connectors/productConnectors';
+import type { RawPmsProduct } from '../src/domain/pmsProduct';
 import { contentHash } from '../src/domain/contentHash';
 import { mapProduct, MappingError, type FieldMapping } from '../src/domain/fieldMapping';
 import { validatePmsProduct } from '../src/domain/validation';
@@ -30,7 +31,7 @@ export interface ProductSyncDeps {
   logger: Logger;
 }
 
-type Candidate =
+export type Candidate =
   | { kind: 'deleted'; externalId: string; position: PlannedWrite['position'] }
   | {
       kind: 'product';
@@ -40,19 +41,58 @@ type Candidate =
       discontinued: boolean;
     };
 
+/**
+ * Validates and maps PMS records: each becomes a candidate write (or a deletion), or a rejection
+ * with the reason. Shared by the change-feed sync and the webhook path.
+ */
+export function candidatesFrom(
+  records: RawPmsProduct[],
+  mapping: FieldMapping,
+): { candidates: Candidate[]; rejected: PagePlan['rejected'] } {
+  const rejected: PagePlan['rejected'] = [];
+  const candidates: Candidate[] = [];
+  for (const raw of records) {
+    const position = { since: raw.updatedAt, afterId: raw.id };
+    if (raw.deleted === true) {
+      candidates.push({ kind: 'deleted', externalId: raw.id, position });
+      continue;
+    }
+    const validated = validatePmsProduct(raw);
+    if (!validated.ok) {
+      rejected.push({ id: raw.id, reason: `invalid PMS record: ${validated.reason}`, position });
+      continue;
+    }
+    try {
+      const properties = mapProduct(validated.product, mapping);
+      candidates.push({
+        kind: 'product',
+        externalId: raw.id,
+        position,
+        properties,
+        discontinued: validated.product.lifecycle === 'discontinued',
+      });
+    } catch (error) {
+      if (!(error instanceof MappingError)) throw error;
+      rejected.push({ id: raw.id, reason: `cannot map: ${error.message}`, position });
+    }
+  }
+  return { candidates, rejected };
+}
+
+/** Current CRM records for these ids, read in the largest batches the CRM allows. */
+export async function readCurrent(sink: ProductSink, externalIds: string[]): Promise<Map<string, CrmProductRecord>> {
+  const current = new Map<string, CrmProductRecord>();
+  for (const ids of chunk(externalIds, sink.capabilities.maxReadBatch)) {
+    for (const record of await sink.readByExternalIds(ids)) current.set(record.externalId, record);
+    Context.current().heartbeat();
+  }
+  return current;
+}
+
 export function createProductSyncActivities(deps: ProductSyncDeps) {
   function integrationFor(integrationId: string): ProductIntegration & { ownedFields: string[] } {
     const integration = requireIntegration((id) => deps.integration(id), integrationId, 'product');
     return { ...integration, ownedFields: Object.keys(integration.mapping) };
-  }
-
-  async function readCurrent(sink: ProductSink, externalIds: string[]) {
-    const current = new Map<string, Awaited<ReturnType<ProductSink['readByExternalIds']>>[number]>();
-    for (const ids of chunk(externalIds, sink.capabilities.maxReadBatch)) {
-      for (const record of await sink.readByExternalIds(ids)) current.set(record.externalId, record);
-      Context.current().heartbeat();
-    }
-    return current;
   }
 
   return {
@@ -73,33 +113,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         const page = await source.listChanged(input.cursor, input.limit);
         Context.current().heartbeat();
 
-        const rejected: PagePlan['rejected'] = [];
-        const candidates: Candidate[] = [];
-        for (const raw of page.records) {
-          const position = { since: raw.updatedAt, afterId: raw.id };
-          if (raw.deleted === true) {
-            candidates.push({ kind: 'deleted', externalId: raw.id, position });
-            continue;
-          }
-          const validated = validatePmsProduct(raw);
-          if (!validated.ok) {
-            rejected.push({ id: raw.id, reason: `invalid PMS record: ${validated.reason}`, position });
-            continue;
-          }
-          try {
-            const properties = mapProduct(validated.product, mapping);
-            candidates.push({
-              kind: 'product',
-              externalId: raw.id,
-              position,
-              properties,
-              discontinued: validated.product.lifecycle === 'discontinued',
-            });
-          } catch (error) {
-            if (!(error instanceof MappingError)) throw error;
-            rejected.push({ id: raw.id, reason: `cannot map: ${error.message}`, position });
-          }
-        }
+        const { candidates, rejected } = candidatesFrom(page.records, mapping);
 
         const current = await readCurrent(sink, candidates.map((c) => c.externalId));
         const plan = diffPage(candidates, current, input.mode, ownedFields, input.maxBytes);

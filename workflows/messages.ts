@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ProductChange, StreamProgress } from './productChangeStreamTypes';
 import type { SyncProgress } from './syncProgress';
 
 /**
@@ -9,3 +10,7 @@ import type { SyncProgress } from './syncProgress';
 export const pauseSignal = defineSignal<[]>('pause');
 export const resumeSignal = defineSignal<[]>('resume');
 export const progressQuery = defineQuery<SyncProgress>('progress');
+
+/** A product changed in the PMS (sent by the webhook receiver with signal-with-start). */
+export const productChangedSignal = defineSignal<[ProductChange]>('productChanged');
+export const streamProgressQuery = defineQuery<StreamProgress>('streamProgress');

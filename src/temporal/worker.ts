@@ -1,6 +1,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createDemandActivities } from '../../activities/demandMappingActivities';
+import { createProductChangeActivities } from '../../activities/productChangeActivities';
 import { createProductSyncActivities } from '../../activities/productSyncActivities';
 import type { BridgeConfig } from '../config/configSchema';
 import { buildIntegrations } from '../integrations';
@@ -28,6 +29,7 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
   const activityLogger = logger.child({ component: 'activities' });
   const activities = {
     ...createProductSyncActivities({ integration: (id) => integrations.products.get(id), logger: activityLogger }),
+    ...createProductChangeActivities({ integration: (id) => integrations.products.get(id), logger: activityLogger }),
     ...createDemandActivities({ integration: (id) => integrations.demands.get(id), logger: activityLogger }),
   };
   return Worker.create({
