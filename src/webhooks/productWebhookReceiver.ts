@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { productChangedSignal } from '../../workflows/messages';
 import type { ProductChangeStreamInput } from '../../workflows/productChangeStreamTypes';
@@ -39,6 +39,17 @@ export const webhookPath = (integrationId: string): string => `/webhooks/product
 
 const paramsSchema = z.object({ integrationId: z.string() });
 
+/** One debug line per delivery: a busy PMS sends thousands, and at info they would drown the log. */
+class DebugRequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (error) request.log.error({ ...line, err: error }, 'webhook request failed');
+    else request.log.debug(line, 'webhook request');
+  }
+}
+
 function refuse(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
   return reply.code(status).send({ error, message });
 }
@@ -51,7 +62,7 @@ function refuse(reply: FastifyReply, status: number, error: string, message: str
  */
 export function createProductWebhookReceiver(options: ProductWebhookReceiverOptions): ProductWebhookReceiver {
   const logger: FastifyBaseLogger = options.logger.child({ component: 'webhook-receiver' });
-  const app = Fastify({ loggerInstance: logger, bodyLimit: maxBodyBytes, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: logger, bodyLimit: maxBodyBytes, logController: new DebugRequestLog() });
   // The signature covers the exact bytes sent, so the body stays raw until it is verified.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
