@@ -5,6 +5,7 @@ import { generateProducts } from '../../src/sandbox/seed';
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { startTemporal } from '../helpers/temporalServer';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
+import { productChangedSignal } from '../../workflows/messages';
 
 /**
  * `npm run record-histories`: runs productSync on a real server through the paths that matter
@@ -14,6 +15,9 @@ import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/
  * Re-record only on purpose, when old histories no longer need to replay.
  */
 async function main(): Promise<void> {
+  // `npm run record-histories -- <name>...` re-records only the named fixtures.
+  const only = process.argv.slice(2);
+  const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
   const out = path.join(__dirname, '../fixtures/histories');
   mkdirSync(out, { recursive: true });
   const env = await startTemporal();
@@ -33,6 +37,7 @@ async function main(): Promise<void> {
         { name: 'productSync-dry-run-mirror', input: { mode: 'mirror' as const, dryRun: true, watermark: null } },
       ];
       for (const { name, input } of runs) {
+        if (!wanted(name)) continue;
         const handle = await startProductSync(env.client, config, input, `record-${name}`);
         await handle.result();
         await saveHistory(name, handle.workflowId, handle.firstExecutionRunId);
@@ -42,11 +47,31 @@ async function main(): Promise<void> {
         ['demandMapping-merge-reject-orders', 'demandMapping', { pageSize: 3, pagesPerRun: 2 }],
         ['demandStatus', 'demandStatus', {}],
       ] as const) {
+        if (!wanted(name)) continue;
         const handle = await env.client.workflow.start(workflowType, { taskQueue: config.temporal.taskQueue, workflowId: `record-${name}`, args: [input] });
         await handle.result();
         await saveHistory(name, handle.workflowId, handle.firstExecutionRunId);
       }
+      if (wanted('productChangeStream-batch')) await recordChangeStream('productChangeStream-batch');
     });
+
+    /** Webhook-announced changes (one repeated, one invalid product) written in one batch, then continue-as-new. */
+    async function recordChangeStream(name: string): Promise<void> {
+      const workflowId = `record-${name}`;
+      const announce = (index: number) => ({ productId: products[index]!.id, updatedAt: new Date().toISOString(), deleted: false });
+      const handle = await env.client.workflow.signalWithStart('productChangeStream', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId,
+        args: [{ windowMs: 200, batchesPerRun: 1 }],
+        signal: productChangedSignal,
+        signalArgs: [announce(1)],
+      });
+      for (const index of [2, 1, 5]) await handle.signal(productChangedSignal, announce(index));
+      const firstRun = env.client.workflow.getHandle(workflowId, handle.signaledRunId);
+      while ((await firstRun.describe()).status.name === 'RUNNING') await new Promise((resolve) => setTimeout(resolve, 100));
+      await saveHistory(name, workflowId, handle.signaledRunId);
+      await handle.terminate('fixture recorded');
+    }
 
     async function saveHistory(name: string, workflowId: string, runId: string): Promise<void> {
       // The first run of the chain holds the start, the pages and the continue-as-new.
