@@ -55,6 +55,7 @@ export class BenchEnvironment {
   private crmPort = 0;
   private crmGeneration = 0;
   private readonly workers: WorkerProcess[] = [];
+  private readonly extras: Array<{ close(): Promise<void> }> = [];
 
   async start(products: number): Promise<void> {
     const cli = await ensureTemporalCli();
@@ -82,7 +83,7 @@ export class BenchEnvironment {
   }
 
   /** Starts `bridge worker` on its own task queue; `yaml` adds configuration (e.g. a rate limit). */
-  async startWorker(taskQueue: string, yaml = ''): Promise<WorkerProcess> {
+  async startWorker(taskQueue: string, yaml = '', systems: { pmsUrl?: string; crmUrl?: string } = {}): Promise<WorkerProcess> {
     const configFile = path.join(this.dir, `${taskQueue}.yaml`);
     writeFileSync(configFile, yaml);
     const logFile = path.join(this.dir, `${taskQueue}.log`);
@@ -92,9 +93,9 @@ export class BenchEnvironment {
         ...process.env,
         TEMPORAL_ADDRESS: this.address,
         TEMPORAL_TASK_QUEUE: taskQueue,
-        PMS_URL: this.pmsUrl,
+        PMS_URL: systems.pmsUrl ?? this.pmsUrl,
         PMS_TOKEN: pmsToken,
-        CRM_URL: this.crmUrl,
+        CRM_URL: systems.crmUrl ?? this.crmUrl,
         CRM_TOKEN: crmToken,
         BRIDGE_DATA_DIR: path.join(this.dir, 'bridge-data'),
         BRIDGE_CONFIG: configFile,
@@ -137,8 +138,22 @@ export class BenchEnvironment {
     throw new Error(`the worker for ${taskQueue} did not start polling within 120 s`);
   }
 
+  /** Another sandbox PMS or CRM beside the main ones (e.g. a CRM with network latency); closed with the environment. */
+  async extraPms(products: number): Promise<string> {
+    const pms = createPmsServer({ dbPath: path.join(this.dir, `extra-${this.extras.length}.db`), token: pmsToken, seedProducts: products, seed: 1, logger });
+    this.extras.push(pms);
+    return pms.listen(0);
+  }
+
+  async extraCrm(faults: FaultSettingsPatch): Promise<string> {
+    const crm = createCrmServer({ dbPath: path.join(this.dir, `extra-${this.extras.length}.db`), token: crmToken, faults, seed: 7, logger });
+    this.extras.push(crm);
+    return crm.listen(0);
+  }
+
   async stop(): Promise<void> {
     for (const worker of this.workers) await worker.stop();
+    for (const server of this.extras) await server.close();
     await this.client?.connection.close();
     await this.pms?.close();
     await this.crm?.close();

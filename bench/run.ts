@@ -26,6 +26,8 @@ const { values: args } = parseArgs({
     updates: { type: 'string', default: '200' },
     'update-every-ms': { type: 'string', default: '100' },
     'schedule-every': { type: 'string', default: '1m' },
+    'remote-sample': { type: 'string', default: '1000' },
+    'remote-latency-ms': { type: 'string', default: '100' },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -108,6 +110,17 @@ async function main(): Promise<void> {
     );
     progress(`  ${fmt(fullLargePages.summary.counts.created)} records in ${fmt(fullLargePages.seconds, 1)} s`);
 
+    const remoteSample = Number(args['remote-sample']);
+    const remoteLatencyMs = Number(args['remote-latency-ms']);
+    progress(`case 1e: a CRM ${remoteLatencyMs} ms away (sandbox latency knob), first ${fmt(remoteSample)} products: naive script and productSync`);
+    const remotePmsUrl = await env.extraPms(remoteSample);
+    const remoteNaive = await naiveScript({ url: remotePmsUrl, token: pmsToken }, { url: await env.extraCrm({ latencyMs: remoteLatencyMs }), token: crmToken });
+    const remoteCrmUrl = await env.extraCrm({ latencyMs: remoteLatencyMs });
+    const remoteWorker = await env.startWorker('bench-remote', '', { pmsUrl: remotePmsUrl, crmUrl: remoteCrmUrl });
+    const remoteSync = await productSync(remoteWorker.taskQueue, { watermark: null });
+    await remoteWorker.stop();
+    progress(`  naive ${fmt(remoteNaive.seconds, 1)} s, productSync ${fmt(remoteSync.seconds, 1)} s`);
+
     progress(`case 4: rate-limited CRM (${rateLimit.requests} requests per ${rateLimit.perMs / 1000} s, 100 records per batch)`);
     await env.freshCrm({ rateLimit: { requests: rateLimit.requests, windowMs: rateLimit.perMs }, maxBatchSize: 100 });
     const limitedWorker = await env.startWorker('bench-rate-limited', `systems:\n  crm:\n    maxWriteBatch: 100\n    rateLimit: { requests: ${rateLimit.requests}, perMs: ${rateLimit.perMs} }\n`);
@@ -181,6 +194,17 @@ async function main(): Promise<void> {
         productSync: { records: synced, seconds: full.seconds, recordsPerSecond: perSecond(synced, full.seconds), pages: full.summary.pages, runs: full.history.runs },
         ratioProductSyncToNaive: perSecond(synced, full.seconds) / perSecond(naive.records, naive.seconds),
         ratioProductSyncToRaw: perSecond(synced, full.seconds) / perSecond(raw.records, raw.seconds),
+        remoteCrm: {
+          latencyMs: remoteLatencyMs,
+          products: remoteSample,
+          naive: { ...remoteNaive, recordsPerSecond: perSecond(remoteNaive.records, remoteNaive.seconds) },
+          productSync: {
+            records: remoteSync.summary.counts.created,
+            seconds: remoteSync.seconds,
+            recordsPerSecond: perSecond(remoteSync.summary.counts.created, remoteSync.seconds),
+          },
+          ratioProductSyncToNaive: perSecond(remoteSync.summary.counts.created, remoteSync.seconds) / perSecond(remoteNaive.records, remoteNaive.seconds),
+        },
         productSyncPages1000: {
           records: fullLargePages.summary.counts.created,
           seconds: fullLargePages.seconds,
@@ -268,6 +292,13 @@ interface Results {
     productSync: { records: number; seconds: number; recordsPerSecond: number; pages: number; runs: number };
     ratioProductSyncToNaive: number;
     ratioProductSyncToRaw: number;
+    remoteCrm: {
+      latencyMs: number;
+      products: number;
+      naive: LoopResult & { recordsPerSecond: number };
+      productSync: { records: number; seconds: number; recordsPerSecond: number };
+      ratioProductSyncToNaive: number;
+    };
     productSyncPages1000: {
       records: number;
       seconds: number;
@@ -326,6 +357,11 @@ function rows(r: Results): Row[] {
     },
     { case: '1d d/a', figure: fmt(f.productSyncPages1000.ratioToNaive, 1), target: '>= 20', met: f.productSyncPages1000.ratioToNaive >= 20 },
     { case: '1d d/b', figure: fmt(f.productSyncPages1000.ratioToRaw, 2), target: '>= 0.7', met: f.productSyncPages1000.ratioToRaw >= 0.7 },
+    {
+      case: `1e CRM ${f.remoteCrm.latencyMs} ms away, ${fmt(f.remoteCrm.products)} products: naive / productSync`,
+      figure: `${fmt(f.remoteCrm.naive.seconds, 1)} s / ${fmt(f.remoteCrm.productSync.seconds, 1)} s (${fmt(f.remoteCrm.naive.recordsPerSecond)} / ${fmt(f.remoteCrm.productSync.recordsPerSecond)} records/s)`,
+    },
+    { case: `1e c/a with the CRM ${f.remoteCrm.latencyMs} ms away`, figure: fmt(f.remoteCrm.ratioProductSyncToNaive, 1), target: '>= 20', met: f.remoteCrm.ratioProductSyncToNaive >= 20 },
     {
       case: `2  Incremental, ${r.incremental.changed} changed (1%): productSync`,
       figure: `${r.incremental.productSync.written} written, ${fmt(r.incremental.productSync.seconds, 1)} s`,
