@@ -163,13 +163,15 @@ async function main(): Promise<void> {
     await streamHandle.terminate('benchmark done');
     progress(`  p95 ${fmt(percentile(viaWebhook.latenciesMs, 95))} ms`);
 
-    progress(`case 5: change latency over ${updates} updates, schedule every ${scheduleEvery}`);
+    progress(`case 5: change latency over ${updates} updates, schedule every ${scheduleEvery} (takes about three intervals)`);
     const config = loadConfig({ PMS_URL: env.pmsUrl, CRM_URL: env.crmUrl, PMS_TOKEN: pmsToken, CRM_TOKEN: crmToken }, env.dir);
     const sync = productSyncStart({ ...config.productSyncs[0]!, schedule: { every: scheduleEvery, paused: false } });
     await ensureSchedule(env.client, sync, worker.taskQueue);
+    // Spread over two intervals, so the figures do not all hang on where one tick falls.
+    const scheduleUpdateEveryMs = Math.max(updateEveryMs, Math.round((2 * parseDurationMs(scheduleEvery)) / updates));
     const viaSchedule = await measureChangeLatency({
       ids: latencyIds,
-      intervalMs: updateEveryMs,
+      intervalMs: scheduleUpdateEveryMs,
       crm: crm(),
       update: setPrice(7000),
       timeoutMs: 60_000 + parseDurationMs(scheduleEvery),
@@ -249,7 +251,7 @@ async function main(): Promise<void> {
         updates,
         updateEveryMs,
         webhook: latencySummary(viaWebhook),
-        schedule: { every: scheduleEvery, ...latencySummary(viaSchedule) },
+        schedule: { every: scheduleEvery, updateEveryMs: scheduleUpdateEveryMs, ...latencySummary(viaSchedule) },
       },
       memory: {
         idleWorkerRssBytes: idleWorkerBytes,
@@ -334,7 +336,7 @@ interface Results {
     updates: number;
     updateEveryMs: number;
     webhook: ReturnType<typeof latencySummary>;
-    schedule: ReturnType<typeof latencySummary> & { every: string };
+    schedule: ReturnType<typeof latencySummary> & { every: string; updateEveryMs: number };
   };
   memory: { idleWorkerRssBytes: number; peakWorkerRssBytesDuringFullSync: number; peakWorkerRssBytesDuringFullSyncPages1000: number };
   durationSeconds: number;
@@ -382,7 +384,11 @@ function rows(r: Results): Row[] {
       target: '<= 10',
       met: f.productSyncPages1000.eventsPerWriteBatch <= 10,
     },
-    { case: '3  Largest history of any run', figure: `${fmt(h.largestRunEvents)} events, ${fmt(h.largestRunBytes / 1024)} KiB` },
+    {
+      case: '3  Largest history of any run (any case)',
+      figure: `${fmt(h.largestRunBytes / 1024)} KiB; most events in one run ${fmt(h.largestRunEvents)}`,
+      target: 'bounded',
+    },
     {
       case: '4  Rate-limited CRM (100 req / 10 s, 100 per batch)',
       figure: `${fmt(rl.recordsPerSecond)} records/s = ${fmt(rl.shareOfCeiling * 100, 1)}% of 1,000/s; ${fmt(rl.requestsPerSecond, 2)} requests/s`,
@@ -391,13 +397,13 @@ function rows(r: Results): Row[] {
     },
     { case: '4  429 answers received', figure: String(rl.answered429), target: '0', met: rl.answered429 === 0 },
     {
-      case: `5  Change latency, webhook path (${lat.updates} updates)`,
+      case: `5  Change latency, webhook path (${lat.updates} updates, one every ${lat.updateEveryMs} ms)`,
       figure: `p50 ${fmt(lat.webhook.p50Ms)} ms, p95 ${fmt(lat.webhook.p95Ms)} ms, max ${fmt(lat.webhook.maxMs)} ms${lat.webhook.missing ? `, ${lat.webhook.missing} never seen` : ''}`,
       target: 'p95 < 2,000 ms',
       met: lat.webhook.p95Ms < 2000 && lat.webhook.missing === 0,
     },
     {
-      case: `5  Change latency, schedule every ${lat.schedule.every}`,
+      case: `5  Change latency, schedule every ${lat.schedule.every} (one update every ${fmt(lat.schedule.updateEveryMs)} ms)`,
       figure: `p50 ${fmt(lat.schedule.p50Ms)} ms, p95 ${fmt(lat.schedule.p95Ms)} ms, max ${fmt(lat.schedule.maxMs)} ms${lat.schedule.missing ? `, ${lat.schedule.missing} never seen` : ''}`,
     },
     {
