@@ -3,12 +3,15 @@ import type { ProductSink, ProductSource } from '../src/connectors/productConnec
 import { contentHash } from '../src/domain/contentHash';
 import { mapProduct, MappingError, type FieldMapping } from '../src/domain/fieldMapping';
 import { validatePmsProduct } from '../src/domain/validation';
+import type { RawPmsProduct } from '../src/domain/pmsProduct';
 import type { Logger } from '../src/logging/logger';
 import type {
   ChangeCursor,
+  FetchByIdsInput,
   FetchPageInput,
   PagePlan,
   PlannedWrite,
+  RetryPlan,
   UpsertInput,
   UpsertOutcome,
   VerifyInput,
@@ -73,34 +76,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         const page = await source.listChanged(input.cursor, input.limit);
         Context.current().heartbeat();
 
-        const rejected: PagePlan['rejected'] = [];
-        const candidates: Candidate[] = [];
-        for (const raw of page.records) {
-          const position = { since: raw.updatedAt, afterId: raw.id };
-          if (raw.deleted === true) {
-            candidates.push({ kind: 'deleted', externalId: raw.id, position });
-            continue;
-          }
-          const validated = validatePmsProduct(raw);
-          if (!validated.ok) {
-            rejected.push({ id: raw.id, reason: `invalid PMS record: ${validated.reason}`, position });
-            continue;
-          }
-          try {
-            const properties = mapProduct(validated.product, mapping);
-            candidates.push({
-              kind: 'product',
-              externalId: raw.id,
-              position,
-              properties,
-              discontinued: validated.product.lifecycle === 'discontinued',
-            });
-          } catch (error) {
-            if (!(error instanceof MappingError)) throw error;
-            rejected.push({ id: raw.id, reason: `cannot map: ${error.message}`, position });
-          }
-        }
-
+        const { candidates, rejected } = toCandidates(page.records, mapping);
         const current = await readCurrent(sink, candidates.map((c) => c.externalId));
         const plan = diffPage(candidates, current, input.mode, ownedFields, input.maxBytes);
         // When the byte budget cut the page, it covers only the records up to the cut.
@@ -118,6 +94,28 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
           rejected: plan.cutAt ? rejected.filter((r) => !isAfter({ updatedAt: r.position.since, id: r.id }, plan.cutAt!)) : rejected,
           nextCursor: last ? { since: last.updatedAt, afterId: last.id } : page.nextCursor,
           hasMore: page.hasMore || plan.cutAt !== undefined,
+        };
+      });
+    },
+
+    /**
+     * Plans the writes of named products as they are in the PMS now: what an operator's
+     * `retryFailed` needs. Ids that no longer need a write (now equal in the CRM, gone from the
+     * PMS, or out of scope for the mode) come back as `resolved`.
+     */
+    async fetchProductsByIds(input: FetchByIdsInput): Promise<RetryPlan> {
+      const { source, sink, mapping, ownedFields } = integrationFor(input.integrationId);
+      return withFailureMapping(async () => {
+        const records = await source.getByIds(input.ids);
+        Context.current().heartbeat();
+        const { candidates, rejected } = toCandidates(records, mapping);
+        const current = await readCurrent(sink, candidates.map((c) => c.externalId));
+        const { writes } = diffPage(candidates, current, input.mode, ownedFields, Number.MAX_SAFE_INTEGER);
+        const pending = new Set([...writes.map((w) => w.externalId), ...rejected.map((r) => r.id)]);
+        return {
+          writes,
+          rejected: rejected.map(({ id, reason }) => ({ id, reason })),
+          resolved: input.ids.filter((id) => !pending.has(id)),
         };
       });
     },
@@ -153,6 +151,32 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
 }
 
 export type ProductSyncActivities = ReturnType<typeof createProductSyncActivities>;
+
+/** Validates and maps raw PMS records; what cannot be validated or mapped is rejected with the reason. */
+function toCandidates(records: RawPmsProduct[], mapping: FieldMapping): { candidates: Candidate[]; rejected: PagePlan['rejected'] } {
+  const rejected: PagePlan['rejected'] = [];
+  const candidates: Candidate[] = [];
+  for (const raw of records) {
+    const position = { since: raw.updatedAt, afterId: raw.id };
+    if (raw.deleted === true) {
+      candidates.push({ kind: 'deleted', externalId: raw.id, position });
+      continue;
+    }
+    const validated = validatePmsProduct(raw);
+    if (!validated.ok) {
+      rejected.push({ id: raw.id, reason: `invalid PMS record: ${validated.reason}`, position });
+      continue;
+    }
+    try {
+      const properties = mapProduct(validated.product, mapping);
+      candidates.push({ kind: 'product', externalId: raw.id, position, properties, discontinued: validated.product.lifecycle === 'discontinued' });
+    } catch (error) {
+      if (!(error instanceof MappingError)) throw error;
+      rejected.push({ id: raw.id, reason: `cannot map: ${error.message}`, position });
+    }
+  }
+  return { candidates, rejected };
+}
 
 /** True when the record comes after the cursor in the source's (updatedAt, id) order. */
 function isAfter(record: { updatedAt: string; id: string }, cursor: ChangeCursor): boolean {
