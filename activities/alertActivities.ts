@@ -24,14 +24,16 @@ export function alertText(alert: AttentionAlert, link?: string): string {
 export function createAlertActivities(deps: AlertDeps) {
   return {
     /**
-     * Tells operators a run stopped to wait for them: an error-level log line always, and a post
-     * to the configured webhook. A webhook that fails is retried by Temporal like any activity.
+     * Tells operators a run stopped to wait for them, through the configured webhook (the workflow
+     * has already logged it at error level). A webhook that fails is retried like any activity.
      */
     async alertOperators(alert: AttentionAlert): Promise<'posted' | 'logged'> {
       const runId = Context.current().info.workflowExecution?.runId ?? '';
       const log = deps.logger.child({ integrationId: alert.integrationId, workflowId: alert.workflowId, runId });
-      log.error({ reason: alert.reason, waitsUntil: alert.waitsUntil }, 'sync needs attention');
-      if (!deps.webhookUrl) return 'logged';
+      if (!deps.webhookUrl) {
+        log.info('no alert webhook configured; the error log is the alert');
+        return 'logged';
+      }
       let response: Response;
       try {
         response = await fetch(deps.webhookUrl, {
@@ -47,6 +49,7 @@ export function createAlertActivities(deps: AlertDeps) {
       if (!response.ok) {
         throw ApplicationFailure.retryable(`The alert webhook at ${new URL(deps.webhookUrl).host} answered ${response.status}.`, 'AlertWebhookUnavailable');
       }
+      log.info({ waitsUntil: alert.waitsUntil }, 'attention alert posted');
       return 'posted';
     },
   };

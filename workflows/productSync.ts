@@ -89,7 +89,14 @@ function finish(run: ProductSyncRun, controls: OperatorControls, settings: Produ
 function activitiesFor(settings: ProductSyncSettings) {
   const reads = proxyActivities<ProductSyncActivities>(syncActivityOptions(settings));
   const writes = proxyActivities<ProductSyncActivities>(syncActivityOptions({ ...settings, retry: settings.writeRetry ?? settings.retry }));
-  return { ...reads, upsertProducts: writes.upsertProducts };
+  // Activity proxies are not plain objects: pick each one by name.
+  return {
+    countCrmProducts: reads.countCrmProducts,
+    fetchProductChanges: reads.fetchProductChanges,
+    fetchProductsByIds: reads.fetchProductsByIds,
+    verifyProducts: reads.verifyProducts,
+    upsertProducts: writes.upsertProducts,
+  };
 }
 
 /** One page: fetch and diff, check the guard, write and verify. Returns whether more pages follow. */
