@@ -1,15 +1,17 @@
 import { Context } from '@temporalio/activity';
-import type { CrmProductRecord, ProductSink, ProductSource } from '../src/connectors/productConnectors';
-import type { RawPmsProduct } from '../src/domain/pmsProduct';
+import type { ProductSink, ProductSource } from '../src/connectors/productConnectors';
 import { contentHash } from '../src/domain/contentHash';
 import { mapProduct, MappingError, type FieldMapping } from '../src/domain/fieldMapping';
 import { validatePmsProduct } from '../src/domain/validation';
+import type { RawPmsProduct } from '../src/domain/pmsProduct';
 import type { Logger } from '../src/logging/logger';
 import type {
   ChangeCursor,
+  FetchByIdsInput,
   FetchPageInput,
   PagePlan,
   PlannedWrite,
+  RetryPlan,
   UpsertInput,
   UpsertOutcome,
   VerifyInput,
@@ -31,7 +33,7 @@ export interface ProductSyncDeps {
   logger: Logger;
 }
 
-export type Candidate =
+type Candidate =
   | { kind: 'deleted'; externalId: string; position: PlannedWrite['position'] }
   | {
       kind: 'product';
@@ -41,58 +43,19 @@ export type Candidate =
       discontinued: boolean;
     };
 
-/**
- * Validates and maps PMS records: each becomes a candidate write (or a deletion), or a rejection
- * with the reason. Shared by the change-feed sync and the webhook path.
- */
-export function candidatesFrom(
-  records: RawPmsProduct[],
-  mapping: FieldMapping,
-): { candidates: Candidate[]; rejected: PagePlan['rejected'] } {
-  const rejected: PagePlan['rejected'] = [];
-  const candidates: Candidate[] = [];
-  for (const raw of records) {
-    const position = { since: raw.updatedAt, afterId: raw.id };
-    if (raw.deleted === true) {
-      candidates.push({ kind: 'deleted', externalId: raw.id, position });
-      continue;
-    }
-    const validated = validatePmsProduct(raw);
-    if (!validated.ok) {
-      rejected.push({ id: raw.id, reason: `invalid PMS record: ${validated.reason}`, position });
-      continue;
-    }
-    try {
-      const properties = mapProduct(validated.product, mapping);
-      candidates.push({
-        kind: 'product',
-        externalId: raw.id,
-        position,
-        properties,
-        discontinued: validated.product.lifecycle === 'discontinued',
-      });
-    } catch (error) {
-      if (!(error instanceof MappingError)) throw error;
-      rejected.push({ id: raw.id, reason: `cannot map: ${error.message}`, position });
-    }
-  }
-  return { candidates, rejected };
-}
-
-/** Current CRM records for these ids, read in the largest batches the CRM allows. */
-export async function readCurrent(sink: ProductSink, externalIds: string[]): Promise<Map<string, CrmProductRecord>> {
-  const current = new Map<string, CrmProductRecord>();
-  for (const ids of chunk(externalIds, sink.capabilities.maxReadBatch)) {
-    for (const record of await sink.readByExternalIds(ids)) current.set(record.externalId, record);
-    Context.current().heartbeat();
-  }
-  return current;
-}
-
 export function createProductSyncActivities(deps: ProductSyncDeps) {
   function integrationFor(integrationId: string): ProductIntegration & { ownedFields: string[] } {
     const integration = requireIntegration((id) => deps.integration(id), integrationId, 'product');
     return { ...integration, ownedFields: Object.keys(integration.mapping) };
+  }
+
+  async function readCurrent(sink: ProductSink, externalIds: string[]) {
+    const current = new Map<string, Awaited<ReturnType<ProductSink['readByExternalIds']>>[number]>();
+    for (const ids of chunk(externalIds, sink.capabilities.maxReadBatch)) {
+      for (const record of await sink.readByExternalIds(ids)) current.set(record.externalId, record);
+      Context.current().heartbeat();
+    }
+    return current;
   }
 
   return {
@@ -113,8 +76,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         const page = await source.listChanged(input.cursor, input.limit);
         Context.current().heartbeat();
 
-        const { candidates, rejected } = candidatesFrom(page.records, mapping);
-
+        const { candidates, rejected } = toCandidates(page.records, mapping);
         const current = await readCurrent(sink, candidates.map((c) => c.externalId));
         const plan = diffPage(candidates, current, input.mode, ownedFields, input.maxBytes);
         // When the byte budget cut the page, it covers only the records up to the cut.
@@ -132,6 +94,28 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
           rejected: plan.cutAt ? rejected.filter((r) => !isAfter({ updatedAt: r.position.since, id: r.id }, plan.cutAt!)) : rejected,
           nextCursor: last ? { since: last.updatedAt, afterId: last.id } : page.nextCursor,
           hasMore: page.hasMore || plan.cutAt !== undefined,
+        };
+      });
+    },
+
+    /**
+     * Plans the writes of named products as they are in the PMS now: what an operator's
+     * `retryFailed` needs. Ids that no longer need a write (now equal in the CRM, gone from the
+     * PMS, or out of scope for the mode) come back as `resolved`.
+     */
+    async fetchProductsByIds(input: FetchByIdsInput): Promise<RetryPlan> {
+      const { source, sink, mapping, ownedFields } = integrationFor(input.integrationId);
+      return withFailureMapping(async () => {
+        const records = await source.getByIds(input.ids);
+        Context.current().heartbeat();
+        const { candidates, rejected } = toCandidates(records, mapping);
+        const current = await readCurrent(sink, candidates.map((c) => c.externalId));
+        const { writes } = diffPage(candidates, current, input.mode, ownedFields, Number.MAX_SAFE_INTEGER);
+        const pending = new Set([...writes.map((w) => w.externalId), ...rejected.map((r) => r.id)]);
+        return {
+          writes,
+          rejected: rejected.map(({ id, reason }) => ({ id, reason })),
+          resolved: input.ids.filter((id) => !pending.has(id)),
         };
       });
     },
@@ -167,6 +151,32 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
 }
 
 export type ProductSyncActivities = ReturnType<typeof createProductSyncActivities>;
+
+/** Validates and maps raw PMS records; what cannot be validated or mapped is rejected with the reason. */
+function toCandidates(records: RawPmsProduct[], mapping: FieldMapping): { candidates: Candidate[]; rejected: PagePlan['rejected'] } {
+  const rejected: PagePlan['rejected'] = [];
+  const candidates: Candidate[] = [];
+  for (const raw of records) {
+    const position = { since: raw.updatedAt, afterId: raw.id };
+    if (raw.deleted === true) {
+      candidates.push({ kind: 'deleted', externalId: raw.id, position });
+      continue;
+    }
+    const validated = validatePmsProduct(raw);
+    if (!validated.ok) {
+      rejected.push({ id: raw.id, reason: `invalid PMS record: ${validated.reason}`, position });
+      continue;
+    }
+    try {
+      const properties = mapProduct(validated.product, mapping);
+      candidates.push({ kind: 'product', externalId: raw.id, position, properties, discontinued: validated.product.lifecycle === 'discontinued' });
+    } catch (error) {
+      if (!(error instanceof MappingError)) throw error;
+      rejected.push({ id: raw.id, reason: `cannot map: ${error.message}`, position });
+    }
+  }
+  return { candidates, rejected };
+}
 
 /** True when the record comes after the cursor in the source's (updatedAt, id) order. */
 function isAfter(record: { updatedAt: string; id: string }, cursor: ChangeCursor): boolean {

@@ -165,7 +165,8 @@ async function main(): Promise<void> {
 
     progress(`case 5: change latency over ${updates} updates, schedule every ${scheduleEvery} (takes about three intervals)`);
     const config = loadConfig({ PMS_URL: env.pmsUrl, CRM_URL: env.crmUrl, PMS_TOKEN: pmsToken, CRM_TOKEN: crmToken }, env.dir);
-    const sync = productSyncStart({ ...config.productSyncs[0]!, schedule: { every: scheduleEvery, paused: false } });
+    const productSyncConfig = config.productSyncs[0]!;
+    const sync = productSyncStart({ ...productSyncConfig, schedule: { ...productSyncConfig.schedule, every: scheduleEvery, paused: false } });
     await ensureSchedule(env.client, sync, worker.taskQueue);
     // Spread over two intervals, so the figures do not all hang on where one tick falls.
     const scheduleUpdateEveryMs = Math.max(updateEveryMs, Math.round((2 * parseDurationMs(scheduleEvery)) / updates));

@@ -8,7 +8,7 @@ import { startSandboxSystems } from './sandbox/sandboxSystems';
 import { connectClient } from './temporal/clientConnection';
 import { startDevServer } from './temporal/devServer';
 import { installRuntimeLogging } from './temporal/runtimeLogging';
-import { ensureSchedule, triggerSchedule } from './temporal/schedules';
+import { describeSchedule, ensureSchedule, triggerSchedule } from './temporal/schedules';
 import { configuredSyncs } from './temporal/syncSchedules';
 import { ensureTemporalCli } from './temporal/temporalCli';
 import { connectWorkerToTemporal, createBridgeWorker } from './temporal/worker';
@@ -122,7 +122,8 @@ async function main(): Promise<void> {
   const stopped = untilSignal();
   for (const sync of configuredSyncs(config)) {
     const change = await ensureSchedule(client, sync, config.temporal.taskQueue);
-    say(`Schedule ${sync.scheduleId} ${change}: ${sync.workflowType} every ${sync.schedule.every}${sync.schedule.paused ? ' (paused)' : ''}`);
+    const verb = { create: 'created', update: 'updated', unchanged: 'unchanged', delete: 'deleted' }[change];
+    say(`Schedule ${sync.scheduleId} ${verb}: ${sync.workflowType}, ${describeSchedule(sync.schedule)}`);
     const { workflowId, runId } = await triggerSchedule(client, sync.scheduleId);
     say(`Started ${workflowId}; waiting for its summary...`);
     const summary = await Promise.race([
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
     if (!summary) break;
     for (const line of summaryLines(`First ${sync.workflowType} run (${sync.integrationId})`, summary, 5)) say(line);
   }
-  say('Running. The schedules run every minute; press Ctrl-C to stop.');
+  say('Running on the schedules above; press Ctrl-C to stop.');
   await stopped;
   say('Stopping...');
 }

@@ -29,11 +29,6 @@ export class ChangeBuffer {
     return changes;
   }
 
-  /** Puts changes back (a batch cut short by its byte budget), keeping newer ones that arrived meanwhile. */
-  putBack(changes: ProductChange[]): void {
-    for (const change of changes) this.add(change);
-  }
-
   snapshot(): ProductChange[] {
     return [...this.waiting.values()];
   }

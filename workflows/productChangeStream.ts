@@ -9,7 +9,6 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ProductChangeActivities } from '../activities/productChangeActivities';
 import type { ProductSyncActivities } from '../activities/productSyncActivities';
 import { syncActivityOptions } from './activityOptions';
 import { ChangeBuffer } from './changeBuffer';
@@ -26,14 +25,12 @@ import {
 import type { PlannedWrite } from './productSyncTypes';
 import { integrationIdKey, syncDirectionKey } from './searchAttributes';
 
-/** Well under Temporal's 2 MB payload limit, like a productSync page. */
-const maxBatchBytes = 1_000_000;
-
 /**
  * Event-driven PMS -> CRM sync, one long-lived run per integration (id `product-changes-<id>`).
  * The webhook receiver signals each announced product change; the run gathers them for a short
  * window (or until a batch is full), keeps one entry per product, then reads the products' current
- * state and writes what changed with productSync's own activities. The scheduled productSync stays
+ * state and writes what changed with productSync's own activities (fetchProductsByIds,
+ * upsertProducts, verifyProducts). The scheduled productSync stays
  * the safety net for any announcement that never arrives.
  */
 export async function productChangeStream(input: ProductChangeStreamInput = {}): Promise<never> {
@@ -59,7 +56,7 @@ export async function productChangeStream(input: ProductChangeStreamInput = {}):
     { key: syncDirectionKey, value: 'PmsToCrm' },
   ]);
 
-  const activities = proxyActivities<ProductChangeActivities & ProductSyncActivities>(syncActivityOptions(settings));
+  const activities = proxyActivities<ProductSyncActivities>(syncActivityOptions(settings));
   for (let batchesThisRun = 0; ; batchesThisRun++) {
     if (timeToContinueAsNew(batchesThisRun, settings.batchesPerRun)) {
       await condition(allHandlersFinished);
@@ -70,15 +67,14 @@ export async function productChangeStream(input: ProductChangeStreamInput = {}):
     await condition(() => buffer.size >= settings.maxBatch, settings.windowMs);
     const batch = buffer.take(settings.maxBatch);
     try {
+      // The same planning productSync's retryFailed uses: the products as they are in the PMS now.
       const plan = await activities.fetchProductsByIds({
         integrationId: settings.integrationId,
         mode: settings.mode,
         ids: batch.map((change) => change.productId),
-        maxBytes: maxBatchBytes,
       });
-      buffer.putBack(batch.filter((change) => plan.deferred.includes(change.productId)));
-      totals.fetched += plan.fetched;
-      totals.unchanged += plan.unchanged + plan.skipped;
+      totals.fetched += batch.length;
+      totals.unchanged += plan.resolved.length;
       totals.rejected += plan.rejected.length;
       await writeAndVerify(plan.writes, settings, activities, totals);
     } catch (error) {

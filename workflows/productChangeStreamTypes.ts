@@ -49,11 +49,3 @@ export interface StreamProgress {
   pending: number;
   totals: StreamTotals;
 }
-
-/** The fetch-by-ids activity's contract. */
-export interface FetchByIdsInput {
-  integrationId: string;
-  mode: ProductChangeStreamSettings['mode'];
-  ids: string[];
-  maxBytes: number;
-}

@@ -63,6 +63,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return {
     ...(env.BRIDGE_DATA_DIR ? { dataDir: env.BRIDGE_DATA_DIR } : {}),
     ...(env.LOG_LEVEL ? { logLevel: env.LOG_LEVEL } : {}),
+    ...(env.BRIDGE_ALERT_WEBHOOK_URL ? { alerts: { webhookUrl: env.BRIDGE_ALERT_WEBHOOK_URL } } : {}),
     ...(env.BRIDGE_ENCRYPTION_KEY_FILE ? { security: { encryptionKeyFile: env.BRIDGE_ENCRYPTION_KEY_FILE } } : {}),
     ...(env.BRIDGE_WEBHOOK_SECRET ? { webhooks: { secret: env.BRIDGE_WEBHOOK_SECRET } } : {}),
     temporal: {

@@ -9,10 +9,8 @@ export interface ProductSource {
   readonly system: string;
   /** Products changed strictly after the cursor (all of them when it is null), oldest first. */
   listChanged(cursor: ChangeCursor | null, limit: number): Promise<ProductPage>;
-  /** The current state of these products (deleted ones included); unknown ids are absent. */
+  /** The current products with these ids (deleted ones included, flagged); unknown ids are absent. */
   getByIds(ids: string[]): Promise<RawPmsProduct[]>;
-  /** Most ids getByIds accepts in one call. */
-  readonly maxGetBatch: number;
 }
 
 export interface CrmProductInput {

@@ -7,7 +7,6 @@ import type { ProductPage, ProductSource } from './productConnectors';
 /** The sandbox PMS (and any in-house PMS with the same REST shape) as a product source. */
 export class SandboxPmsSource implements ProductSource {
   private readonly http: HttpSystem;
-  readonly maxGetBatch = 1000;
 
   constructor(options: Omit<HttpSystemOptions, 'system'> & { system?: string }) {
     this.http = new HttpSystem({ system: 'PMS', ...options });
@@ -21,14 +20,18 @@ export class SandboxPmsSource implements ProductSource {
     return readChangePage(this.http, '/api/products', cursor, limit, feedRecordSchema);
   }
 
+  /** One request per 100 ids (the API's limit on a batch get). */
   async getByIds(ids: string[]): Promise<RawPmsProduct[]> {
-    if (ids.length === 0) return [];
-    const answer = await this.http.call({
-      method: 'POST',
-      path: '/api/products/batch-get',
-      body: { ids },
-      schema: z.object({ data: z.array(feedRecordSchema) }),
-    });
-    return answer.data;
+    const found: RawPmsProduct[] = [];
+    for (let start = 0; start < ids.length; start += 100) {
+      const page = await this.http.call({
+        method: 'POST',
+        path: '/api/products/batch-get',
+        body: { ids: ids.slice(start, start + 100) },
+        schema: z.object({ data: z.array(feedRecordSchema) }),
+      });
+      found.push(...page.data);
+    }
+    return found;
   }
 }

@@ -1,7 +1,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createAlertActivities } from '../../activities/alertActivities';
 import { createDemandActivities } from '../../activities/demandMappingActivities';
-import { createProductChangeActivities } from '../../activities/productChangeActivities';
 import { createProductSyncActivities } from '../../activities/productSyncActivities';
 import type { BridgeConfig } from '../config/configSchema';
 import { buildIntegrations } from '../integrations';
@@ -29,8 +29,14 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
   const activityLogger = logger.child({ component: 'activities' });
   const activities = {
     ...createProductSyncActivities({ integration: (id) => integrations.products.get(id), logger: activityLogger }),
-    ...createProductChangeActivities({ integration: (id) => integrations.products.get(id), logger: activityLogger }),
     ...createDemandActivities({ integration: (id) => integrations.demands.get(id), logger: activityLogger }),
+    ...createAlertActivities({
+      webhookUrl: config.alerts.webhookUrl,
+      logger: activityLogger,
+      runUrl: config.alerts.uiUrl
+        ? (workflowId, runId) => new URL(`namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}/${runId}`, `${config.alerts.uiUrl!.replace(/\/$/, '')}/`).toString()
+        : undefined,
+    }),
   };
   return Worker.create({
     connection,
