@@ -94,6 +94,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
           rejected: plan.cutAt ? rejected.filter((r) => !isAfter({ updatedAt: r.position.since, id: r.id }, plan.cutAt!)) : rejected,
           nextCursor: last ? { since: last.updatedAt, afterId: last.id } : page.nextCursor,
           hasMore: page.hasMore || plan.cutAt !== undefined,
+          ...(page.remaining !== undefined ? { remaining: page.remaining + page.records.length - covered.length } : {}),
         };
       });
     },
