@@ -76,6 +76,11 @@ export class ProductSyncRun {
     this.state.crmTotal = total;
   }
 
+  /** The page being worked on, counted across the whole chain of runs (for activity summaries). */
+  get currentPage(): number {
+    return this.state.pages + 1;
+  }
+
   get pagesThisRun(): number {
     return this.state.pages - this.pagesBeforeThisRun;
   }
