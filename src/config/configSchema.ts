@@ -4,6 +4,7 @@ import { matcherConfigSchema } from '../domain/demandMatcher';
 import { scoringSchema } from '../domain/demandScore';
 import { defaultFieldMapping, fieldMappingSchema } from '../domain/fieldMapping';
 import { syncModes } from '../../workflows/productSyncTypes';
+import { workerConfigSchema } from './workerSchema';
 
 const port = z.number().int().min(0).max(65_535);
 
@@ -114,6 +115,7 @@ export const configSchema = z
         products: z.number().int().min(0).max(1_000_000).default(500),
       })
       .default({ enabled: true, host: '127.0.0.1', pmsPort: 4010, crmPort: 4020, products: 500 }),
+    worker: workerConfigSchema,
     systems: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), httpSystemSchema),
     productSyncs: z.array(productSyncSchema).min(1),
     demandSyncs: z.array(demandSyncSchema).default([]),
