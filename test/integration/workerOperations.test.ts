@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { progressQuery } from '../../workflows/messages';
+import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
+import { generateProducts } from '../../src/sandbox/seed';
+import { bridgeEnvironment, startSandbox, testConfig } from '../helpers/sandbox';
+import { useTemporalServer } from '../helpers/temporalServer';
+import { startProductSync, uniqueTaskQueue } from '../helpers/worker';
+import { metricSum, startWorkerProcess, stopWorkers, waitFor, waitUntilReady, type WorkerProcess } from '../helpers/workerProcesses';
+
+describe('a bridge worker process in operation', () => {
+  const temporal = useTemporalServer();
+
+  test("after a run, the worker's Prometheus endpoint shows the run's counts, the 429 answers, the run duration and the SDK's own metrics", async () => {
+    const sandbox = await startSandbox({ products: 0 });
+    const taskQueue = uniqueTaskQueue('metrics');
+    const workers: WorkerProcess[] = [];
+    try {
+      const products = generateProducts(300, 5);
+      const invalid = new Set([products[10]!.id, products[200]!.id]);
+      const tooLongForCrm = new Set([products[50]!.id, products[250]!.id]);
+      for (const product of products) {
+        if (invalid.has(product.id)) await sandbox.putProduct(product.id, { ...product, price: { amount: -1, currency: 'EUR' } });
+        else if (tooLongForCrm.has(product.id)) await sandbox.putProduct(product.id, { ...product, name: product.name.padEnd(150, 'x') });
+        else await sandbox.putProduct(product.id, product);
+      }
+      await sandbox.setCrmFaults({ throttleNext: 3, retryAfterSeconds: 1 });
+      workers.push(await startWorkerProcess(bridgeEnvironment(temporal.env.address, sandbox, taskQueue)));
+      await waitUntilReady(workers[0]!);
+      const health = await fetch(`${workers[0]!.healthUrl}/healthz`);
+      assert.deepEqual([health.status, await health.json()], [200, { status: 'ok', worker: 'RUNNING' }]);
+
+      const config = testConfig(sandbox, taskQueue);
+      const summary = (await (await startProductSync(temporal.env.client, config, { pageSize: 50 })).result()) as ProductSyncSummary;
+      assert.equal(summary.status, 'CompletedWithFailures');
+      assert.deepEqual([summary.counts.rejected, summary.counts.failed], [2, 2]);
+
+      const text = await (await fetch(workers[0]!.metricsUrl)).text();
+      const ofIntegration = { integration: 'products' };
+      assert.equal(metricSum(text, 'bridge_records_fetched', ofIntegration), summary.counts.fetched);
+      assert.equal(metricSum(text, 'bridge_records_written', ofIntegration), summary.counts.created + summary.counts.updated + summary.counts.archived);
+      assert.equal(metricSum(text, 'bridge_records_unchanged', ofIntegration), summary.counts.unchanged);
+      assert.equal(metricSum(text, 'bridge_records_rejected', ofIntegration), summary.counts.rejected);
+      assert.equal(metricSum(text, 'bridge_records_failed', ofIntegration), summary.counts.failed);
+      assert.equal(metricSum(text, 'bridge_rate_limited_responses', { ...ofIntegration, system: 'CRM' }), 3, 'the three 429 answers the CRM gave');
+      assert.equal(metricSum(text, 'bridge_sync_lag_seconds', ofIntegration), 0, 'the run read the feed to its end');
+      const run = { ...ofIntegration, status: 'CompletedWithFailures' };
+      assert.equal(metricSum(text, 'bridge_sync_run_duration_count', run), 1);
+      assert.equal(metricSum(text, 'bridge_sync_run_duration_sum', run), summary.durationMs);
+      assert.equal(metricSum(text, 'bridge_sync_runs', run), 1);
+      assert.ok(metricSum(text, 'temporal_activity_execution_latency_count') > 0, "the SDK's own metrics are on the same endpoint");
+    } finally {
+      stopWorkers(workers);
+      await Promise.all(workers.map((worker) => worker.exited));
+      await sandbox.close();
+    }
+  });
+
+  test('SIGTERM during a run: the worker exits with code 0 within its configured grace time, and another worker completes the run', async () => {
+    const graceMs = 3_000;
+    const sandbox = await startSandbox({ products: 1000, crmFaults: { latencyMs: 50 } });
+    const taskQueue = uniqueTaskQueue('sigterm');
+    const env = { ...bridgeEnvironment(temporal.env.address, sandbox, taskQueue), BRIDGE_SHUTDOWN_GRACE_MS: String(graceMs) };
+    const workers: WorkerProcess[] = [];
+    try {
+      workers.push(await startWorkerProcess(env));
+      await waitUntilReady(workers[0]!);
+      const handle = await startProductSync(temporal.env.client, testConfig(sandbox, taskQueue), { pageSize: 100, heartbeatTimeoutMs: 2_000 });
+      await waitFor(async () => (await handle.query(progressQuery)).pages >= 1, 60_000, 'a page to be done');
+
+      const signalled = Date.now();
+      workers[0]!.child.kill('SIGTERM');
+      const { code, signal } = await workers[0]!.exited;
+      const tookMs = Date.now() - signalled;
+      assert.deepEqual({ code, signal }, { code: 0, signal: null });
+      assert.ok(tookMs < graceMs + 5_000, `the worker took ${tookMs} ms to stop; its grace time is ${graceMs} ms`);
+      assert.ok(sandbox.crm.store.count() < 1000, 'the worker stopped before the run was done');
+
+      workers.push(await startWorkerProcess(env));
+      const summary = (await handle.result()) as ProductSyncSummary;
+      assert.equal(summary.status, 'Completed');
+      assert.equal(sandbox.crm.store.count(), 1000);
+    } finally {
+      stopWorkers(workers);
+      await Promise.all(workers.map((worker) => worker.exited));
+      await sandbox.close();
+    }
+  });
+});
