@@ -90,4 +90,38 @@ describe('Temporal on PostgreSQL with two bridge workers', () => {
       await sandbox.close();
     }
   });
+
+  test('two workers, no faults: 2,000 products land once each, and a second full run finds them unchanged and writes nothing', async (t) => {
+    const sandbox = await startSandbox({ products: catalogSize });
+    const taskQueue = uniqueTaskQueue('postgres-clean');
+    const config = testConfig(sandbox, taskQueue);
+    const workers: WorkerProcess[] = [];
+    try {
+      const env = bridgeEnvironment(temporal.address, sandbox, taskQueue);
+      workers.push(await startWorkerProcess(env), await startWorkerProcess(env));
+      await Promise.all(workers.map((worker) => waitUntilReady(worker)));
+
+      let started = Date.now();
+      const first = (await (await startProductSync(client, config, { watermark: null })).result()) as ProductSyncSummary;
+      const firstSeconds = (Date.now() - started) / 1000;
+      assert.equal(first.status, 'Completed');
+      assert.equal(first.counts.created, catalogSize);
+      assert.equal(sandbox.crm.store.count(), catalogSize);
+
+      await sandbox.resetCrmStats();
+      started = Date.now();
+      const second = (await (await startProductSync(client, config, { watermark: null })).result()) as ProductSyncSummary;
+      const secondSeconds = (Date.now() - started) / 1000;
+      assert.equal(second.counts.unchanged, catalogSize);
+      assert.equal((await sandbox.crmStats()).upsertRequests, 0, 'nothing written the second time');
+      t.diagnostic(
+        `2 workers on Temporal/PostgreSQL: first run ${firstSeconds.toFixed(1)} s (${Math.round(catalogSize / firstSeconds)} records/s), ` +
+          `unchanged re-run ${secondSeconds.toFixed(1)} s (${Math.round(catalogSize / secondSeconds)} records/s)`,
+      );
+    } finally {
+      stopWorkers(workers);
+      await Promise.all(workers.map((worker) => worker.exited));
+      await sandbox.close();
+    }
+  });
 });
