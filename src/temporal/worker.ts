@@ -34,7 +34,7 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
   const activityLogger = logger.child({ component: 'activities' });
   const activities = {
     ...createProductSyncActivities({ integration: (id) => integrations.products.get(id), logger: activityLogger, metrics }),
-    ...createDemandActivities({ integration: (id) => integrations.demands.get(id), logger: activityLogger }),
+    ...createDemandActivities({ integration: (id) => integrations.demands.get(id), logger: activityLogger, metrics }),
   };
   return Worker.create({
     connection,

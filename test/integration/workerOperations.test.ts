@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { progressQuery } from '../../workflows/messages';
+import type { DemandMappingSummary } from '../../workflows/demandTypes';
 import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
 import { generateProducts } from '../../src/sandbox/seed';
 import { bridgeEnvironment, startSandbox, testConfig } from '../helpers/sandbox';
@@ -49,6 +50,34 @@ describe('a bridge worker process in operation', () => {
       assert.equal(metricSum(text, 'bridge_sync_run_duration_sum', run), summary.durationMs);
       assert.equal(metricSum(text, 'bridge_sync_runs', run), 1);
       assert.ok(metricSum(text, 'temporal_activity_execution_latency_count') > 0, "the SDK's own metrics are on the same endpoint");
+    } finally {
+      stopWorkers(workers);
+      await Promise.all(workers.map((worker) => worker.exited));
+      await sandbox.close();
+    }
+  });
+
+  test("after a demand mapping run, the worker's metrics show its demands and orders fetched, rejected and written", async () => {
+    const sandbox = await startSandbox({ products: 500, customers: true });
+    const taskQueue = uniqueTaskQueue('demand-metrics');
+    const workers: WorkerProcess[] = [];
+    try {
+      workers.push(await startWorkerProcess(bridgeEnvironment(temporal.env.address, sandbox, taskQueue)));
+      await waitUntilReady(workers[0]!);
+      const config = testConfig(sandbox, taskQueue);
+      await (await startProductSync(temporal.env.client, config, {})).result();
+      const handle = await temporal.env.client.workflow.start('demandMapping', { taskQueue, workflowId: `demand-metrics-${Date.now()}`, args: [{}] });
+      const summary = (await handle.result()) as DemandMappingSummary;
+
+      const text = await (await fetch(workers[0]!.metricsUrl)).text();
+      const demands = { integration: 'demands', sync: 'demandMapping' };
+      const orders = { integration: 'demands', sync: 'orderSignals' };
+      assert.equal(metricSum(text, 'bridge_records_fetched', demands), summary.demands.fetched);
+      assert.equal(metricSum(text, 'bridge_records_rejected', demands), summary.demands.rejected);
+      assert.equal(metricSum(text, 'bridge_records_written', demands), summary.demands.created + summary.demands.linked + summary.demands.updated);
+      assert.equal(metricSum(text, 'bridge_records_fetched', orders), summary.orders.fetched);
+      assert.equal(metricSum(text, 'bridge_records_written', orders), summary.orders.signals);
+      assert.equal(metricSum(text, 'bridge_sync_runs', { integration: 'demands', status: summary.status }), 1);
     } finally {
       stopWorkers(workers);
       await Promise.all(workers.map((worker) => worker.exited));
