@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { progressQuery } from '../../workflows/messages';
+import { temporal as temporalProto } from '@temporalio/proto';
 import type { DemandMappingSummary } from '../../workflows/demandTypes';
 import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
 import { generateProducts } from '../../src/sandbox/seed';
@@ -85,31 +85,52 @@ describe('a bridge worker process in operation', () => {
     }
   });
 
-  test('SIGTERM during a run: the worker exits with code 0 within its configured grace time, and another worker completes the run', async (t) => {
+  test('SIGTERM during an activity: the worker finishes that activity, exits with code 0 within its grace time, and another worker completes the run', async (t) => {
     const graceMs = 3_000;
-    const sandbox = await startSandbox({ products: 1000, crmFaults: { latencyMs: 50 } });
+    // Every CRM answer takes a second, so the SIGTERM lands while an activity waits on the CRM.
+    const sandbox = await startSandbox({ products: 300, crmFaults: { latencyMs: 1_000 } });
     const taskQueue = uniqueTaskQueue('sigterm');
     const env = { ...bridgeEnvironment(temporal.env.address, sandbox, taskQueue), BRIDGE_SHUTDOWN_GRACE_MS: String(graceMs) };
     const workers: WorkerProcess[] = [];
     try {
-      workers.push(await startWorkerProcess(env));
-      await waitUntilReady(workers[0]!);
+      const first = await startWorkerProcess(env);
+      workers.push(first);
+      await waitUntilReady(first);
       const handle = await startProductSync(temporal.env.client, testConfig(sandbox, taskQueue), { pageSize: 100, heartbeatTimeoutMs: 2_000 });
-      await waitFor(async () => (await handle.query(progressQuery)).pages >= 1, 60_000, 'a page to be done');
+      let running: { activityId: string } | undefined;
+      await waitFor(
+        async () => {
+          const pending = (await handle.describe()).raw.pendingActivities?.[0];
+          const started = pending?.state === temporalProto.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
+          if (started && pending?.lastWorkerIdentity?.startsWith(`${first.child.pid}@`)) running = { activityId: pending.activityId! };
+          return running !== undefined;
+        },
+        60_000,
+        'an activity running on the worker',
+      );
 
       const signalled = Date.now();
-      workers[0]!.child.kill('SIGTERM');
-      const { code, signal } = await workers[0]!.exited;
+      first.child.kill('SIGTERM');
+      const { code, signal } = await first.exited;
       const tookMs = Date.now() - signalled;
       t.diagnostic(`SIGTERM to exit: ${tookMs} ms (grace time ${graceMs} ms)`);
       assert.deepEqual({ code, signal }, { code: 0, signal: null });
       assert.ok(tookMs < graceMs + 5_000, `the worker took ${tookMs} ms to stop; its grace time is ${graceMs} ms`);
-      assert.ok(sandbox.crm.store.count() < 1000, 'the worker stopped before the run was done');
+      assert.ok(sandbox.crm.store.count() < 300, 'the worker stopped before the run was done');
 
       workers.push(await startWorkerProcess(env));
       const summary = (await handle.result()) as ProductSyncSummary;
       assert.equal(summary.status, 'Completed');
-      assert.equal(sandbox.crm.store.count(), 1000);
+      assert.equal(sandbox.crm.store.count(), 300);
+
+      // The activity in flight at SIGTERM completed on its first attempt, on the stopping worker.
+      const events = (await handle.fetchHistory()).events ?? [];
+      const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityId === running!.activityId);
+      const started = events.find((e) => Number(e.activityTaskStartedEventAttributes?.scheduledEventId) === Number(scheduled?.eventId));
+      const completed = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(scheduled?.eventId));
+      assert.ok(completed, 'the activity running at SIGTERM completed');
+      assert.equal(started?.activityTaskStartedEventAttributes?.attempt, 1);
+      assert.ok(started?.activityTaskStartedEventAttributes?.identity?.startsWith(`${first.child.pid}@`), 'it completed on the worker that was stopping');
     } finally {
       stopWorkers(workers);
       await Promise.all(workers.map((worker) => worker.exited));
