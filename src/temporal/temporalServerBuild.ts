@@ -92,7 +92,7 @@ function goInstall(packages: string[], env: NodeJS.ProcessEnv, log: (line: strin
 
 /**
  * Returns the Temporal server and its SQL schema tool, building both from the Go module proxy
- * into the per-user cache the first time (about 2 minutes on 2 cores). Fails loudly, with what to
+ * into the per-user cache the first time (2 to 5 minutes on 2 cores). Fails loudly, with what to
  * do, when they cannot be had: a test relying on them must never pass by skipping.
  */
 export async function ensureTemporalServer(options: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {}): Promise<TemporalServerBuild> {
@@ -106,7 +106,7 @@ export async function ensureTemporalServer(options: { env?: NodeJS.ProcessEnv; l
   }
 
   mkdirSync(cacheDir, { recursive: true });
-  log(`Building the Temporal server v${temporalServerVersion} and its SQL tool from the Go module proxy into ${cacheDir} (first time only; about 2 minutes on 2 cores)...`);
+  log(`Building the Temporal server v${temporalServerVersion} and its SQL tool from the Go module proxy into ${cacheDir} (first time only; 2 to 5 minutes on 2 cores).`);
   const started = Date.now();
   const version = `@v${temporalServerVersion}`;
   await goInstall([`${serverModule}/cmd/server${version}`, `${serverModule}/cmd/tools/sql${version}`], env, log);
