@@ -16,6 +16,8 @@ export interface HttpSystemOptions {
   timeoutMs: number;
   /** Largest response body accepted; a bigger one is a malformed answer, not something to parse. */
   maxResponseBytes?: number;
+  /** Told of every 429 answer (metrics); the request still fails with RateLimitedError. */
+  onRateLimited?: (system: string) => void;
 }
 
 export interface RequestOptions<T> {
@@ -138,6 +140,7 @@ export class HttpSystem {
     const detail = errorMessage(body);
     const status = response.status;
     if (status === 429) {
+      this.options.onRateLimited?.(system);
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       throw new RateLimitedError(system, retryAfterMs, `${system} is rate limiting us (429); retrying after ${retryAfterMs} ms`);
     }
