@@ -1,17 +1,22 @@
-# The bridge worker (and CLI). Node 22 LTS; runs as the unprivileged `node` user.
+# The bridge worker, CLI, codec server and sandbox: one image, the command picks the role.
+# Node 22 LTS; production dependencies only; runs as the unprivileged `node` user.
+
 FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
-FROM node:22-bookworm-slim
+FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
+COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
+RUN mkdir -p /home/node/data && chown node:node /home/node/data
+ENV BRIDGE_DATA_DIR=/home/node/data
 USER node
+# SIGTERM reaches node directly (exec form), so the worker shuts down gracefully.
 ENTRYPOINT ["node", "src/cli/bin.js"]
 CMD ["worker"]

@@ -7,6 +7,7 @@ import { findMatch, type MatcherConfig } from '../src/domain/demandMatcher';
 import { demandScore, type ScoringConfig } from '../src/domain/demandScore';
 import { describeIssues } from '../src/domain/validation';
 import type { Logger } from '../src/logging/logger';
+import { lagSeconds, noSyncMetrics, type SyncMetrics } from '../src/metrics/syncMetrics';
 import type {
   DemandOutcome,
   DemandPage,
@@ -38,7 +39,12 @@ export interface DemandIntegration {
 export interface DemandDeps {
   integration(integrationId: string): DemandIntegration | undefined;
   logger: Logger;
+  /** Counters on the worker's metrics endpoint; none when absent. */
+  metrics?: SyncMetrics;
 }
+
+/** What the metrics call each stream of work of a demand integration. */
+type DemandWork = 'demandMapping' | 'orderSignals' | 'demandLinks' | 'demandStatus';
 
 const linkWriteBatch = 100;
 /** Times a link write is redone after someone changed the requirement meanwhile. */
@@ -146,6 +152,22 @@ export function createDemandActivities(deps: DemandDeps) {
     };
   }
 
+  const metrics = (integrationId: string, work: DemandWork) => (deps.metrics ?? noSyncMetrics).forIntegration(integrationId, work);
+
+  /** Counts a fetched page on the metrics endpoint and hands it on. */
+  function counted<P extends { fetched: number; rejected?: unknown[]; failed?: unknown[]; nextCursor: ChangeCursor | null; hasMore: boolean }>(
+    integrationId: string,
+    work: DemandWork,
+    page: P,
+  ): P {
+    const counters = metrics(integrationId, work);
+    counters.recordsFetched(page.fetched);
+    counters.recordsRejected(page.rejected?.length ?? 0);
+    counters.recordsFailed(page.failed?.length ?? 0);
+    counters.syncLag(lagSeconds(page.nextCursor?.since ?? null, !page.hasMore));
+    return page;
+  }
+
   return {
     /** One page of changed CRM demands, validated, with products resolved and account data attached. */
     async fetchDemandPage(input: FeedPageInput): Promise<DemandPage> {
@@ -173,17 +195,17 @@ export function createDemandActivities(deps: DemandDeps) {
           } else demands.push(prepared);
         }
         const cutAt = budgetCut(demands, input.maxBytes);
-        if (!cutAt) return { fetched: page.records.length, demands, rejected, failed, nextCursor: page.nextCursor, hasMore: page.hasMore };
+        if (!cutAt) return counted(input.integrationId, 'demandMapping', { fetched: page.records.length, demands, rejected, failed, nextCursor: page.nextCursor, hasMore: page.hasMore });
         // The page covers the records up to the cut; the next page starts right after it.
         const covered = (position: ChangeCursor) => compareCursors(position, cutAt) <= 0;
-        return {
+        return counted(input.integrationId, 'demandMapping', {
           fetched: page.records.filter((record) => covered(positionOf(record))).length,
           demands: demands.filter((demand) => covered(demand.position)),
           rejected: rejected.filter((issue) => covered(issue.position)),
           failed: failed.filter((issue) => covered(issue.position)),
           nextCursor: cutAt,
           hasMore: true,
-        };
+        });
       });
     },
 
@@ -210,6 +232,10 @@ export function createDemandActivities(deps: DemandDeps) {
         }
         const counts = Object.fromEntries(['created', 'linked', 'updated', 'unchanged'].map((a) => [a, result.outcomes.filter((o) => o.action === a).length]));
         log.info(counts, 'demands mapped to requirements');
+        const counters = metrics(input.integrationId, 'demandMapping');
+        counters.recordsWritten(result.outcomes.length - (counts.unchanged ?? 0));
+        counters.recordsUnchanged(counts.unchanged ?? 0);
+        counters.recordsFailed(result.failed.length);
         return result;
       });
     },
@@ -225,6 +251,9 @@ export function createDemandActivities(deps: DemandDeps) {
           }
           Context.current().heartbeat();
         }
+        const counters = metrics(input.integrationId, 'demandLinks');
+        counters.recordsWritten(result.changed.length);
+        counters.recordsUnchanged(result.unchanged.length);
         return result;
       });
     },
@@ -241,6 +270,7 @@ export function createDemandActivities(deps: DemandDeps) {
           if (demand?.pmsRequirementId === link.pmsRequirementId && demand.pmsStatus === link.pmsStatus) result.verified.push(link.id);
           else result.mismatched.push({ id: link.id, reason: demand ? 'the CRM demand shows a different link than was written' : 'the demand is no longer in the CRM' });
         }
+        metrics(input.integrationId, 'demandLinks').recordsMismatched(result.mismatched.length);
         return result;
       });
     },
@@ -272,7 +302,7 @@ export function createDemandActivities(deps: DemandDeps) {
           }
           out.signals.push(...signals);
         }
-        return out;
+        return counted(input.integrationId, 'orderSignals', out);
       });
     },
 
@@ -287,6 +317,7 @@ export function createDemandActivities(deps: DemandDeps) {
           await pms.replaceOrderSignals(part);
           Context.current().heartbeat();
         }
+        metrics(input.integrationId, 'orderSignals').recordsWritten(input.signals.length);
         return input.signals.length;
       });
     },
@@ -304,7 +335,7 @@ export function createDemandActivities(deps: DemandDeps) {
             position: positionOf(requirement),
           })),
         );
-        return { fetched: page.records.length, updates, nextCursor: page.nextCursor, hasMore: page.hasMore };
+        return counted(input.integrationId, 'demandStatus', { fetched: page.records.length, updates, nextCursor: page.nextCursor, hasMore: page.hasMore });
       });
     },
   };

@@ -5,6 +5,7 @@ import { mapProduct, MappingError, type FieldMapping } from '../src/domain/field
 import { validatePmsProduct } from '../src/domain/validation';
 import type { RawPmsProduct } from '../src/domain/pmsProduct';
 import type { Logger } from '../src/logging/logger';
+import { lagSeconds, noSyncMetrics, type SyncMetrics } from '../src/metrics/syncMetrics';
 import type {
   ChangeCursor,
   FetchByIdsInput,
@@ -31,6 +32,8 @@ export interface ProductIntegration {
 export interface ProductSyncDeps {
   integration(integrationId: string): ProductIntegration | undefined;
   logger: Logger;
+  /** Counters on the worker's metrics endpoint; none when absent. */
+  metrics?: SyncMetrics;
 }
 
 type Candidate =
@@ -44,6 +47,8 @@ type Candidate =
     };
 
 export function createProductSyncActivities(deps: ProductSyncDeps) {
+  const metrics = (integrationId: string) => (deps.metrics ?? noSyncMetrics).forIntegration(integrationId, 'productSync');
+
   function integrationFor(integrationId: string): ProductIntegration & { ownedFields: string[] } {
     const integration = requireIntegration((id) => deps.integration(id), integrationId, 'product');
     return { ...integration, ownedFields: Object.keys(integration.mapping) };
@@ -82,18 +87,26 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         // When the byte budget cut the page, it covers only the records up to the cut.
         const covered = plan.cutAt ? page.records.filter((r) => !isAfter(r, plan.cutAt!)) : page.records;
         const last = covered.at(-1);
+        const coveredRejects = plan.cutAt ? rejected.filter((r) => !isAfter({ updatedAt: r.position.since, id: r.id }, plan.cutAt!)) : rejected;
+        const hasMore = page.hasMore || plan.cutAt !== undefined;
         log.info(
-          { fetched: covered.length, writes: plan.writes.length, unchanged: plan.unchanged, rejected: rejected.length },
+          { fetched: covered.length, writes: plan.writes.length, unchanged: plan.unchanged, rejected: coveredRejects.length },
           'page fetched and diffed',
         );
+        const counters = metrics(input.integrationId);
+        counters.recordsFetched(covered.length);
+        counters.recordsUnchanged(plan.unchanged);
+        counters.recordsRejected(coveredRejects.length);
+        counters.syncLag(lagSeconds(last?.updatedAt ?? null, !hasMore));
         return {
           fetched: covered.length,
           writes: plan.writes,
           unchanged: plan.unchanged,
           skipped: plan.skipped,
-          rejected: plan.cutAt ? rejected.filter((r) => !isAfter({ updatedAt: r.position.since, id: r.id }, plan.cutAt!)) : rejected,
+          rejected: coveredRejects,
           nextCursor: last ? { since: last.updatedAt, afterId: last.id } : page.nextCursor,
-          hasMore: page.hasMore || plan.cutAt !== undefined,
+          hasMore,
+          ...(page.remaining !== undefined ? { remaining: page.remaining + page.records.length - covered.length } : {}),
         };
       });
     },
@@ -127,6 +140,8 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
       return withFailureMapping(async () => {
         const outcome = await upsertIsolatingRejects(sink, input.records, () => Context.current().heartbeat());
         log.info({ written: outcome.written.length, failed: outcome.failed.length }, 'products upserted');
+        metrics(input.integrationId).recordsWritten(outcome.written.length);
+        metrics(input.integrationId).recordsFailed(outcome.failed.length);
         return outcome;
       });
     },
@@ -144,6 +159,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
             outcome.mismatched.push({ externalId, reason: 'the CRM shows different content than was written' });
           } else outcome.verified.push(externalId);
         }
+        metrics(input.integrationId).recordsMismatched(outcome.mismatched.length);
         return outcome;
       });
     },

@@ -53,6 +53,19 @@ async function main(): Promise<void> {
   installRuntimeLogging(logger);
   say(`crm-pms-bridge starting (logs: ${logFile})`);
 
+  // Payloads are encrypted by default: a key is generated in the data directory on first start.
+  const keyring = loadOrCreateKeyring(config);
+  const dataConverter = encryptingDataConverter(keyring);
+  const codecToken = process.env.BRIDGE_CODEC_TOKEN ?? readOrCreateSecret(path.join(config.dataDir, 'codec-token'));
+  const codecServer = createCodecServer({
+    codec: new EncryptionCodec(keyring),
+    token: codecToken,
+    allowedOrigins: config.security.codecServer.origins,
+    logger,
+  });
+  const codecUrl = await codecServer.listen(config.security.codecServer.port, '127.0.0.1');
+  shutdownSteps.push({ name: 'the codec server', run: codecServer.close });
+
   let address = config.temporal.address;
   let uiUrl = 'your Temporal server\'s Web UI';
   if (!address) {
@@ -64,6 +77,8 @@ async function main(): Promise<void> {
       uiPort: config.temporal.devServer.uiPort,
       namespace: config.temporal.namespace,
       logger,
+      // The local UI is bound to 127.0.0.1; it decodes through the codec server without any setup.
+      uiCodecEndpoint: `${codecUrl}/t/${codecToken}`,
     });
     shutdownSteps.push({ name: 'the Temporal dev server', run: devServer.stop });
     address = devServer.address;
@@ -77,19 +92,6 @@ async function main(): Promise<void> {
     shutdownSteps.push({ name: 'the sandbox systems', run: sandbox.close });
     say(`Sandbox PMS: ${sandbox.pmsUrl}/openapi.json   Sandbox CRM: ${sandbox.crmUrl}/openapi.json`);
   }
-
-  // Payloads are encrypted by default: a key is generated in the data directory on first start.
-  const keyring = loadOrCreateKeyring(config);
-  const dataConverter = encryptingDataConverter(keyring);
-  const codecToken = process.env.BRIDGE_CODEC_TOKEN ?? readOrCreateSecret(path.join(config.dataDir, 'codec-token'));
-  const codecServer = createCodecServer({
-    codec: new EncryptionCodec(keyring),
-    token: codecToken,
-    allowedOrigins: config.security.codecServer.origins,
-    logger,
-  });
-  const codecUrl = await codecServer.listen(config.security.codecServer.port, '127.0.0.1');
-  shutdownSteps.push({ name: 'the codec server', run: codecServer.close });
 
   const connection = await connectWorkerToTemporal(config, address);
   shutdownSteps.push({ name: 'the worker connection', run: () => connection.close() });
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
     say(`Product-change webhooks: ${receiverUrl}/webhooks/products/<integration id> (HMAC secret in ${config.webhooks.secret ? 'BRIDGE_WEBHOOK_SECRET' : path.join(config.dataDir, 'webhook-secret')})`);
   }
   say(`Temporal ${address} (namespace ${config.temporal.namespace}); Web UI: ${uiUrl}`);
-  say(`Payloads are encrypted (AES-256-GCM, key '${keyring.activeKeyId}'). To read them in the Web UI, open`);
+  say(`Payloads are encrypted (AES-256-GCM, key '${keyring.activeKeyId}'). ${config.temporal.address ? 'To read them in the Web UI, open' : 'The local Web UI reads them through the codec server; another UI: open'}`);
   say(`  "Configure data encoder" and set the codec server to ${codecUrl}/t/${codecToken}`);
   say(`  (Temporal CLI: --codec-endpoint ${codecUrl} --codec-auth "Bearer <the token in ${path.join(config.dataDir, 'codec-token')}>")`);
 

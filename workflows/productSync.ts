@@ -108,13 +108,9 @@ async function syncNextPage(
   errorRate: ErrorRateWindow,
 ): Promise<boolean> {
   const page = await controls.untilAvailable('Reading changed products', () =>
-    activities.fetchProductChanges({
-      integrationId: settings.integrationId,
-      mode: settings.mode,
-      cursor: run.cursor,
-      limit: settings.pageSize,
-      maxBytes: settings.maxPageBytes,
-    }),
+    activities.fetchProductChanges.executeWithOptions({ summary: `page ${run.currentPage}: read up to ${settings.pageSize} changed products, diff with the CRM` }, [
+      { integrationId: settings.integrationId, mode: settings.mode, cursor: run.cursor, limit: settings.pageSize, maxBytes: settings.maxPageBytes },
+    ]),
   );
   run.recordPage(page);
   if (settings.dryRun) run.recordPlan(page.writes);
@@ -167,10 +163,15 @@ async function writeAndVerify(
     const byId = new Map(pending.map((write) => [write.externalId, write]));
     const records = pending.map(({ externalId, properties, archived }) => ({ externalId, properties, archived }));
     const { upserted, verified } = await controls.untilAvailable('Writing products to the CRM', async () => {
-      const upserted = await activities.upsertProducts({ integrationId: settings.integrationId, records });
+      const upserted = await activities.upsertProducts.executeWithOptions({ summary: `page ${run.currentPage}: write ${records.length} products (attempt ${attempt})` }, [
+        { integrationId: settings.integrationId, records },
+      ]);
       const refused = new Set(upserted.failed.map((f) => f.externalId));
       const expected = pending.filter((w) => !refused.has(w.externalId)).map(({ externalId, hash }) => ({ externalId, hash }));
-      return { upserted, verified: await activities.verifyProducts({ integrationId: settings.integrationId, expected }) };
+      const verified = await activities.verifyProducts.executeWithOptions({ summary: `page ${run.currentPage}: read back ${expected.length} products` }, [
+        { integrationId: settings.integrationId, expected },
+      ]);
+      return { upserted, verified };
     });
     for (const refusal of upserted.failed) {
       onFailed(byId.get(refusal.externalId)!, refusal.reason);
@@ -195,7 +196,9 @@ async function retryRequestedRecords(
   if (ids.length === 0 || settings.dryRun) return;
   log.info('retrying failed records', { integrationId: settings.integrationId, records: ids.length });
   const plan = await controls.untilAvailable('Reading products to retry', () =>
-    activities.fetchProductsByIds({ integrationId: settings.integrationId, mode: settings.mode, ids }),
+    activities.fetchProductsByIds.executeWithOptions({ summary: `retryFailed: read ${ids.length} products from the PMS` }, [
+      { integrationId: settings.integrationId, mode: settings.mode, ids },
+    ]),
   );
   for (const id of plan.resolved) run.resolveFailure({ externalId: id });
   for (const rejection of plan.rejected) run.retryFailedAgain(rejection.id, rejection.reason);

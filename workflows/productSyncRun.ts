@@ -54,6 +54,7 @@ export class ProductSyncRun {
       skippedFailures: previous?.skippedFailures ?? [],
       retryRequested: null,
       handledRequestId: previous?.handledRequestId,
+      remaining: null,
       priorFailures,
       plan: { create: [], update: [], archive: [] },
       crmTotal: -1,
@@ -75,6 +76,11 @@ export class ProductSyncRun {
     this.state.crmTotal = total;
   }
 
+  /** The page being worked on, counted across the whole chain of runs (for activity summaries). */
+  get currentPage(): number {
+    return this.state.pages + 1;
+  }
+
   get pagesThisRun(): number {
     return this.state.pages - this.pagesBeforeThisRun;
   }
@@ -86,6 +92,7 @@ export class ProductSyncRun {
     counters.unchanged += page.unchanged;
     counters.skipped += page.skipped;
     counters.rejected += page.rejected.length;
+    this.state.remaining = page.remaining ?? null;
     for (const rejection of page.rejected) pushCapped(this.state.rejected, { id: rejection.id, reason: rejection.reason });
   }
 
@@ -240,6 +247,7 @@ export class ProductSyncRun {
 
   progress(state: SyncState, now: string): SyncProgress {
     const seconds = (Date.parse(now) - Date.parse(this.state.startedAt)) / 1000;
+    const rate = seconds > 0 ? this.state.counters.fetched / seconds : 0;
     return {
       state,
       integrationId: this.settings.integrationId,
@@ -247,7 +255,8 @@ export class ProductSyncRun {
       counts: { ...this.state.counters },
       cursor: this.state.cursor,
       watermark: this.watermark,
-      ...(seconds > 0 ? { recordsPerSecond: Math.round((this.state.counters.fetched / seconds) * 10) / 10 } : {}),
+      ...(seconds > 0 ? { recordsPerSecond: Math.round(rate * 10) / 10 } : {}),
+      ...(rate > 0 && this.state.remaining !== null ? { estimatedSecondsLeft: Math.ceil(this.state.remaining / rate) } : {}),
     };
   }
 

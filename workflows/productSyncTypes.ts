@@ -59,6 +59,7 @@ const continuationSchema = z.object({
   /** Records an operator asked to retry that this chain has not retried yet; 'all' or ids. */
   retryRequested: z.union([z.literal('all'), z.array(z.string())]).nullable().default(null),
   handledRequestId: z.string().optional(),
+  remaining: z.number().int().nullable().default(null),
   priorFailures: z.record(z.string(), z.number().int()),
   plan: z.object({ create: z.array(z.string()), update: z.array(z.string()), archive: z.array(z.string()) }),
   crmTotal: z.number().int(),
@@ -160,6 +161,8 @@ export interface PagePlan {
   /** Cursor after the last record this page covered (may stop early on the byte budget). */
   nextCursor: ChangeCursor | null;
   hasMore: boolean;
+  /** Records after this page, when the source says: the base of the time-left estimate. */
+  remaining?: number;
 }
 
 export interface FetchByIdsInput {

@@ -7,10 +7,9 @@ import type { BridgeConfig } from '../config/configSchema';
 import { ConfigError, loadConfig } from '../config/loadConfig';
 import { createLogger } from '../logging/logger';
 import { startSandboxSystems } from '../sandbox/sandboxSystems';
-import { connectClient, temporalAddress } from '../temporal/clientConnection';
+import { connectClient } from '../temporal/clientConnection';
 import { configuredSyncs, type SyncStart } from '../temporal/syncSchedules';
-import { installRuntimeLogging } from '../temporal/runtimeLogging';
-import { connectWorkerToTemporal, createBridgeWorker } from '../temporal/worker';
+import { runWorkerProcess } from '../temporal/workerProcess';
 import { createCodecServer } from '../security/codecServer';
 import { EncryptionCodec } from '../security/encryptionCodec';
 import { encryptingDataConverter, loadKeyring } from '../security/payloadEncryption';
@@ -116,16 +115,7 @@ async function showProgress(workflowId: string, options: { json?: boolean }): Pr
 /** A worker on the configured Temporal server until SIGINT/SIGTERM. */
 async function runWorker(): Promise<number> {
   const config = loadConfig();
-  const logger = createLogger('bridge-worker', { level: config.logLevel });
-  installRuntimeLogging(logger);
-  const connection = await connectWorkerToTemporal(config, temporalAddress(config));
-  const keyring = loadKeyring(config);
-  const worker = await createBridgeWorker({ config, connection, logger, dataConverter: encryptingDataConverter(keyring) });
-  const running = worker.run();
-  logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress(config), encryptionKeyId: keyring?.activeKeyId ?? null }, 'worker started');
-  // The SDK shuts the worker down gracefully on SIGINT/SIGTERM: in-flight activities may finish.
-  await running;
-  await connection.close();
+  await runWorkerProcess(config, createLogger('bridge-worker', { level: config.logLevel }));
   return exitCodes.ok;
 }
 

@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { InvalidArgumentError } from 'commander';
+import type { z } from 'zod';
 import { failuresQuery, pauseSignal, progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from '../../workflows/messages';
 import type { FailuresReport } from '../../workflows/failuresReport';
-import { retryFailedSchema, skipFailedSchema, describeRequestIssues } from '../../workflows/operatorRequests';
+import {
+  describeRequestIssues,
+  retryFailedSchema,
+  skipFailedSchema,
+  type RetryFailedRequest,
+  type SkipFailedRequest,
+} from '../../workflows/operatorRequests';
 import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
 import { leaveOperatorRequest, triggerSchedule } from '../temporal/schedules';
 import type { SyncStart } from '../temporal/syncSchedules';
@@ -11,7 +19,6 @@ import { exitCodes } from './exitCodes';
 import { ProgressBar } from './progressBar';
 import { requireSyncs, resolveRuns } from './runTargets';
 import { summaryLines, type SyncSummary } from './summaryText';
-import { InvalidArgumentError } from 'commander';
 
 export type OperatorMove = 'pause' | 'resume' | 'retry' | 'skip';
 
@@ -21,9 +28,16 @@ export interface MoveOptions {
   json?: boolean;
 }
 
-function requestFor(move: 'retry' | 'skip', options: MoveOptions) {
-  const payload = { ...(options.ids ? { ids: options.ids } : {}), ...(move === 'skip' ? { reason: options.reason } : {}) };
-  const parsed = (move === 'retry' ? retryFailedSchema : skipFailedSchema).safeParse(payload);
+function retryRequest(options: MoveOptions): RetryFailedRequest {
+  return parseRequest('retry', retryFailedSchema, options.ids ? { ids: options.ids } : {});
+}
+
+function skipRequest(options: MoveOptions): SkipFailedRequest {
+  return parseRequest('skip', skipFailedSchema, { ...(options.ids ? { ids: options.ids } : {}), reason: options.reason });
+}
+
+function parseRequest<T>(move: string, schema: z.ZodType<T>, payload: unknown): T {
+  const parsed = schema.safeParse(payload);
   if (!parsed.success) throw new InvalidArgumentError(`${move}: ${describeRequestIssues(parsed.error)}`);
   return parsed.data;
 }
@@ -32,8 +46,8 @@ async function signal(client: Client, workflowId: string, move: OperatorMove, op
   const handle = client.workflow.getHandle(workflowId);
   if (move === 'pause') await handle.signal(pauseSignal);
   else if (move === 'resume') await handle.signal(resumeSignal);
-  else if (move === 'retry') await handle.signal(retryFailedSignal, requestFor('retry', options));
-  else await handle.signal(skipFailedSignal, requestFor('skip', options) as never);
+  else if (move === 'retry') await handle.signal(retryFailedSignal, retryRequest(options));
+  else await handle.signal(skipFailedSignal, skipRequest(options));
 }
 
 /**
@@ -41,7 +55,9 @@ async function signal(client: Client, workflowId: string, move: OperatorMove, op
  * With no run in progress, retry and skip are left for the schedule's next run, which is started now.
  */
 export function operatorMove(move: OperatorMove, target: string, options: MoveOptions): Promise<number> {
-  if (move === 'retry' || move === 'skip') requestFor(move, options);
+  // A bad --ids or --reason is a usage error before anything is sent.
+  if (move === 'retry') retryRequest(options);
+  if (move === 'skip') skipRequest(options);
   return withBridgeClient(async (client, config) => {
     const { runs, syncs } = await resolveRuns(client, config, target);
     const results: Array<{ target: string; action: string }> = [];
@@ -56,7 +72,7 @@ export function operatorMove(move: OperatorMove, target: string, options: MoveOp
     }
     if (runs.length === 0 && (move === 'retry' || move === 'skip')) {
       for (const sync of syncs.filter((s) => s.workflowType === 'productSync')) {
-        const request = { id: randomUUID(), [move === 'retry' ? 'retryFailed' : 'skipFailed']: requestFor(move, options) };
+        const request = { id: randomUUID(), ...(move === 'retry' ? { retryFailed: retryRequest(options) } : { skipFailed: skipRequest(options) }) };
         await leaveOperatorRequest(client, sync.scheduleId, request);
         const started = await triggerSchedule(client, sync.scheduleId);
         results.push({ target: started.workflowId, action: `started a run that will ${move} the failed records` });

@@ -7,8 +7,9 @@ export function progressLine(progress: SyncProgress): string {
     .map(([name, n]) => `${name} ${n}`)
     .join(' · ');
   const rate = progress.recordsPerSecond !== undefined ? ` · ${progress.recordsPerSecond} rec/s` : '';
+  const left = progress.estimatedSecondsLeft !== undefined ? ` · ~${progress.estimatedSecondsLeft} s left` : '';
   const attention = progress.attentionReason ? ` · ${progress.attentionReason}` : '';
-  return `${progress.state.padEnd(14)} page ${progress.pages}${counts ? ` · ${counts}` : ''}${rate}${attention}`;
+  return `${progress.state.padEnd(14)} page ${progress.pages}${counts ? ` · ${counts}` : ''}${rate}${left}${attention}`;
 }
 
 /**

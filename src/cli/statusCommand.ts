@@ -8,7 +8,7 @@ import { out, withBridgeClient } from './bridgeClient';
 import { exitCodes } from './exitCodes';
 import { progressLine } from './progressBar';
 import { requireSyncs } from './runTargets';
-import { countLines, type SyncSummary } from './summaryText';
+import { countLines, summaryCounts, type SyncSummary } from './summaryText';
 
 interface RunRow {
   workflowId: string;
@@ -42,7 +42,7 @@ async function runDetail(client: Client, workflowId: string, runId: string, stat
   const handle = client.workflow.getHandle(workflowId, runId);
   try {
     if (status === 'RUNNING') return progressLine(await handle.query(progressQuery));
-    if (status === 'COMPLETED') return countLines(((await handle.result()) as SyncSummary & { counts?: Record<string, number> }).counts ?? {}).join('; ');
+    if (status === 'COMPLETED') return countLines(summaryCounts((await handle.result()) as SyncSummary)).join('; ');
     if (status === 'CONTINUED_AS_NEW') return 'continued in a new run';
     await handle.result();
   } catch (error) {

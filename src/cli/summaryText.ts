@@ -12,13 +12,18 @@ export function countLines(counts: Record<string, number | Record<string, number
   return [...(flat.length > 0 ? [join(flat)] : []), ...groups.map(([group, values]) => `${group}: ${join(Object.entries(values))}`)];
 }
 
+/** The counters of any sync's summary: flat for productSync and demandStatus, grouped for demandMapping. */
+export function summaryCounts(summary: SyncSummary): Record<string, number | Record<string, number>> {
+  return 'demands' in summary ? { demands: summary.demands, orders: summary.orders } : summary.counts;
+}
+
 /**
  * A run's summary as a person reads it: a title line ("<title>: Completed in 0.6 s"), the counters,
  * then the records that need a look.
  */
 export function summaryLines(title: string, summary: SyncSummary, maxIssues = Number.POSITIVE_INFINITY): string[] {
   const dryRun = 'dryRun' in summary && summary.dryRun ? ' (dry run: nothing written)' : '';
-  const counts = 'demands' in summary ? { demands: summary.demands, orders: summary.orders } : summary.counts;
+  const counts = summaryCounts(summary);
   const issues = [
     ...('rejected' in summary ? summary.rejected.map((issue) => `rejected ${issue.id}: ${issue.reason}`) : []),
     ...summary.failed.map((issue) => `failed ${issue.id}: ${issue.reason}`),

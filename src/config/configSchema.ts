@@ -7,6 +7,7 @@ import { syncModes } from '../../workflows/productSyncTypes';
 import { rateLimitSchema } from '../connectors/requestPacer';
 import { failurePolicySchema } from './failurePolicyConfig';
 import { scheduleSchema } from './scheduleConfig';
+import { workerConfigSchema } from './workerSchema';
 
 const port = z.number().int().min(0).max(65_535);
 
@@ -144,6 +145,7 @@ export const configSchema = z
         uiUrl: z.url({ message: 'the Web UI address, e.g. http://localhost:8233' }).optional(),
       })
       .default({}),
+    worker: workerConfigSchema,
     systems: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), httpSystemSchema),
     productSyncs: z.array(productSyncSchema).min(1),
     demandSyncs: z.array(demandSyncSchema).default([]),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type BridgeConfig } from './configSchema';
+import { workerFromEnvironment } from './workerSchema';
 
 /** A configuration problem a person must fix; the message names the field and what was expected. */
 export class ConfigError extends Error {
@@ -60,6 +61,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   setSystem('pms', 'token', env.PMS_TOKEN);
   setSystem('crm', 'url', env.CRM_URL);
   setSystem('crm', 'token', env.CRM_TOKEN);
+  const worker = workerFromEnvironment(env);
   return {
     ...(env.BRIDGE_DATA_DIR ? { dataDir: env.BRIDGE_DATA_DIR } : {}),
     ...(env.LOG_LEVEL ? { logLevel: env.LOG_LEVEL } : {}),
@@ -76,6 +78,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
       ...(env.TEMPORAL_TASK_QUEUE ? { taskQueue: env.TEMPORAL_TASK_QUEUE } : {}),
     },
     ...(Object.keys(systems).length > 0 ? { systems } : {}),
+    ...(Object.keys(worker).length > 0 ? { worker } : {}),
   };
 }
 

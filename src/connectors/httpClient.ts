@@ -19,6 +19,8 @@ export interface HttpSystemOptions {
   maxResponseBytes?: number;
   /** Paces requests under the system's rate limit; shared by all connectors of one system. */
   pacer?: RequestPacer;
+  /** Told of every 429 answer (metrics); the request still fails with RateLimitedError. */
+  onRateLimited?: (system: string) => void;
 }
 
 export interface RequestOptions<T> {
@@ -142,6 +144,7 @@ export class HttpSystem {
     const detail = errorMessage(body);
     const status = response.status;
     if (status === 429) {
+      this.options.onRateLimited?.(system);
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       this.options.pacer?.backOff(retryAfterMs);
       throw new RateLimitedError(system, retryAfterMs, `${system} is rate limiting us (429); retrying after ${retryAfterMs} ms`);

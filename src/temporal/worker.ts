@@ -1,5 +1,5 @@
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createAlertActivities } from '../../activities/alertActivities';
 import { createDemandActivities } from '../../activities/demandMappingActivities';
 import { createProductSyncActivities } from '../../activities/productSyncActivities';
@@ -7,8 +7,11 @@ import type { BridgeConfig } from '../config/configSchema';
 import { buildIntegrations } from '../integrations';
 import { temporalConnectionOptions } from './connectionOptions';
 import type { Logger } from '../logging/logger';
+import { createSyncMetrics } from '../metrics/syncMetrics';
 
 export const workflowsPath = require.resolve('../../workflows');
+/** Bundled with the workflows: reports each run's duration and outcome as metrics. */
+export const workflowInterceptorModules = [require.resolve('../../workflows/runMetricsInterceptor')];
 
 export interface BridgeWorkerOptions {
   config: BridgeConfig;
@@ -25,11 +28,14 @@ export interface BridgeWorkerOptions {
 /** A worker that runs every bridge workflow and their activities, wired to the configured systems. */
 export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<Worker> {
   const { config, connection, logger } = options;
-  const integrations = buildIntegrations(config);
+  const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
+  // Temporal's meter: the bridge's counters share the SDK's Prometheus endpoint (a no-op without one).
+  const metrics = createSyncMetrics(Runtime.instance().metricMeter.withTags({ namespace: config.temporal.namespace, taskQueue }));
+  const integrations = buildIntegrations(config, metrics);
   const activityLogger = logger.child({ component: 'activities' });
   const activities = {
-    ...createProductSyncActivities({ integration: (id) => integrations.products.get(id), logger: activityLogger }),
-    ...createDemandActivities({ integration: (id) => integrations.demands.get(id), logger: activityLogger }),
+    ...createProductSyncActivities({ integration: (id) => integrations.products.get(id), logger: activityLogger, metrics }),
+    ...createDemandActivities({ integration: (id) => integrations.demands.get(id), logger: activityLogger, metrics }),
     ...createAlertActivities({
       webhookUrl: config.alerts.webhookUrl,
       logger: activityLogger,
@@ -41,13 +47,31 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
-    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    taskQueue,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath, interceptors: { workflowModules: workflowInterceptorModules } }),
     activities,
     dataConverter: options.dataConverter,
-    // Let in-flight activities finish (or heartbeat their progress) on Ctrl-C / SIGTERM.
-    shutdownGraceTime: '20 seconds',
+    ...concurrencyOptions(config.worker),
+    // Let in-flight activities finish (or heartbeat their progress) on Ctrl-C / SIGTERM; past the
+    // grace time they are cancelled, and the force time bounds the whole shutdown.
+    shutdownGraceTime: config.worker.shutdownGraceMs,
+    shutdownForceTime: config.worker.shutdownGraceMs + shutdownForceMarginMs,
   });
+}
+
+/** Time after the grace time for cancelled activities to report back before the worker gives up. */
+const shutdownForceMarginMs = 5_000;
+
+/** Slots and rates from the configuration (README "Scaling"). */
+function concurrencyOptions(worker: BridgeConfig['worker']) {
+  return {
+    maxConcurrentActivityTaskExecutions: worker.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: worker.maxConcurrentWorkflowTasks,
+    ...(worker.maxActivitiesPerSecond ? { maxActivitiesPerSecond: worker.maxActivitiesPerSecond } : {}),
+    ...(worker.maxTaskQueueActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: worker.maxTaskQueueActivitiesPerSecond } : {}),
+  };
 }
 
 /** The worker's own connection, with the same TLS and API key settings as clients. */

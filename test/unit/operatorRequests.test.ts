@@ -106,3 +106,13 @@ describe('retrying and skipping failed records in a run', () => {
     assert.deepEqual(next.takeRetryRequest(), [], 'the same request id is not carried out again');
   });
 });
+
+describe('progress of a run', () => {
+  test('gives the rate and, when the source says how much is left, the time left at that rate', () => {
+    const run = ProductSyncRun.begin(productSyncInputSchema.parse({}), undefined, '2026-11-24T10:00:00.000Z');
+    run.recordPage({ fetched: 200, writes: [], unchanged: 200, skipped: 0, rejected: [], nextCursor: at(1, 'A'), hasMore: true, remaining: 1000 });
+    const progress = run.progress('Running', '2026-11-24T10:00:02.000Z');
+    assert.equal(progress.recordsPerSecond, 100);
+    assert.equal(progress.estimatedSecondsLeft, 10);
+  });
+});

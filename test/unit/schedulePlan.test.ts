@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { failuresCsv } from '../../src/cli/operatorCommands';
+import { progressLine } from '../../src/cli/progressBar';
 import { scheduleSchema } from '../../src/config/scheduleConfig';
 import { changedSettings, describeSchedule } from '../../src/temporal/schedules';
 
@@ -34,5 +35,21 @@ describe('schedule configuration and plans', () => {
       counts: { failed: 1, parked: 0, skipped: 1, rejected: 0 },
     });
     assert.equal(csv, ['kind,id,reason,attempts,skippedAt,failure', 'failed,P-1,"CRM said ""no"", twice",2,,', 'skipped,P-2,retired,,2026-11-24T10:00:00.000Z,"too long\nname"'].join('\n'));
+  });
+});
+
+describe('the live progress line of `--wait`', () => {
+  test('shows state, page, the counts that moved, the rate and why a run waits', () => {
+    const line = progressLine({
+      state: 'NeedsAttention',
+      integrationId: 'products',
+      pages: 3,
+      counts: { fetched: 600, created: 580, failed: 0 },
+      cursor: null,
+      watermark: null,
+      recordsPerSecond: 412.5,
+      attentionReason: 'Writing products to the CRM: CRM failed with 503',
+    });
+    assert.equal(line, 'NeedsAttention page 3 · fetched 600 · created 580 · 412.5 rec/s · Writing products to the CRM: CRM failed with 503');
   });
 });

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { parse } from 'yaml';
+import { workerEnvironment } from '../../src/config/workerSchema';
+import { temporalServerVersion } from '../../src/temporal/temporalServerBuild';
+
+const repoRoot = path.resolve(__dirname, '../..');
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string | number>;
+  ports?: string[];
+  expose?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  deploy?: { replicas?: number };
+  restart?: string;
+  stop_grace_period?: string;
+}
+
+const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+const bridgeServices = Object.entries(services).filter(([, service]) => service.build !== undefined);
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? sourceFiles(full) : entry.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+/** Every environment variable the bridge's code reads: `env.NAME` in src/, and the worker block's table. */
+function variablesTheBridgeReads(): Set<string> {
+  const names = new Set<string>(Object.keys(workerEnvironment));
+  for (const file of sourceFiles(path.join(repoRoot, 'src'))) {
+    for (const match of readFileSync(file, 'utf8').matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)) names.add(match[1]!);
+  }
+  return names;
+}
+
+const seconds = (duration: string) => Number(/^(\d+)s$/.exec(duration)?.[1] ?? NaN);
+
+describe('docker-compose.yml', () => {
+  test('has Temporal on PostgreSQL, its setup, the Web UI, the codec server, the workers, the schedules job and the sandbox', () => {
+    assert.deepEqual(
+      Object.keys(services).sort(),
+      ['codec-server', 'postgresql', 'sandbox', 'schedules', 'temporal', 'temporal-setup', 'temporal-ui', 'worker'],
+    );
+    assert.equal(services.temporal!.environment!.DB, 'postgres12');
+    assert.equal(services.temporal!.environment!.POSTGRES_SEEDS, 'postgresql');
+  });
+
+  test('pins every image, and runs the same Temporal release that the PostgreSQL test builds', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (service.build !== undefined) continue;
+      assert.match(service.image ?? '', /^[\w./-]+:\d[\w.-]*$/, `${name} pins its image to a version`);
+    }
+    assert.equal(services.temporal!.image, `temporalio/auto-setup:${temporalServerVersion}`);
+    assert.equal(services['temporal-setup']!.image, `temporalio/admin-tools:${temporalServerVersion}`);
+  });
+
+  test('names in the bridge services only environment variables the bridge reads', () => {
+    const known = variablesTheBridgeReads();
+    assert.ok(bridgeServices.length >= 4);
+    for (const [name, service] of bridgeServices) {
+      for (const variable of Object.keys(service.environment ?? {})) {
+        assert.ok(known.has(variable), `${name} sets ${variable}, which the bridge never reads`);
+      }
+    }
+  });
+
+  test('runs two worker replicas whose health check probes the readiness endpoint they serve, with no host port to collide', () => {
+    const worker = services.worker!;
+    assert.equal(worker.deploy?.replicas, 2);
+    assert.deepEqual(worker.command, ['worker']);
+    assert.equal(worker.ports, undefined, 'replicas publish no fixed host port');
+    const env = worker.environment!;
+    assert.equal(env.BRIDGE_LISTEN_HOST, '0.0.0.0');
+    assert.ok(worker.expose?.includes(String(env.BRIDGE_METRICS_PORT)), 'the metrics port is exposed to the network');
+    assert.match(worker.healthcheck!.test.join(' '), new RegExp(`127\\.0\\.0\\.1:${env.BRIDGE_HEALTH_PORT}/readyz`));
+    assert.ok(seconds(worker.stop_grace_period!) * 1000 > Number(env.BRIDGE_SHUTDOWN_GRACE_MS), 'Docker waits longer than the shutdown grace time');
+  });
+
+  test('points the workers at the services of the file: Temporal, and the sandbox on the ports it listens on', () => {
+    const env = services.worker!.environment!;
+    const sandbox = services.sandbox!.environment!;
+    assert.equal(env.TEMPORAL_ADDRESS, 'temporal:7233');
+    assert.equal(env.PMS_URL, `http://sandbox:${sandbox.SANDBOX_PMS_PORT}`);
+    assert.equal(env.CRM_URL, `http://sandbox:${sandbox.SANDBOX_CRM_PORT}`);
+    assert.equal(env.PMS_TOKEN, sandbox.PMS_TOKEN);
+    assert.equal(env.CRM_TOKEN, sandbox.CRM_TOKEN);
+    assert.equal(services.schedules!.environment!.TEMPORAL_TASK_QUEUE, env.TEMPORAL_TASK_QUEUE);
+    assert.equal(services['codec-server']!.environment!.BRIDGE_ENCRYPTION_KEYS, env.BRIDGE_ENCRYPTION_KEYS, 'workers and the codec server share the keys');
+  });
+
+  test('gives every long-running service a health check and makes dependants wait on it', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (service.restart === 'no') continue; // one-shot jobs
+      assert.ok(service.healthcheck?.test?.length, `${name} has a health check`);
+    }
+    for (const [name, service] of Object.entries(services)) {
+      for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+        const target = services[dependency];
+        assert.ok(target, `${name} depends on ${dependency}, which is defined`);
+        const expected = target.restart === 'no' ? 'service_completed_successfully' : 'service_healthy';
+        assert.equal(condition, expected, `${name} waits for ${dependency}`);
+      }
+    }
+  });
+
+  test('publishes the ports the README names: Temporal 7233, Web UI 8233, codec server 8234, PMS 4010, CRM 4020', () => {
+    const published = Object.values(services).flatMap((service) => service.ports ?? []);
+    assert.deepEqual(published.sort(), ['4010:4010', '4020:4020', '7233:7233', '8233:8080', '8234:8234']);
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+
+  test('builds in stages on a current Node LTS and runs as a non-root user', () => {
+    const bases = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]!);
+    assert.ok(bases.length >= 2, 'multi-stage');
+    for (const base of bases) assert.match(base, /^node:(22|24)[-.\w]*$/);
+    const user = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
+    assert.ok(user && user !== 'root' && user !== '0', 'the final stage runs as an unprivileged user');
+    assert.match(dockerfile, /npm ci --omit=dev/);
+  });
+});
