@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ProductSink, ProductSource } from '../src/connectors/productConnectors';
 import { contentHash } from '../src/domain/contentHash';
 import { mapProduct, MappingError, type FieldMapping } from '../src/domain/fieldMapping';
@@ -70,7 +70,9 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
       const { source, sink, mapping, ownedFields } = integrationFor(input.integrationId);
       const log = activityLogger(deps.logger, input.integrationId);
       return withFailureMapping(async () => {
-        const page = await source.listChanged(input.cursor, input.limit);
+        requireArchiving(sink, input.mode);
+        // A page never asks the source for more than it can hand out in one call.
+        const page = await source.listChanged(input.cursor, Math.min(input.limit, source.capabilities.maxPageSize));
         Context.current().heartbeat();
 
         const rejected: PagePlan['rejected'] = [];
@@ -153,6 +155,16 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
 }
 
 export type ProductSyncActivities = ReturnType<typeof createProductSyncActivities>;
+
+/** Mirror mode archives records; a target that cannot archive must say so before anything is written. */
+function requireArchiving(sink: ProductSink, mode: FetchPageInput['mode']): void {
+  if (mode !== 'mirror' || sink.capabilities.archives) return;
+  throw ApplicationFailure.create({
+    type: 'UnsupportedMode',
+    message: `${sink.system} cannot archive records, so mirror mode cannot run against it; use mode upsert or update-only for this sync.`,
+    nonRetryable: true,
+  });
+}
 
 /** True when the record comes after the cursor in the source's (updatedAt, id) order. */
 function isAfter(record: { updatedAt: string; id: string }, cursor: ChangeCursor): boolean {

@@ -1,41 +1,71 @@
 import type { DemandIntegration } from '../activities/demandMappingActivities';
 import type { ProductIntegration } from '../activities/productSyncActivities';
-import type { BridgeConfig, HttpSystemConfig } from './config/configSchema';
+import type { BridgeConfig, HttpSystemConfig, SystemConfig } from './config/configSchema';
 import type { ProductSink, ProductSource } from './connectors/productConnectors';
+import { RestProductSink, RestProductSource, type RestConnection } from './connectors/restConnector';
+import type { RestSystemConfig } from './connectors/restConnectorConfig';
+import { restAuthProvider } from './connectors/restAuth';
 import { SandboxCrmSink } from './connectors/sandboxCrm';
 import { SandboxCrmDemands } from './connectors/sandboxCrmDemands';
 import { SandboxPmsSource } from './connectors/sandboxPms';
 import { SandboxPmsRequirements } from './connectors/sandboxPmsRequirements';
 
-function requireKind(name: string, system: HttpSystemConfig, kind: HttpSystemConfig['kind'], role: string): void {
+function requireKind(name: string, system: SystemConfig, kind: HttpSystemConfig['kind'], role: string): asserts system is HttpSystemConfig {
   if (system.kind !== kind) throw new Error(`System '${name}' is a ${system.kind}, which cannot be ${role}; use a ${kind} system.`);
 }
 
 const connection = (system: HttpSystemConfig) => ({ baseUrl: system.url, token: system.token, timeoutMs: system.timeoutMs });
 
-function productSource(name: string, system: HttpSystemConfig): ProductSource {
-  requireKind(name, system, 'sandbox-pms', 'a product source');
-  return new SandboxPmsSource(connection(system));
+function restConnection(name: string, system: RestSystemConfig, env: NodeJS.ProcessEnv): RestConnection {
+  const label = system.displayName ?? name.toUpperCase();
+  return {
+    system: label,
+    baseUrl: system.url,
+    timeoutMs: system.timeoutMs,
+    auth: restAuthProvider(system.auth, { system: label, token: system.token, timeoutMs: system.timeoutMs, env }),
+  };
 }
 
-function productSink(name: string, system: HttpSystemConfig): ProductSink {
-  requireKind(name, system, 'sandbox-crm', 'a product target');
-  return new SandboxCrmSink({ ...connection(system), maxWriteBatch: system.maxWriteBatch });
+/** The kinds that can be a product source, and how each is built. */
+function productSource(name: string, system: SystemConfig, env: NodeJS.ProcessEnv): ProductSource {
+  switch (system.kind) {
+    case 'rest':
+      if (!system.productSource) throw new Error(`System '${name}' (rest) has no productSource section, so it cannot be the source of a product sync; describe its list endpoint there.`);
+      return new RestProductSource(restConnection(name, system, env), system.productSource);
+    default:
+      requireKind(name, system, 'sandbox-pms', 'a product source');
+      return new SandboxPmsSource(connection(system));
+  }
+}
+
+/** The kinds that can be a product target, and how each is built. */
+function productSink(name: string, system: SystemConfig, env: NodeJS.ProcessEnv): ProductSink {
+  switch (system.kind) {
+    case 'rest':
+      if (!system.productSink) throw new Error(`System '${name}' (rest) has no productSink section, so it cannot be the target of a product sync; describe its read, write and count endpoints there.`);
+      return new RestProductSink(restConnection(name, system, env), system.productSink);
+    default:
+      requireKind(name, system, 'sandbox-crm', 'a product target');
+      return new SandboxCrmSink({ ...connection(system), maxWriteBatch: system.maxWriteBatch });
+  }
 }
 
 /**
  * Connectors and settings per integration id, built once per worker. Credentials stay here, in the
  * worker's memory: workflow and activity arguments only ever carry the integration id.
  */
-export function buildIntegrations(config: BridgeConfig): {
+export function buildIntegrations(
+  config: BridgeConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): {
   products: Map<string, ProductIntegration>;
   demands: Map<string, DemandIntegration>;
 } {
   const products = new Map<string, ProductIntegration>();
   for (const sync of config.productSyncs) {
     products.set(sync.id, {
-      source: productSource(sync.source, config.systems[sync.source]!),
-      sink: productSink(sync.target, config.systems[sync.target]!),
+      source: productSource(sync.source, config.systems[sync.source]!, env),
+      sink: productSink(sync.target, config.systems[sync.target]!, env),
       mapping: sync.mapping,
     });
   }

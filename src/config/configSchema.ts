@@ -4,6 +4,7 @@ import { matcherConfigSchema } from '../domain/demandMatcher';
 import { scoringSchema } from '../domain/demandScore';
 import { defaultFieldMapping, fieldMappingSchema } from '../domain/fieldMapping';
 import { syncModes } from '../../workflows/productSyncTypes';
+import { connectorSystemSchemas } from '../connectors/systemSchemas';
 
 const port = z.number().int().min(0).max(65_535);
 
@@ -17,6 +18,10 @@ const httpSystemSchema = z.object({
   maxWriteBatch: z.number().int().min(1).max(1000).default(100),
 });
 export type HttpSystemConfig = z.infer<typeof httpSystemSchema>;
+
+/** Every kind of system, each validated by its own schema (see src/connectors/systemSchemas.ts). */
+const systemSchema = z.discriminatedUnion('kind', [httpSystemSchema, ...connectorSystemSchemas]);
+export type SystemConfig = z.infer<typeof systemSchema>;
 
 const scheduleSchema = z
   .object({
@@ -114,7 +119,7 @@ export const configSchema = z
         products: z.number().int().min(0).max(1_000_000).default(500),
       })
       .default({ enabled: true, host: '127.0.0.1', pmsPort: 4010, crmPort: 4020, products: 500 }),
-    systems: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), httpSystemSchema),
+    systems: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), systemSchema),
     productSyncs: z.array(productSyncSchema).min(1),
     demandSyncs: z.array(demandSyncSchema).default([]),
   })

@@ -1,0 +1,7 @@
+import { restSystemSchema } from './restConnectorConfig';
+
+/**
+ * The `systems` kinds the connectors add beside the sandbox ones; configSchema joins them into one
+ * discriminated union on `kind`, so each kind is validated by its own schema.
+ */
+export const connectorSystemSchemas = [restSystemSchema] as const;
