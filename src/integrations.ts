@@ -5,6 +5,10 @@ import type { ProductSink, ProductSource } from './connectors/productConnectors'
 import { RestProductSink, RestProductSource, type RestConnection } from './connectors/restConnector';
 import type { RestSystemConfig } from './connectors/restConnectorConfig';
 import { restAuthProvider } from './connectors/restAuth';
+import { HubSpotCrm } from './connectors/hubspotCrm';
+import type { HubSpotSystemConfig } from './connectors/hubspotConfig';
+import { resolveSecret } from './connectors/secret';
+import type { FieldMapping } from './domain/fieldMapping';
 import { SandboxCrmSink } from './connectors/sandboxCrm';
 import { SandboxCrmDemands } from './connectors/sandboxCrmDemands';
 import { SandboxPmsSource } from './connectors/sandboxPms';
@@ -26,12 +30,23 @@ function restConnection(name: string, system: RestSystemConfig, env: NodeJS.Proc
   };
 }
 
+function hubspot(name: string, system: HubSpotSystemConfig, env: NodeJS.ProcessEnv, propertyNames: string[]): HubSpotCrm {
+  return new HubSpotCrm({
+    baseUrl: system.url,
+    token: system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The HubSpot token of system '${name}'`),
+    config: system,
+    propertyNames,
+  });
+}
+
 /** The kinds that can be a product source, and how each is built. */
 function productSource(name: string, system: SystemConfig, env: NodeJS.ProcessEnv): ProductSource {
   switch (system.kind) {
     case 'rest':
       if (!system.productSource) throw new Error(`System '${name}' (rest) has no productSource section, so it cannot be the source of a product sync; describe its list endpoint there.`);
       return new RestProductSource(restConnection(name, system, env), system.productSource);
+    case 'hubspot':
+      return hubspot(name, system, env, system.products.sourceProperties);
     default:
       requireKind(name, system, 'sandbox-pms', 'a product source');
       return new SandboxPmsSource(connection(system));
@@ -39,11 +54,13 @@ function productSource(name: string, system: SystemConfig, env: NodeJS.ProcessEn
 }
 
 /** The kinds that can be a product target, and how each is built. */
-function productSink(name: string, system: SystemConfig, env: NodeJS.ProcessEnv): ProductSink {
+function productSink(name: string, system: SystemConfig, env: NodeJS.ProcessEnv, mapping: FieldMapping): ProductSink {
   switch (system.kind) {
     case 'rest':
       if (!system.productSink) throw new Error(`System '${name}' (rest) has no productSink section, so it cannot be the target of a product sync; describe its read, write and count endpoints there.`);
       return new RestProductSink(restConnection(name, system, env), system.productSink);
+    case 'hubspot':
+      return hubspot(name, system, env, Object.keys(mapping));
     default:
       requireKind(name, system, 'sandbox-crm', 'a product target');
       return new SandboxCrmSink({ ...connection(system), maxWriteBatch: system.maxWriteBatch });
@@ -65,7 +82,7 @@ export function buildIntegrations(
   for (const sync of config.productSyncs) {
     products.set(sync.id, {
       source: productSource(sync.source, config.systems[sync.source]!, env),
-      sink: productSink(sync.target, config.systems[sync.target]!, env),
+      sink: productSink(sync.target, config.systems[sync.target]!, env, sync.mapping),
       mapping: sync.mapping,
     });
   }

@@ -40,6 +40,8 @@ export interface CrmProductRecord {
 export interface UpsertResult {
   externalId: string;
   created: boolean;
+  /** Set when the system refused this record inside an otherwise accepted batch (e.g. HubSpot 207). */
+  error?: string;
 }
 
 export interface ProductSinkCapabilities {
