@@ -8,6 +8,8 @@ import { restAuthProvider } from './connectors/restAuth';
 import { HubSpotCrm } from './connectors/hubspotCrm';
 import type { HubSpotSystemConfig } from './connectors/hubspotConfig';
 import { resolveSecret } from './connectors/secret';
+import { SalesforceCrm } from './connectors/salesforceCrm';
+import type { SalesforceSystemConfig } from './connectors/salesforceConfig';
 import type { FieldMapping } from './domain/fieldMapping';
 import { SandboxCrmSink } from './connectors/sandboxCrm';
 import { SandboxCrmDemands } from './connectors/sandboxCrmDemands';
@@ -39,6 +41,14 @@ function hubspot(name: string, system: HubSpotSystemConfig, env: NodeJS.ProcessE
   });
 }
 
+function salesforce(system: SalesforceSystemConfig, env: NodeJS.ProcessEnv, propertyNames: string[]): SalesforceCrm {
+  return new SalesforceCrm({
+    auth: restAuthProvider(system.auth, { system: 'Salesforce', token: system.token, timeoutMs: system.timeoutMs, env }),
+    config: system,
+    propertyNames,
+  });
+}
+
 /** The kinds that can be a product source, and how each is built. */
 function productSource(name: string, system: SystemConfig, env: NodeJS.ProcessEnv): ProductSource {
   switch (system.kind) {
@@ -47,6 +57,8 @@ function productSource(name: string, system: SystemConfig, env: NodeJS.ProcessEn
       return new RestProductSource(restConnection(name, system, env), system.productSource);
     case 'hubspot':
       return hubspot(name, system, env, system.products.sourceProperties);
+    case 'salesforce':
+      return salesforce(system, env, []);
     default:
       requireKind(name, system, 'sandbox-pms', 'a product source');
       return new SandboxPmsSource(connection(system));
@@ -61,6 +73,8 @@ function productSink(name: string, system: SystemConfig, env: NodeJS.ProcessEnv,
       return new RestProductSink(restConnection(name, system, env), system.productSink);
     case 'hubspot':
       return hubspot(name, system, env, Object.keys(mapping));
+    case 'salesforce':
+      return salesforce(system, env, Object.keys(mapping));
     default:
       requireKind(name, system, 'sandbox-crm', 'a product target');
       return new SandboxCrmSink({ ...connection(system), maxWriteBatch: system.maxWriteBatch });

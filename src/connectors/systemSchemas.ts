@@ -1,8 +1,9 @@
 import { hubspotSystemSchema } from './hubspotConfig';
 import { restSystemSchema } from './restConnectorConfig';
+import { salesforceSystemSchema } from './salesforceConfig';
 
 /**
  * The `systems` kinds the connectors add beside the sandbox ones; configSchema joins them into one
  * discriminated union on `kind`, so each kind is validated by its own schema.
  */
-export const connectorSystemSchemas = [restSystemSchema, hubspotSystemSchema] as const;
+export const connectorSystemSchemas = [restSystemSchema, hubspotSystemSchema, salesforceSystemSchema] as const;
