@@ -4,7 +4,10 @@ import type { BridgeConfig, HttpSystemConfig, SystemConfig } from './config/conf
 import type { ProductSink, ProductSource } from './connectors/productConnectors';
 import { RestProductSink, RestProductSource, type RestConnection } from './connectors/restConnector';
 import type { RestSystemConfig } from './connectors/restConnectorConfig';
-import { restAuthProvider } from './connectors/restAuth';
+import { basicHeader, restAuthProvider, staticHeaders } from './connectors/restAuth';
+import { AkeneoPimSource } from './connectors/akeneoPim';
+import type { AkeneoSystemConfig } from './connectors/akeneoConfig';
+import { OAuthTokenProvider } from './connectors/oauthToken';
 import { HubSpotCrm } from './connectors/hubspotCrm';
 import type { HubSpotSystemConfig } from './connectors/hubspotConfig';
 import { resolveSecret } from './connectors/secret';
@@ -49,6 +52,24 @@ function salesforce(system: SalesforceSystemConfig, env: NodeJS.ProcessEnv, prop
   });
 }
 
+/** Akeneo's OAuth password grant (client id and secret in a Basic header), refreshed with its refresh token. */
+function akeneo(name: string, system: AkeneoSystemConfig, env: NodeJS.ProcessEnv): AkeneoPimSource {
+  const where = `The Akeneo credentials of system '${name}'`;
+  const auth = system.token
+    ? staticHeaders({ authorization: `Bearer ${system.token}` })
+    : new OAuthTokenProvider(
+        {
+          system: 'Akeneo',
+          tokenUrl: new URL('/api/oauth/v1/token', system.url).href,
+          timeoutMs: system.timeoutMs,
+          clientHeaders: { authorization: basicHeader(system.clientId, resolveSecret(system.secret, env, where)) },
+          encoding: 'json',
+        },
+        { grant_type: 'password', username: system.username, password: resolveSecret(system.password, env, where) },
+      );
+  return new AkeneoPimSource(auth, system);
+}
+
 /** The kinds that can be a product source, and how each is built. */
 function productSource(name: string, system: SystemConfig, env: NodeJS.ProcessEnv): ProductSource {
   switch (system.kind) {
@@ -59,6 +80,8 @@ function productSource(name: string, system: SystemConfig, env: NodeJS.ProcessEn
       return hubspot(name, system, env, system.products.sourceProperties);
     case 'salesforce':
       return salesforce(system, env, []);
+    case 'akeneo':
+      return akeneo(name, system, env);
     default:
       requireKind(name, system, 'sandbox-pms', 'a product source');
       return new SandboxPmsSource(connection(system));

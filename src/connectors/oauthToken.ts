@@ -45,7 +45,7 @@ export class OAuthTokenProvider implements AuthProvider {
       auth: { headers: () => Promise.resolve(endpoint.clientHeaders ?? {}) },
       timeoutMs: endpoint.timeoutMs,
       classifyError: (status, body) =>
-        status === 400 || status === 401 || status === 403
+        status === 400 || status === 401 || status === 403 || status === 422
           ? new AuthenticationError(
               endpoint.system,
               `${endpoint.system} refused to issue an access token (${status}${describeOAuthError(body)}). Check the client id, secret and user credentials in the configuration; retrying will not help.`,
