@@ -8,6 +8,8 @@ import { basicHeader, restAuthProvider, staticHeaders } from './connectors/restA
 import { AkeneoPimSource } from './connectors/akeneoPim';
 import type { AkeneoSystemConfig } from './connectors/akeneoConfig';
 import { OAuthTokenProvider } from './connectors/oauthToken';
+import type { DemandNoteSink } from './connectors/demandConnectors';
+import { ProductboardNotes } from './connectors/productboard';
 import { HubSpotCrm } from './connectors/hubspotCrm';
 import type { HubSpotSystemConfig } from './connectors/hubspotConfig';
 import { resolveSecret } from './connectors/secret';
@@ -114,6 +116,8 @@ export function buildIntegrations(
 ): {
   products: Map<string, ProductIntegration>;
   demands: Map<string, DemandIntegration>;
+  /** Demand note sinks (Productboard) by system name, for the demand steps that write notes. */
+  noteSinks: Map<string, DemandNoteSink>;
 } {
   const products = new Map<string, ProductIntegration>();
   for (const sync of config.productSyncs) {
@@ -137,5 +141,11 @@ export function buildIntegrations(
       contactFields: sync.contactFields,
     });
   }
-  return { products, demands };
+  const noteSinks = new Map<string, DemandNoteSink>();
+  for (const [name, system] of Object.entries(config.systems)) {
+    if (system.kind !== 'productboard') continue;
+    const token = system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The Productboard token of system '${name}'`);
+    noteSinks.set(name, new ProductboardNotes({ token, config: system }));
+  }
+  return { products, demands, noteSinks };
 }

@@ -80,9 +80,20 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
   return Number.isNaN(date) ? defaultRetryAfterMs : Math.max(0, date - now);
 }
 
+/** The vendor's own words from an error body: `{ message }`, `[{ message }]` or `{ errors: [{ detail | message }] }`. */
 function errorMessage(body: unknown): string {
-  if (body && typeof body === 'object' && 'message' in body && typeof body.message === 'string') return body.message;
-  return typeof body === 'string' ? body.slice(0, 300) : '';
+  if (typeof body === 'string') return body.slice(0, 300);
+  const first = Array.isArray(body) ? (body[0] as unknown) : body;
+  if (first && typeof first === 'object') {
+    const record = first as Record<string, unknown>;
+    if (typeof record.message === 'string') return record.message;
+    if (Array.isArray(record.errors) && record.errors.length > 0) {
+      const error = record.errors[0] as Record<string, unknown>;
+      const text = typeof error.detail === 'string' ? error.detail : error.message;
+      if (typeof text === 'string') return text;
+    }
+  }
+  return '';
 }
 
 /**

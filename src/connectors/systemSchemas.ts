@@ -1,5 +1,6 @@
 import { akeneoSystemSchema } from './akeneoConfig';
 import { hubspotSystemSchema } from './hubspotConfig';
+import { productboardSystemSchema } from './productboardConfig';
 import { restSystemSchema } from './restConnectorConfig';
 import { salesforceSystemSchema } from './salesforceConfig';
 
@@ -7,4 +8,4 @@ import { salesforceSystemSchema } from './salesforceConfig';
  * The `systems` kinds the connectors add beside the sandbox ones; configSchema joins them into one
  * discriminated union on `kind`, so each kind is validated by its own schema.
  */
-export const connectorSystemSchemas = [restSystemSchema, hubspotSystemSchema, salesforceSystemSchema, akeneoSystemSchema] as const;
+export const connectorSystemSchemas = [restSystemSchema, hubspotSystemSchema, salesforceSystemSchema, akeneoSystemSchema, productboardSystemSchema] as const;
