@@ -162,23 +162,27 @@ export class HubSpotCrm implements ProductSink, ProductSource {
     const { types } = await this.ensureSetup();
     const collected = new Map<string, RawPmsProduct>();
     let since = cursor ? Date.parse(cursor.since) : 0;
-    let after = 0;
+    // `after` is HubSpot's opaque paging token; `read` counts the results this query has handed out.
+    let after: string | undefined;
+    let read = 0;
     let exhausted = false;
     for (;;) {
-      if (after + hubspotLimits.searchPageSize > this.searchResultCap) {
+      if (read + hubspotLimits.searchPageSize > this.searchResultCap) {
         // A query pages through at most 10,000 results: start a new one from the last instant seen.
         const last = Math.max(...[...collected.values()].map((r) => Date.parse(r.updatedAt)));
         if (!(last > since)) throw new InvalidResponseError(this.system, `${this.system} holds more than ${this.searchResultCap} products modified at the same instant; the search API cannot page through them.`);
         since = last;
-        after = 0;
+        after = undefined;
+        read = 0;
       }
       const page = await this.search({
         filterGroups: [{ filters: [{ propertyName: 'hs_lastmodifieddate', operator: 'GTE', value: String(since) }] }],
         sorts: [{ propertyName: 'hs_lastmodifieddate', direction: 'ASCENDING' }],
         properties: [...this.propertyNames, this.idProperty],
         limit: hubspotLimits.searchPageSize,
-        after: String(after),
+        ...(after ? { after } : {}),
       });
+      read += page.results.length;
       for (const object of page.results) {
         const record = this.toRawProduct(object, types);
         if (isAfterCursor(record, cursor)) collected.set(record.id, record);
@@ -187,7 +191,7 @@ export class HubSpotCrm implements ProductSink, ProductSource {
         exhausted = true;
         break;
       }
-      after = Number(page.paging.next.after);
+      after = page.paging.next.after;
       // Ties on the timestamp come in no order: read on until the page passes the limit-th instant.
       const sorted = [...collected.values()].sort(byPosition);
       const lastOnPage = page.results.at(-1)?.properties.hs_lastmodifieddate;

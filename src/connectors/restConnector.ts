@@ -105,15 +105,26 @@ export class RestProductSource implements ProductSource {
     const collected: RawPmsProduct[] = [];
     let request: PageRequest | undefined = this.firstRequest(cursor, limit);
     let pages = 0;
-    while (request && pages < config.maxPagesPerRead) {
+    while (request) {
+      if (pages >= config.maxPagesPerRead) {
+        throw new InvalidResponseError(
+          this.system,
+          `${this.system} needed more than ${config.maxPagesPerRead} pages for one read (${config.ordered ? 'records sharing one timestamp' : 'an unordered feed is read to its end'}); raise productSource.maxPagesPerRead${config.afterIdParam ? '' : ' or set afterIdParam'}.`,
+        );
+      }
       const answer: HttpExchange<unknown> = await this.getPage(request);
       pages += 1;
-      const raw = this.recordsOf(answer.data, request.path);
-      collected.push(...raw.map((record) => this.toProduct(record)).filter((product) => isAfterCursor(product, cursor)));
-      request = this.nextRequest(request, answer, raw.length, limit);
-      if (config.ordered && collected.length >= limit) break;
+      const page = this.recordsOf(answer.data, request.path).map((record) => this.toProduct(record));
+      collected.push(...page.filter((product) => isAfterCursor(product, cursor)));
+      request = this.nextRequest(request, answer, page.length, limit);
+      // In a feed ordered by change time, once a page goes past the limit-th record's instant, every
+      // record up to that instant has been seen: the page can be cut there without splitting a tie.
+      if (config.ordered && collected.length >= limit) {
+        const limitInstant = Date.parse([...collected].sort(byPosition)[limit - 1]!.updatedAt);
+        if (page.some((product) => Date.parse(product.updatedAt) > limitInstant)) break;
+      }
     }
-    const records = config.ordered ? collected : collected.sort(byPosition);
+    const records = collected.sort(byPosition);
     const page = records.slice(0, limit);
     const last = page.at(-1);
     return {

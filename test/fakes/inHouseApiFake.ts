@@ -147,6 +147,14 @@ export async function startInHouseFake(options: InHouseFakeOptions): Promise<InH
     const next = position + size < all.length ? `http://${request.headers.host}/items/next?position=${position + size}&limit=${size}&modified_since=${since(query)}` : null;
     return { result: { items: all.slice(position, position + size) }, next };
   });
+  /** Ordered by modification, but ties in descending id order: a cut must never split a tie. */
+  app.get('/items/tied', async (request) => {
+    const query = request.query as Record<string, string>;
+    const offset = Number(query.offset ?? 0);
+    const size = Number(query.limit ?? 10);
+    const all = changed(query).sort((a, b) => a.modified - b.modified || b.productId.localeCompare(a.productId));
+    return { items: all.slice(offset, offset + size) };
+  });
   /** Ordered by id, not by modification: the connector must read every page and sort. */
   app.get('/items/by-id', async (request) => {
     const query = request.query as Record<string, string>;

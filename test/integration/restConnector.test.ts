@@ -107,6 +107,21 @@ describe('REST connector: pagination styles, field paths and incremental reads a
     });
   }
 
+  test('records sharing a timestamp in the API own order are never split by a page cut', async () => {
+    const source = sourceOnly(
+      fake,
+      `
+  path: /items/tied
+  limitParam: limit
+  maxPageSize: 5
+  sinceParam: modified_since
+  sinceFormat: epoch-ms
+  recordsPath: items
+  pagination: { type: offset, param: offset }`,
+    );
+    for (const limit of [1, 2, 4, 7]) assert.deepEqual((await readAll(source, limit)).ids, feedOrder(fake), `page size ${limit}`);
+  });
+
   test('field paths move vendor fields to the bridge product shape, and epoch timestamps become ISO instants', async () => {
     const source = sourceOnly(fake, styles['page number']!);
     const page = await source.listChanged(null, 1);
