@@ -1,6 +1,7 @@
 import type { DemandIntegration } from '../activities/demandMappingActivities';
 import type { ProductIntegration } from '../activities/productSyncActivities';
-import type { BridgeConfig, HttpSystemConfig, SystemConfig } from './config/configSchema';
+import type { DemandNotesTarget } from '../activities/demandNotes';
+import type { BridgeConfig, DemandSyncConfig, HttpSystemConfig, SystemConfig } from './config/configSchema';
 import type { ProductSink, ProductSource } from './connectors/productConnectors';
 import { RestProductSink, RestProductSource, type RestConnection } from './connectors/restConnector';
 import type { RestSystemConfig } from './connectors/restConnectorConfig';
@@ -106,6 +107,12 @@ function productSink(name: string, system: SystemConfig, env: NodeJS.ProcessEnv,
   }
 }
 
+function notesTarget(notes: NonNullable<DemandSyncConfig['notes']>, sinks: Map<string, DemandNoteSink>): DemandNotesTarget {
+  const sink = sinks.get(notes.system);
+  if (!sink) throw new Error(`System '${notes.system}' cannot take demand notes; use a productboard system for demandSyncs[].notes.`);
+  return { sink, entityByProduct: notes.entityByProduct, companyByAccount: notes.companyByAccount };
+}
+
 /**
  * Connectors and settings per integration id, built once per worker. Credentials stay here, in the
  * worker's memory: workflow and activity arguments only ever carry the integration id.
@@ -127,6 +134,12 @@ export function buildIntegrations(
       mapping: sync.mapping,
     });
   }
+  const noteSinks = new Map<string, DemandNoteSink>();
+  for (const [name, system] of Object.entries(config.systems)) {
+    if (system.kind !== 'productboard') continue;
+    const token = system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The Productboard token of system '${name}'`);
+    noteSinks.set(name, new ProductboardNotes({ token, config: system }));
+  }
   const demands = new Map<string, DemandIntegration>();
   for (const sync of config.demandSyncs) {
     const crm = config.systems[sync.crm]!;
@@ -139,13 +152,8 @@ export function buildIntegrations(
       matcher: sync.matcher,
       scoring: sync.scoring,
       contactFields: sync.contactFields,
+      ...(sync.notes ? { notes: notesTarget(sync.notes, noteSinks) } : {}),
     });
-  }
-  const noteSinks = new Map<string, DemandNoteSink>();
-  for (const [name, system] of Object.entries(config.systems)) {
-    if (system.kind !== 'productboard') continue;
-    const token = system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The Productboard token of system '${name}'`);
-    noteSinks.set(name, new ProductboardNotes({ token, config: system }));
   }
   return { products, demands, noteSinks };
 }

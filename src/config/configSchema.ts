@@ -66,6 +66,17 @@ const demandSyncSchema = z.object({
   contactFields: z.array(z.enum(contactFieldNames)).default([]),
   mappingSchedule: scheduleSchema,
   statusSchedule: scheduleSchema,
+  /** Also write each mapped demand as a note in a product tool (a `productboard` system). */
+  notes: z
+    .object({
+      system: z.string().min(1),
+      /** PMS product id -> the tool's feature (or component) id the note is evidence for. */
+      entityByProduct: z.record(z.string(), z.string().min(1)).default({}),
+      /** CRM account id -> the tool's company id the note is attributed to. */
+      companyByAccount: z.record(z.string(), z.string().min(1)).default({}),
+    })
+    .strict()
+    .optional(),
 });
 export type DemandSyncConfig = z.infer<typeof demandSyncSchema>;
 
@@ -135,6 +146,7 @@ export const configSchema = z
     config.demandSyncs.forEach((sync, index) => {
       checkSystem(sync.crm, ['demandSyncs', index, 'crm']);
       checkSystem(sync.pms, ['demandSyncs', index, 'pms']);
+      if (sync.notes) checkSystem(sync.notes.system, ['demandSyncs', index, 'notes', 'system']);
     });
   });
 
