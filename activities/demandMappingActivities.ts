@@ -224,7 +224,7 @@ export function createDemandActivities(deps: DemandDeps) {
       const { crm } = integrationFor(input.integrationId);
       return withFailureMapping(async () => {
         const result: WriteLinksResult = { changed: [], unchanged: [], missing: [] };
-        for (const part of chunk(input.links, linkWriteBatch)) {
+        for (const part of chunk(input.links, Math.min(linkWriteBatch, crm.maxLinkBatch))) {
           for (const outcome of await crm.updateDemandLinks(part)) {
             (outcome.found ? (outcome.changed ? result.changed : result.unchanged) : result.missing).push(outcome.id);
           }

@@ -71,6 +71,9 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
       const log = activityLogger(deps.logger, input.integrationId);
       return withFailureMapping(async () => {
         requireArchiving(sink, input.mode);
+        if (input.mode === 'mirror' && !source.capabilities.reportsDeletes && input.cursor === null) {
+          log.warn({ source: source.system }, 'the source does not report deleted products: mirror mode archives discontinued ones only');
+        }
         // A page never asks the source for more than it can hand out in one call.
         const page = await source.listChanged(input.cursor, Math.min(input.limit, source.capabilities.maxPageSize));
         Context.current().heartbeat();

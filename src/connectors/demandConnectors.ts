@@ -25,6 +25,8 @@ export interface DemandLinkUpdate {
 /** Writes the PMS link and status onto CRM demands; never touches the CRM's own fields. */
 export interface DemandLinkSink {
   readonly system: string;
+  /** Most link updates one request may carry; the activity writes in batches of this size. */
+  readonly maxLinkBatch: number;
   updateDemandLinks(updates: DemandLinkUpdate[]): Promise<Array<{ id: string; found: boolean; changed: boolean }>>;
 }
 
