@@ -3,12 +3,15 @@ import type { ProductSink, ProductSource } from '../src/connectors/productConnec
 import { contentHash } from '../src/domain/contentHash';
 import { mapProduct, MappingError, type FieldMapping } from '../src/domain/fieldMapping';
 import { validatePmsProduct } from '../src/domain/validation';
+import type { RawPmsProduct } from '../src/domain/pmsProduct';
 import type { Logger } from '../src/logging/logger';
 import type {
   ChangeCursor,
+  FetchByIdsInput,
   FetchPageInput,
   PagePlan,
   PlannedWrite,
+  RetryPlan,
   UpsertInput,
   UpsertOutcome,
   VerifyInput,
@@ -78,34 +81,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         const page = await source.listChanged(input.cursor, Math.min(input.limit, source.capabilities.maxPageSize));
         Context.current().heartbeat();
 
-        const rejected: PagePlan['rejected'] = [];
-        const candidates: Candidate[] = [];
-        for (const raw of page.records) {
-          const position = { since: raw.updatedAt, afterId: raw.id };
-          if (raw.deleted === true) {
-            candidates.push({ kind: 'deleted', externalId: raw.id, position });
-            continue;
-          }
-          const validated = validatePmsProduct(raw);
-          if (!validated.ok) {
-            rejected.push({ id: raw.id, reason: `invalid PMS record: ${validated.reason}`, position });
-            continue;
-          }
-          try {
-            const properties = mapProduct(validated.product, mapping);
-            candidates.push({
-              kind: 'product',
-              externalId: raw.id,
-              position,
-              properties,
-              discontinued: validated.product.lifecycle === 'discontinued',
-            });
-          } catch (error) {
-            if (!(error instanceof MappingError)) throw error;
-            rejected.push({ id: raw.id, reason: `cannot map: ${error.message}`, position });
-          }
-        }
-
+        const { candidates, rejected } = toCandidates(page.records, mapping);
         const current = await readCurrent(sink, candidates.map((c) => c.externalId));
         const plan = diffPage(candidates, current, input.mode, ownedFields, input.maxBytes);
         // When the byte budget cut the page, it covers only the records up to the cut.
@@ -123,6 +99,29 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
           rejected: plan.cutAt ? rejected.filter((r) => !isAfter({ updatedAt: r.position.since, id: r.id }, plan.cutAt!)) : rejected,
           nextCursor: last ? { since: last.updatedAt, afterId: last.id } : page.nextCursor,
           hasMore: page.hasMore || plan.cutAt !== undefined,
+          ...(page.remaining !== undefined ? { remaining: page.remaining + page.records.length - covered.length } : {}),
+        };
+      });
+    },
+
+    /**
+     * Plans the writes of named products as they are in the PMS now: what an operator's
+     * `retryFailed` needs. Ids that no longer need a write (now equal in the CRM, gone from the
+     * PMS, or out of scope for the mode) come back as `resolved`.
+     */
+    async fetchProductsByIds(input: FetchByIdsInput): Promise<RetryPlan> {
+      const { source, sink, mapping, ownedFields } = integrationFor(input.integrationId);
+      return withFailureMapping(async () => {
+        const records = await source.getByIds(input.ids);
+        Context.current().heartbeat();
+        const { candidates, rejected } = toCandidates(records, mapping);
+        const current = await readCurrent(sink, candidates.map((c) => c.externalId));
+        const { writes } = diffPage(candidates, current, input.mode, ownedFields, Number.MAX_SAFE_INTEGER);
+        const pending = new Set([...writes.map((w) => w.externalId), ...rejected.map((r) => r.id)]);
+        return {
+          writes,
+          rejected: rejected.map(({ id, reason }) => ({ id, reason })),
+          resolved: input.ids.filter((id) => !pending.has(id)),
         };
       });
     },
@@ -167,6 +166,32 @@ function requireArchiving(sink: ProductSink, mode: FetchPageInput['mode']): void
     message: `${sink.system} cannot archive records, so mirror mode cannot run against it; use mode upsert or update-only for this sync.`,
     nonRetryable: true,
   });
+}
+
+/** Validates and maps raw PMS records; what cannot be validated or mapped is rejected with the reason. */
+function toCandidates(records: RawPmsProduct[], mapping: FieldMapping): { candidates: Candidate[]; rejected: PagePlan['rejected'] } {
+  const rejected: PagePlan['rejected'] = [];
+  const candidates: Candidate[] = [];
+  for (const raw of records) {
+    const position = { since: raw.updatedAt, afterId: raw.id };
+    if (raw.deleted === true) {
+      candidates.push({ kind: 'deleted', externalId: raw.id, position });
+      continue;
+    }
+    const validated = validatePmsProduct(raw);
+    if (!validated.ok) {
+      rejected.push({ id: raw.id, reason: `invalid PMS record: ${validated.reason}`, position });
+      continue;
+    }
+    try {
+      const properties = mapProduct(validated.product, mapping);
+      candidates.push({ kind: 'product', externalId: raw.id, position, properties, discontinued: validated.product.lifecycle === 'discontinued' });
+    } catch (error) {
+      if (!(error instanceof MappingError)) throw error;
+      rejected.push({ id: raw.id, reason: `cannot map: ${error.message}`, position });
+    }
+  }
+  return { candidates, rejected };
 }
 
 /** True when the record comes after the cursor in the source's (updatedAt, id) order. */

@@ -8,7 +8,7 @@ import { startSandboxSystems } from './sandbox/sandboxSystems';
 import { connectClient } from './temporal/clientConnection';
 import { startDevServer } from './temporal/devServer';
 import { installRuntimeLogging } from './temporal/runtimeLogging';
-import { ensureSchedule, triggerSchedule } from './temporal/schedules';
+import { describeSchedule, ensureSchedule, triggerSchedule } from './temporal/schedules';
 import { configuredSyncs } from './temporal/syncSchedules';
 import { ensureTemporalCli } from './temporal/temporalCli';
 import { connectWorkerToTemporal, createBridgeWorker } from './temporal/worker';
@@ -52,29 +52,6 @@ async function main(): Promise<void> {
   installRuntimeLogging(logger);
   say(`crm-pms-bridge starting (logs: ${logFile})`);
 
-  let address = config.temporal.address;
-  let uiUrl = 'your Temporal server\'s Web UI';
-  if (!address) {
-    const cli = await ensureTemporalCli({ log: (line) => say(line) });
-    const devServer = await startDevServer({
-      cliPath: cli.path,
-      dataDir: config.dataDir,
-      port: config.temporal.devServer.port,
-      uiPort: config.temporal.devServer.uiPort,
-      namespace: config.temporal.namespace,
-      logger,
-    });
-    shutdownSteps.push({ name: 'the Temporal dev server', run: devServer.stop });
-    address = devServer.address;
-    uiUrl = devServer.uiUrl;
-  }
-
-  if (config.sandbox.enabled) {
-    const sandbox = await startSandboxSystems(config, logger);
-    shutdownSteps.push({ name: 'the sandbox systems', run: sandbox.close });
-    say(`Sandbox PMS: ${sandbox.pmsUrl}/openapi.json   Sandbox CRM: ${sandbox.crmUrl}/openapi.json`);
-  }
-
   // Payloads are encrypted by default: a key is generated in the data directory on first start.
   const keyring = loadOrCreateKeyring(config);
   const dataConverter = encryptingDataConverter(keyring);
@@ -87,6 +64,31 @@ async function main(): Promise<void> {
   });
   const codecUrl = await codecServer.listen(config.security.codecServer.port, '127.0.0.1');
   shutdownSteps.push({ name: 'the codec server', run: codecServer.close });
+
+  let address = config.temporal.address;
+  let uiUrl = 'your Temporal server\'s Web UI';
+  if (!address) {
+    const cli = await ensureTemporalCli({ log: (line) => say(line) });
+    const devServer = await startDevServer({
+      cliPath: cli.path,
+      dataDir: config.dataDir,
+      port: config.temporal.devServer.port,
+      uiPort: config.temporal.devServer.uiPort,
+      namespace: config.temporal.namespace,
+      logger,
+      // The local UI is bound to 127.0.0.1; it decodes through the codec server without any setup.
+      uiCodecEndpoint: `${codecUrl}/t/${codecToken}`,
+    });
+    shutdownSteps.push({ name: 'the Temporal dev server', run: devServer.stop });
+    address = devServer.address;
+    uiUrl = devServer.uiUrl;
+  }
+
+  if (config.sandbox.enabled) {
+    const sandbox = await startSandboxSystems(config, logger);
+    shutdownSteps.push({ name: 'the sandbox systems', run: sandbox.close });
+    say(`Sandbox PMS: ${sandbox.pmsUrl}/openapi.json   Sandbox CRM: ${sandbox.crmUrl}/openapi.json`);
+  }
 
   const connection = await connectWorkerToTemporal(config, address);
   shutdownSteps.push({ name: 'the worker connection', run: () => connection.close() });
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
   const client = await connectClient(config, { address, dataConverter });
   shutdownSteps.push({ name: 'the client connection', run: () => client.connection.close() });
   say(`Temporal ${address} (namespace ${config.temporal.namespace}); Web UI: ${uiUrl}`);
-  say(`Payloads are encrypted (AES-256-GCM, key '${keyring.activeKeyId}'). To read them in the Web UI, open`);
+  say(`Payloads are encrypted (AES-256-GCM, key '${keyring.activeKeyId}'). ${config.temporal.address ? 'To read them in the Web UI, open' : 'The local Web UI reads them through the codec server; another UI: open'}`);
   say(`  "Configure data encoder" and set the codec server to ${codecUrl}/t/${codecToken}`);
   say(`  (Temporal CLI: --codec-endpoint ${codecUrl} --codec-auth "Bearer <the token in ${path.join(config.dataDir, 'codec-token')}>")`);
 
@@ -113,7 +115,8 @@ async function main(): Promise<void> {
   const stopped = untilSignal();
   for (const sync of configuredSyncs(config)) {
     const change = await ensureSchedule(client, sync, config.temporal.taskQueue);
-    say(`Schedule ${sync.scheduleId} ${change}: ${sync.workflowType} every ${sync.schedule.every}${sync.schedule.paused ? ' (paused)' : ''}`);
+    const verb = { create: 'created', update: 'updated', unchanged: 'unchanged', delete: 'deleted' }[change];
+    say(`Schedule ${sync.scheduleId} ${verb}: ${sync.workflowType}, ${describeSchedule(sync.schedule)}`);
     const { workflowId, runId } = await triggerSchedule(client, sync.scheduleId);
     say(`Started ${workflowId}; waiting for its summary...`);
     const summary = await Promise.race([
@@ -123,7 +126,7 @@ async function main(): Promise<void> {
     if (!summary) break;
     for (const line of summaryLines(`First ${sync.workflowType} run (${sync.integrationId})`, summary, 5)) say(line);
   }
-  say('Running. The schedules run every minute; press Ctrl-C to stop.');
+  say('Running on the schedules above; press Ctrl-C to stop.');
   await stopped;
   say('Stopping...');
 }

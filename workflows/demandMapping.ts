@@ -1,4 +1,13 @@
-import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { DemandActivities } from '../activities/demandMappingActivities';
 import { syncActivityOptions } from './activityOptions';
 import { timeToContinueAsNew } from './historyBudget';
@@ -18,57 +27,76 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
   // Inside a workflow, Date is Temporal's deterministic clock (the workflow task's time).
   const run = DemandMappingRun.begin(settings, workflowInfo().lastResult, new Date().toISOString());
   const activities = proxyActivities<DemandActivities>(syncActivityOptions(settings));
-  const controls = installOperatorControls(settings.integrationId, 'CrmToPms', (state) => run.progress(state));
   const integrationId = settings.integrationId;
+  const controls = installOperatorControls({
+    workflowType: 'demandMapping',
+    integrationId,
+    direction: 'CrmToPms',
+    attention: settings.attention,
+    progress: (state) => run.progress(state),
+  });
+  // A system that stays down stops the run for an operator; the page goes again on resume.
+  const call = controls.untilAvailable;
+  // The page in flight finishes even when the run is cancelled.
+  const wholePage = <T>(page: () => Promise<T>) => CancellationScope.nonCancellable(page);
 
   const shouldContinueAsNew = () => timeToContinueAsNew(run.pagesThisRun, settings.pagesPerRun);
   try {
     // Demands first, so a requirement exists before anything refers to it.
     while (!run.demandFeed.done) {
       await controls.waitWhilePaused();
-      const page = await activities.fetchDemandPage({
-        integrationId,
-        cursor: run.demandFeed.cursor,
-        limit: settings.pageSize,
-        maxBytes: settings.maxPageBytes,
+      if (controls.cancelRequested) break;
+      await wholePage(async () => {
+        const page = await call('Reading customer demands from the CRM', () =>
+          activities.fetchDemandPage({ integrationId, cursor: run.demandFeed.cursor, limit: settings.pageSize, maxBytes: settings.maxPageBytes }),
+        );
+        run.count('demands', 'fetched', page.fetched);
+        run.reject('demands', page.rejected);
+        for (const issue of page.failed) run.fail('demands', issue.id, issue.reason, issue.position);
+        if (page.demands.length > 0) await mapAndLink(page.demands);
+        run.finishPage('demands', page.nextCursor, page.hasMore);
       });
-      run.count('demands', 'fetched', page.fetched);
-      run.reject('demands', page.rejected);
-      for (const issue of page.failed) run.fail('demands', issue.id, issue.reason, issue.position);
-      if (page.demands.length > 0) await mapAndLink(page.demands);
-      run.finishPage('demands', page.nextCursor, page.hasMore);
       if (!run.demandFeed.done && shouldContinueAsNew()) return await continueRun();
     }
-    while (!run.orderFeed.done) {
+    while (!run.orderFeed.done && !controls.cancelRequested) {
       await controls.waitWhilePaused();
-      const page = await activities.fetchOrderPage({ integrationId, cursor: run.orderFeed.cursor, limit: settings.pageSize });
-      run.count('orders', 'fetched', page.fetched);
-      run.reject('orders', page.rejected);
-      for (const issue of page.failed) run.fail('orders', issue.id, issue.reason, issue.position);
-      if (page.signals.length > 0) run.count('orders', 'signals', await activities.upsertDemandSignals({ integrationId, signals: page.signals }));
-      run.finishPage('orders', page.nextCursor, page.hasMore);
+      if (controls.cancelRequested) break;
+      await wholePage(async () => {
+        const page = await call('Reading orders from the CRM', () =>
+          activities.fetchOrderPage({ integrationId, cursor: run.orderFeed.cursor, limit: settings.pageSize }),
+        );
+        run.count('orders', 'fetched', page.fetched);
+        run.reject('orders', page.rejected);
+        for (const issue of page.failed) run.fail('orders', issue.id, issue.reason, issue.position);
+        if (page.signals.length > 0) {
+          run.count('orders', 'signals', await call('Writing demand signals to the PMS', () => activities.upsertDemandSignals({ integrationId, signals: page.signals })));
+        }
+        run.finishPage('orders', page.nextCursor, page.hasMore);
+      });
       if (!run.orderFeed.done && shouldContinueAsNew()) return await continueRun();
     }
   } catch (error) {
-    throw controls.failure(error);
+    if (!isCancellation(error)) throw controls.failure(error);
   }
 
-  const summary = run.summary(new Date().toISOString());
+  const summary = run.summary(new Date().toISOString(), controls.cancelRequested);
   controls.setState(summary.status);
   log.info('demandMapping finished', { integrationId, demands: summary.demands, orders: summary.orders });
   return summary;
 
   async function mapAndLink(demands: PreparedDemand[]): Promise<void> {
     const byId = new Map(demands.map((demand) => [demand.demandId, demand]));
-    const mapped = await activities.mapDemands({ integrationId, demands });
+    const mapped = await call('Placing demands on PMS requirements', () => activities.mapDemands({ integrationId, demands }));
     for (const failure of mapped.failed) run.fail('demands', failure.demandId, failure.reason, byId.get(failure.demandId)!.position);
     for (const outcome of mapped.outcomes) run.count('demands', outcome.action);
     const links = mapped.outcomes
       .filter((o) => byId.get(o.demandId)!.current.requirementId !== o.requirementId || byId.get(o.demandId)!.current.status !== o.requirementStatus)
       .map((o) => ({ id: o.demandId, pmsRequirementId: o.requirementId, pmsStatus: o.requirementStatus }));
     if (links.length === 0) return;
-    await activities.writeDemandLinks({ integrationId, links });
-    const verified = await activities.verifyDemandLinks({ integrationId, links });
+    const verified = await call('Writing requirement links to the CRM', async () => {
+      await activities.writeDemandLinks({ integrationId, links });
+      return activities.verifyDemandLinks({ integrationId, links });
+    });
     for (const mismatch of verified.mismatched) run.fail('demands', mismatch.id, mismatch.reason, byId.get(mismatch.id)!.position);
   }
 

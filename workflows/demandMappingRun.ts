@@ -94,11 +94,11 @@ export class DemandMappingRun {
     };
   }
 
-  summary(finishedAt: string): DemandMappingSummary {
+  summary(finishedAt: string, cancelled = false): DemandMappingSummary {
     const failed = this.state.demandCounts.failed + this.state.orderCounts.failed;
     return {
       integrationId: this.settings.integrationId,
-      status: failed > 0 ? 'CompletedWithFailures' : 'Completed',
+      status: cancelled ? 'Cancelled' : failed > 0 ? 'CompletedWithFailures' : 'Completed',
       demands: { ...this.state.demandCounts },
       orders: { ...this.state.orderCounts },
       rejected: this.state.rejected,

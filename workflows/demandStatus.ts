@@ -1,4 +1,13 @@
-import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { DemandActivities } from '../activities/demandMappingActivities';
 import { syncActivityOptions } from './activityOptions';
 import { timeToContinueAsNew } from './historyBudget';
@@ -36,50 +45,65 @@ export async function demandStatus(input: DemandStatusInput = {}): Promise<Deman
   };
   const pagesBefore = state.pages;
   const activities = proxyActivities<DemandActivities>(syncActivityOptions(settings));
-  const controls = installOperatorControls(integrationId, 'PmsToCrm', (syncState) => ({
-    state: syncState,
+  const controls = installOperatorControls({
+    workflowType: 'demandStatus',
     integrationId,
-    pages: state.pages,
-    counts: { ...state.counts },
-    cursor: state.feed.cursor,
-    watermark: feedWatermark(state.feed),
-  }));
+    direction: 'PmsToCrm',
+    attention: settings.attention,
+    progress: (syncState) => ({
+      state: syncState,
+      integrationId,
+      pages: state.pages,
+      counts: { ...state.counts },
+      cursor: state.feed.cursor,
+      watermark: feedWatermark(state.feed),
+    }),
+  });
 
   try {
     while (!state.feed.done) {
       await controls.waitWhilePaused();
-      const page = await activities.fetchRequirementChanges({ integrationId, cursor: state.feed.cursor, limit: settings.pageSize });
-      state.counts.fetched += page.fetched;
-      if (page.updates.length > 0) {
-        const links = page.updates.map(({ id, pmsRequirementId, pmsStatus }) => ({ id, pmsRequirementId, pmsStatus }));
-        const written = await activities.writeDemandLinks({ integrationId, links });
-        state.counts.updated += written.changed.length;
-        state.counts.unchanged += written.unchanged.length;
-        state.counts.missing += written.missing.length;
-        const missing = new Set(written.missing);
-        const verified = await activities.verifyDemandLinks({ integrationId, links: links.filter((link) => !missing.has(link.id)) });
-        for (const mismatch of verified.mismatched) {
-          state.counts.failed += 1;
-          pushCapped(state.failed, { id: mismatch.id, reason: mismatch.reason });
-          noteFailure(state.feed, page.updates.find((u) => u.id === mismatch.id)!.position);
+      if (controls.cancelRequested) break;
+      // The page in flight finishes even when the run is cancelled; a system that stays down
+      // stops the run for an operator and the step goes again on resume.
+      await CancellationScope.nonCancellable(async () => {
+        const page = await controls.untilAvailable('Reading requirement changes from the PMS', () =>
+          activities.fetchRequirementChanges({ integrationId, cursor: state.feed.cursor, limit: settings.pageSize }),
+        );
+        state.counts.fetched += page.fetched;
+        if (page.updates.length > 0) {
+          const links = page.updates.map(({ id, pmsRequirementId, pmsStatus }) => ({ id, pmsRequirementId, pmsStatus }));
+          const { written, verified } = await controls.untilAvailable('Writing requirement status to the CRM', async () => {
+            const written = await activities.writeDemandLinks({ integrationId, links });
+            const missing = new Set(written.missing);
+            return { written, verified: await activities.verifyDemandLinks({ integrationId, links: links.filter((link) => !missing.has(link.id)) }) };
+          });
+          state.counts.updated += written.changed.length;
+          state.counts.unchanged += written.unchanged.length;
+          state.counts.missing += written.missing.length;
+          for (const mismatch of verified.mismatched) {
+            state.counts.failed += 1;
+            pushCapped(state.failed, { id: mismatch.id, reason: mismatch.reason });
+            noteFailure(state.feed, page.updates.find((u) => u.id === mismatch.id)!.position);
+          }
         }
-      }
-      if (page.nextCursor) state.feed.cursor = page.nextCursor;
-      state.feed.done = !page.hasMore;
-      state.pages += 1;
+        if (page.nextCursor) state.feed.cursor = page.nextCursor;
+        state.feed.done = !page.hasMore;
+        state.pages += 1;
+      });
       if (!state.feed.done && timeToContinueAsNew(state.pages - pagesBefore, settings.pagesPerRun)) {
         await condition(allHandlersFinished);
         return await continueAsNew<typeof demandStatus>({ ...settings, continuation: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
       }
     }
   } catch (error) {
-    throw controls.failure(error);
+    if (!isCancellation(error)) throw controls.failure(error);
   }
 
   const finishedAt = new Date().toISOString();
   const summary: DemandStatusSummary = {
     integrationId,
-    status: state.counts.failed > 0 ? 'CompletedWithFailures' : 'Completed',
+    status: controls.cancelRequested ? 'Cancelled' : state.counts.failed > 0 ? 'CompletedWithFailures' : 'Completed',
     counts: state.counts,
     failed: state.failed,
     watermark: feedWatermark(state.feed),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { attentionSettingsSchema } from './attention';
 import type { RunFacts } from './runSummary';
 import { changeCursorSchema, recordIssueSchema, retrySettingsSchema, type ChangeCursor, type RecordIssue } from './productSyncTypes';
 
@@ -12,6 +13,7 @@ const feedRunSettings = {
   overlapMs: z.number().int().min(0).max(86_400_000).default(5_000),
   heartbeatTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
   retry: retrySettingsSchema,
+  attention: attentionSettingsSchema,
 };
 
 const count = z.number().int().min(0);

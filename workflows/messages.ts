@@ -1,4 +1,6 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { FailuresReport } from './failuresReport';
+import type { RetryFailedRequest, SkipFailedRequest } from './operatorRequests';
 import type { SyncProgress } from './syncProgress';
 
 /**
@@ -8,4 +10,9 @@ import type { SyncProgress } from './syncProgress';
  */
 export const pauseSignal = defineSignal<[]>('pause');
 export const resumeSignal = defineSignal<[]>('resume');
+/** `{}` retries every failed and parked record; `{"ids": [...]}` only those. */
+export const retryFailedSignal = defineSignal<[RetryFailedRequest?]>('retryFailed');
+/** `{"reason": "..."}` (all) or `{"ids": [...], "reason": "..."}`: stop retrying them, kept for audit. */
+export const skipFailedSignal = defineSignal<[SkipFailedRequest]>('skipFailed');
 export const progressQuery = defineQuery<SyncProgress>('progress');
+export const failuresQuery = defineQuery<FailuresReport>('failures');

@@ -1,10 +1,45 @@
-import { ContinueAsNew, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { z } from 'zod';
+import type { AlertActivities } from '../activities/alertActivities';
 import { asRunFailure } from './activityFailures';
-import { pauseSignal, progressQuery, resumeSignal } from './messages';
+import { outageReason, type AttentionSettings } from './attention';
+import type { FailuresReport } from './failuresReport';
+import { failuresQuery, pauseSignal, progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from './messages';
+import {
+  describeRequestIssues,
+  retryFailedSchema,
+  skipFailedSchema,
+  type RetryFailedRequest,
+  type SkipFailedRequest,
+} from './operatorRequests';
 import { integrationIdKey, syncDirectionKey, syncStatusKey } from './searchAttributes';
 import type { SyncProgress, SyncState } from './syncProgress';
 
 export type SyncDirection = 'PmsToCrm' | 'CrmToPms';
+
+/** What a workflow plugs into its operator controls. */
+export interface ControlledRun {
+  workflowType: string;
+  integrationId: string;
+  direction: SyncDirection;
+  attention: AttentionSettings;
+  progress: (state: SyncState) => SyncProgress;
+  /** Workflows that keep failed records answer the `failures` query and take retry / skip. */
+  failures?: () => FailuresReport;
+  retryFailed?: (request: RetryFailedRequest) => void;
+  skipFailed?: (request: SkipFailedRequest) => void;
+}
 
 export interface OperatorControls {
   readonly state: SyncState;
@@ -16,35 +51,119 @@ export interface OperatorControls {
   failure(error: unknown): unknown;
   /** Returns at once while running; waits while an operator has the run paused. */
   waitWhilePaused(): Promise<void>;
+  /**
+   * Runs a step that talks to a system. When the system stays unavailable past the step's own
+   * retries, the run stops hammering it: NeedsAttention, an alert, and the step runs again once an
+   * operator sends `resume` or `retryFailed`. The step must be safe to run again (idempotent).
+   */
+  untilAvailable: <T>(what: string, step: () => Promise<T>) => Promise<T>;
+  /** Stops for a person (see untilAvailable); ends the run as Failed when nobody answers in time. */
+  needsAttention: (reason: string) => Promise<void>;
+  /** Someone cancelled the run (UI or CLI): it ends after the batch in flight, with a summary. */
+  readonly cancelRequested: boolean;
 }
+
+const alerts = proxyActivities<AlertActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } });
+const maxRefusedCommands = 10;
 
 /**
  * The moves an operator has on every sync run, from the Temporal UI or `bridge`: pause (after the
- * page in flight), resume, and the progress query; and the search attributes that let the UI
- * filter runs by integration, direction and state.
+ * batch in flight), resume, retryFailed, skipFailed, the progress and failures queries; the
+ * NeedsAttention stop; and the search attributes that let the UI filter runs by integration,
+ * direction and state.
  */
-export function installOperatorControls(
-  integrationId: string,
-  direction: SyncDirection,
-  progress: (state: SyncState) => SyncProgress,
-): OperatorControls {
+export function installOperatorControls(run: ControlledRun): OperatorControls {
+  // Waits for an operator stay cancellable even inside a batch that must not be cut short.
+  const rootScope = CancellationScope.current();
   let state: SyncState = 'Running';
+  let attentionReason: string | undefined;
+  const refusedCommands: string[] = [];
   const setState = (next: SyncState): void => {
     state = next;
     upsertSearchAttributes([{ key: syncStatusKey, value: next }]);
   };
-  setHandler(pauseSignal, () => setState('Paused'), { description: 'Finish the page in flight, then wait for resume.' });
-  setHandler(resumeSignal, () => (state === 'Paused' ? setState('Running') : undefined), {
-    description: 'Go on from where the run paused.',
+
+  /** Signals cannot answer their sender, so a bad payload is logged and shown in `progress`. */
+  function refuse(message: string): void {
+    log.warn(message, { integrationId: run.integrationId });
+    refusedCommands.push(message);
+    if (refusedCommands.length > maxRefusedCommands) refusedCommands.shift();
+  }
+
+  function validated<T>(name: string, schema: z.ZodType<T>, payload: unknown): T | undefined {
+    if (!run.retryFailed) {
+      refuse(`${name} refused: ${run.workflowType} keeps no failed-record list; its failed records are retried by the next scheduled run`);
+      return undefined;
+    }
+    const parsed = schema.safeParse(payload ?? {});
+    if (parsed.success) return parsed.data;
+    refuse(`${name} refused: ${describeRequestIssues(parsed.error)}`);
+    return undefined;
+  }
+
+  const resumeFromStop = () => {
+    if (state === 'Paused' || state === 'NeedsAttention') setState('Running');
+  };
+  setHandler(pauseSignal, () => (state === 'Running' ? setState('Paused') : undefined), {
+    description: 'Finish the batch in flight, then wait for resume.',
   });
-  setHandler(progressQuery, () => progress(state), {
-    description: 'Counts so far, the current cursor, the watermark and the state.',
-  });
+  setHandler(resumeSignal, resumeFromStop, { description: 'Go on from where the run paused or stopped for attention.' });
+  setHandler(
+    retryFailedSignal,
+    (payload) => {
+      const request = validated('retryFailed', retryFailedSchema, payload);
+      if (!request) return;
+      run.retryFailed?.(request);
+      if (state === 'NeedsAttention') setState('Running');
+    },
+    { description: 'Retry failed and parked records now: {} for all, {"ids": ["SKU-1"]} for some. Also resumes a run that needs attention.' },
+  );
+  setHandler(
+    skipFailedSignal,
+    (payload) => {
+      const request = validated('skipFailed', skipFailedSchema, payload);
+      if (request) run.skipFailed?.(request);
+    },
+    { description: 'Stop retrying failed records, with a reason kept for audit: {"reason": "..."} or {"ids": [...], "reason": "..."}.' },
+  );
+  setHandler(
+    progressQuery,
+    () => ({
+      ...run.progress(state),
+      ...(state === 'NeedsAttention' ? { attentionReason } : {}),
+      ...(refusedCommands.length ? { refusedCommands: [...refusedCommands] } : {}),
+    }),
+    { description: 'State, counts, page, watermark, rate and time left.' },
+  );
+  if (run.failures) setHandler(failuresQuery, run.failures, { description: 'Failed, parked, skipped and rejected records with reasons.' });
+
   upsertSearchAttributes([
-    { key: integrationIdKey, value: integrationId },
-    { key: syncDirectionKey, value: direction },
+    { key: integrationIdKey, value: run.integrationId },
+    { key: syncDirectionKey, value: run.direction },
     { key: syncStatusKey, value: 'Running' },
   ]);
+
+  async function needsAttention(reason: string): Promise<void> {
+    attentionReason = reason;
+    setState('NeedsAttention');
+    // Inside a workflow, Date is Temporal's deterministic clock.
+    const waitsUntil = new Date(new Date().getTime() + run.attention.timeoutMs).toISOString();
+    const { workflowId } = workflowInfo();
+    log.error('sync needs attention', { integrationId: run.integrationId, reason });
+    try {
+      await alerts.alertOperators({ workflowType: run.workflowType, integrationId: run.integrationId, workflowId, reason, waitsUntil });
+    } catch (error) {
+      // A broken alert channel must not end the run; the error log above still tells.
+      if (isCancellation(error)) throw error;
+      log.warn('could not post the attention alert', { integrationId: run.integrationId, error: String(error) });
+    }
+    const answered = await rootScope.run(() => condition(() => state !== 'NeedsAttention', run.attention.timeoutMs));
+    if (!answered) {
+      throw asTimeoutFailure(reason, run.attention.timeoutMs);
+    }
+    attentionReason = undefined;
+  }
+
   return {
     get state() {
       return state;
@@ -56,5 +175,29 @@ export function installOperatorControls(
       return asRunFailure(error);
     },
     waitWhilePaused: () => condition(() => state !== 'Paused'),
+    untilAvailable: async <T>(what: string, step: () => Promise<T>): Promise<T> => {
+      for (;;) {
+        try {
+          return await step();
+        } catch (error) {
+          const reason = outageReason(error);
+          if (reason === undefined) throw error;
+          await needsAttention(`${what}: ${reason}`);
+        }
+      }
+    },
+    needsAttention,
+    get cancelRequested() {
+      return rootScope.consideredCancelled;
+    },
   };
+}
+
+function asTimeoutFailure(reason: string, timeoutMs: number): ApplicationFailure {
+  const hours = Math.round((timeoutMs / 3_600_000) * 100) / 100;
+  return ApplicationFailure.nonRetryable(
+    `Nobody answered within ${hours} h (no resume or retryFailed) while the run needed attention: ${reason}. ` +
+      'Nothing was lost: the next scheduled run starts again from the last verified watermark.',
+    'NeedsAttentionTimeout',
+  );
 }

@@ -1,17 +1,20 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ProductSyncActivities } from '../activities/productSyncActivities';
 import { syncActivityOptions } from './activityOptions';
+import { ErrorRateWindow } from './attention';
 import { timeToContinueAsNew } from './historyBudget';
-import { installOperatorControls } from './operatorControls';
+import { installOperatorControls, type OperatorControls } from './operatorControls';
+import { memoRequestKey, memoRequestSchema } from './operatorRequests';
 import { parseWorkflowInput } from './parseInput';
 import { ProductSyncRun } from './productSyncRun';
 import {
@@ -23,62 +26,110 @@ import {
   type ProductSyncSummary,
 } from './productSyncTypes';
 
+type Activities = ReturnType<typeof activitiesFor>;
+
 /**
  * PMS -> CRM product sync. Pages through the products changed since the watermark; for each page:
  * fetch, validate and map, diff against the CRM, upsert what changed, read it back to verify.
- * The watermark only moves past records that were verified or rejected.
+ * The watermark only moves past records that were verified, rejected or skipped by an operator.
+ * A system that stays down, or too many failing records, stop the run for an operator
+ * (NeedsAttention) instead of failing it.
  */
 export async function productSync(input: ProductSyncInput = {}): Promise<ProductSyncSummary> {
   const settings = parseWorkflowInput(productSyncInputSchema, input, 'productSync');
   // Inside a workflow, Date is Temporal's deterministic clock (the workflow task's time).
   const run = ProductSyncRun.begin(settings, workflowInfo().lastResult, new Date().toISOString());
+  run.acceptMemoRequest(memoRequestSchema.safeParse(workflowInfo().memo?.[memoRequestKey]).data, new Date().toISOString());
   const activities = activitiesFor(settings);
-  const controls = installOperatorControls(settings.integrationId, 'PmsToCrm', (state) => run.progress(state));
+  const controls = installOperatorControls({
+    workflowType: 'productSync',
+    integrationId: settings.integrationId,
+    direction: 'PmsToCrm',
+    attention: settings.attention,
+    progress: (state) => run.progress(state, new Date().toISOString()),
+    failures: () => run.failures(),
+    retryFailed: (request) => run.requestRetry(request),
+    skipFailed: (request) => run.skip(request, new Date().toISOString()),
+  });
+  const errorRate = new ErrorRateWindow(settings.attention);
 
   try {
-    run.crmTotal ??= await activities.countCrmProducts({ integrationId: settings.integrationId });
-    let consecutiveFailedPages = 0;
+    run.crmTotal ??= await controls.untilAvailable('Counting CRM products', () =>
+      activities.countCrmProducts({ integrationId: settings.integrationId }),
+    );
     for (;;) {
       await controls.waitWhilePaused();
-      const page = await activities.fetchProductChanges({
-        integrationId: settings.integrationId,
-        mode: settings.mode,
-        cursor: run.cursor,
-        limit: settings.pageSize,
-        maxBytes: settings.maxPageBytes,
+      if (controls.cancelRequested) break;
+      // The batch in flight finishes even when the run is cancelled: nothing is left half-written.
+      const hasMore = await CancellationScope.nonCancellable(async () => {
+        await retryRequestedRecords(run, activities, settings, controls);
+        return syncNextPage(run, activities, settings, controls, errorRate);
       });
-      run.recordPage(page);
-      if (settings.dryRun) run.recordPlan(page.writes);
-      else {
-        checkChangeGuard(run, page, settings);
-        const written = await writeAndVerify(page.writes, run, activities, settings);
-        consecutiveFailedPages = written ? 0 : consecutiveFailedPages + 1;
-        if (consecutiveFailedPages >= settings.maxConsecutiveFailedPages) {
-          throw ApplicationFailure.nonRetryable(
-            `The CRM failed ${consecutiveFailedPages} pages in a row (last: ${run.lastFailureReason}); the run stopped so it does not hammer a failing system. Nothing is lost: a scheduled run starts again from the last completed run's watermark.`,
-            'TargetUnavailable',
-          );
-        }
-      }
-      run.finishPage(page.nextCursor);
-      if (!page.hasMore) break;
+      if (!hasMore) break;
       if (timeToContinueAsNew(run.pagesThisRun, settings.pagesPerRun)) {
         await condition(allHandlersFinished);
         return await continueAsNew<typeof productSync>({ ...settings, continuation: run.continuation() });
       }
     }
+    // A retryFailed that came during the last page is honoured before the run ends.
+    await CancellationScope.nonCancellable(() => retryRequestedRecords(run, activities, settings, controls));
   } catch (error) {
-    throw controls.failure(error);
+    if (!isCancellation(error)) throw controls.failure(error);
   }
+  return finish(run, controls, settings);
+}
 
-  const summary = run.summary(new Date().toISOString());
+function finish(run: ProductSyncRun, controls: OperatorControls, settings: ProductSyncSettings): ProductSyncSummary {
+  const summary = run.summary(new Date().toISOString(), controls.cancelRequested);
   controls.setState(summary.status);
-  log.info('productSync finished', { integrationId: settings.integrationId, ...summary.counts });
+  log.info('productSync finished', { integrationId: settings.integrationId, status: summary.status, ...summary.counts });
   return summary;
 }
 
 function activitiesFor(settings: ProductSyncSettings) {
-  return proxyActivities<ProductSyncActivities>(syncActivityOptions(settings));
+  const reads = proxyActivities<ProductSyncActivities>(syncActivityOptions(settings));
+  const writes = proxyActivities<ProductSyncActivities>(syncActivityOptions({ ...settings, retry: settings.writeRetry ?? settings.retry }));
+  // Activity proxies are not plain objects: pick each one by name.
+  return {
+    countCrmProducts: reads.countCrmProducts,
+    fetchProductChanges: reads.fetchProductChanges,
+    fetchProductsByIds: reads.fetchProductsByIds,
+    verifyProducts: reads.verifyProducts,
+    upsertProducts: writes.upsertProducts,
+  };
+}
+
+/** One page: fetch and diff, check the guard, write and verify. Returns whether more pages follow. */
+async function syncNextPage(
+  run: ProductSyncRun,
+  activities: Activities,
+  settings: ProductSyncSettings,
+  controls: OperatorControls,
+  errorRate: ErrorRateWindow,
+): Promise<boolean> {
+  const page = await controls.untilAvailable('Reading changed products', () =>
+    activities.fetchProductChanges({
+      integrationId: settings.integrationId,
+      mode: settings.mode,
+      cursor: run.cursor,
+      limit: settings.pageSize,
+      maxBytes: settings.maxPageBytes,
+    }),
+  );
+  run.recordPage(page);
+  if (settings.dryRun) run.recordPlan(page.writes);
+  else {
+    checkChangeGuard(run, page, settings);
+    const failed = await writeAndVerify(page.writes, run, activities, settings, controls);
+    errorRate.record(page.writes.length, failed);
+    const tooManyFailures = errorRate.exceeded();
+    if (tooManyFailures) {
+      await controls.needsAttention(`${tooManyFailures}; last reason: ${run.lastFailureReason}`);
+      errorRate.reset();
+    }
+  }
+  run.finishPage(page.nextCursor);
+  return page.hasMore;
 }
 
 /** A broken source must not wipe or rewrite the CRM: cap the share of records one run may change. */
@@ -96,48 +147,65 @@ function checkChangeGuard(run: ProductSyncRun, page: PagePlan, settings: Product
 }
 
 /**
- * Upserts a page's changes and reads them back; a record whose read-back differs is written again,
- * up to verifyAttempts times. Returns false when the target failed the whole page.
+ * Upserts writes and reads them back; a record whose read-back differs is written again, up to
+ * verifyAttempts times. Returns how many records failed. A CRM that stays down stops the run for an
+ * operator, and the same writes go again on resume (upsert and verify are idempotent).
  */
 async function writeAndVerify(
   writes: PlannedWrite[],
   run: ProductSyncRun,
-  activities: ReturnType<typeof activitiesFor>,
+  activities: Activities,
   settings: ProductSyncSettings,
-): Promise<boolean> {
+  controls: OperatorControls,
+  onVerified: (write: PlannedWrite) => void = (write) => run.recordVerified(write),
+  onFailed: (write: PlannedWrite, reason: string) => void = (write, reason) => run.recordFailed(write, reason),
+): Promise<number> {
+  let failed = 0;
   let pending = writes;
   let mismatchReasons = new Map<string, string>();
   for (let attempt = 1; pending.length > 0 && attempt <= settings.verifyAttempts; attempt++) {
     const byId = new Map(pending.map((write) => [write.externalId, write]));
-    let outcome;
-    try {
-      const records = pending.map(({ externalId, properties, archived }) => ({ externalId, properties, archived }));
+    const records = pending.map(({ externalId, properties, archived }) => ({ externalId, properties, archived }));
+    const { upserted, verified } = await controls.untilAvailable('Writing products to the CRM', async () => {
       const upserted = await activities.upsertProducts({ integrationId: settings.integrationId, records });
-      for (const failure of upserted.failed) {
-        run.recordFailed(byId.get(failure.externalId)!, failure.reason);
-        byId.delete(failure.externalId);
-      }
-      const expected = [...byId.values()].map(({ externalId, hash }) => ({ externalId, hash }));
-      outcome = await activities.verifyProducts({ integrationId: settings.integrationId, expected });
-    } catch (error) {
-      const reason = failureReason(error);
-      for (const write of byId.values()) run.recordFailed(write, reason);
-      return false;
+      const refused = new Set(upserted.failed.map((f) => f.externalId));
+      const expected = pending.filter((w) => !refused.has(w.externalId)).map(({ externalId, hash }) => ({ externalId, hash }));
+      return { upserted, verified: await activities.verifyProducts({ integrationId: settings.integrationId, expected }) };
+    });
+    for (const refusal of upserted.failed) {
+      onFailed(byId.get(refusal.externalId)!, refusal.reason);
+      failed += 1;
     }
-    for (const id of outcome.verified) run.recordVerified(byId.get(id)!);
-    mismatchReasons = new Map(outcome.mismatched.map((m) => [m.externalId, m.reason]));
+    for (const id of verified.verified) onVerified(byId.get(id)!);
+    mismatchReasons = new Map(verified.mismatched.map((m) => [m.externalId, m.reason]));
     pending = [...mismatchReasons.keys()].map((id) => byId.get(id)!);
   }
-  for (const write of pending) run.recordFailed(write, mismatchReasons.get(write.externalId) ?? 'not verified');
-  return true;
+  for (const write of pending) onFailed(write, mismatchReasons.get(write.externalId) ?? 'not verified');
+  return failed + pending.length;
 }
 
-/** The operator-facing reason of a failed activity; credentials problems end the run at once. */
-function failureReason(error: unknown): string {
-  if (!(error instanceof ActivityFailure)) throw error;
-  const cause = error.cause;
-  if (cause instanceof ApplicationFailure && cause.type === 'AuthenticationFailed') {
-    throw ApplicationFailure.nonRetryable(cause.message, 'AuthenticationFailed');
-  }
-  return cause?.message ?? error.message;
+/** Carries out an operator's `retryFailed`: the records as they are in the PMS now, written and verified. */
+async function retryRequestedRecords(
+  run: ProductSyncRun,
+  activities: Activities,
+  settings: ProductSyncSettings,
+  controls: OperatorControls,
+): Promise<void> {
+  const ids = run.takeRetryRequest();
+  if (ids.length === 0 || settings.dryRun) return;
+  log.info('retrying failed records', { integrationId: settings.integrationId, records: ids.length });
+  const plan = await controls.untilAvailable('Reading products to retry', () =>
+    activities.fetchProductsByIds({ integrationId: settings.integrationId, mode: settings.mode, ids }),
+  );
+  for (const id of plan.resolved) run.resolveFailure({ externalId: id });
+  for (const rejection of plan.rejected) run.retryFailedAgain(rejection.id, rejection.reason);
+  await writeAndVerify(
+    plan.writes,
+    run,
+    activities,
+    settings,
+    controls,
+    (write) => run.resolveFailure(write),
+    (write, reason) => run.retryFailedAgain(write.externalId, reason),
+  );
 }

@@ -1,4 +1,5 @@
 import type {
+  RecordIssue,
   ChangeCursor,
   PagePlan,
   PlannedWrite,
@@ -9,8 +10,10 @@ import type {
 } from './productSyncTypes';
 import { previousSummary } from './lastResult';
 import { runTiming } from './runSummary';
-import { feedWatermark, noteFailure, startFeed } from './feedCursor';
-import { maxListedIssues, pushCapped, upsertIssue } from './recordIssues';
+import { compareCursors, feedWatermark, noteFailure, startFeed } from './feedCursor';
+import type { FailuresReport } from './failuresReport';
+import type { MemoRequest, RetryFailedRequest, SkipFailedRequest } from './operatorRequests';
+import { maxListedIssues, maxParkedRecords, pushCapped, upsertIssue } from './recordIssues';
 import type { SyncProgress, SyncState } from './syncProgress';
 
 function emptyCounters(): SyncCounters {
@@ -48,6 +51,10 @@ export class ProductSyncRun {
       rejected: [],
       failed: [],
       parked: previous?.parked ?? [],
+      skippedFailures: previous?.skippedFailures ?? [],
+      retryRequested: null,
+      handledRequestId: previous?.handledRequestId,
+      remaining: null,
       priorFailures,
       plan: { create: [], update: [], archive: [] },
       crmTotal: -1,
@@ -80,6 +87,7 @@ export class ProductSyncRun {
     counters.unchanged += page.unchanged;
     counters.skipped += page.skipped;
     counters.rejected += page.rejected.length;
+    this.state.remaining = page.remaining ?? null;
     for (const rejection of page.rejected) pushCapped(this.state.rejected, { id: rejection.id, reason: rejection.reason });
   }
 
@@ -110,8 +118,100 @@ export class ProductSyncRun {
       return;
     }
     this.state.counters.failed += 1;
-    pushCapped(this.state.failed, { id: write.externalId, reason, attempts });
+    this.state.failed = this.state.failed.filter((entry) => entry.id !== write.externalId);
+    pushCapped(this.state.failed, { id: write.externalId, reason, attempts, position: write.position });
     noteFailure(this.state, write.position);
+  }
+
+  /** A request left in the schedule's memo by `bridge retry|skip`; each is carried out once per chain. */
+  acceptMemoRequest(request: MemoRequest | undefined, now: string): void {
+    if (!request || request.id === this.state.handledRequestId) return;
+    this.state.handledRequestId = request.id;
+    if (request.retryFailed) this.requestRetry(request.retryFailed);
+    if (request.skipFailed) this.skip(request.skipFailed, now);
+  }
+
+  /** `retryFailed`: the records are retried at the next safe point (between pages, or before the run ends). */
+  requestRetry(request: RetryFailedRequest): void {
+    if (!request.ids || this.state.retryRequested === 'all') {
+      this.state.retryRequested = request.ids ? this.state.retryRequested : 'all';
+      return;
+    }
+    this.state.retryRequested = [...new Set([...(this.state.retryRequested ?? []), ...request.ids])];
+  }
+
+  /** The ids to retry now (failed and parked ones), clearing the request. */
+  takeRetryRequest(): string[] {
+    const requested = this.state.retryRequested;
+    this.state.retryRequested = null;
+    if (!requested) return [];
+    const known = [...this.state.failed, ...this.state.parked].map((entry) => entry.id);
+    return requested === 'all' ? [...new Set(known)] : requested;
+  }
+
+  /** A retried record that landed, or needs no write any more: it no longer holds anything back. */
+  resolveFailure(write: PlannedWrite | { externalId: string }): void {
+    const id = write.externalId;
+    if (this.state.failed.some((entry) => entry.id === id)) this.state.counters.failed -= 1;
+    else if (this.state.parked.some((entry) => entry.id === id)) this.state.counters.parked = Math.max(0, this.state.counters.parked - 1);
+    if ('action' in write) this.countWritten(write);
+    this.dropFailure(id);
+  }
+
+  /** A retried record that failed again keeps its place, with the new reason. */
+  retryFailedAgain(id: string, reason: string): void {
+    this.lastFailureReason = reason;
+    const update = (list: RecordIssue[]) => list.map((entry) => (entry.id === id ? { ...entry, reason: reason.slice(0, 300) } : entry));
+    this.state.failed = update(this.state.failed);
+    this.state.parked = update(this.state.parked);
+  }
+
+  /** `skipFailed`: stop retrying these records; the reason is kept for audit. */
+  skip(request: SkipFailedRequest, now: string): void {
+    const targets = [...this.state.failed, ...this.state.parked].filter((entry) => !request.ids || request.ids.includes(entry.id));
+    for (const entry of targets) {
+      if (this.state.failed.some((f) => f.id === entry.id)) this.state.counters.failed -= 1;
+      this.dropFailure(entry.id);
+      this.state.skippedFailures = [
+        ...this.state.skippedFailures.filter((s) => s.id !== entry.id),
+        { id: entry.id, reason: request.reason, failure: entry.reason, skippedAt: now },
+      ].slice(-maxParkedRecords);
+    }
+  }
+
+  private dropFailure(id: string): void {
+    this.state.failed = this.state.failed.filter((entry) => entry.id !== id);
+    this.state.parked = this.state.parked.filter((entry) => entry.id !== id);
+    this.releaseWatermarkHold();
+  }
+
+  /**
+   * After failures are resolved or skipped, the watermark may pass them again. Only when every
+   * failure of the run is still listed (the list is capped) can the hold be recomputed safely.
+   */
+  private releaseWatermarkHold(): void {
+    if (this.state.counters.failed > this.state.failed.length) return;
+    let earliest: ChangeCursor | null = null;
+    for (const entry of this.state.failed) {
+      if (entry.position && (!earliest || compareCursors(entry.position, earliest) < 0)) earliest = entry.position;
+    }
+    this.state.earliestFailure = earliest;
+  }
+
+  failures(): FailuresReport {
+    return {
+      integrationId: this.settings.integrationId,
+      failed: this.state.failed,
+      parked: this.state.parked,
+      skipped: this.state.skippedFailures,
+      rejected: this.state.rejected,
+      counts: {
+        failed: this.state.counters.failed,
+        parked: this.state.parked.length,
+        skipped: this.state.skippedFailures.length,
+        rejected: this.state.counters.rejected,
+      },
+    };
   }
 
   private countWritten(write: PlannedWrite): void {
@@ -140,7 +240,9 @@ export class ProductSyncRun {
     return { ...this.state, continuedAsNew: this.state.continuedAsNew + 1 };
   }
 
-  progress(state: SyncState): SyncProgress {
+  progress(state: SyncState, now: string): SyncProgress {
+    const seconds = (Date.parse(now) - Date.parse(this.state.startedAt)) / 1000;
+    const rate = seconds > 0 ? this.state.counters.fetched / seconds : 0;
     return {
       state,
       integrationId: this.settings.integrationId,
@@ -148,20 +250,24 @@ export class ProductSyncRun {
       counts: { ...this.state.counters },
       cursor: this.state.cursor,
       watermark: this.watermark,
+      ...(seconds > 0 ? { recordsPerSecond: Math.round(rate * 10) / 10 } : {}),
+      ...(rate > 0 && this.state.remaining !== null ? { estimatedSecondsLeft: Math.ceil(this.state.remaining / rate) } : {}),
     };
   }
 
-  summary(finishedAt: string): ProductSyncSummary {
+  summary(finishedAt: string, cancelled = false): ProductSyncSummary {
     const counters = this.state.counters;
     return {
       integrationId: this.settings.integrationId,
       mode: this.settings.mode,
       dryRun: this.settings.dryRun,
-      status: counters.failed + counters.parked > 0 ? 'CompletedWithFailures' : 'Completed',
+      status: cancelled ? 'Cancelled' : counters.failed + counters.parked > 0 ? 'CompletedWithFailures' : 'Completed',
       counts: { ...counters },
       rejected: this.state.rejected,
       failed: this.state.failed,
       parked: this.state.parked,
+      skippedFailures: this.state.skippedFailures,
+      ...(this.state.handledRequestId ? { handledRequestId: this.state.handledRequestId } : {}),
       ...(this.settings.dryRun ? { plan: this.state.plan } : {}),
       watermark: this.watermark,
       ...runTiming(this.state.startedAt, finishedAt),

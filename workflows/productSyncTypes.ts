@@ -1,16 +1,19 @@
 import { z } from 'zod';
+import { attentionSettingsSchema } from './attention';
+import type { SkippedRecord } from './failuresReport';
 import type { RunFacts } from './runSummary';
 
 /** Shared between the productSync workflow, its activities and its callers. Pure: no I/O. */
 
 /** How a sync's activities retry; every sync workflow takes it in its input. */
-export const retrySettingsSchema = z
-  .object({
-    initialIntervalMs: z.number().int().min(10).default(1_000),
-    maximumIntervalMs: z.number().int().min(10).default(30_000),
-    maximumAttempts: z.number().int().min(1).max(100).default(8),
-  })
-  .default({ initialIntervalMs: 1_000, maximumIntervalMs: 30_000, maximumAttempts: 8 });
+const retryFields = z.object({
+  initialIntervalMs: z.number().int().min(10).default(1_000),
+  maximumIntervalMs: z.number().int().min(10).default(30_000),
+  maximumAttempts: z.number().int().min(1).max(100).default(8),
+});
+export type RetrySettings = z.output<typeof retryFields>;
+export const retrySettingsSchema = retryFields.default({ initialIntervalMs: 1_000, maximumIntervalMs: 30_000, maximumAttempts: 8 });
+export const optionalRetrySettingsSchema = retryFields.optional();
 
 export const syncModes = ['upsert', 'update-only', 'mirror'] as const;
 export type SyncMode = (typeof syncModes)[number];
@@ -25,6 +28,8 @@ export const recordIssueSchema = z.object({
   id: z.string(),
   reason: z.string(),
   attempts: z.number().int().positive().optional(),
+  /** Where a failed record sits in the change feed: it holds the watermark until it is resolved. */
+  position: changeCursorSchema.optional(),
 });
 export type RecordIssue = z.infer<typeof recordIssueSchema>;
 
@@ -50,6 +55,11 @@ const continuationSchema = z.object({
   rejected: z.array(recordIssueSchema),
   failed: z.array(recordIssueSchema),
   parked: z.array(recordIssueSchema).default([]),
+  skippedFailures: z.array(z.object({ id: z.string(), reason: z.string(), failure: z.string(), skippedAt: z.string() })).default([]),
+  /** Records an operator asked to retry that this chain has not retried yet; 'all' or ids. */
+  retryRequested: z.union([z.literal('all'), z.array(z.string())]).nullable().default(null),
+  handledRequestId: z.string().optional(),
+  remaining: z.number().int().nullable().default(null),
   priorFailures: z.record(z.string(), z.number().int()),
   plan: z.object({ create: z.array(z.string()), update: z.array(z.string()), archive: z.array(z.string()) }),
   crmTotal: z.number().int(),
@@ -83,8 +93,8 @@ export const productSyncInputSchema = z.object({
   parkAfterAttempts: z.number().int().min(1).max(100).default(3),
   /** Write and read back a mismatched record this many times before reporting it failed. */
   verifyAttempts: z.number().int().min(1).max(5).default(2),
-  /** Stop the run when this many pages in a row could not be written at all (target down). */
-  maxConsecutiveFailedPages: z.number().int().min(1).max(100).default(3),
+  /** When the run stops and asks for a person: see attention.ts. */
+  attention: attentionSettingsSchema,
   guard: z
     .object({
       /** Largest share of the CRM's records one run may update or archive. */
@@ -95,7 +105,9 @@ export const productSyncInputSchema = z.object({
     .default({ maxChangeShare: 0.5, minRecords: 100 }),
   /** A worker that dies mid-activity is noticed after this long without a heartbeat. */
   heartbeatTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
+  /** Retries of reads (fetch, verify); writes use `writeRetry` when given. */
   retry: retrySettingsSchema,
+  writeRetry: optionalRetrySettingsSchema,
   continuation: continuationSchema.optional(),
 });
 export type ProductSyncInput = z.input<typeof productSyncInputSchema>;
@@ -110,6 +122,10 @@ export interface ProductSyncSummary extends RunFacts {
   failed: RecordIssue[];
   /** Records that failed `parkAfterAttempts` runs in a row; carried from run to run until they sync. */
   parked: RecordIssue[];
+  /** Failed records an operator skipped, with the reason (audit); carried from run to run. */
+  skippedFailures: SkippedRecord[];
+  /** The last operator request (from the schedule's memo) this chain carried out. */
+  handledRequestId?: string;
   /** Dry run only: external ids the run would create, update and archive (capped). */
   plan?: { create: string[]; update: string[]; archive: string[] };
   /** Where the next run starts: never past a record that failed. */
@@ -145,6 +161,21 @@ export interface PagePlan {
   /** Cursor after the last record this page covered (may stop early on the byte budget). */
   nextCursor: ChangeCursor | null;
   hasMore: boolean;
+  /** Records after this page, when the source says: the base of the time-left estimate. */
+  remaining?: number;
+}
+
+export interface FetchByIdsInput {
+  integrationId: string;
+  mode: SyncMode;
+  ids: string[];
+}
+
+/** What retrying named records needs: their writes now, and which need nothing any more. */
+export interface RetryPlan {
+  writes: PlannedWrite[];
+  rejected: RecordIssue[];
+  resolved: string[];
 }
 
 export interface UpsertInput {

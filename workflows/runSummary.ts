@@ -1,7 +1,8 @@
 /** What every sync workflow's summary says about the run itself, whatever it synced. */
 export interface RunFacts {
   integrationId: string;
-  status: 'Completed' | 'CompletedWithFailures';
+  /** Cancelled: an operator cancelled the run; it stopped after the batch in flight, nothing half-written. */
+  status: 'Completed' | 'CompletedWithFailures' | 'Cancelled';
   startedAt: string;
   finishedAt: string;
   durationMs: number;

@@ -1,6 +1,6 @@
-import { ScheduleNotFoundError, WorkflowFailedError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
+import { progressQuery } from '../../workflows/messages';
 import { syncModes } from '../../workflows/productSyncTypes';
 import { integrationIdKey, syncDirectionKey } from '../../workflows/searchAttributes';
 import type { BridgeConfig } from '../config/configSchema';
@@ -8,17 +8,19 @@ import { ConfigError, loadConfig } from '../config/loadConfig';
 import { createLogger } from '../logging/logger';
 import { startSandboxSystems } from '../sandbox/sandboxSystems';
 import { connectClient, temporalAddress } from '../temporal/clientConnection';
-import { ensureSchedule } from '../temporal/schedules';
 import { configuredSyncs, type SyncStart } from '../temporal/syncSchedules';
 import { installRuntimeLogging } from '../temporal/runtimeLogging';
 import { connectWorkerToTemporal, createBridgeWorker } from '../temporal/worker';
 import { createCodecServer } from '../security/codecServer';
 import { EncryptionCodec } from '../security/encryptionCodec';
 import { encryptingDataConverter, loadKeyring } from '../security/payloadEncryption';
+import { out } from './bridgeClient';
 import { exitCodes } from './exitCodes';
-import { progressLines, summaryLines, type SyncSummary } from './summaryText';
+import { failures, followRun, operatorMove, reportOutcome, trigger, type MoveOptions, type OperatorMove } from './operatorCommands';
+import { applySchedules, listSchedules, setSchedulesPaused } from './scheduleCommands';
+import { status } from './statusCommand';
+import { progressLines } from './summaryText';
 
-const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 
 const syncKinds = { products: 'productSync', demands: 'demandMapping', 'demand-status': 'demandStatus' } as const;
@@ -68,23 +70,13 @@ async function runSync(kind: SyncKind, options: SyncOptions): Promise<number> {
         { key: syncDirectionKey, value: sync.direction },
       ],
       staticSummary: `${sync.summary}, started from the bridge CLI`,
+      staticDetails: sync.details,
     });
     if (!options.wait) {
       out(options.json ? JSON.stringify({ workflowId, runId: handle.firstExecutionRunId }) : `Started ${workflowId}`);
       return exitCodes.ok;
     }
-    const summary = (await handle.result()) as SyncSummary;
-    if (options.json) out(JSON.stringify(summary, null, 2));
-    else for (const line of summaryLines(`${sync.workflowType} (${sync.integrationId})`, summary)) out(line);
-    return summary.status === 'Completed' ? exitCodes.ok : exitCodes.completedWithFailures;
-  } catch (error) {
-    if (error instanceof WorkflowFailedError) {
-      const reason = error.cause?.message ?? error.message;
-      if (options.json) out(JSON.stringify({ status: 'Failed', reason }));
-      else process.stderr.write(`The run failed: ${reason}\n`);
-      return exitCodes.failed;
-    }
-    throw error;
+    return reportOutcome(`${sync.workflowType} (${sync.integrationId})`, await followRun(client, workflowId, handle.firstExecutionRunId), options.json);
   } finally {
     await client.connection.close();
   }
@@ -104,18 +96,6 @@ async function refuseWhileScheduledRunIsInProgress(client: Client, sync: SyncSta
   }
   if (running.length > 0) {
     throw new Error(`A scheduled run of '${sync.integrationId}' is in progress (${running.join(', ')}); wait for it to end, or trigger the schedule instead.`);
-  }
-}
-
-async function signalRun(workflowId: string, which: 'pause' | 'resume'): Promise<number> {
-  const config = loadConfig();
-  const client = await connectClient(config, { dataConverter: encryptingDataConverter(loadKeyring(config)) });
-  try {
-    await client.workflow.getHandle(workflowId).signal(which === 'pause' ? pauseSignal : resumeSignal);
-    out(`Sent ${which} to ${workflowId}`);
-    return exitCodes.ok;
-  } finally {
-    await client.connection.close();
   }
 }
 
@@ -146,24 +126,6 @@ async function runWorker(): Promise<number> {
   await running;
   await connection.close();
   return exitCodes.ok;
-}
-
-/** Creates or updates the Temporal Schedule of every configured sync. */
-async function applySchedules(options: { json?: boolean }): Promise<number> {
-  const config = loadConfig();
-  const client = await connectClient(config, { dataConverter: encryptingDataConverter(loadKeyring(config)) });
-  try {
-    const changes = [];
-    for (const sync of configuredSyncs(config)) {
-      const change = await ensureSchedule(client, sync, config.temporal.taskQueue);
-      changes.push({ scheduleId: sync.scheduleId, change, every: sync.schedule.every, paused: sync.schedule.paused });
-    }
-    if (options.json) out(JSON.stringify(changes, null, 2));
-    else for (const c of changes) out(`${c.scheduleId}: ${c.change} (every ${c.every}${c.paused ? ', paused' : ''})`);
-    return exitCodes.ok;
-  } finally {
-    await client.connection.close();
-  }
 }
 
 /** The codec server alone, for the Web UI and CLI of a real cluster (see README, Security). */
@@ -221,24 +183,74 @@ export function buildProgram(): Command {
     command.action(async (options: SyncOptions) => finish(await runSync(kind, options)));
   }
 
-  program.command('pause <workflowId>').description('pause a running sync after its current page').action(async (id: string) => finish(await signalRun(id, 'pause')));
-  program.command('resume <workflowId>').description('resume a paused sync').action(async (id: string) => finish(await signalRun(id, 'resume')));
+  const moves: Array<[OperatorMove, string]> = [
+    ['pause', 'pause runs in progress after the batch in flight (state Paused)'],
+    ['resume', 'resume paused runs, or runs that need attention'],
+    ['retry', 'retry failed and parked records now (signal retryFailed; with no run in progress, the next run does it)'],
+    ['skip', 'stop retrying failed records, with a reason kept for audit (signal skipFailed)'],
+  ];
+  for (const [move, description] of moves) {
+    const command = program
+      .command(`${move} <target>`)
+      .description(`${description}; target: an integration id, a schedule id or a workflow id`)
+      .option('--json', 'print machine-readable JSON');
+    if (move === 'retry' || move === 'skip') command.option('--ids <ids>', 'only these record ids, comma-separated', (value: string) => value.split(',').map((id) => id.trim()).filter(Boolean));
+    if (move === 'skip') command.requiredOption('--reason <text>', 'why the records are skipped (kept for audit)');
+    command.action(async (target: string, options: MoveOptions) => finish(await operatorMove(move, target, options)));
+  }
+  program
+    .command('status [integration]')
+    .description('schedules and recent runs with state and counts')
+    .option('--runs <n>', 'recent runs per sync', (value: string) => positiveInt(value), 3)
+    .option('--json', 'print machine-readable JSON')
+    .action(async (target: string | undefined, options: { json?: boolean; runs?: number }) => finish(await status(target, options)));
+  program
+    .command('trigger <integration>')
+    .description("start the integration's scheduled sync now (never beside a run in progress)")
+    .option('--wait', 'follow the run with a live progress line and print its summary')
+    .option('--json', 'print machine-readable JSON')
+    .action(async (target: string, options: { wait?: boolean; json?: boolean }) => finish(await trigger(target, options)));
+  program
+    .command('failures <target>')
+    .description('failed, parked, skipped and rejected records of the run in progress, or of the last finished run')
+    .option('--csv', 'print CSV (kind,id,reason,attempts,skippedAt,failure)')
+    .option('--json', 'print machine-readable JSON')
+    .action(async (target: string, options: { csv?: boolean; json?: boolean }) => finish(await failures(target, options)));
   program
     .command('progress <workflowId>')
     .description('show counts, cursor and state of a run')
     .option('--json', 'print machine-readable JSON')
     .action(async (id: string, options: { json?: boolean }) => finish(await showProgress(id, options)));
-  program
-    .command('schedules')
-    .description('Temporal Schedules of the configured syncs')
+  const schedules = program.command('schedules').description('Temporal Schedules of the configured syncs');
+  schedules
     .command('apply')
-    .description('create or update the schedule of every configured sync')
+    .description('make the Temporal Schedules match the configuration: prints the plan, then creates, updates and deletes what differs')
+    .option('--dry-run', 'print the plan only')
     .option('--json', 'print machine-readable JSON')
-    .action(async (options: { json?: boolean }) => finish(await applySchedules(options)));
+    .action(async (options: { dryRun?: boolean; json?: boolean }) => finish(await applySchedules(options)));
+  schedules
+    .command('list')
+    .description('every configured schedule with its state and next run')
+    .option('--json', 'print machine-readable JSON')
+    .action(async (options: { json?: boolean }) => finish(await listSchedules(options)));
+  for (const paused of [true, false]) {
+    schedules
+      .command(`${paused ? 'pause' : 'unpause'} <integration>`)
+      .description(paused ? 'stop starting scheduled runs (a run in progress goes on)' : 'start scheduled runs again')
+      .option('--note <text>', 'why; shown in the Temporal UI')
+      .option('--json', 'print machine-readable JSON')
+      .action(async (target: string, options: { note?: string; json?: boolean }) => finish(await setSchedulesPaused(target, paused, options)));
+  }
   program.command('worker').description('run a worker on the configured Temporal server').action(async () => finish(await runWorker()));
   program.command('codec-server').description('run the codec server that decrypts payloads for the Temporal UI and CLI').action(async () => finish(await runCodecServer()));
   program.command('sandbox').description('run only the sandbox PMS and CRM').action(async () => finish(await runSandbox()));
   return program;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
 }
 
 function finish(code: number): void {

@@ -4,6 +4,8 @@ import { matcherConfigSchema } from '../domain/demandMatcher';
 import { scoringSchema } from '../domain/demandScore';
 import { defaultFieldMapping, fieldMappingSchema } from '../domain/fieldMapping';
 import { syncModes } from '../../workflows/productSyncTypes';
+import { failurePolicySchema } from './failurePolicyConfig';
+import { scheduleSchema } from './scheduleConfig';
 import { connectorSystemSchemas } from '../connectors/systemSchemas';
 
 const port = z.number().int().min(0).max(65_535);
@@ -23,14 +25,7 @@ export type HttpSystemConfig = z.infer<typeof httpSystemSchema>;
 const systemSchema = z.discriminatedUnion('kind', [httpSystemSchema, ...connectorSystemSchemas]);
 export type SystemConfig = z.infer<typeof systemSchema>;
 
-const scheduleSchema = z
-  .object({
-    /** Interval between runs, e.g. "1m", "30s", "1h". */
-    every: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 1m or 1h').default('1m'),
-    paused: z.boolean().default(false),
-  })
-  .default({ every: '1m', paused: false });
-export type ScheduleConfig = z.infer<typeof scheduleSchema>;
+export type { ScheduleConfig } from './scheduleConfig';
 
 const productSyncSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lowercase letters, digits and -, at most 41 characters'),
@@ -40,13 +35,12 @@ const productSyncSchema = z.object({
   pageSize: z.number().int().min(1).max(1000).default(200),
   /** Re-read this much before the watermark: covers PMS rows committed late with an older timestamp. */
   overlapMs: z.number().int().min(0).max(86_400_000).default(5_000),
-  /** Scheduled runs in a row a record may fail before it is parked (see README). */
-  parkAfterAttempts: z.number().int().min(1).max(100).default(3),
   mapping: fieldMappingSchema.default(fieldMappingSchema.parse(defaultFieldMapping)),
   guard: z
     .object({ maxChangeShare: z.number().min(0).max(1).default(0.5), minRecords: z.number().int().min(0).default(100) })
     .default({ maxChangeShare: 0.5, minRecords: 100 }),
   schedule: scheduleSchema,
+  failurePolicy: failurePolicySchema,
 });
 export type ProductSyncConfig = z.infer<typeof productSyncSchema>;
 
@@ -66,6 +60,7 @@ const demandSyncSchema = z.object({
   contactFields: z.array(z.enum(contactFieldNames)).default([]),
   mappingSchedule: scheduleSchema,
   statusSchedule: scheduleSchema,
+  failurePolicy: failurePolicySchema,
   /** Also write each mapped demand as a note in a product tool (a `productboard` system). */
   notes: z
     .object({
@@ -130,6 +125,17 @@ export const configSchema = z
         products: z.number().int().min(0).max(1_000_000).default(500),
       })
       .default({ enabled: true, host: '127.0.0.1', pmsPort: 4010, crmPort: 4020, products: 500 }),
+    alerts: z
+      .object({
+        /**
+         * Slack-compatible incoming webhook told when a run needs attention. Its URL is a secret:
+         * set it through BRIDGE_ALERT_WEBHOOK_URL rather than in the YAML file.
+         */
+        webhookUrl: z.url({ message: 'an http(s) URL such as https://hooks.slack.com/services/...' }).optional(),
+        /** The Temporal Web UI's address, so an alert links straight to the run. */
+        uiUrl: z.url({ message: 'the Web UI address, e.g. http://localhost:8233' }).optional(),
+      })
+      .default({}),
     systems: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), systemSchema),
     productSyncs: z.array(productSyncSchema).min(1),
     demandSyncs: z.array(demandSyncSchema).default([]),

@@ -63,6 +63,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return {
     ...(env.BRIDGE_DATA_DIR ? { dataDir: env.BRIDGE_DATA_DIR } : {}),
     ...(env.LOG_LEVEL ? { logLevel: env.LOG_LEVEL } : {}),
+    ...(env.BRIDGE_ALERT_WEBHOOK_URL ? { alerts: { webhookUrl: env.BRIDGE_ALERT_WEBHOOK_URL } } : {}),
     ...(env.BRIDGE_ENCRYPTION_KEY_FILE ? { security: { encryptionKeyFile: env.BRIDGE_ENCRYPTION_KEY_FILE } } : {}),
     temporal: {
       ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),

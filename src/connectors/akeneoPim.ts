@@ -76,10 +76,26 @@ export class AkeneoPimSource implements ProductSource {
     return { records: page, nextCursor: last ? { since: last.updatedAt, afterId: last.id } : null, hasMore: after.length > limit };
   }
 
+  /** Products by uuid, 100 a request (the uuid filter takes a list); unknown ones are absent. */
+  async getByIds(ids: string[]): Promise<RawPmsProduct[]> {
+    const found: RawPmsProduct[] = [];
+    for (let start = 0; start < ids.length; start += this.config.products.pageSize) {
+      const search = { uuid: [{ operator: 'IN', value: ids.slice(start, start + this.config.products.pageSize) }] };
+      found.push(...(await this.readAll(search)));
+    }
+    return found;
+  }
+
   private async readSince(since: number): Promise<RawPmsProduct[]> {
     const { products } = this.config;
     // `>` on whole seconds: start a second early and let the cursor drop what was already seen.
     const search = { ...products.search, ...(since > 0 ? { updated: [{ operator: '>', value: akeneoDate(since - 1000) }] } : {}) };
+    return (await this.readAll(search)).sort(byPosition);
+  }
+
+  /** Every page of a products-uuid search, following _links.next.href. */
+  private async readAll(search: Record<string, unknown>): Promise<RawPmsProduct[]> {
+    const { products } = this.config;
     let path: string | undefined = `/api/rest/v1/products-uuid?${new URLSearchParams({
       search: JSON.stringify(search),
       pagination_type: 'search_after',
@@ -91,7 +107,7 @@ export class AkeneoPimSource implements ProductSource {
       records.push(...page._embedded.items.map((item) => this.toProduct(item)));
       path = page._links.next?.href;
     }
-    return records.sort(byPosition);
+    return records;
   }
 
   private toProduct(product: AkeneoProduct): RawPmsProduct {

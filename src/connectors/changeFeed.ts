@@ -15,6 +15,8 @@ export interface ChangePage<T> {
   /** Cursor after the last record of this page; null when the page is empty. */
   nextCursor: ChangeCursor | null;
   hasMore: boolean;
+  /** Records after this page, when the source says (not every API does). */
+  remaining?: number;
 }
 
 /** Only the paging keys are checked here; record content is validated one record at a time later. */
@@ -43,7 +45,8 @@ export async function readChangePage<T extends z.ZodType>(
       data: z.array(recordSchema),
       nextCursor: z.object({ since: z.string(), afterId: z.string() }).nullable(),
       hasMore: z.boolean(),
+      remaining: z.number().int().min(0).optional(),
     }),
   });
-  return { records: page.data, nextCursor: page.nextCursor, hasMore: page.hasMore };
+  return { records: page.data, nextCursor: page.nextCursor, hasMore: page.hasMore, remaining: page.remaining };
 }

@@ -207,6 +207,20 @@ export class HubSpotCrm implements ProductSink, ProductSource {
     };
   }
 
+  /** Products by HubSpot record id, 100 a request; unknown ones are absent. */
+  async getByIds(ids: string[]): Promise<RawPmsProduct[]> {
+    const { types } = await this.ensureSetup();
+    const found: RawPmsProduct[] = [];
+    for (let start = 0; start < ids.length; start += hubspotLimits.batchSize) {
+      const body = { inputs: ids.slice(start, start + hubspotLimits.batchSize).map((id) => ({ id })), properties: [...this.propertyNames, this.idProperty, 'hs_lastmodifieddate'] };
+      const response = await this.call({ method: 'POST', path: '/crm/v3/objects/products/batch/read', query: { archived: 'false' }, body, schema: batchResponseSchema });
+      const unexpected = (response.errors ?? []).filter((e) => e.category !== 'OBJECT_NOT_FOUND');
+      if (unexpected.length > 0) throw new InvalidResponseError(this.system, `${this.system} could not read some products: ${unexpected[0]!.message}`);
+      found.push(...response.results.map((o) => this.toRawProduct(o, types)));
+    }
+    return found;
+  }
+
   // ---- setup: the id property and the property types ----
 
   private ensureSetup(): Promise<{ path: UpsertPath; types: Map<string, string> }> {

@@ -23,6 +23,8 @@ export interface ProductSource {
   readonly capabilities: ProductSourceCapabilities;
   /** Products changed strictly after the cursor (all of them when it is null), oldest first. */
   listChanged(cursor: ChangeCursor | null, limit: number): Promise<ProductPage>;
+  /** The current products with these ids (deleted ones included, flagged); unknown ids are absent. */
+  getByIds(ids: string[]): Promise<RawPmsProduct[]>;
 }
 
 export interface CrmProductInput {

@@ -134,6 +134,54 @@ export class RestProductSource implements ProductSource {
     };
   }
 
+  /** Products by id through the configured get endpoint, or by scanning the feed when there is none. */
+  async getByIds(ids: string[]): Promise<RawPmsProduct[]> {
+    if (ids.length === 0) return [];
+    const get = this.config.get;
+    if (!get) return this.scanFor(ids);
+    const found: RawPmsProduct[] = [];
+    if (get.mode === 'single') {
+      for (const id of ids) {
+        const data = await this.readOne(renderUrlPath(get.path, { id }));
+        if (data !== undefined) found.push(this.toProduct(getPath(data, get.recordPath)));
+      }
+      return found;
+    }
+    for (let start = 0; start < ids.length; start += get.maxBatch) {
+      const part = ids.slice(start, start + get.maxBatch);
+      const data = await this.http.call({ method: get.method, path: get.path, ...(get.method === 'GET' ? {} : { body: renderTemplate(get.body, { ids: part }) }), schema: anyJson });
+      const records = getPath(data, get.recordsPath);
+      if (!Array.isArray(records)) {
+        throw new InvalidResponseError(this.system, `${this.system} answered ${get.path} without a list of records at '${get.recordsPath}'; check productSource.get.recordsPath.`);
+      }
+      found.push(...records.map((record) => this.toProduct(record)));
+    }
+    return found;
+  }
+
+  /** Without a get endpoint: the whole feed, keeping the records asked for. */
+  private async scanFor(ids: string[]): Promise<RawPmsProduct[]> {
+    const wanted = new Set(ids);
+    const found = new Map<string, RawPmsProduct>();
+    let cursor: ChangeCursor | null = null;
+    for (;;) {
+      const page = await this.listChanged(cursor, this.config.maxPageSize);
+      for (const record of page.records) if (wanted.has(record.id)) found.set(record.id, record);
+      if (!page.hasMore || !page.nextCursor || found.size === wanted.size) return [...found.values()];
+      cursor = page.nextCursor;
+    }
+  }
+
+  private async readOne(path: string): Promise<unknown> {
+    try {
+      return await this.http.request({ method: 'GET', path, schema: anyJson });
+    } catch (error) {
+      if (error instanceof HttpStatusError && error.status === 404) return undefined;
+      if (error instanceof HttpStatusError) throw new RequestRejectedError(this.system, error.status, error.message);
+      throw error;
+    }
+  }
+
   private async getPage(request: PageRequest): Promise<HttpExchange<unknown>> {
     try {
       return await this.http.exchange({ method: 'GET', path: request.path, query: request.query, schema: anyJson });

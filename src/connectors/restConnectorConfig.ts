@@ -69,6 +69,25 @@ export const restProductSourceSchema = z
     reportsDeletes: z.boolean().default(false),
     /** Most pages one read may follow before handing what it has to the workflow. */
     maxPagesPerRead: z.number().int().min(1).max(1000).default(50),
+    /**
+     * Reading named products (an operator's retry of failed records): a batch endpoint (`$ids` in
+     * the body) or one GET per id (`{id}` in the path; 404 is absent). Absent: the feed is scanned.
+     */
+    get: z
+      .discriminatedUnion('mode', [
+        z
+          .object({
+            mode: z.literal('batch'),
+            method: method.default('POST'),
+            path: z.string().min(1),
+            body: z.unknown().default({ ids: '$ids' }),
+            maxBatch: z.number().int().min(1).max(10_000).default(100),
+            recordsPath: path.default('data'),
+          })
+          .strict(),
+        z.object({ mode: z.literal('single'), path: z.string().min(1), recordPath: path.default('') }).strict(),
+      ])
+      .optional(),
   })
   .strict();
 export type RestProductSourceConfig = z.infer<typeof restProductSourceSchema>;

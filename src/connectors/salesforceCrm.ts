@@ -258,6 +258,18 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     return { records: page, nextCursor: last ? { since: last.updatedAt, afterId: last.id } : null, hasMore: records.length > limit || !exhausted };
   }
 
+  /** Product2 records by Salesforce Id, 200 a query; unknown (and deleted) ones are absent. */
+  async getByIds(ids: string[]): Promise<RawPmsProduct[]> {
+    const fields = [...new Set(['Id', 'SystemModstamp', ...this.config.products.sourceFields])];
+    const found: RawPmsProduct[] = [];
+    for (let start = 0; start < ids.length; start += salesforceLimits.collectionSize) {
+      const part = ids.slice(start, start + salesforceLimits.collectionSize);
+      const records = await this.queryAll(`SELECT ${fields.join(', ')} FROM Product2 WHERE Id IN (${part.map(soqlString).join(', ')})`);
+      found.push(...records.map((r) => this.toRawProduct(r)));
+    }
+    return found;
+  }
+
   private async deletedSince(since: number | undefined): Promise<RawPmsProduct[]> {
     const end = this.now();
     const earliest = end - salesforceLimits.deletedLookbackDays * 86_400_000 + 60_000;

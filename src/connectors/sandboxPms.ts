@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import type { RawPmsProduct } from '../domain/pmsProduct';
 import { readChangePage, feedRecordSchema, type ChangeCursor } from './changeFeed';
 import { HttpSystem, type HttpSystemOptions } from './httpClient';
 import type { ProductPage, ProductSource, ProductSourceCapabilities } from './productConnectors';
@@ -17,5 +19,20 @@ export class SandboxPmsSource implements ProductSource {
 
   listChanged(cursor: ChangeCursor | null, limit: number): Promise<ProductPage> {
     return readChangePage(this.http, '/api/products', cursor, limit, feedRecordSchema);
+  }
+
+  /** One request per 100 ids (the API's limit on a batch get). */
+  async getByIds(ids: string[]): Promise<RawPmsProduct[]> {
+    const found: RawPmsProduct[] = [];
+    for (let start = 0; start < ids.length; start += 100) {
+      const page = await this.http.call({
+        method: 'POST',
+        path: '/api/products/batch-get',
+        body: { ids: ids.slice(start, start + 100) },
+        schema: z.object({ data: z.array(feedRecordSchema) }),
+      });
+      found.push(...page.data);
+    }
+    return found;
   }
 }

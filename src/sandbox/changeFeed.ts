@@ -19,6 +19,8 @@ export interface FeedPage<T> {
   data: T[];
   nextCursor: ChangeCursor | null;
   hasMore: boolean;
+  /** Rows after this page, for feeds that count them (products): lets a client estimate time left. */
+  remaining?: number;
 }
 
 export interface FeedPosition {
@@ -80,6 +82,7 @@ export function feedPageSchema<T extends z.ZodType>(record: T) {
       .nullable()
       .describe('Pass as since/afterId to get the rows after this page; null when the page is empty'),
     hasMore: z.boolean(),
+    remaining: z.number().int().min(0).optional().describe('Rows after this page (products feed only)'),
   });
 }
 

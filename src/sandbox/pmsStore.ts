@@ -112,7 +112,9 @@ export class PmsStore {
         position.limit + 1,
       ])
       .map((row) => rowSchema.parse(row));
-    return toFeedPage(rows, position.limit, toProduct);
+    const page = toFeedPage(rows, position.limit, toProduct);
+    const counted = this.db.all(`SELECT COUNT(*) AS n FROM products WHERE ${after.sql}`, after.params)[0] as { n: number };
+    return { ...page, remaining: Math.max(0, Number(counted.n) - page.data.length) };
   }
 
   /** Creates or replaces a product and undeletes it. */

@@ -1,20 +1,59 @@
+import { createHash } from 'node:crypto';
 import type { BridgeConfig, DemandSyncConfig, ProductSyncConfig, ScheduleConfig } from '../config/configSchema';
+import { durationMs } from '../config/duration';
+import type { FailurePolicyConfig } from '../config/failurePolicyConfig';
 import type { SyncDirection } from '../../workflows/operatorControls';
+
+export type SyncWorkflowType = 'productSync' | 'demandMapping' | 'demandStatus';
 
 /** Everything a configured sync needs to be started by a schedule or by hand. */
 export interface SyncStart {
   scheduleId: string;
-  workflowType: 'productSync' | 'demandMapping' | 'demandStatus';
+  workflowType: SyncWorkflowType;
   integrationId: string;
   direction: SyncDirection;
   args: [Record<string, unknown>];
   schedule: ScheduleConfig;
   /** Shown in the Temporal UI next to every run: what it syncs, from where to where. */
   summary: string;
+  /** Markdown shown in the UI's run details: the integration, what it syncs, where. */
+  details: string;
+  /** Short hash of what the run depends on (input, schedule): the run's memo says which configuration it ran with. */
+  configVersion: string;
+}
+
+/** The failure policy as workflow input: retries per activity kind, attention, parking. */
+function failureArgs(policy: FailurePolicyConfig) {
+  const retry = (settings: FailurePolicyConfig['retry']['read']) => ({
+    maximumAttempts: settings.maximumAttempts,
+    initialIntervalMs: durationMs(settings.initialInterval),
+    maximumIntervalMs: durationMs(settings.maximumInterval),
+  });
+  return {
+    retry: retry(policy.retry.read),
+    writeRetry: retry(policy.retry.write),
+    attention: {
+      errorRateThreshold: policy.errorRateThreshold,
+      errorRateWindow: policy.errorRateWindow,
+      timeoutMs: durationMs(policy.attentionTimeout),
+    },
+  };
+}
+
+function versionOf(parts: unknown): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 12);
+}
+
+function withVersion(start: Omit<SyncStart, 'configVersion'>): SyncStart {
+  return { ...start, configVersion: versionOf([start.workflowType, start.args, start.schedule]) };
+}
+
+function details(lines: Array<[string, string]>): string {
+  return lines.map(([key, value]) => `**${key}:** ${value}`).join('  \n');
 }
 
 export function productSyncStart(sync: ProductSyncConfig): SyncStart {
-  return {
+  return withVersion({
     scheduleId: `product-sync-${sync.id}`,
     workflowType: 'productSync',
     integrationId: sync.id,
@@ -25,37 +64,59 @@ export function productSyncStart(sync: ProductSyncConfig): SyncStart {
         mode: sync.mode,
         pageSize: sync.pageSize,
         overlapMs: sync.overlapMs,
-        parkAfterAttempts: sync.parkAfterAttempts,
+        parkAfterAttempts: sync.failurePolicy.parkAfterRuns,
         guard: sync.guard,
+        ...failureArgs(sync.failurePolicy),
       },
     ],
     schedule: sync.schedule,
     summary: `Product sync '${sync.id}': ${sync.source} -> ${sync.target} (${sync.mode})`,
-  };
+    details: details([
+      ['Integration', sync.id],
+      ['Syncs', `products (name, description, features, price, stock, lifecycle) in ${sync.mode} mode`],
+      ['From', `${sync.source} (PMS)`],
+      ['To', `${sync.target} (CRM)`],
+      ['Operator moves', 'signals pause, resume, retryFailed, skipFailed; queries progress, failures'],
+    ]),
+  });
 }
 
 export function demandMappingStart(sync: DemandSyncConfig): SyncStart {
-  return {
+  const { retry, attention } = failureArgs(sync.failurePolicy);
+  return withVersion({
     scheduleId: `demand-mapping-${sync.id}`,
     workflowType: 'demandMapping',
     integrationId: sync.id,
     direction: 'CrmToPms',
-    args: [{ integrationId: sync.id, pageSize: sync.pageSize, overlapMs: sync.overlapMs }],
+    args: [{ integrationId: sync.id, pageSize: sync.pageSize, overlapMs: sync.overlapMs, retry, attention }],
     schedule: sync.mappingSchedule,
     summary: `Demand mapping '${sync.id}': customer demands and orders ${sync.crm} -> ${sync.pms}`,
-  };
+    details: details([
+      ['Integration', sync.id],
+      ['Syncs', 'customer demands (merged into requirements) and order quantities'],
+      ['From', `${sync.crm} (CRM)`],
+      ['To', `${sync.pms} (PMS)`],
+    ]),
+  });
 }
 
 export function demandStatusStart(sync: DemandSyncConfig): SyncStart {
-  return {
+  const { retry, attention } = failureArgs(sync.failurePolicy);
+  return withVersion({
     scheduleId: `demand-status-${sync.id}`,
     workflowType: 'demandStatus',
     integrationId: sync.id,
     direction: 'PmsToCrm',
-    args: [{ integrationId: sync.id, pageSize: sync.pageSize, overlapMs: sync.overlapMs }],
+    args: [{ integrationId: sync.id, pageSize: sync.pageSize, overlapMs: sync.overlapMs, retry, attention }],
     schedule: sync.statusSchedule,
     summary: `Demand status '${sync.id}': requirement status ${sync.pms} -> ${sync.crm} demands`,
-  };
+    details: details([
+      ['Integration', sync.id],
+      ['Syncs', 'requirement decisions (planned, released, declined ...) back to the demands linked to them'],
+      ['From', `${sync.pms} (PMS)`],
+      ['To', `${sync.crm} (CRM)`],
+    ]),
+  });
 }
 
 /** Every configured sync, in the order a first start should run them (products before demands). */
@@ -66,3 +127,6 @@ export function configuredSyncs(config: BridgeConfig): SyncStart[] {
     ...config.demandSyncs.map(demandStatusStart),
   ];
 }
+
+/** Schedule ids this product manages: only these are ever updated or deleted by `schedules apply`. */
+export const managedSchedulePrefixes = ['product-sync-', 'demand-mapping-', 'demand-status-'];

@@ -1,5 +1,6 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createAlertActivities } from '../../activities/alertActivities';
 import { createDemandActivities } from '../../activities/demandMappingActivities';
 import { createProductSyncActivities } from '../../activities/productSyncActivities';
 import type { BridgeConfig } from '../config/configSchema';
@@ -29,6 +30,13 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
   const activities = {
     ...createProductSyncActivities({ integration: (id) => integrations.products.get(id), logger: activityLogger }),
     ...createDemandActivities({ integration: (id) => integrations.demands.get(id), logger: activityLogger }),
+    ...createAlertActivities({
+      webhookUrl: config.alerts.webhookUrl,
+      logger: activityLogger,
+      runUrl: config.alerts.uiUrl
+        ? (workflowId, runId) => new URL(`namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}/${runId}`, `${config.alerts.uiUrl!.replace(/\/$/, '')}/`).toString()
+        : undefined,
+    }),
   };
   return Worker.create({
     connection,

@@ -130,6 +130,11 @@ export async function startAkeneoFake(options: { clientId: string; secret: strin
       const bound = Date.parse(`${filter.value.replace(' ', 'T')}Z`);
       items = items.filter((p) => Date.parse(p.updated) > bound);
     }
+    for (const filter of search.uuid ?? []) {
+      if (filter.operator !== 'IN' || !Array.isArray(filter.value)) return reply.code(422).send({ code: 422, message: 'Filter on property "uuid" expects an array with the operator IN.' });
+      const wanted = new Set(filter.value as string[]);
+      items = items.filter((p) => wanted.has(p.uuid));
+    }
     if (query.search_after) items = items.filter((p) => p.uuid > query.search_after!);
     const page = items.slice(0, limit);
     const self = `http://${request.headers.host}${request.url}`;

@@ -118,6 +118,14 @@ describe('Akeneo PIM as a product source', () => {
     assert.equal(fake.tokensIssued().password, before.password + 1);
   });
 
+  test('named products are read by uuid; unknown ones are absent', async () => {
+    const source = sourceOf(fake);
+    const [a, b] = [...fake.products.values()];
+    const found = await source.getByIds([a!.uuid, 'no-such-uuid', b!.uuid]);
+    assert.deepEqual(found.map((r) => r.id).sort(), [a!.uuid, b!.uuid].sort());
+    assert.ok(found.every((r) => validatePmsProduct(r).ok));
+  });
+
   test('a wrong password is a non-retryable credentials error with Akeneo reason', async () => {
     await assert.rejects(sourceOf(fake, 'wrong').listChanged(null, 1), (error) => error instanceof AuthenticationError && !error.retryable && /No user found/.test(error.message));
   });

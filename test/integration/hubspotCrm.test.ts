@@ -184,6 +184,14 @@ describe('HubSpot incremental reads through the search API', () => {
     assert.ok(fake.requests.filter((r) => r.endsWith('/search')).length >= 4);
   });
 
+  test('named products are read by HubSpot record id, typed; unknown ones are absent', async () => {
+    const { fake, crm } = await setup();
+    await crm.upsertBatch(products(3));
+    const [first] = [...fake.products.values()];
+    const found = await crm.getByIds([first!.id, '999999']);
+    assert.deepEqual(found.map((r) => [r.id, r.bridge_external_id, r.pim_stock]), [[first!.id, 'P-00001', 0]]);
+  });
+
   test('changes after the cursor only, with HubSpot values typed by their property definitions', async () => {
     const { crm } = await setup();
     await crm.upsertBatch(products(3));

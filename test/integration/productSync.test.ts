@@ -204,13 +204,14 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
     }
   });
 
-  test('a CRM that stays down fails the run after its retries, with the CRM\'s answer as the reason', async () => {
+  test('a CRM that stays down stops the run for an operator; when nobody answers in time it fails with the CRM\'s answer as the reason', async () => {
     const sandbox = await startSandbox({ products: 50, crmFaults: { down: true } });
     try {
-      const input = { retry: { initialIntervalMs: 50, maximumIntervalMs: 100, maximumAttempts: 3 } };
+      const input = { retry: { initialIntervalMs: 50, maximumIntervalMs: 100, maximumAttempts: 3 }, attention: { timeoutMs: 1_000 } };
       const failure = await runProductSync(temporal.env, testConfig(sandbox, uniqueTaskQueue('down')), input).catch((e: unknown) => e);
       assert.ok(failure instanceof WorkflowFailedError);
-      assert.match(String(failure.cause?.message), /CRM failed with 503/);
+      assert.match(String(failure.cause?.message), /Nobody answered within .* while the run needed attention: .*CRM failed with 503/);
+      assert.equal(failure.cause?.name === 'ApplicationFailure' && (failure.cause as { type?: string }).type, 'NeedsAttentionTimeout');
       assert.equal(sandbox.crm.store.count(), 0);
     } finally {
       await sandbox.close();

@@ -162,6 +162,12 @@ describe('REST connector: pagination styles, field paths and incremental reads a
     assert.deepEqual((await readAll(source, 6)).ids, feedOrder(fake));
   });
 
+  test('without a get endpoint, named products are found by scanning the feed', async () => {
+    const source = sourceOnly(fake, styles['page number']!);
+    const found = await source.getByIds(['IH-0020', 'missing', 'IH-0005']);
+    assert.deepEqual(found.map((r) => [r.id, r.name]).sort(), [['IH-0005', 'In-house product 5'], ['IH-0020', 'In-house product 20']]);
+  });
+
   test('429 becomes a rate-limit error carrying the Retry-After delay', async () => {
     const source = sourceOnly(fake, styles.offset!);
     fake.rateLimitNext(1);

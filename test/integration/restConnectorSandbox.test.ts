@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { configSchema, type BridgeConfig } from '../../src/config/configSchema';
 import { defaultFieldMapping, fieldMappingSchema, mapProduct } from '../../src/domain/fieldMapping';
 import { validatePmsProduct } from '../../src/domain/validation';
+import { buildIntegrations } from '../../src/integrations';
 import { crmToken, pmsToken, startSandbox, type TestSandbox } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { runProductSync, uniqueTaskQueue } from '../helpers/worker';
@@ -36,6 +37,7 @@ systems:
         params: { since: nextCursor.since, afterId: nextCursor.afterId }
         hasMorePath: hasMore
       reportsDeletes: true
+      get: { mode: batch, path: /api/products/batch-get, body: { ids: $ids }, maxBatch: 100, recordsPath: data }
   crm:
     kind: rest
     displayName: CRM
@@ -123,6 +125,10 @@ describe('the configurable REST connector reaching the sandbox PMS and CRM by co
       const discontinued = sandbox.pmsProducts().filter((p) => !p.deleted && p.lifecycle === 'discontinued' && validatePmsProduct(p).ok).length;
       assert.equal(summary.counts.archived, discontinued + 1, 'the deleted product and every discontinued one are archived');
       assert.equal(sandbox.crm.store.all().find((r) => r.externalId === deleted!.id)?.archived, true);
+
+      const source = buildIntegrations(config).products.get('products')!.source;
+      const byId = await source.getByIds([deleted!.id, 'P-999999', tooLong!.id]);
+      assert.deepEqual(byId.map((r) => [r.id, r.deleted]).sort(), [[deleted!.id, true], [tooLong!.id, false]].sort());
     } finally {
       await sandbox.close();
     }

@@ -161,6 +161,14 @@ describe('Salesforce as an incremental source', () => {
     assert.ok(fake.requests.some((r) => /\/query\/01g/.test(r)), 'followed nextRecordsUrl');
   });
 
+  test('named products are read by Salesforce Id; unknown ones are absent', async () => {
+    const { fake, crm } = await setup();
+    await crm.upsertBatch(products(3));
+    const [first, , third] = [...fake.records.get('Product2')!.values()];
+    const found = await crm.getByIds([third!.Id, '01t000000000999AAA', first!.Id]);
+    assert.deepEqual(found.map((r) => [r.id, r.Name]).sort(), [[first!.Id, 'Product 1'], [third!.Id, 'Product 3']]);
+  });
+
   test('a product deleted in Salesforce comes back as deleted after the cursor, for mirror mode', async () => {
     const { fake, crm } = await setup();
     await crm.upsertBatch(products(5));

@@ -72,7 +72,7 @@ describe('sandbox PMS over HTTP', () => {
   test('a page after the last row is empty with a null cursor and hasMore false', async () => {
     const last = (await walkFeed(baseUrl, 1000)).at(-1) as RawPmsProduct;
     const answer = await call(baseUrl, 'GET', `/api/products?since=${last.updatedAt}&afterId=${last.id}`);
-    assert.deepEqual(answer.body, { data: [], nextCursor: null, hasMore: false });
+    assert.deepEqual(answer.body, { data: [], nextCursor: null, hasMore: false, remaining: 0 });
   });
 
   test('since alone includes rows at exactly that instant', async () => {

@@ -22,11 +22,11 @@ describe('scheduled and operator-steered productSync runs', () => {
     const sandbox = await startSandbox({ products: 400 });
     try {
       const config = testConfig(sandbox, uniqueTaskQueue('schedule'));
-      const sync = { ...config.productSyncs[0]!, id: `sched-${Date.now()}`, overlapMs: 0, schedule: { every: '1h', paused: true } };
+      const sync = { ...config.productSyncs[0]!, id: `sched-${Date.now()}`, overlapMs: 0, schedule: { ...config.productSyncs[0]!.schedule, every: '1h', paused: true } };
       config.productSyncs = [sync];
       const start = productSyncStart(sync);
-      assert.equal(await ensureSchedule(temporal.env.client, start, config.temporal.taskQueue), 'created');
-      assert.equal(await ensureSchedule(temporal.env.client, start, config.temporal.taskQueue), 'updated');
+      assert.equal(await ensureSchedule(temporal.env.client, start, config.temporal.taskQueue), 'create');
+      assert.equal(await ensureSchedule(temporal.env.client, start, config.temporal.taskQueue), 'unchanged');
       const worker = await createTestWorker(temporal.env, config);
       await worker.runUntil(async () => {
         const runOnce = async () => {
@@ -62,7 +62,7 @@ describe('scheduled and operator-steered productSync runs', () => {
         await sandbox.putProduct(product.id, index === 20 ? { ...product, name: product.name.padEnd(150, 'x') } : product);
       }
       const config = testConfig(sandbox, uniqueTaskQueue('park'));
-      const sync = { ...config.productSyncs[0]!, id: `park-${Date.now()}`, overlapMs: 0, schedule: { every: '1h', paused: true } };
+      const sync = { ...config.productSyncs[0]!, id: `park-${Date.now()}`, overlapMs: 0, schedule: { ...config.productSyncs[0]!.schedule, every: '1h', paused: true } };
       config.productSyncs = [sync];
       const start = productSyncStart(sync);
       await ensureSchedule(temporal.env.client, start, config.temporal.taskQueue);

@@ -5,14 +5,21 @@ import { generateProducts } from '../../src/sandbox/seed';
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { startTemporal } from '../helpers/temporalServer';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
+import { pauseSignal, progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from '../../workflows/messages';
+import type { SyncProgress } from '../../workflows/syncProgress';
 
 /**
- * `npm run record-histories`: runs productSync on a real server through the paths that matter
- * (continue-as-new, a rejected record, a record the CRM refuses, a dry run) and saves the event
- * histories as fixtures. The replay test runs the current workflow code against them: a change that
- * would break running executions fails there unless it is patched.
- * Re-record only on purpose, when old histories no longer need to replay.
+ * `npm run record-histories [-- name ...]`: runs the workflows on a real server through the paths
+ * that matter (continue-as-new, a rejected record, a record the CRM refuses, a dry run, operator
+ * moves, cancellation) and saves the event histories as fixtures. The replay test runs the current
+ * workflow code against them: a change that would break running executions fails there unless it
+ * is patched. Re-record only on purpose, when old histories no longer need to replay; with names,
+ * only those fixtures are recorded and the others are kept.
  */
+const only = new Set(process.argv.slice(2));
+const wanted = (name: string) => only.size === 0 || only.has(name);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function main(): Promise<void> {
   const out = path.join(__dirname, '../fixtures/histories');
   mkdirSync(out, { recursive: true });
@@ -32,21 +39,67 @@ async function main(): Promise<void> {
         { name: 'productSync-continue-as-new', input: { pageSize: 40, pagesPerRun: 1, watermark: null } },
         { name: 'productSync-dry-run-mirror', input: { mode: 'mirror' as const, dryRun: true, watermark: null } },
       ];
-      for (const { name, input } of runs) {
+      for (const { name, input } of runs.filter((r) => wanted(r.name))) {
         const handle = await startProductSync(env.client, config, input, `record-${name}`);
         await handle.result();
         await saveHistory(name, handle.workflowId, handle.firstExecutionRunId);
       }
+      if (wanted('productSync-operator-moves')) await recordOperatorMoves();
+      if (wanted('productSync-cancelled')) await recordCancelled();
       await seedDemands();
-      for (const [name, workflowType, input] of [
+      for (const [name, workflowType, input] of ([
         ['demandMapping-merge-reject-orders', 'demandMapping', { pageSize: 3, pagesPerRun: 2 }],
         ['demandStatus', 'demandStatus', {}],
-      ] as const) {
+      ] as const).filter(([name]) => wanted(name))) {
         const handle = await env.client.workflow.start(workflowType, { taskQueue: config.temporal.taskQueue, workflowId: `record-${name}`, args: [input] });
         await handle.result();
         await saveHistory(name, handle.workflowId, handle.firstExecutionRunId);
       }
     });
+
+    async function progressOf(handle: Awaited<ReturnType<typeof startProductSync>>): Promise<SyncProgress> {
+      return handle.query(progressQuery);
+    }
+
+    async function until(handle: Awaited<ReturnType<typeof startProductSync>>, done: (p: SyncProgress) => boolean): Promise<void> {
+      while (!done(await progressOf(handle))) await sleep(50);
+    }
+
+    /** A failed record retried then skipped while paused, then the CRM down: NeedsAttention, resume. */
+    async function recordOperatorMoves(): Promise<void> {
+      await sandbox.setCrmFaults({ latencyMs: 100 });
+      const name = 'productSync-operator-moves';
+      const input = { pageSize: 40, watermark: null, retry: { initialIntervalMs: 50, maximumIntervalMs: 100, maximumAttempts: 2 } };
+      const handle = await startProductSync(env.client, config, input, `record-${name}`);
+      await until(handle, (p) => p.pages >= 2);
+      await handle.signal(pauseSignal);
+      await until(handle, (p) => p.state === 'Paused');
+      await handle.signal(retryFailedSignal, { ids: 'not a list' } as never);
+      await handle.signal(retryFailedSignal, {});
+      await handle.signal(resumeSignal);
+      await until(handle, (p) => p.pages >= 3);
+      await handle.signal(pauseSignal);
+      await until(handle, (p) => p.state === 'Paused');
+      await handle.signal(skipFailedSignal, { reason: 'recorded for the replay test' });
+      await sandbox.setCrmFaults({ down: true });
+      await handle.signal(resumeSignal);
+      await until(handle, (p) => p.state === 'NeedsAttention');
+      await sandbox.setCrmFaults({ down: false, latencyMs: 0 });
+      await handle.signal(resumeSignal);
+      await handle.result();
+      await saveHistory(name, handle.workflowId, handle.firstExecutionRunId);
+    }
+
+    async function recordCancelled(): Promise<void> {
+      await sandbox.setCrmFaults({ latencyMs: 100 });
+      const name = 'productSync-cancelled';
+      const handle = await startProductSync(env.client, config, { pageSize: 40, watermark: null, mode: 'mirror' }, `record-${name}`);
+      await until(handle, (p) => p.pages >= 1);
+      await handle.cancel();
+      await handle.result();
+      await sandbox.setCrmFaults({ latencyMs: 0 });
+      await saveHistory(name, handle.workflowId, handle.firstExecutionRunId);
+    }
 
     async function saveHistory(name: string, workflowId: string, runId: string): Promise<void> {
       // The first run of the chain holds the start, the pages and the continue-as-new.

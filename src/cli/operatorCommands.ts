@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { failuresQuery, pauseSignal, progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from '../../workflows/messages';
+import type { FailuresReport } from '../../workflows/failuresReport';
+import { retryFailedSchema, skipFailedSchema, describeRequestIssues } from '../../workflows/operatorRequests';
+import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
+import { leaveOperatorRequest, triggerSchedule } from '../temporal/schedules';
+import type { SyncStart } from '../temporal/syncSchedules';
+import { out, withBridgeClient } from './bridgeClient';
+import { exitCodes } from './exitCodes';
+import { ProgressBar } from './progressBar';
+import { requireSyncs, resolveRuns } from './runTargets';
+import { summaryLines, type SyncSummary } from './summaryText';
+import { InvalidArgumentError } from 'commander';
+
+export type OperatorMove = 'pause' | 'resume' | 'retry' | 'skip';
+
+export interface MoveOptions {
+  ids?: string[];
+  reason?: string;
+  json?: boolean;
+}
+
+function requestFor(move: 'retry' | 'skip', options: MoveOptions) {
+  const payload = { ...(options.ids ? { ids: options.ids } : {}), ...(move === 'skip' ? { reason: options.reason } : {}) };
+  const parsed = (move === 'retry' ? retryFailedSchema : skipFailedSchema).safeParse(payload);
+  if (!parsed.success) throw new InvalidArgumentError(`${move}: ${describeRequestIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+async function signal(client: Client, workflowId: string, move: OperatorMove, options: MoveOptions): Promise<void> {
+  const handle = client.workflow.getHandle(workflowId);
+  if (move === 'pause') await handle.signal(pauseSignal);
+  else if (move === 'resume') await handle.signal(resumeSignal);
+  else if (move === 'retry') await handle.signal(retryFailedSignal, requestFor('retry', options));
+  else await handle.signal(skipFailedSignal, requestFor('skip', options) as never);
+}
+
+/**
+ * pause / resume / retry / skip on a workflow id, or on every run in progress of an integration.
+ * With no run in progress, retry and skip are left for the schedule's next run, which is started now.
+ */
+export function operatorMove(move: OperatorMove, target: string, options: MoveOptions): Promise<number> {
+  if (move === 'retry' || move === 'skip') requestFor(move, options);
+  return withBridgeClient(async (client, config) => {
+    const { runs, syncs } = await resolveRuns(client, config, target);
+    const results: Array<{ target: string; action: string }> = [];
+    for (const workflowId of runs) {
+      try {
+        await signal(client, workflowId, move, options);
+        results.push({ target: workflowId, action: `sent ${signalName(move)}` });
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        throw new Error(`No workflow '${workflowId}' is running (it may have ended). \`bridge status\` lists runs; integration ids act on the runs in progress.`);
+      }
+    }
+    if (runs.length === 0 && (move === 'retry' || move === 'skip')) {
+      for (const sync of syncs.filter((s) => s.workflowType === 'productSync')) {
+        const request = { id: randomUUID(), [move === 'retry' ? 'retryFailed' : 'skipFailed']: requestFor(move, options) };
+        await leaveOperatorRequest(client, sync.scheduleId, request);
+        const started = await triggerSchedule(client, sync.scheduleId);
+        results.push({ target: started.workflowId, action: `started a run that will ${move} the failed records` });
+      }
+    }
+    if (results.length === 0) {
+      throw new Error(`No run of '${target}' is in progress, so there is nothing to ${move}. To stop scheduled runs use \`bridge schedules pause ${target}\`.`);
+    }
+    if (options.json) out(JSON.stringify(results, null, 2));
+    else for (const result of results) out(`${result.target}: ${result.action}`);
+    return exitCodes.ok;
+  });
+}
+
+function signalName(move: OperatorMove): string {
+  return { pause: 'pause', resume: 'resume', retry: 'retryFailed', skip: 'skipFailed' }[move];
+}
+
+/**
+ * Follows a run to its end, redrawing its progress on a terminal; returns its summary, or the
+ * failure's reason.
+ */
+export async function followRun(client: Client, workflowId: string, runId?: string): Promise<{ summary?: SyncSummary; failure?: string }> {
+  const bar = new ProgressBar();
+  const handle = client.workflow.getHandle(workflowId, runId);
+  const timer = bar.enabled
+    ? setInterval(() => {
+        client.workflow
+          .getHandle(workflowId)
+          .query(progressQuery)
+          .then((progress) => bar.update(progress))
+          .catch(() => undefined); // between runs of a continue-as-new chain there may be no one to answer
+      }, 500)
+    : undefined;
+  try {
+    return { summary: (await handle.result()) as SyncSummary };
+  } catch (error) {
+    if (error instanceof WorkflowFailedError) return { failure: error.cause?.message ?? error.message };
+    throw error;
+  } finally {
+    if (timer) clearInterval(timer);
+    bar.done();
+  }
+}
+
+/** Prints a followed run's outcome and maps it to the documented exit codes. */
+export function reportOutcome(title: string, outcome: { summary?: SyncSummary; failure?: string }, json?: boolean): number {
+  if (outcome.failure !== undefined) {
+    if (json) out(JSON.stringify({ status: 'Failed', reason: outcome.failure }));
+    else process.stderr.write(`${title}: Failed: ${outcome.failure}\n`);
+    return exitCodes.failed;
+  }
+  const summary = outcome.summary!;
+  if (json) out(JSON.stringify(summary, null, 2));
+  else for (const line of summaryLines(title, summary)) out(line);
+  return summary.status === 'CompletedWithFailures' ? exitCodes.completedWithFailures : exitCodes.ok;
+}
+
+/** `bridge trigger`: starts the schedule's next run now (never beside one in progress). */
+export function trigger(target: string, options: { wait?: boolean; json?: boolean }): Promise<number> {
+  return withBridgeClient(async (client, config) => {
+    let code: number = exitCodes.ok;
+    for (const sync of requireSyncs(config, target)) {
+      const started = await triggerSchedule(client, sync.scheduleId);
+      if (!options.wait) {
+        out(options.json ? JSON.stringify(started) : `Started ${started.workflowId}`);
+        continue;
+      }
+      const outcome = await followRun(client, started.workflowId, started.runId);
+      code = Math.max(code, reportOutcome(`${sync.workflowType} (${sync.integrationId})`, outcome, options.json));
+    }
+    return code;
+  });
+}
+
+/** The latest finished run's result of a scheduled sync, if any. */
+async function lastFinishedResult(client: Client, sync: SyncStart): Promise<ProductSyncSummary | undefined> {
+  const { info } = await client.schedule.getHandle(sync.scheduleId).describe();
+  const running = new Set(info.runningActions.map((action) => action.workflow.firstExecutionRunId));
+  const recent = info.recentActions.filter((action) => !running.has(action.action.workflow.firstExecutionRunId)).at(-1);
+  if (!recent) return undefined;
+  try {
+    return (await client.workflow.getHandle(recent.action.workflow.workflowId, recent.action.workflow.firstExecutionRunId).result()) as ProductSyncSummary;
+  } catch (error) {
+    if (error instanceof WorkflowFailedError) return undefined;
+    throw error;
+  }
+}
+
+function reportFromSummary(summary: ProductSyncSummary): FailuresReport {
+  return {
+    integrationId: summary.integrationId,
+    failed: summary.failed,
+    parked: summary.parked,
+    skipped: summary.skippedFailures ?? [],
+    rejected: summary.rejected,
+    counts: { failed: summary.counts.failed, parked: summary.parked.length, skipped: (summary.skippedFailures ?? []).length, rejected: summary.counts.rejected },
+  };
+}
+
+const csvCell = (value: string | number | undefined): string => {
+  const text = value === undefined ? '' : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** One row per record, for a spreadsheet: kind,id,reason,attempts,skippedAt,failure. */
+export function failuresCsv(report: FailuresReport): string {
+  const rows = [
+    ['kind', 'id', 'reason', 'attempts', 'skippedAt', 'failure'],
+    ...report.failed.map((r) => ['failed', r.id, r.reason, r.attempts, '', '']),
+    ...report.parked.map((r) => ['parked', r.id, r.reason, r.attempts, '', '']),
+    ...report.skipped.map((r) => ['skipped', r.id, r.reason, '', r.skippedAt, r.failure]),
+    ...report.rejected.map((r) => ['rejected', r.id, r.reason, '', '', '']),
+  ];
+  return rows.map((row) => row.map(csvCell).join(',')).join('\n');
+}
+
+/** `bridge failures`: from the run in progress (query), else from the last finished run's result. */
+export function failures(target: string, options: { csv?: boolean; json?: boolean }): Promise<number> {
+  return withBridgeClient(async (client, config) => {
+    const { runs, syncs } = await resolveRuns(client, config, target);
+    const reports: FailuresReport[] = [];
+    for (const workflowId of runs) reports.push(await client.workflow.getHandle(workflowId).query(failuresQuery));
+    if (runs.length === 0) {
+      for (const sync of syncs.filter((s) => s.workflowType === 'productSync')) {
+        const summary = await lastFinishedResult(client, sync);
+        if (summary) reports.push(reportFromSummary(summary));
+      }
+    }
+    if (reports.length === 0) throw new Error(`'${target}' has no run in progress and no finished product sync run to read failures from.`);
+    if (options.csv) out(reports.map(failuresCsv).join('\n'));
+    else if (options.json) out(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
+    else for (const report of reports) for (const line of failuresText(report)) out(line);
+    return exitCodes.ok;
+  });
+}
+
+function failuresText(report: FailuresReport): string[] {
+  const { counts } = report;
+  return [
+    `${report.integrationId}: ${counts.failed} failed, ${counts.parked} parked, ${counts.skipped} skipped, ${counts.rejected} rejected`,
+    ...report.failed.map((r) => `  failed   ${r.id} (attempt ${r.attempts ?? 1}): ${r.reason}`),
+    ...report.parked.map((r) => `  parked   ${r.id} (failed ${r.attempts ?? '?'} runs): ${r.reason}`),
+    ...report.skipped.map((r) => `  skipped  ${r.id} at ${r.skippedAt}: ${r.reason} (was: ${r.failure})`),
+    ...report.rejected.map((r) => `  rejected ${r.id}: ${r.reason}`),
+  ];
+}
