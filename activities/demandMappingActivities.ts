@@ -24,6 +24,7 @@ import type {
 } from '../workflows/demandTypes';
 import { activityLogger, chunk, requireIntegration } from './activityContext';
 import { withFailureMapping } from './activityFailure';
+import { recordDemandNotes, type DemandNotesTarget } from './demandNotes';
 import { compareCursors } from '../workflows/feedCursor';
 
 /** What one demand integration's activities talk to, from configuration. */
@@ -34,6 +35,8 @@ export interface DemandIntegration {
   scoring: ScoringConfig;
   /** Contact fields that may leave the CRM with a demand; none unless configured. */
   contactFields: readonly ContactField[];
+  /** Where each mapped demand is also written as a note (e.g. Productboard); none unless configured. */
+  notes?: DemandNotesTarget;
 }
 
 export interface DemandDeps {
@@ -215,7 +218,7 @@ export function createDemandActivities(deps: DemandDeps) {
      * and link lists are replaced whole, so a retry changes nothing twice.
      */
     async mapDemands(input: { integrationId: string; demands: PreparedDemand[] }): Promise<MapDemandsResult> {
-      const { pms, matcher, scoring } = integrationFor(input.integrationId);
+      const { pms, matcher, scoring, notes } = integrationFor(input.integrationId);
       const log = activityLogger(deps.logger, input.integrationId);
       return withFailureMapping(async () => {
         const byProduct = new Map<string, Requirement[]>();
@@ -230,6 +233,8 @@ export function createDemandActivities(deps: DemandDeps) {
           }
           Context.current().heartbeat();
         }
+        if (notes) await recordDemandNotes(notes, input.demands, result, () => Context.current().heartbeat());
+
         const counts = Object.fromEntries(['created', 'linked', 'updated', 'unchanged'].map((a) => [a, result.outcomes.filter((o) => o.action === a).length]));
         log.info(counts, 'demands mapped to requirements');
         const counters = metrics(input.integrationId, 'demandMapping');
@@ -245,7 +250,7 @@ export function createDemandActivities(deps: DemandDeps) {
       const { crm } = integrationFor(input.integrationId);
       return withFailureMapping(async () => {
         const result: WriteLinksResult = { changed: [], unchanged: [], missing: [] };
-        for (const part of chunk(input.links, linkWriteBatch)) {
+        for (const part of chunk(input.links, Math.min(linkWriteBatch, crm.maxLinkBatch))) {
           for (const outcome of await crm.updateDemandLinks(part)) {
             (outcome.found ? (outcome.changed ? result.changed : result.unchanged) : result.missing).push(outcome.id);
           }

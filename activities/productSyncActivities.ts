@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ProductSink, ProductSource } from '../src/connectors/productConnectors';
 import { contentHash } from '../src/domain/contentHash';
 import { mapProduct, MappingError, type FieldMapping } from '../src/domain/fieldMapping';
@@ -78,7 +78,12 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
       const { source, sink, mapping, ownedFields } = integrationFor(input.integrationId);
       const log = activityLogger(deps.logger, input.integrationId);
       return withFailureMapping(async () => {
-        const page = await source.listChanged(input.cursor, input.limit);
+        requireArchiving(sink, input.mode);
+        if (input.mode === 'mirror' && !source.capabilities.reportsDeletes && input.cursor === null) {
+          log.warn({ source: source.system }, 'the source does not report deleted products: mirror mode archives discontinued ones only');
+        }
+        // A page never asks the source for more than it can hand out in one call.
+        const page = await source.listChanged(input.cursor, Math.min(input.limit, source.capabilities.maxPageSize));
         Context.current().heartbeat();
 
         const { candidates, rejected } = toCandidates(page.records, mapping);
@@ -167,6 +172,16 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
 }
 
 export type ProductSyncActivities = ReturnType<typeof createProductSyncActivities>;
+
+/** Mirror mode archives records; a target that cannot archive must say so before anything is written. */
+function requireArchiving(sink: ProductSink, mode: FetchPageInput['mode']): void {
+  if (mode !== 'mirror' || sink.capabilities.archives) return;
+  throw ApplicationFailure.create({
+    type: 'UnsupportedMode',
+    message: `${sink.system} cannot archive records, so mirror mode cannot run against it; use mode upsert or update-only for this sync.`,
+    nonRetryable: true,
+  });
+}
 
 /** Validates and maps raw PMS records; what cannot be validated or mapped is rejected with the reason. */
 function toCandidates(records: RawPmsProduct[], mapping: FieldMapping): { candidates: Candidate[]; rejected: PagePlan['rejected'] } {

@@ -29,7 +29,10 @@ async function writeOrSplit(
 ): Promise<void> {
   try {
     const results = await sink.upsertBatch(batch);
-    outcome.written.push(...results.map(({ externalId, created }) => ({ externalId, created })));
+    for (const { externalId, created, error } of results) {
+      if (error === undefined) outcome.written.push({ externalId, created });
+      else outcome.failed.push({ externalId, reason: `${sink.system} refused the record: ${error}` });
+    }
   } catch (error) {
     if (!(error instanceof BatchRejectedError)) throw error;
     if (batch.length === 1) {

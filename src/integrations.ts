@@ -1,7 +1,22 @@
 import type { DemandIntegration } from '../activities/demandMappingActivities';
 import type { ProductIntegration } from '../activities/productSyncActivities';
-import type { BridgeConfig, HttpSystemConfig } from './config/configSchema';
+import type { DemandNotesTarget } from '../activities/demandNotes';
+import type { BridgeConfig, DemandSyncConfig, HttpSystemConfig, SystemConfig } from './config/configSchema';
 import type { ProductSink, ProductSource } from './connectors/productConnectors';
+import { RestProductSink, RestProductSource, type RestConnection } from './connectors/restConnector';
+import type { RestSystemConfig } from './connectors/restConnectorConfig';
+import { basicHeader, restAuthProvider, staticHeaders } from './connectors/restAuth';
+import { AkeneoPimSource } from './connectors/akeneoPim';
+import type { AkeneoSystemConfig } from './connectors/akeneoConfig';
+import { OAuthTokenProvider } from './connectors/oauthToken';
+import type { DemandNoteSink } from './connectors/demandConnectors';
+import { ProductboardNotes } from './connectors/productboard';
+import { HubSpotCrm } from './connectors/hubspotCrm';
+import type { HubSpotSystemConfig } from './connectors/hubspotConfig';
+import { resolveSecret } from './connectors/secret';
+import { SalesforceCrm } from './connectors/salesforceCrm';
+import type { SalesforceSystemConfig } from './connectors/salesforceConfig';
+import type { FieldMapping } from './domain/fieldMapping';
 import { SandboxCrmSink } from './connectors/sandboxCrm';
 import { SandboxCrmDemands } from './connectors/sandboxCrmDemands';
 import { SandboxPmsSource } from './connectors/sandboxPms';
@@ -9,7 +24,7 @@ import { SandboxPmsRequirements } from './connectors/sandboxPmsRequirements';
 import { RequestPacer } from './connectors/requestPacer';
 import { noSyncMetrics, type SyncMetrics } from './metrics/syncMetrics';
 
-function requireKind(name: string, system: HttpSystemConfig, kind: HttpSystemConfig['kind'], role: string): void {
+function requireKind(name: string, system: SystemConfig, kind: HttpSystemConfig['kind'], role: string): asserts system is HttpSystemConfig {
   if (system.kind !== kind) throw new Error(`System '${name}' is a ${system.kind}, which cannot be ${role}; use a ${kind} system.`);
 }
 
@@ -41,23 +56,109 @@ const connectionTo = (system: HttpSystemConfig, onRateLimited: Connection['onRat
   pacer: pacerFor(system),
 });
 
-function productSource(name: string, system: HttpSystemConfig, connection: Connection): ProductSource {
-  requireKind(name, system, 'sandbox-pms', 'a product source');
-  return new SandboxPmsSource(connection);
+function restConnection(name: string, system: RestSystemConfig, env: NodeJS.ProcessEnv): RestConnection {
+  const label = system.displayName ?? name.toUpperCase();
+  return {
+    system: label,
+    baseUrl: system.url,
+    timeoutMs: system.timeoutMs,
+    auth: restAuthProvider(system.auth, { system: label, token: system.token, timeoutMs: system.timeoutMs, env }),
+  };
 }
 
-function productSink(name: string, system: HttpSystemConfig, connection: Connection): ProductSink {
-  requireKind(name, system, 'sandbox-crm', 'a product target');
-  return new SandboxCrmSink({ ...connection, maxWriteBatch: system.maxWriteBatch });
+function hubspot(name: string, system: HubSpotSystemConfig, env: NodeJS.ProcessEnv, propertyNames: string[]): HubSpotCrm {
+  return new HubSpotCrm({
+    baseUrl: system.url,
+    token: system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The HubSpot token of system '${name}'`),
+    config: system,
+    propertyNames,
+  });
+}
+
+function salesforce(system: SalesforceSystemConfig, env: NodeJS.ProcessEnv, propertyNames: string[]): SalesforceCrm {
+  return new SalesforceCrm({
+    auth: restAuthProvider(system.auth, { system: 'Salesforce', token: system.token, timeoutMs: system.timeoutMs, env }),
+    config: system,
+    propertyNames,
+  });
+}
+
+/** Akeneo's OAuth password grant (client id and secret in a Basic header), refreshed with its refresh token. */
+function akeneo(name: string, system: AkeneoSystemConfig, env: NodeJS.ProcessEnv): AkeneoPimSource {
+  const where = `The Akeneo credentials of system '${name}'`;
+  const auth = system.token
+    ? staticHeaders({ authorization: `Bearer ${system.token}` })
+    : new OAuthTokenProvider(
+        {
+          system: 'Akeneo',
+          tokenUrl: new URL('/api/oauth/v1/token', system.url).href,
+          timeoutMs: system.timeoutMs,
+          clientHeaders: { authorization: basicHeader(system.clientId, resolveSecret(system.secret, env, where)) },
+          encoding: 'json',
+        },
+        { grant_type: 'password', username: system.username, password: resolveSecret(system.password, env, where) },
+      );
+  return new AkeneoPimSource(auth, system);
+}
+
+/** The kinds that can be a product source, and how each is built. */
+function productSource(name: string, system: SystemConfig, env: NodeJS.ProcessEnv, onRateLimited: Connection['onRateLimited']): ProductSource {
+  switch (system.kind) {
+    case 'rest':
+      if (!system.productSource) throw new Error(`System '${name}' (rest) has no productSource section, so it cannot be the source of a product sync; describe its list endpoint there.`);
+      return new RestProductSource(restConnection(name, system, env), system.productSource);
+    case 'hubspot':
+      return hubspot(name, system, env, system.products.sourceProperties);
+    case 'salesforce':
+      return salesforce(system, env, []);
+    case 'akeneo':
+      return akeneo(name, system, env);
+    default:
+      requireKind(name, system, 'sandbox-pms', 'a product source');
+      return new SandboxPmsSource(connectionTo(system, onRateLimited));
+  }
+}
+
+/** The kinds that can be a product target, and how each is built. */
+function productSink(
+  name: string,
+  system: SystemConfig,
+  env: NodeJS.ProcessEnv,
+  mapping: FieldMapping,
+  onRateLimited: Connection['onRateLimited'],
+): ProductSink {
+  switch (system.kind) {
+    case 'rest':
+      if (!system.productSink) throw new Error(`System '${name}' (rest) has no productSink section, so it cannot be the target of a product sync; describe its read, write and count endpoints there.`);
+      return new RestProductSink(restConnection(name, system, env), system.productSink);
+    case 'hubspot':
+      return hubspot(name, system, env, Object.keys(mapping));
+    case 'salesforce':
+      return salesforce(system, env, Object.keys(mapping));
+    default:
+      requireKind(name, system, 'sandbox-crm', 'a product target');
+      return new SandboxCrmSink({ ...connectionTo(system, onRateLimited), maxWriteBatch: system.maxWriteBatch });
+  }
+}
+
+function notesTarget(notes: NonNullable<DemandSyncConfig['notes']>, sinks: Map<string, DemandNoteSink>): DemandNotesTarget {
+  const sink = sinks.get(notes.system);
+  if (!sink) throw new Error(`System '${notes.system}' cannot take demand notes; use a productboard system for demandSyncs[].notes.`);
+  return { sink, entityByProduct: notes.entityByProduct, companyByAccount: notes.companyByAccount };
 }
 
 /**
  * Connectors and settings per integration id, built once per worker. Credentials stay here, in the
  * worker's memory: workflow and activity arguments only ever carry the integration id.
  */
-export function buildIntegrations(config: BridgeConfig, metrics: SyncMetrics = noSyncMetrics): {
+export function buildIntegrations(
+  config: BridgeConfig,
+  { metrics = noSyncMetrics, env = process.env }: { metrics?: SyncMetrics; env?: NodeJS.ProcessEnv } = {},
+): {
   products: Map<string, ProductIntegration>;
   demands: Map<string, DemandIntegration>;
+  /** Demand note sinks (Productboard) by system name, for the demand steps that write notes. */
+  noteSinks: Map<string, DemandNoteSink>;
 } {
   const products = new Map<string, ProductIntegration>();
   for (const sync of config.productSyncs) {
@@ -65,10 +166,16 @@ export function buildIntegrations(config: BridgeConfig, metrics: SyncMetrics = n
     const source = config.systems[sync.source]!;
     const target = config.systems[sync.target]!;
     products.set(sync.id, {
-      source: productSource(sync.source, source, connectionTo(source, rateLimited)),
-      sink: productSink(sync.target, target, connectionTo(target, rateLimited)),
+      source: productSource(sync.source, source, env, rateLimited),
+      sink: productSink(sync.target, target, env, sync.mapping, rateLimited),
       mapping: sync.mapping,
     });
+  }
+  const noteSinks = new Map<string, DemandNoteSink>();
+  for (const [name, system] of Object.entries(config.systems)) {
+    if (system.kind !== 'productboard') continue;
+    const token = system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The Productboard token of system '${name}'`);
+    noteSinks.set(name, new ProductboardNotes({ token, config: system }));
   }
   const demands = new Map<string, DemandIntegration>();
   for (const sync of config.demandSyncs) {
@@ -83,7 +190,8 @@ export function buildIntegrations(config: BridgeConfig, metrics: SyncMetrics = n
       matcher: sync.matcher,
       scoring: sync.scoring,
       contactFields: sync.contactFields,
+      ...(sync.notes ? { notes: notesTarget(sync.notes, noteSinks) } : {}),
     });
   }
-  return { products, demands };
+  return { products, demands, noteSinks };
 }

@@ -7,6 +7,7 @@ import { syncModes } from '../../workflows/productSyncTypes';
 import { rateLimitSchema } from '../connectors/requestPacer';
 import { failurePolicySchema } from './failurePolicyConfig';
 import { scheduleSchema } from './scheduleConfig';
+import { connectorSystemSchemas } from '../connectors/systemSchemas';
 import { workerConfigSchema } from './workerSchema';
 
 const port = z.number().int().min(0).max(65_535);
@@ -23,6 +24,10 @@ const httpSystemSchema = z.object({
   rateLimit: rateLimitSchema.optional(),
 });
 export type HttpSystemConfig = z.infer<typeof httpSystemSchema>;
+
+/** Every kind of system, each validated by its own schema (see src/connectors/systemSchemas.ts). */
+const systemSchema = z.discriminatedUnion('kind', [httpSystemSchema, ...connectorSystemSchemas]);
+export type SystemConfig = z.infer<typeof systemSchema>;
 
 export type { ScheduleConfig } from './scheduleConfig';
 
@@ -60,6 +65,17 @@ const demandSyncSchema = z.object({
   mappingSchedule: scheduleSchema,
   statusSchedule: scheduleSchema,
   failurePolicy: failurePolicySchema,
+  /** Also write each mapped demand as a note in a product tool (a `productboard` system). */
+  notes: z
+    .object({
+      system: z.string().min(1),
+      /** PMS product id -> the tool's feature (or component) id the note is evidence for. */
+      entityByProduct: z.record(z.string(), z.string().min(1)).default({}),
+      /** CRM account id -> the tool's company id the note is attributed to. */
+      companyByAccount: z.record(z.string(), z.string().min(1)).default({}),
+    })
+    .strict()
+    .optional(),
 });
 export type DemandSyncConfig = z.infer<typeof demandSyncSchema>;
 
@@ -146,7 +162,7 @@ export const configSchema = z
       })
       .default({}),
     worker: workerConfigSchema,
-    systems: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), httpSystemSchema),
+    systems: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), systemSchema),
     productSyncs: z.array(productSyncSchema).min(1),
     demandSyncs: z.array(demandSyncSchema).default([]),
   })
@@ -162,6 +178,7 @@ export const configSchema = z
     config.demandSyncs.forEach((sync, index) => {
       checkSystem(sync.crm, ['demandSyncs', index, 'crm']);
       checkSystem(sync.pms, ['demandSyncs', index, 'pms']);
+      if (sync.notes) checkSystem(sync.notes.system, ['demandSyncs', index, 'notes', 'system']);
     });
   });
 

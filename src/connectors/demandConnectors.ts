@@ -25,6 +25,8 @@ export interface DemandLinkUpdate {
 /** Writes the PMS link and status onto CRM demands; never touches the CRM's own fields. */
 export interface DemandLinkSink {
   readonly system: string;
+  /** Most link updates one request may carry; the activity writes in batches of this size. */
+  readonly maxLinkBatch: number;
   updateDemandLinks(updates: DemandLinkUpdate[]): Promise<Array<{ id: string; found: boolean; changed: boolean }>>;
 }
 
@@ -93,4 +95,34 @@ export interface RequirementStore {
    */
   replaceOrderSignals(inputs: DemandSignalInput[]): Promise<void>;
   listChanges(cursor: ChangeCursor | null, limit: number): Promise<ChangePage<Requirement>>;
+}
+
+/** One CRM demand as a note in a product tool (e.g. Productboard), evidence for what it asks. */
+export interface DemandNote {
+  /** The CRM demand id: the note's source record id, which makes writing it again find it. */
+  demandId: string;
+  title: string;
+  description: string;
+  /** Link back to the demand in the CRM, if it has a web page. */
+  sourceUrl?: string;
+  /** The tool's company the note is attributed to. */
+  companyId?: string;
+  /** The tool's features (or components) the note is evidence for. */
+  entityIds: string[];
+}
+
+export interface DemandNoteOutcome {
+  demandId: string;
+  noteId?: string;
+  created: boolean;
+  /** Set when the tool refused this note or one of its links. */
+  error?: string;
+}
+
+/** Where demands go as notes. No native upsert there: found by source record id, else created. */
+export interface DemandNoteSink {
+  readonly system: string;
+  /** Most notes one call should carry (each costs a few requests). */
+  readonly maxBatch: number;
+  recordDemandNotes(notes: DemandNote[]): Promise<DemandNoteOutcome[]>;
 }

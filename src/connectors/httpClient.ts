@@ -9,18 +9,43 @@ import {
 } from './errors';
 import type { RequestPacer } from './requestPacer';
 
+/**
+ * How a connector proves who it is. `headers` is called before every request; when the system
+ * answers 401 and `refresh` says a fresh credential was obtained, the request is sent once more.
+ */
+export interface AuthProvider {
+  headers(): Promise<Record<string, string>>;
+  refresh?(): Promise<boolean>;
+}
+
+/** What the system answered, for connectors that read status codes or headers (rate limits, 207). */
+export interface HttpExchange<T> {
+  data: T;
+  status: number;
+  headers: Headers;
+}
+
 export interface HttpSystemOptions {
   /** Name used in every error, e.g. "PMS" or "CRM". */
   system: string;
   baseUrl: string;
-  token: string;
+  /** Bearer token; ignored when `auth` is given. */
+  token?: string;
+  auth?: AuthProvider;
   timeoutMs: number;
   /** Largest response body accepted; a bigger one is a malformed answer, not something to parse. */
   maxResponseBytes?: number;
   /** Paces requests under the system's rate limit; shared by all connectors of one system. */
   pacer?: RequestPacer;
-  /** Told of every 429 answer (metrics); the request still fails with RateLimitedError. */
+  /** Told of every rate-limit answer (metrics); the request still fails with RateLimitedError. */
   onRateLimited?: (system: string) => void;
+  /**
+   * A vendor's own reading of a refused request (e.g. Salesforce's 403 REQUEST_LIMIT_EXCEEDED is a
+   * rate limit, not bad credentials). Undefined falls back to the status-code rules.
+   */
+  classifyError?: (status: number, body: unknown, headers: Headers) => Error | undefined;
+  /** Sees every answer's headers, e.g. to pace requests from rate-limit headers. */
+  onResponse?: (status: number, headers: Headers) => void;
 }
 
 export interface RequestOptions<T> {
@@ -28,6 +53,13 @@ export interface RequestOptions<T> {
   path: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** Sent as application/x-www-form-urlencoded instead of a JSON body. */
+  form?: Record<string, string>;
+  /** Sent as it is, e.g. newline-delimited JSON, with its content type. */
+  rawBody?: { contentType: string; text: string };
+  headers?: Record<string, string>;
+  /** Answers that are not JSON (e.g. newline-delimited JSON) are handed to the schema as text. */
+  responseType?: 'json' | 'text';
   schema: z.ZodType<T>;
 }
 
@@ -53,9 +85,20 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
   return Number.isNaN(date) ? defaultRetryAfterMs : Math.max(0, date - now);
 }
 
+/** The vendor's own words from an error body: `{ message }`, `[{ message }]` or `{ errors: [{ detail | message }] }`. */
 function errorMessage(body: unknown): string {
-  if (body && typeof body === 'object' && 'message' in body && typeof body.message === 'string') return body.message;
-  return typeof body === 'string' ? body.slice(0, 300) : '';
+  if (typeof body === 'string') return body.slice(0, 300);
+  const first = Array.isArray(body) ? (body[0] as unknown) : body;
+  if (first && typeof first === 'object') {
+    const record = first as Record<string, unknown>;
+    if (typeof record.message === 'string') return record.message;
+    if (Array.isArray(record.errors) && record.errors.length > 0) {
+      const error = record.errors[0] as Record<string, unknown>;
+      const text = typeof error.detail === 'string' ? error.detail : error.message;
+      if (typeof text === 'string') return text;
+    }
+  }
+  return '';
 }
 
 /**
@@ -70,17 +113,30 @@ export class HttpSystem {
   }
 
   async request<T>(request: RequestOptions<T>): Promise<T> {
-    const response = await this.send(request);
-    const body = await this.readBody(response);
+    return (await this.exchange(request)).data;
+  }
+
+  /** Like request, with the answer's status and headers. */
+  async exchange<T>(request: RequestOptions<T>): Promise<HttpExchange<T>> {
+    let response = await this.send(request);
+    if (response.status === 401 && this.options.auth?.refresh) {
+      // An expired token is refreshed once; a second 401 means the credentials themselves are wrong.
+      if (await this.options.auth.refresh()) {
+        await response.body?.cancel();
+        response = await this.send(request);
+      }
+    }
+    this.options.onResponse?.(response.status, response.headers);
+    const body = await this.readBody(response, request.responseType ?? 'json');
     if (!response.ok) this.throwForStatus(response, body, request);
     const parsed = request.schema.safeParse(body);
     if (!parsed.success) {
       throw new InvalidResponseError(
         this.options.system,
-        `${this.options.system} answered ${request.method} ${request.path} with an unexpected shape: ${describeIssues(parsed.error)}`,
+        `${this.options.system} answered ${request.method} ${pathOf(request.path)} with an unexpected shape: ${describeIssues(parsed.error)}`,
       );
     }
-    return parsed.data;
+    return { data: parsed.data, status: response.status, headers: response.headers };
   }
 
   /**
@@ -101,16 +157,19 @@ export class HttpSystem {
     for (const [key, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
+    const auth = this.options.auth ? await this.options.auth.headers() : { authorization: `Bearer ${this.options.token ?? ''}` };
+    const { contentType, text } = encodeBody(request);
     await this.options.pacer?.acquire();
     try {
       return await fetch(url, {
         method: request.method,
         headers: {
-          authorization: `Bearer ${this.options.token}`,
+          ...auth,
           accept: 'application/json',
-          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(contentType ? { 'content-type': contentType } : {}),
+          ...request.headers,
         },
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        body: text,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
@@ -119,7 +178,7 @@ export class HttpSystem {
     }
   }
 
-  private async readBody(response: Response): Promise<unknown> {
+  private async readBody(response: Response, responseType: 'json' | 'text'): Promise<unknown> {
     let text: string;
     try {
       text = await response.text();
@@ -131,6 +190,7 @@ export class HttpSystem {
       throw new InvalidResponseError(this.options.system, `${this.options.system} answer of ${text.length} bytes exceeds the ${limit}-byte limit`);
     }
     if (text.length === 0) return undefined;
+    if (responseType === 'text' && response.ok) return text;
     try {
       return JSON.parse(text) as unknown;
     } catch {
@@ -143,6 +203,14 @@ export class HttpSystem {
     const { system } = this.options;
     const detail = errorMessage(body);
     const status = response.status;
+    const vendorError = this.options.classifyError?.(status, body, response.headers);
+    if (vendorError) {
+      if (vendorError instanceof RateLimitedError) {
+        this.options.onRateLimited?.(system);
+        this.options.pacer?.backOff(vendorError.retryAfterMs);
+      }
+      throw vendorError;
+    }
     if (status === 429) {
       this.options.onRateLimited?.(system);
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
@@ -158,6 +226,18 @@ export class HttpSystem {
     if (status >= 500) {
       throw new SystemUnavailableError(system, `${system} failed with ${status}${detail ? `: ${detail}` : ''}`);
     }
-    throw new HttpStatusError(status, body, `${system} refused ${request.method} ${request.path} with ${status}${detail ? `: ${detail}` : ''}`);
+    throw new HttpStatusError(status, body, `${system} refused ${request.method} ${pathOf(request.path)} with ${status}${detail ? `: ${detail}` : ''}`);
   }
+}
+
+/** The path of a URL without its query, which may carry record content (search terms, ids). */
+function pathOf(path: string): string {
+  return path.split('?')[0]!;
+}
+
+function encodeBody(request: RequestOptions<unknown>): { contentType?: string; text?: string } {
+  if (request.rawBody) return { contentType: request.rawBody.contentType, text: request.rawBody.text };
+  if (request.form) return { contentType: 'application/x-www-form-urlencoded', text: new URLSearchParams(request.form).toString() };
+  if (request.body !== undefined) return { contentType: 'application/json', text: JSON.stringify(request.body) };
+  return {};
 }

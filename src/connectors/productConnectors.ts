@@ -4,9 +4,23 @@ import type { ChangeCursor, ChangePage } from './changeFeed';
 
 export type ProductPage = ChangePage<RawPmsProduct>;
 
+/** What a product source can do; the activities size their reads from it. */
+export interface ProductSourceCapabilities {
+  /** Most records one listChanged call returns; the activity asks for no more. */
+  maxPageSize: number;
+  /**
+   * True when listChanged honours the cursor (only what changed since it). False: every call
+   * reads the whole catalog, which the diff makes correct but slow.
+   */
+  incremental: boolean;
+  /** True when deleted products appear in the feed (deleted: true), which mirror mode needs. */
+  reportsDeletes: boolean;
+}
+
 /** Where products come from (the PMS side). */
 export interface ProductSource {
   readonly system: string;
+  readonly capabilities: ProductSourceCapabilities;
   /** Products changed strictly after the cursor (all of them when it is null), oldest first. */
   listChanged(cursor: ChangeCursor | null, limit: number): Promise<ProductPage>;
   /** The current products with these ids (deleted ones included, flagged); unknown ids are absent. */
@@ -28,6 +42,8 @@ export interface CrmProductRecord {
 export interface UpsertResult {
   externalId: string;
   created: boolean;
+  /** Set when the system refused this record inside an otherwise accepted batch (e.g. HubSpot 207). */
+  error?: string;
 }
 
 export interface ProductSinkCapabilities {
@@ -35,6 +51,13 @@ export interface ProductSinkCapabilities {
   maxWriteBatch: number;
   /** Most records one read request may ask for. */
   maxReadBatch: number;
+  /**
+   * 'native': the system creates-or-updates by external id in one call. 'lookup-then-write': the
+   * connector finds the record by external id first; still idempotent, but two calls per batch.
+   */
+  upsert: 'native' | 'lookup-then-write';
+  /** True when the sink can archive a record (mirror mode needs it). */
+  archives: boolean;
 }
 
 /** Where products go (the CRM side). */

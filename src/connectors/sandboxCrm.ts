@@ -30,7 +30,7 @@ export class SandboxCrmSink implements ProductSink {
 
   constructor(options: Omit<HttpSystemOptions, 'system'> & { system?: string; maxWriteBatch?: number }) {
     this.http = new HttpSystem({ system: 'CRM', ...options });
-    this.capabilities = { maxWriteBatch: options.maxWriteBatch ?? 100, maxReadBatch: 1000 };
+    this.capabilities = { maxWriteBatch: options.maxWriteBatch ?? 100, maxReadBatch: 1000, upsert: 'native', archives: true };
   }
 
   get system(): string {

@@ -11,6 +11,7 @@ const productsBySkuSchema = z.object({
 /** The sandbox CRM's customer side: demands, orders, accounts, and the demand link fields. */
 export class SandboxCrmDemands implements DemandSource, DemandLinkSink {
   private readonly http: HttpSystem;
+  readonly maxLinkBatch = 100;
 
   constructor(options: Omit<HttpSystemOptions, 'system'> & { system?: string }) {
     this.http = new HttpSystem({ system: 'CRM', ...options });

@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { isExecutable, userCacheDir } from './userCache';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -22,17 +22,7 @@ export interface LocatedCli {
 
 /** Per-user cache outside the repository: a fresh clone reuses it, and no binary is ever committed. */
 export function cliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache');
-  return path.join(base, 'crm-pms-bridge', 'temporal-cli', `v${temporalCliVersion}`);
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return userCacheDir(env, 'temporal-cli', `v${temporalCliVersion}`);
 }
 
 function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {

@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, renameSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { isExecutable, userCacheDir } from './userCache';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -27,17 +27,7 @@ export interface TemporalServerBuild {
 
 /** Per-user cache outside the repository, beside the Temporal CLI's; no binary is ever committed. */
 export function serverCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache');
-  return path.join(base, 'crm-pms-bridge', 'temporal-server', `v${temporalServerVersion}`);
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+  return userCacheDir(env, 'temporal-server', `v${temporalServerVersion}`);
 }
 
 async function go(args: string[], env: NodeJS.ProcessEnv): Promise<string> {

@@ -31,7 +31,7 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
   // Temporal's meter: the bridge's counters share the SDK's Prometheus endpoint (a no-op without one).
   const metrics = createSyncMetrics(Runtime.instance().metricMeter.withTags({ namespace: config.temporal.namespace, taskQueue }));
-  const integrations = buildIntegrations(config, metrics);
+  const integrations = buildIntegrations(config, { metrics });
   const activityLogger = logger.child({ component: 'activities' });
   const activities = {
     ...createProductSyncActivities({ integration: (id) => integrations.products.get(id), logger: activityLogger, metrics }),

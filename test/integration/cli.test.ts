@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { describe, test } from 'node:test';
 import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
 import { bridgeEnvironment, startSandbox, testConfig } from '../helpers/sandbox';
+import { bridge } from '../helpers/bridgeCli';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { createTestWorker, uniqueTaskQueue } from '../helpers/worker';
 
-const repoRoot = path.resolve(__dirname, '../..');
 
-/** Runs the `bridge` executable as a user would, and answers its exit code and output. */
-function bridge(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(repoRoot, 'src/cli/bin.js'), ...args], { cwd: repoRoot, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('the bridge CLI on a real Temporal server', () => {
   const temporal = useTemporalServer();

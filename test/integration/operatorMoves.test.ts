@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
@@ -13,21 +12,13 @@ import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
 import { syncStatusKey } from '../../workflows/searchAttributes';
 import type { SyncProgress } from '../../workflows/syncProgress';
 import { bridgeEnvironment, startSandbox, testConfig } from '../helpers/sandbox';
+import { bridge } from '../helpers/bridgeCli';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
 
-const repoRoot = path.resolve(__dirname, '../..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fastRetry = { initialIntervalMs: 50, maximumIntervalMs: 100, maximumAttempts: 3 };
 
-/** Runs the `bridge` executable as an operator would. */
-function bridge(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(repoRoot, 'src/cli/bin.js'), ...args], { cwd: repoRoot, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

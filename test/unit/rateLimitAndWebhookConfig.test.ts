@@ -16,8 +16,10 @@ function dirWith(yaml: string): string {
 describe('configuration of rate limits and webhooks', () => {
   test('a system may declare its rate limit', () => {
     const config = loadConfig({}, dirWith('systems:\n  crm:\n    rateLimit: { requests: 100, perMs: 10000 }\n'));
-    assert.deepEqual(config.systems.crm?.rateLimit, { requests: 100, perMs: 10_000 });
-    assert.equal(config.systems.pms?.rateLimit, undefined);
+    const { crm, pms } = config.systems;
+    assert.ok(crm?.kind === 'sandbox-crm' && pms?.kind === 'sandbox-pms');
+    assert.deepEqual(crm.rateLimit, { requests: 100, perMs: 10_000 });
+    assert.equal(pms.rateLimit, undefined);
   });
 
   test('a rate limit of zero requests is refused with the field named', () => {

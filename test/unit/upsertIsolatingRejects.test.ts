@@ -9,7 +9,7 @@ function strictSink(isInvalid: (input: CrmProductInput) => boolean, maxWriteBatc
   const requests: number[] = [];
   const sink: ProductSink = {
     system: 'CRM',
-    capabilities: { maxWriteBatch, maxReadBatch: 100 },
+    capabilities: { maxWriteBatch, maxReadBatch: 100, upsert: 'native', archives: true },
     readByExternalIds: async () => [],
     count: async () => 0,
     upsertBatch: async (inputs) => {

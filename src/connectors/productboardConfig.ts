@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/** Productboard (REST API v2) as the place demands go as notes. */
+export const productboardSystemSchema = z
+  .object({
+    kind: z.literal('productboard'),
+    url: z.url().default('https://api.productboard.com'),
+    /** API token (JWT). Leave it out of the file: it is read from `tokenEnv`. */
+    token: z.string().min(1).optional(),
+    tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('PRODUCTBOARD_TOKEN'),
+    timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    /** metadata.source.system on every note the bridge writes: how it finds its own notes again. */
+    sourceSystem: z.string().min(1).default('crm-pms-bridge'),
+    /** What the notes are linked to as evidence. */
+    entityType: z.enum(['feature', 'component', 'product', 'initiative']).default('feature'),
+    /** Requests per second per token (Productboard: 50). */
+    requestsPerSecond: z.number().int().min(1).max(50).default(50),
+  })
+  .strict();
+export type ProductboardSystemConfig = z.infer<typeof productboardSystemSchema>;

@@ -1,0 +1,383 @@
+import { z } from 'zod';
+import type { CrmProperties, CrmValue } from '../domain/fieldMapping';
+import type { RawPmsProduct } from '../domain/pmsProduct';
+import type { ChangeCursor } from './changeFeed';
+import { AuthenticationError, BatchRejectedError, InvalidResponseError, RateLimitedError, RequestRejectedError } from './errors';
+import { HttpStatusError, HttpSystem, type AuthProvider, type RequestOptions } from './httpClient';
+import type {
+  CrmProductInput,
+  CrmProductRecord,
+  ProductPage,
+  ProductSink,
+  ProductSinkCapabilities,
+  ProductSource,
+  ProductSourceCapabilities,
+  UpsertResult,
+} from './productConnectors';
+import { RateLimitPacer } from './rateLimitPacer';
+import type { SalesforceSystemConfig } from './salesforceConfig';
+
+/**
+ * Salesforce products (Product2, with the price on a PricebookEntry) through the REST API, with a
+ * thin typed client rather than jsforce (Node 22, and its own retries would fight Temporal's).
+ */
+
+export const salesforceLimits = {
+  /** Records per sObject Collections request. */
+  collectionSize: 200,
+  /** Days the deleted-records resource looks back. */
+  deletedLookbackDays: 15,
+} as const;
+
+const recordErrorSchema = z.object({ statusCode: z.string(), message: z.string() });
+const saveResultSchema = z.object({
+  id: z.string().nullable().optional(),
+  success: z.boolean(),
+  errors: z.array(recordErrorSchema),
+  created: z.boolean().optional(),
+});
+const saveResultsSchema = z.array(saveResultSchema);
+const queryRecordSchema = z.object({ Id: z.string().min(15) }).loose();
+const queryResponseSchema = z.object({
+  totalSize: z.number().int().nonnegative(),
+  done: z.boolean(),
+  nextRecordsUrl: z.string().min(1).optional(),
+  records: z.array(queryRecordSchema),
+});
+const deletedResponseSchema = z.object({
+  deletedRecords: z.array(z.object({ id: z.string().min(15), deletedDate: z.string() })),
+  earliestDateAvailable: z.string().optional(),
+  latestDateCovered: z.string().optional(),
+});
+const errorBodySchema = z.array(z.object({ message: z.string(), errorCode: z.string() }).loose()).min(1);
+
+type QueryRecord = z.infer<typeof queryRecordSchema>;
+
+export interface SalesforceConnection {
+  auth: AuthProvider;
+  config: SalesforceSystemConfig;
+  /** The Product2 fields the bridge owns (the sync's mapping keys). */
+  propertyNames: string[];
+  now?: () => number;
+}
+
+/** A SOQL string literal. */
+function soqlString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** A SOQL datetime literal, to the second (SOQL takes no fractions). */
+function soqlDateTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function isAfterCursor(record: { updatedAt: string; id: string }, cursor: ChangeCursor | null): boolean {
+  if (!cursor) return true;
+  const byTime = Date.parse(record.updatedAt) - Date.parse(cursor.since);
+  return byTime > 0 || (byTime === 0 && record.id > cursor.afterId);
+}
+
+function byPosition(a: RawPmsProduct, b: RawPmsProduct): number {
+  return Date.parse(a.updatedAt) - Date.parse(b.updatedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+export class SalesforceCrm implements ProductSink, ProductSource {
+  readonly system = 'Salesforce';
+  private readonly http: HttpSystem;
+  private readonly pacer: RateLimitPacer;
+  private readonly config: SalesforceSystemConfig;
+  private readonly now: () => number;
+  private readonly productFields: string[];
+  private usage: { used: number; max: number } | undefined;
+
+  constructor(connection: SalesforceConnection) {
+    this.config = connection.config;
+    this.now = connection.now ?? Date.now;
+    const priceProperty = this.config.products.pricebook?.priceProperty;
+    this.productFields = connection.propertyNames.filter((name) => name !== priceProperty);
+    this.pacer = new RateLimitPacer(0, this.now);
+    this.http = new HttpSystem({
+      system: this.system,
+      baseUrl: this.config.url,
+      auth: connection.auth,
+      timeoutMs: this.config.timeoutMs,
+      classifyError: (status, body) => this.classifyError(status, body),
+      onResponse: (_status, headers) => this.observeUsage(headers.get('sforce-limit-info')),
+    });
+  }
+
+  get capabilities(): ProductSinkCapabilities & ProductSourceCapabilities {
+    return {
+      maxWriteBatch: salesforceLimits.collectionSize,
+      maxReadBatch: salesforceLimits.collectionSize,
+      upsert: 'native',
+      archives: true,
+      maxPageSize: 2000,
+      incremental: true,
+      reportsDeletes: this.config.products.reportDeletes,
+    };
+  }
+
+  private get base(): string {
+    return `/services/data/v${this.config.apiVersion}`;
+  }
+
+  private get externalIdField(): string {
+    return this.config.products.externalIdField;
+  }
+
+  // ---- ProductSink ----
+
+  async readByExternalIds(externalIds: string[]): Promise<CrmProductRecord[]> {
+    if (externalIds.length === 0) return [];
+    this.requireCollectionSize(externalIds.length);
+    const fields = [...new Set(['Id', this.externalIdField, 'IsActive', ...this.productFields])];
+    const products = await this.queryAll(`SELECT ${fields.join(', ')} FROM Product2 WHERE ${this.externalIdField} IN (${externalIds.map(soqlString).join(', ')})`);
+    const prices = await this.readPrices(externalIds);
+    const priceProperty = this.config.products.pricebook?.priceProperty;
+    return products.map((record) => {
+      const externalId = String(record[this.externalIdField]);
+      const properties: CrmProperties = Object.fromEntries(this.productFields.map((f) => [f, toCrmValue(record[f])]));
+      if (priceProperty) properties[priceProperty] = prices.get(externalId)?.UnitPrice ?? null;
+      return { externalId, properties, archived: record.IsActive === false };
+    });
+  }
+
+  async upsertBatch(inputs: CrmProductInput[]): Promise<UpsertResult[]> {
+    if (inputs.length === 0) return [];
+    this.requireCollectionSize(inputs.length);
+    const priceProperty = this.config.products.pricebook?.priceProperty;
+    const records = inputs.map((input) => ({
+      attributes: { type: 'Product2' },
+      ...Object.fromEntries(Object.entries(input.properties).filter(([name]) => name !== priceProperty)),
+      [this.externalIdField]: input.externalId,
+      // The bridge's archived flag is Product2.IsActive: Salesforce's own way to retire a product.
+      IsActive: !(input.archived ?? false),
+    }));
+    const results = await this.send({
+      method: 'PATCH',
+      path: `${this.base}/composite/sobjects/Product2/${this.externalIdField}`,
+      body: { allOrNone: false, records },
+      schema: saveResultsSchema,
+    });
+    if (results.length !== inputs.length) throw this.shapeError('one result per record');
+    const outcome: UpsertResult[] = inputs.map((input, index) => {
+      const result = results[index]!;
+      return result.success
+        ? { externalId: input.externalId, created: result.created === true }
+        : { externalId: input.externalId, created: false, error: describeErrors(result.errors) };
+    });
+    if (this.config.products.pricebook) await this.writePrices(inputs, results, outcome);
+    return outcome;
+  }
+
+  async count(): Promise<number> {
+    const answer = await this.query(`SELECT COUNT() FROM Product2 WHERE ${this.externalIdField} != null`);
+    return answer.totalSize;
+  }
+
+  // ---- PricebookEntry: lookup-then-write, since Pricebook2Id and Product2Id are create-only ----
+
+  private priceKey(externalId: string): string {
+    return `${externalId}|${this.config.products.pricebook!.pricebook2Id}`;
+  }
+
+  private async readPrices(externalIds: string[]): Promise<Map<string, { Id: string; UnitPrice: CrmValue }>> {
+    const pricebook = this.config.products.pricebook;
+    const prices = new Map<string, { Id: string; UnitPrice: CrmValue }>();
+    if (!pricebook) return prices;
+    const keys = externalIds.map((id) => this.priceKey(id));
+    const entries = await this.queryAll(`SELECT Id, UnitPrice, ${pricebook.keyField} FROM PricebookEntry WHERE ${pricebook.keyField} IN (${keys.map(soqlString).join(', ')})`);
+    for (const entry of entries) {
+      const key = String(entry[pricebook.keyField]);
+      prices.set(key.slice(0, key.lastIndexOf('|')), { Id: entry.Id, UnitPrice: toCrmValue(entry.UnitPrice) });
+    }
+    return prices;
+  }
+
+  private async writePrices(inputs: CrmProductInput[], results: Array<z.infer<typeof saveResultSchema>>, outcome: UpsertResult[]): Promise<void> {
+    const pricebook = this.config.products.pricebook!;
+    const priced = inputs
+      .map((input, index) => ({ input, index, productId: results[index]!.id, price: input.properties[pricebook.priceProperty] }))
+      .filter((p) => results[p.index]!.success && p.productId && typeof p.price === 'number');
+    if (priced.length === 0) return;
+    const existing = await this.readPrices(priced.map((p) => p.input.externalId));
+    const updates = priced.filter((p) => existing.has(p.input.externalId));
+    const creates = priced.filter((p) => !existing.has(p.input.externalId));
+    const write = async (method: 'POST' | 'PATCH', batch: typeof priced, record: (p: (typeof priced)[number]) => Record<string, unknown>) => {
+      if (batch.length === 0) return;
+      const answers = await this.send({
+        method,
+        path: `${this.base}/composite/sobjects`,
+        body: { allOrNone: false, records: batch.map((p) => ({ attributes: { type: 'PricebookEntry' }, ...record(p) })) },
+        schema: saveResultsSchema,
+      });
+      batch.forEach((p, i) => {
+        const answer = answers[i];
+        if (!answer?.success) outcome[p.index] = { ...outcome[p.index]!, error: `price: ${answer ? describeErrors(answer.errors) : 'no result'}` };
+      });
+    };
+    await write('PATCH', updates, (p) => ({ Id: existing.get(p.input.externalId)!.Id, UnitPrice: p.price, IsActive: true }));
+    await write('POST', creates, (p) => ({
+      Pricebook2Id: pricebook.pricebook2Id,
+      Product2Id: p.productId,
+      UnitPrice: p.price,
+      IsActive: true,
+      [pricebook.keyField]: this.priceKey(p.input.externalId),
+    }));
+  }
+
+  // ---- ProductSource: SOQL on SystemModstamp, plus the deleted-records resource ----
+
+  async listChanged(cursor: ChangeCursor | null, limit: number): Promise<ProductPage> {
+    const since = cursor ? Date.parse(cursor.since) : undefined;
+    const fields = [...new Set(['Id', 'SystemModstamp', ...this.config.products.sourceFields])];
+    const where = since === undefined ? '' : ` WHERE SystemModstamp >= ${soqlDateTime(since)}`;
+    const collected: RawPmsProduct[] = [];
+    let answer = await this.query(`SELECT ${fields.join(', ')} FROM Product2${where} ORDER BY SystemModstamp, Id`);
+    for (;;) {
+      collected.push(...answer.records.map((r) => this.toRawProduct(r)).filter((r) => isAfterCursor(r, cursor)));
+      if (answer.done || !answer.nextRecordsUrl) break;
+      // Enough, and the page went past the limit-th instant: a tie on the timestamp is never cut.
+      const sorted = [...collected].sort(byPosition);
+      const lastOnPage = answer.records.at(-1)?.SystemModstamp;
+      if (sorted.length >= limit && typeof lastOnPage === 'string' && Date.parse(lastOnPage) > Date.parse(sorted[limit - 1]!.updatedAt)) {
+        answer = { ...answer, done: false };
+        break;
+      }
+      answer = await this.send({ method: 'GET', path: answer.nextRecordsUrl, headers: this.queryHeaders(), schema: queryResponseSchema });
+    }
+    const exhausted = answer.done;
+    if (this.config.products.reportDeletes) {
+      const cutoff = exhausted ? Infinity : Math.max(...collected.map((r) => Date.parse(r.updatedAt)));
+      for (const gone of await this.deletedSince(since)) if (isAfterCursor(gone, cursor) && Date.parse(gone.updatedAt) <= cutoff) collected.push(gone);
+    }
+    const records = collected.sort(byPosition);
+    const page = records.slice(0, limit);
+    const last = page.at(-1);
+    return { records: page, nextCursor: last ? { since: last.updatedAt, afterId: last.id } : null, hasMore: records.length > limit || !exhausted };
+  }
+
+  /** Product2 records by Salesforce Id, 200 a query; unknown (and deleted) ones are absent. */
+  async getByIds(ids: string[]): Promise<RawPmsProduct[]> {
+    const fields = [...new Set(['Id', 'SystemModstamp', ...this.config.products.sourceFields])];
+    const found: RawPmsProduct[] = [];
+    for (let start = 0; start < ids.length; start += salesforceLimits.collectionSize) {
+      const part = ids.slice(start, start + salesforceLimits.collectionSize);
+      const records = await this.queryAll(`SELECT ${fields.join(', ')} FROM Product2 WHERE Id IN (${part.map(soqlString).join(', ')})`);
+      found.push(...records.map((r) => this.toRawProduct(r)));
+    }
+    return found;
+  }
+
+  private async deletedSince(since: number | undefined): Promise<RawPmsProduct[]> {
+    const end = this.now();
+    const earliest = end - salesforceLimits.deletedLookbackDays * 86_400_000 + 60_000;
+    const start = Math.max(since ?? earliest, earliest);
+    const answer = await this.send({
+      method: 'GET',
+      path: `${this.base}/sobjects/Product2/deleted/`,
+      query: { start: new Date(start).toISOString(), end: new Date(end).toISOString() },
+      schema: deletedResponseSchema,
+    });
+    return answer.deletedRecords.map((d) => ({ id: d.id, updatedAt: new Date(Date.parse(d.deletedDate)).toISOString(), deleted: true }));
+  }
+
+  private toRawProduct(record: QueryRecord): RawPmsProduct {
+    const modified = typeof record.SystemModstamp === 'string' ? Date.parse(record.SystemModstamp) : NaN;
+    if (Number.isNaN(modified)) throw this.shapeError(`a SystemModstamp on record ${record.Id}`);
+    const fields: Record<string, unknown> = { ...record };
+    delete fields.attributes;
+    return { ...fields, id: record.Id, updatedAt: new Date(modified).toISOString() };
+  }
+
+  // ---- HTTP ----
+
+  private queryHeaders(): Record<string, string> {
+    return { 'sforce-query-options': `batchSize=${this.config.products.queryBatchSize}` };
+  }
+
+  private query(soql: string): Promise<z.infer<typeof queryResponseSchema>> {
+    return this.send({ method: 'GET', path: `${this.base}/query`, query: { q: soql }, headers: this.queryHeaders(), schema: queryResponseSchema });
+  }
+
+  private async queryAll(soql: string): Promise<QueryRecord[]> {
+    let answer = await this.query(soql);
+    const records = [...answer.records];
+    while (!answer.done && answer.nextRecordsUrl) {
+      answer = await this.send({ method: 'GET', path: answer.nextRecordsUrl, headers: this.queryHeaders(), schema: queryResponseSchema });
+      records.push(...answer.records);
+    }
+    return records;
+  }
+
+  private async send<T>(request: RequestOptions<T>): Promise<T> {
+    this.checkUsage();
+    await this.pacer.wait();
+    try {
+      return await this.http.request(request);
+    } catch (error) {
+      if (!(error instanceof HttpStatusError)) throw error;
+      const detail = describeBody(error.body) ?? error.message;
+      if (error.status === 400 && /EXCEEDED_ID_LIMIT/.test(detail)) throw new BatchRejectedError(this.system, 'too-large', detail);
+      throw new RequestRejectedError(this.system, error.status, `Salesforce refused ${request.method} ${request.path.split('?')[0]} with ${error.status}: ${detail}`);
+    }
+  }
+
+  /** REQUEST_LIMIT_EXCEEDED comes as 403: it is the org's 24-hour limit, not a credentials problem. */
+  private classifyError(status: number, body: unknown): Error | undefined {
+    const detail = describeBody(body);
+    if (status === 403 && detail?.startsWith('REQUEST_LIMIT_EXCEEDED')) return this.limitReached(`Salesforce refused the request: ${detail}`);
+    if (status === 401 || status === 403) {
+      return new AuthenticationError(this.system, `Salesforce rejected the bridge's credentials (${status}${detail ? `: ${detail}` : ''}). Check the access token or the connected app; retrying will not help.`);
+    }
+    return undefined;
+  }
+
+  /** Sforce-Limit-Info: api-usage=used/max over the org's rolling 24 hours. */
+  private observeUsage(header: string | null): void {
+    const match = /api-usage=(\d+)\/(\d+)/.exec(header ?? '');
+    if (!match) return;
+    this.usage = { used: Number(match[1]), max: Number(match[2]) };
+    if (this.usage.used >= this.usage.max * this.config.limits.slowDownAt) this.pacer.observeFixedRate(1000 / Math.max(1, this.config.limits.slowDownDelayMs));
+  }
+
+  private checkUsage(): void {
+    if (this.usage && this.usage.used >= this.usage.max * this.config.limits.stopAt) {
+      const { used, max } = this.usage;
+      this.usage = undefined;
+      throw this.limitReached(`The Salesforce org has used ${used} of its ${max} API requests in the last 24 hours (stop at ${Math.round(this.config.limits.stopAt * 100)}%)`);
+    }
+  }
+
+  private limitReached(reason: string): RateLimitedError {
+    const waitMs = this.config.limits.waitWhenExhaustedMs;
+    return new RateLimitedError(this.system, waitMs, `${reason}. The sync waits ${Math.round(waitMs / 60_000)} min and tries again, leaving the rest of the org's daily API limit to its other integrations.`);
+  }
+
+  private requireCollectionSize(size: number): void {
+    if (size > salesforceLimits.collectionSize) {
+      throw new BatchRejectedError(this.system, 'too-large', `Salesforce sObject Collections take at most ${salesforceLimits.collectionSize} records; got ${size}.`);
+    }
+  }
+
+  private shapeError(expected: string): InvalidResponseError {
+    return new InvalidResponseError(this.system, `Salesforce answered without ${expected}`);
+  }
+}
+
+function toCrmValue(value: unknown): CrmValue {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  return JSON.stringify(value);
+}
+
+function describeErrors(errors: Array<z.infer<typeof recordErrorSchema>>): string {
+  return errors.map((e) => `${e.statusCode}: ${e.message}`).join('; ') || 'failed without a reason';
+}
+
+/** Salesforce error bodies are arrays of { message, errorCode }. */
+function describeBody(body: unknown): string | undefined {
+  const parsed = errorBodySchema.safeParse(body);
+  return parsed.success ? parsed.data.map((e) => `${e.errorCode}: ${e.message}`).join('; ') : undefined;
+}

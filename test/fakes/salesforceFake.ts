@@ -1,0 +1,289 @@
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+
+/**
+ * A fake of the Salesforce REST API (v61.0) for the parts the connector uses. Sources:
+ * - sObject Collections upsert by external id, up to 200 records, allOrNone, ordered UpsertResults:
+ *   https://developer.salesforce.com/docs/platform/api-rest/guide/resources-composite-sobjects-collections-upsert.html
+ * - create/update collections: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm
+ * - query with nextRecordsUrl paging and Sforce-Query-Options batchSize (200-2000):
+ *   https://developer.salesforce.com/docs/platform/api-rest/guide/resources-query.html
+ * - deleted records: https://developer.salesforce.com/docs/platform/api-rest/guide/resources-getdeleted.html
+ * - 403 REQUEST_LIMIT_EXCEEDED and Sforce-Limit-Info:
+ *   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm,
+ *   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
+ * - PricebookEntry: Pricebook2Id and Product2Id are create-only:
+ *   https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_pricebookentry.htm
+ * Only the SOQL this connector sends is understood: SELECT fields FROM type [WHERE a AND b ...]
+ * [ORDER BY f, g] with conditions `f IN ('a','b')`, `f != null`, `f >= instant`, `f = 'x'`; COUNT().
+ */
+
+type SfRecord = Record<string, unknown> & { Id: string; SystemModstamp: string };
+
+export interface SalesforceFakeOptions {
+  clientId: string;
+  clientSecret: string;
+  /** API requests allowed in the rolling 24 hours. */
+  dailyApiLimit?: number;
+  /** Custom fields that exist on each object besides the standard ones. */
+  customFields?: Record<string, string[]>;
+}
+
+export interface SalesforceFake {
+  url: string;
+  records: Map<string, Map<string, SfRecord>>;
+  requests: string[];
+  tokensIssued(): number;
+  expireTokens(): void;
+  setApiUsage(used: number): void;
+  /** Deletes a record as a user would, so it shows in the deleted-records resource. */
+  deleteRecord(type: string, id: string): void;
+  /** Records whose Name is in this set fail in a collection request (per-record error). */
+  failNames: Set<string>;
+  malformNext(): void;
+  standardPricebookId: string;
+  close(): Promise<void>;
+}
+
+const standardFields: Record<string, string[]> = {
+  Product2: ['Id', 'Name', 'ProductCode', 'Description', 'Family', 'IsActive', 'SystemModstamp', 'CreatedDate'],
+  PricebookEntry: ['Id', 'Pricebook2Id', 'Product2Id', 'UnitPrice', 'IsActive', 'UseStandardPrice', 'CurrencyIsoCode', 'SystemModstamp'],
+  Case: ['Id', 'Subject', 'Description', 'Status', 'Priority', 'AccountId', 'SystemModstamp'],
+};
+const prefixes: Record<string, string> = { Product2: '01t', PricebookEntry: '01u', Case: '500' };
+const createOnly: Record<string, string[]> = { PricebookEntry: ['Pricebook2Id', 'Product2Id'] };
+const base = '/services/data/v61.0';
+
+const sfError = (errorCode: string, message: string, fields: string[] = []) => ({ statusCode: errorCode, message, fields });
+const sfTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
+
+export async function startSalesforceFake(options: SalesforceFakeOptions): Promise<SalesforceFake> {
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
+  const records = new Map<string, Map<string, SfRecord>>(Object.keys(standardFields).map((t) => [t, new Map()]));
+  const deleted: Array<{ type: string; id: string; deletedDate: string }> = [];
+  const requests: string[] = [];
+  const failNames = new Set<string>();
+  const tokens = new Set<string>();
+  const queryCursors = new Map<string, SfRecord[]>();
+  let issued = 0;
+  let apiUsed = 0;
+  let counter = 0;
+  let lastStamp = 0;
+  let malformed = false;
+  const dailyLimit = options.dailyApiLimit ?? 15_000;
+  const fieldsOf = (type: string) => new Set([...(standardFields[type] ?? []), ...(options.customFields?.[type] ?? [])]);
+  const stamp = () => sfTime((lastStamp = Math.max(Date.now(), lastStamp)));
+  const newId = (type: string) => `${prefixes[type] ?? '0XX'}${String(++counter).padStart(12, '0')}AAA`;
+  const standardPricebookId = '01s000000000001AAA';
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.post('/services/oauth2/token', async (request, reply) => {
+    const form = request.body as Record<string, string>;
+    if (form.grant_type !== 'client_credentials' || form.client_id !== options.clientId || form.client_secret !== options.clientSecret) {
+      return reply.code(400).send({ error: 'invalid_client', error_description: 'invalid client credentials' });
+    }
+    const token = `00D!sf-token-${++issued}`;
+    tokens.add(token);
+    return { access_token: token, instance_url: `http://${request.headers.host}`, token_type: 'Bearer', issued_at: String(Date.now()) };
+  });
+
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.url.startsWith('/services/oauth2/')) return;
+    requests.push(`${request.method} ${request.url.split('?')[0]}`);
+    const header = request.headers.authorization ?? '';
+    if (!header.startsWith('Bearer ') || !tokens.has(header.slice(7))) {
+      return reply.code(401).send([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    }
+    if (apiUsed >= dailyLimit) return reply.code(403).send([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+    apiUsed += 1;
+    void reply.header('sforce-limit-info', `api-usage=${apiUsed}/${dailyLimit}`);
+    if (malformed) {
+      malformed = false;
+      return reply.code(200).send({ unexpected: 'shape' });
+    }
+  });
+
+  function unknownField(type: string, record: Record<string, unknown>): string | undefined {
+    const known = fieldsOf(type);
+    return Object.keys(record).find((k) => k !== 'attributes' && !known.has(k));
+  }
+
+  function validate(type: string, record: Record<string, unknown>, existing: SfRecord | undefined) {
+    const merged = { ...existing, ...record };
+    if (type === 'Product2' && (typeof merged.Name !== 'string' || merged.Name === '')) return [sfError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Name]', ['Name'])];
+    if (typeof merged.Name === 'string' && merged.Name.length > 255) return [sfError('STRING_TOO_LONG', 'Product Name: data value too large', ['Name'])];
+    if (typeof merged.Name === 'string' && failNames.has(merged.Name)) return [sfError('UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record')];
+    if (existing) {
+      const bad = (createOnly[type] ?? []).filter((f) => f in record && record[f] !== existing[f]);
+      if (bad.length > 0) return [sfError('INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${bad.join(', ')}.`, bad)];
+    }
+    if (type === 'PricebookEntry' && !existing && (!merged.Pricebook2Id || !merged.Product2Id)) return [sfError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Pricebook2Id, Product2Id]')];
+    return [];
+  }
+
+  function save(type: string, record: Record<string, unknown>, existing: SfRecord | undefined): SfRecord {
+    const fields = { ...record };
+    delete fields.attributes;
+    const now = stamp();
+    const saved: SfRecord = existing
+      ? { ...existing, ...fields, SystemModstamp: Object.keys(fields).some((k) => existing[k] !== fields[k]) ? now : existing.SystemModstamp }
+      : { IsActive: false, ...fields, Id: newId(type), SystemModstamp: now, CreatedDate: now };
+    records.get(type)!.set(saved.Id, saved);
+    return saved;
+  }
+
+  const tooMany = (reply: FastifyReply, count: number) =>
+    reply.code(400).send([{ message: `The number of records in the collection, ${count}, exceeds the maximum of 200.`, errorCode: 'EXCEEDED_ID_LIMIT' }]);
+
+  // Upsert by external id (v46+): PATCH /composite/sobjects/{type}/{externalIdField}
+  app.patch(`${base}/composite/sobjects/:type/:field`, async (request, reply) => {
+    const { type, field } = request.params as { type: string; field: string };
+    const body = request.body as { allOrNone?: boolean; records: Array<Record<string, unknown>> };
+    if (!records.has(type)) return reply.code(404).send([{ message: `The requested resource does not exist`, errorCode: 'NOT_FOUND' }]);
+    if (!fieldsOf(type).has(field)) return reply.code(400).send([{ message: `No such column '${field}' on sobject of type ${type}`, errorCode: 'INVALID_FIELD' }]);
+    if (body.records.length > 200) return tooMany(reply, body.records.length);
+    for (const record of body.records) {
+      if ((record.attributes as { type?: string } | undefined)?.type !== type) return reply.code(400).send([{ message: 'Each record needs attributes.type', errorCode: 'INVALID_TYPE' }]);
+      const unknown = unknownField(type, record);
+      if (unknown) return reply.code(400).send([{ message: `No such column '${unknown}' on sobject of type ${type}`, errorCode: 'INVALID_FIELD' }]);
+    }
+    return body.records.map((record) => {
+      const existing = [...records.get(type)!.values()].find((r) => r[field] === record[field]);
+      const errors = validate(type, record, existing);
+      if (errors.length > 0) return { id: existing?.Id ?? null, success: false, errors, created: false };
+      const saved = save(type, record, existing);
+      return { id: saved.Id, success: true, errors: [], created: !existing };
+    });
+  });
+
+  // Create (POST) and update by Id (PATCH) collections.
+  app.post(`${base}/composite/sobjects`, async (request, reply) => {
+    const body = request.body as { records: Array<Record<string, unknown>> };
+    if (body.records.length > 200) return tooMany(reply, body.records.length);
+    return body.records.map((record) => {
+      const type = (record.attributes as { type: string }).type;
+      const errors = validate(type, record, undefined);
+      return errors.length > 0 ? { id: null, success: false, errors } : { id: save(type, record, undefined).Id, success: true, errors: [] };
+    });
+  });
+  app.patch(`${base}/composite/sobjects`, async (request, reply) => {
+    const body = request.body as { records: Array<Record<string, unknown>> };
+    if (body.records.length > 200) return tooMany(reply, body.records.length);
+    return body.records.map((record) => {
+      const type = (record.attributes as { type: string }).type;
+      const existing = records.get(type)?.get(record.Id as string);
+      if (!existing) return { id: record.Id, success: false, errors: [sfError('ENTITY_IS_DELETED', 'entity is deleted')] };
+      const errors = validate(type, record, existing);
+      return errors.length > 0 ? { id: existing.Id, success: false, errors } : { id: save(type, record, existing).Id, success: true, errors: [] };
+    });
+  });
+
+  function runSoql(soql: string): { count?: number; rows: SfRecord[]; fields: string[]; type: string } {
+    const match = /^SELECT\s+(.+?)\s+FROM\s+(\w+)(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+(.+?))?(?:\s+LIMIT\s+(\d+))?$/i.exec(soql.trim());
+    if (!match) throw new Error(`unexpected token in ${soql.slice(0, 40)}`);
+    const [, fieldList, type, where, orderBy, limit] = match;
+    const table = records.get(type!);
+    if (!table) throw new Error(`sObject type '${type}' is not supported.`);
+    const fields = fieldList!.split(',').map((f) => f.trim());
+    const known = fieldsOf(type!);
+    const unknown = fields.find((f) => f !== 'COUNT()' && !known.has(f));
+    if (unknown) throw new Error(`No such column '${unknown}' on entity '${type}'.`);
+    let rows = [...table.values()];
+    for (const condition of where ? where.split(/\s+AND\s+/i) : []) {
+      const c = /^(\w+)\s*(IN|!=|>=|>|=)\s*(.+)$/i.exec(condition.trim());
+      if (!c) throw new Error(`unexpected condition ${condition}`);
+      const [, field, op, raw] = c;
+      if (op!.toUpperCase() === 'IN') {
+        const values = [...raw!.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
+        rows = rows.filter((r) => values.includes(String(r[field!])));
+      } else if (op === '!=' && raw === 'null') rows = rows.filter((r) => r[field!] !== undefined && r[field!] !== null);
+      else if (op === '>=' || op === '>') {
+        const bound = Date.parse(raw!);
+        rows = rows.filter((r) => (op === '>=' ? Date.parse(String(r[field!])) >= bound : Date.parse(String(r[field!])) > bound));
+      } else if (op === '=') rows = rows.filter((r) => String(r[field!]) === raw!.replace(/^'|'$/g, ''));
+    }
+    if (orderBy) {
+      const keys = orderBy.split(',').map((k) => k.trim());
+      rows.sort((a, b) => {
+        for (const key of keys) {
+          const x = String(a[key]);
+          const y = String(b[key]);
+          if (x !== y) return key === 'SystemModstamp' ? Date.parse(x) - Date.parse(y) : x < y ? -1 : 1;
+        }
+        return 0;
+      });
+    }
+    if (limit) rows = rows.slice(0, Number(limit));
+    if (fields[0] === 'COUNT()') return { count: rows.length, rows: [], fields, type: type! };
+    return { rows, fields, type: type! };
+  }
+
+  function page(all: SfRecord[], fields: string[], type: string, from: number, size: number, cursorId: string) {
+    const slice = all.slice(from, from + size).map((r) => ({
+      attributes: { type, url: `${base}/sobjects/${type}/${r.Id}` },
+      ...Object.fromEntries(fields.map((f) => [f, r[f] ?? null])),
+    }));
+    const done = from + size >= all.length;
+    return { totalSize: all.length, done, ...(done ? {} : { nextRecordsUrl: `${base}/query/${cursorId}-${from + size}` }), records: slice };
+  }
+
+  const batchSizeOf = (request: FastifyRequest) => {
+    const match = /batchSize=(\d+)/.exec(String(request.headers['sforce-query-options'] ?? ''));
+    return Math.min(2000, Math.max(200, match ? Number(match[1]) : 2000));
+  };
+
+  app.get(`${base}/query`, async (request, reply) => {
+    const { q } = request.query as { q?: string };
+    try {
+      const result = runSoql(q ?? '');
+      if (result.count !== undefined) return { totalSize: result.count, done: true, records: [] };
+      const cursorId = `01g${String(queryCursors.size + 1).padStart(15, '0')}`;
+      const rows = result.rows.map((r) => ({ ...r }));
+      queryCursors.set(cursorId, Object.assign(rows, { fields: result.fields, type: result.type }));
+      return page(rows, result.fields, result.type, 0, batchSizeOf(request), cursorId);
+    } catch (error) {
+      return reply.code(400).send([{ message: (error as Error).message, errorCode: 'MALFORMED_QUERY' }]);
+    }
+  });
+  app.get(`${base}/query/:locator`, async (request, reply) => {
+    const [cursorId, from] = (request.params as { locator: string }).locator.split('-');
+    const rows = queryCursors.get(cursorId!) as (SfRecord[] & { fields: string[]; type: string }) | undefined;
+    if (!rows) return reply.code(400).send([{ message: 'invalid query locator', errorCode: 'INVALID_QUERY_LOCATOR' }]);
+    return page(rows, rows.fields, rows.type, Number(from), batchSizeOf(request), cursorId!);
+  });
+
+  app.get(`${base}/sobjects/:type/deleted/`, async (request, reply) => {
+    const { type } = request.params as { type: string };
+    const { start, end } = request.query as { start?: string; end?: string };
+    if (!start || !end) return reply.code(400).send([{ message: 'start and end are required', errorCode: 'MISSING_ARGUMENT' }]);
+    // The resource ignores seconds: whole minutes only.
+    const from = Math.floor(Date.parse(start) / 60_000) * 60_000;
+    const to = Math.floor(Date.parse(end) / 60_000) * 60_000 + 59_999;
+    const deletedRecords = deleted.filter((d) => d.type === type && Date.parse(d.deletedDate) >= from && Date.parse(d.deletedDate) <= to).map(({ id, deletedDate }) => ({ id, deletedDate }));
+    return { deletedRecords, earliestDateAvailable: sfTime(Date.now() - 15 * 86_400_000), latestDateCovered: sfTime(to) };
+  });
+
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url: address,
+    records,
+    requests,
+    failNames,
+    standardPricebookId,
+    tokensIssued: () => issued,
+    expireTokens: () => tokens.clear(),
+    setApiUsage: (used) => {
+      apiUsed = used;
+    },
+    deleteRecord: (type, id) => {
+      records.get(type)!.delete(id);
+      deleted.push({ type, id, deletedDate: stamp() });
+    },
+    malformNext: () => {
+      malformed = true;
+    },
+    close: () => app.close(),
+  };
+}
