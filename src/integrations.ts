@@ -21,6 +21,7 @@ import { SandboxCrmSink } from './connectors/sandboxCrm';
 import { SandboxCrmDemands } from './connectors/sandboxCrmDemands';
 import { SandboxPmsSource } from './connectors/sandboxPms';
 import { SandboxPmsRequirements } from './connectors/sandboxPmsRequirements';
+import { RequestPacer } from './connectors/requestPacer';
 import { noSyncMetrics, type SyncMetrics } from './metrics/syncMetrics';
 
 function requireKind(name: string, system: SystemConfig, kind: HttpSystemConfig['kind'], role: string): asserts system is HttpSystemConfig {
@@ -33,6 +34,18 @@ interface Connection {
   token: string;
   timeoutMs: number;
   onRateLimited: (system: string) => void;
+  /** Present when the system declares a rate limit (systems.<name>.rateLimit). */
+  pacer?: RequestPacer;
+}
+
+/** One pacer per rate-limited system and worker process, whichever connectors talk to it. */
+const pacers = new WeakMap<HttpSystemConfig, RequestPacer>();
+
+function pacerFor(system: HttpSystemConfig): RequestPacer | undefined {
+  if (!system.rateLimit) return undefined;
+  let pacer = pacers.get(system);
+  if (!pacer) pacers.set(system, (pacer = new RequestPacer(system.rateLimit)));
+  return pacer;
 }
 
 const connectionTo = (system: HttpSystemConfig, onRateLimited: Connection['onRateLimited']): Connection => ({
@@ -40,6 +53,7 @@ const connectionTo = (system: HttpSystemConfig, onRateLimited: Connection['onRat
   token: system.token,
   timeoutMs: system.timeoutMs,
   onRateLimited,
+  pacer: pacerFor(system),
 });
 
 function restConnection(name: string, system: RestSystemConfig, env: NodeJS.ProcessEnv): RestConnection {

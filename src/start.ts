@@ -16,6 +16,7 @@ import { createCodecServer } from './security/codecServer';
 import { EncryptionCodec } from './security/encryptionCodec';
 import { encryptingDataConverter, loadOrCreateKeyring } from './security/payloadEncryption';
 import { readOrCreateSecret } from './security/tokens';
+import { receiverFromConfig, sandboxWebhookTarget, webhookSecret } from './webhooks/webhookReceiverFromConfig';
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
 
@@ -84,8 +85,10 @@ async function main(): Promise<void> {
     uiUrl = devServer.uiUrl;
   }
 
+  const hookSecret = config.webhooks.enabled ? webhookSecret(config, true) : null;
   if (config.sandbox.enabled) {
-    const sandbox = await startSandboxSystems(config, logger);
+    const webhook = hookSecret ? sandboxWebhookTarget(config, hookSecret) : null;
+    const sandbox = await startSandboxSystems(config, logger, { webhook });
     shutdownSteps.push({ name: 'the sandbox systems', run: sandbox.close });
     say(`Sandbox PMS: ${sandbox.pmsUrl}/openapi.json   Sandbox CRM: ${sandbox.crmUrl}/openapi.json`);
   }
@@ -105,6 +108,12 @@ async function main(): Promise<void> {
 
   const client = await connectClient(config, { address, dataConverter });
   shutdownSteps.push({ name: 'the client connection', run: () => client.connection.close() });
+  if (hookSecret) {
+    const receiver = receiverFromConfig(config, client, hookSecret, logger);
+    const receiverUrl = await receiver.listen(config.webhooks.port, config.webhooks.host);
+    shutdownSteps.push({ name: 'the webhook receiver', run: () => receiver.close() });
+    say(`Product-change webhooks: ${receiverUrl}/webhooks/products/<integration id> (HMAC secret in ${config.webhooks.secret ? 'BRIDGE_WEBHOOK_SECRET' : path.join(config.dataDir, 'webhook-secret')})`);
+  }
   say(`Temporal ${address} (namespace ${config.temporal.namespace}); Web UI: ${uiUrl}`);
   say(`Payloads are encrypted (AES-256-GCM, key '${keyring.activeKeyId}'). ${config.temporal.address ? 'To read them in the Web UI, open' : 'The local Web UI reads them through the codec server; another UI: open'}`);
   say(`  "Configure data encoder" and set the codec server to ${codecUrl}/t/${codecToken}`);

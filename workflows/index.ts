@@ -2,3 +2,4 @@
 export { demandMapping } from './demandMapping';
 export { demandStatus } from './demandStatus';
 export { productSync } from './productSync';
+export { productChangeStream } from './productChangeStream';

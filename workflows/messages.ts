@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ProductChange, StreamProgress } from './productChangeStreamTypes';
 import type { FailuresReport } from './failuresReport';
 import type { RetryFailedRequest, SkipFailedRequest } from './operatorRequests';
 import type { SyncProgress } from './syncProgress';
@@ -15,4 +16,8 @@ export const retryFailedSignal = defineSignal<[RetryFailedRequest?]>('retryFaile
 /** `{"reason": "..."}` (all) or `{"ids": [...], "reason": "..."}`: stop retrying them, kept for audit. */
 export const skipFailedSignal = defineSignal<[SkipFailedRequest]>('skipFailed');
 export const progressQuery = defineQuery<SyncProgress>('progress');
+
+/** A product changed in the PMS (sent by the webhook receiver with signal-with-start). */
+export const productChangedSignal = defineSignal<[ProductChange]>('productChanged');
+export const streamProgressQuery = defineQuery<StreamProgress>('streamProgress');
 export const failuresQuery = defineQuery<FailuresReport>('failures');

@@ -13,6 +13,7 @@ import { runWorkerProcess } from '../temporal/workerProcess';
 import { createCodecServer } from '../security/codecServer';
 import { EncryptionCodec } from '../security/encryptionCodec';
 import { encryptingDataConverter, loadKeyring } from '../security/payloadEncryption';
+import { receiverFromConfig, sandboxWebhookTarget, webhookSecret } from '../webhooks/webhookReceiverFromConfig';
 import { out } from './bridgeClient';
 import { exitCodes } from './exitCodes';
 import { failures, followRun, operatorMove, reportOutcome, trigger, type MoveOptions, type OperatorMove } from './operatorCommands';
@@ -135,10 +136,27 @@ async function runCodecServer(): Promise<number> {
   return exitCodes.ok;
 }
 
+/** The product-change webhook receiver until SIGINT/SIGTERM (see README, Event-driven sync). */
+async function runWebhookReceiver(): Promise<number> {
+  const config = loadConfig();
+  const secret = webhookSecret(config, false);
+  const logger = createLogger('webhook-receiver', { level: config.logLevel });
+  const client = await connectClient(config, { dataConverter: encryptingDataConverter(loadKeyring(config)) });
+  const receiver = receiverFromConfig(config, client, secret, logger);
+  const url = await receiver.listen(config.webhooks.port, config.webhooks.host);
+  out(`Product-change webhooks on ${url}/webhooks/products/<integration id> (Ctrl-C stops it)`);
+  await untilSignal();
+  await receiver.close();
+  await client.connection.close();
+  return exitCodes.ok;
+}
+
 async function runSandbox(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger('sandbox', { level: config.logLevel });
-  const sandbox = await startSandboxSystems(config, logger);
+  // With a webhook secret configured, the sandbox PMS announces product changes to `bridge webhooks`.
+  const webhook = config.webhooks.secret ? sandboxWebhookTarget(config, config.webhooks.secret) : null;
+  const sandbox = await startSandboxSystems(config, logger, { webhook });
   out(`Sandbox PMS: ${sandbox.pmsUrl}  Sandbox CRM: ${sandbox.crmUrl}  (Ctrl-C stops them)`);
   await untilSignal();
   await sandbox.close();
@@ -233,6 +251,7 @@ export function buildProgram(): Command {
   }
   program.command('worker').description('run a worker on the configured Temporal server').action(async () => finish(await runWorker()));
   program.command('codec-server').description('run the codec server that decrypts payloads for the Temporal UI and CLI').action(async () => finish(await runCodecServer()));
+  program.command('webhooks').description('run the receiver of the PMS\'s product-change webhooks').action(async () => finish(await runWebhookReceiver()));
   program.command('sandbox').description('run only the sandbox PMS and CRM').action(async () => finish(await runSandbox()));
   return program;
 }

@@ -4,6 +4,7 @@ import { matcherConfigSchema } from '../domain/demandMatcher';
 import { scoringSchema } from '../domain/demandScore';
 import { defaultFieldMapping, fieldMappingSchema } from '../domain/fieldMapping';
 import { syncModes } from '../../workflows/productSyncTypes';
+import { rateLimitSchema } from '../connectors/requestPacer';
 import { failurePolicySchema } from './failurePolicyConfig';
 import { scheduleSchema } from './scheduleConfig';
 import { connectorSystemSchemas } from '../connectors/systemSchemas';
@@ -19,6 +20,8 @@ const httpSystemSchema = z.object({
   timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
   /** Largest batch one write may carry toward this system. */
   maxWriteBatch: z.number().int().min(1).max(1000).default(100),
+  /** The system's request limit, e.g. { requests: 100, perMs: 10000 }: the client paces itself under it. */
+  rateLimit: rateLimitSchema.optional(),
 });
 export type HttpSystemConfig = z.infer<typeof httpSystemSchema>;
 
@@ -76,6 +79,26 @@ const demandSyncSchema = z.object({
 });
 export type DemandSyncConfig = z.infer<typeof demandSyncSchema>;
 
+const webhookDefaults = { enabled: true, host: '127.0.0.1', port: 4030, toleranceSeconds: 300, windowMs: 500, maxBatch: 100 };
+
+/** Event-driven product sync: the receiver of the PMS's signed product-change webhooks (see README). */
+const webhooksSchema = z
+  .object({
+    enabled: z.boolean().default(webhookDefaults.enabled),
+    host: z.string().min(1).default(webhookDefaults.host),
+    port: port.default(webhookDefaults.port),
+    /** HMAC-SHA256 secret shared with the PMS; from BRIDGE_WEBHOOK_SECRET (npm start generates one in the data directory). */
+    secret: z.string().min(16, 'the webhook secret must be at least 16 characters').optional(),
+    /** Deliveries signed longer ago than this are refused as possible replays. */
+    toleranceSeconds: z.number().int().min(1).max(3600).default(webhookDefaults.toleranceSeconds),
+    /** How long announced changes gather before they are written together. */
+    windowMs: z.number().int().min(0).max(60_000).default(webhookDefaults.windowMs),
+    /** A batch is written at once when this many distinct products wait. */
+    maxBatch: z.number().int().min(1).max(500).default(webhookDefaults.maxBatch),
+  })
+  .default(webhookDefaults);
+export type WebhooksConfig = z.infer<typeof webhooksSchema>;
+
 export const configSchema = z
   .object({
     dataDir: z.string().min(1).default('data'),
@@ -126,6 +149,7 @@ export const configSchema = z
         products: z.number().int().min(0).max(1_000_000).default(500),
       })
       .default({ enabled: true, host: '127.0.0.1', pmsPort: 4010, crmPort: 4020, products: 500 }),
+    webhooks: webhooksSchema,
     alerts: z
       .object({
         /**

@@ -67,6 +67,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
     ...(env.LOG_LEVEL ? { logLevel: env.LOG_LEVEL } : {}),
     ...(env.BRIDGE_ALERT_WEBHOOK_URL ? { alerts: { webhookUrl: env.BRIDGE_ALERT_WEBHOOK_URL } } : {}),
     ...(env.BRIDGE_ENCRYPTION_KEY_FILE ? { security: { encryptionKeyFile: env.BRIDGE_ENCRYPTION_KEY_FILE } } : {}),
+    ...(env.BRIDGE_WEBHOOK_SECRET ? { webhooks: { secret: env.BRIDGE_WEBHOOK_SECRET } } : {}),
     temporal: {
       ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
       ...(env.TEMPORAL_TLS_CA || env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_KEY

@@ -7,6 +7,7 @@ import {
   RequestRejectedError,
   SystemUnavailableError,
 } from './errors';
+import type { RequestPacer } from './requestPacer';
 
 /**
  * How a connector proves who it is. `headers` is called before every request; when the system
@@ -34,6 +35,8 @@ export interface HttpSystemOptions {
   timeoutMs: number;
   /** Largest response body accepted; a bigger one is a malformed answer, not something to parse. */
   maxResponseBytes?: number;
+  /** Paces requests under the system's rate limit; shared by all connectors of one system. */
+  pacer?: RequestPacer;
   /** Told of every rate-limit answer (metrics); the request still fails with RateLimitedError. */
   onRateLimited?: (system: string) => void;
   /**
@@ -156,6 +159,7 @@ export class HttpSystem {
     }
     const auth = this.options.auth ? await this.options.auth.headers() : { authorization: `Bearer ${this.options.token ?? ''}` };
     const { contentType, text } = encodeBody(request);
+    await this.options.pacer?.acquire();
     try {
       return await fetch(url, {
         method: request.method,
@@ -201,12 +205,16 @@ export class HttpSystem {
     const status = response.status;
     const vendorError = this.options.classifyError?.(status, body, response.headers);
     if (vendorError) {
-      if (vendorError instanceof RateLimitedError) this.options.onRateLimited?.(system);
+      if (vendorError instanceof RateLimitedError) {
+        this.options.onRateLimited?.(system);
+        this.options.pacer?.backOff(vendorError.retryAfterMs);
+      }
       throw vendorError;
     }
     if (status === 429) {
       this.options.onRateLimited?.(system);
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+      this.options.pacer?.backOff(retryAfterMs);
       throw new RateLimitedError(system, retryAfterMs, `${system} is rate limiting us (429); retrying after ${retryAfterMs} ms`);
     }
     if (status === 401 || status === 403) {

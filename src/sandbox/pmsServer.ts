@@ -9,9 +9,12 @@ import { requirementRoutes } from './pmsRequirementApi';
 import { PmsRequirementStore, pmsRequirementTables } from './pmsRequirementStore';
 import { PmsStore, pmsProductTables } from './pmsStore';
 import { openDatabase } from './sqlite';
+import type { RawPmsProduct } from '../domain/pmsProduct';
 import { defaultCatalogueSeed, generateProducts } from './seed';
 import { addRoute } from './routeSpec';
 import { createSandboxServer, parseOptions, sandboxOptionsSchema, type SandboxServer } from './sandboxServer';
+import { PmsWebhookSender, webhookSettingsSchema } from './pmsWebhooks';
+import { createLogger } from '../logging/logger';
 
 export const pmsServerOptionsSchema = sandboxOptionsSchema.extend({
   seedProducts: z
@@ -20,22 +23,34 @@ export const pmsServerOptionsSchema = sandboxOptionsSchema.extend({
     .min(0, 'seedProducts must be 0 or more')
     .default(0)
     .describe('Products to generate when the store is empty'),
+  webhook: webhookSettingsSchema.nullable().default(null).describe('Where to announce product changes (signed webhooks)'),
 });
 
 export type PmsServerOptions = z.input<typeof pmsServerOptionsSchema>;
-export type PmsServer = SandboxServer<PmsStore> & { requirements: PmsRequirementStore; demandSignals: PmsDemandSignalStore };
+export type PmsServer = SandboxServer<PmsStore> & {
+  requirements: PmsRequirementStore;
+  demandSignals: PmsDemandSignalStore;
+  /** Product-change webhooks; `webhooks.configure` changes their target at run time. */
+  webhooks: PmsWebhookSender;
+};
 
-function registerProductRoutes(api: FastifyInstance, store: PmsStore): void {
+function registerProductRoutes(api: FastifyInstance, store: PmsStore, webhooks: PmsWebhookSender): void {
+  // Announced once the change is committed, without holding up the answer, as real PIMs do.
+  const announced = <T extends RawPmsProduct | undefined>(product: T): T => {
+    if (product !== undefined) webhooks.notify(product);
+    return product;
+  };
+
   addRoute(api, pmsRoutes.list, ({ query }) => store.listChanges(query));
 
   addRoute(api, pmsRoutes.batchGet, ({ body }) => ({ data: store.getMany(body.ids) }));
 
   addRoute(api, pmsRoutes.batchGetBySku, ({ body }) => ({ data: store.getBySkus(body.skus) }));
 
-  addRoute(api, pmsRoutes.put, ({ params, body }) => store.put(params.id, body));
+  addRoute(api, pmsRoutes.put, ({ params, body }) => announced(store.put(params.id, body)));
 
   addRoute(api, pmsRoutes.patch, ({ params, body }) => {
-    const product = store.patch(params.id, body);
+    const product = announced(store.patch(params.id, body));
     if (product !== undefined) return product;
     const deleted = store.get(params.id)?.deleted === true;
     throw notFound(
@@ -46,7 +61,10 @@ function registerProductRoutes(api: FastifyInstance, store: PmsStore): void {
   });
 
   addRoute(api, pmsRoutes.delete, ({ params }) => {
+    const wasDeleted = store.get(params.id)?.deleted === true;
     const product = store.softDelete(params.id);
+    // Deleting a deleted product changes nothing, so there is nothing to announce.
+    if (product !== undefined && !wasDeleted) webhooks.notify(product);
     if (product === undefined) throw notFound(`Product '${params.id}' does not exist, so it cannot be deleted`);
     return product;
   });
@@ -65,6 +83,7 @@ export function createPmsServer(options: PmsServerOptions): PmsServer {
   const store = PmsStore.attach(db);
   const requirements = PmsRequirementStore.attach(db);
   const demandSignals = PmsDemandSignalStore.attach(db);
+  const webhooks = new PmsWebhookSender(parsed.webhook, parsed.logger ?? createLogger('sandbox-pms'));
   const seeded = parsed.seedProducts > 0 && store.count() === 0;
   if (seeded) store.upsertMany(generateProducts(parsed.seedProducts, defaultCatalogueSeed));
   const server = createSandboxServer({
@@ -78,10 +97,10 @@ export function createPmsServer(options: PmsServerOptions): PmsServer {
     store,
     routes: [...Object.values(pmsRoutes), ...Object.values(requirementRoutes), ...Object.values(demandSignalRoutes)],
     registerApi: (api) => {
-      registerProductRoutes(api, store);
+      registerProductRoutes(api, store, webhooks);
       registerDemandRoutes(api, { products: store, requirements, signals: demandSignals });
     },
   });
   if (seeded) server.app.log.info({ products: parsed.seedProducts }, 'sandbox PMS: seeded an empty store');
-  return { ...server, requirements, demandSignals };
+  return { ...server, requirements, demandSignals, webhooks };
 }

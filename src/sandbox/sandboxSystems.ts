@@ -3,6 +3,7 @@ import type { BridgeConfig } from '../config/configSchema';
 import type { Logger } from '../logging/logger';
 import { createCrmServer } from './crmServer';
 import { createPmsServer } from './pmsServer';
+import type { WebhookSettings } from './pmsWebhooks';
 
 export interface SandboxSystems {
   pmsUrl: string;
@@ -15,11 +16,16 @@ export interface SandboxSystems {
  * directory (products and customers seeded on first start), so `npm start` works with nothing
  * else installed.
  */
-export async function startSandboxSystems(config: BridgeConfig, logger: Logger): Promise<SandboxSystems> {
+export async function startSandboxSystems(
+  config: BridgeConfig,
+  logger: Logger,
+  options: { webhook?: WebhookSettings | null } = {},
+): Promise<SandboxSystems> {
   const pms = createPmsServer({
     dbPath: path.join(config.dataDir, 'sandbox-pms.db'),
     token: config.systems.pms?.token ?? '',
     seedProducts: config.sandbox.products,
+    webhook: options.webhook ?? null,
     logger: logger.child({ component: 'sandbox-pms' }),
   });
   const crm = createCrmServer({

@@ -5,7 +5,7 @@ import { generateProducts } from '../../src/sandbox/seed';
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { startTemporal } from '../helpers/temporalServer';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
-import { pauseSignal, progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from '../../workflows/messages';
+import { pauseSignal, productChangedSignal, progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from '../../workflows/messages';
 import type { SyncProgress } from '../../workflows/syncProgress';
 
 /**
@@ -55,7 +55,26 @@ async function main(): Promise<void> {
         await handle.result();
         await saveHistory(name, handle.workflowId, handle.firstExecutionRunId);
       }
+      if (wanted('productChangeStream-batch')) await recordChangeStream('productChangeStream-batch');
     });
+
+    /** Webhook-announced changes (one repeated, one invalid product) written in one batch, then continue-as-new. */
+    async function recordChangeStream(name: string): Promise<void> {
+      const workflowId = `record-${name}`;
+      const announce = (index: number) => ({ productId: products[index]!.id, updatedAt: new Date().toISOString(), deleted: false });
+      const handle = await env.client.workflow.signalWithStart('productChangeStream', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId,
+        args: [{ windowMs: 200, batchesPerRun: 1 }],
+        signal: productChangedSignal,
+        signalArgs: [announce(1)],
+      });
+      for (const index of [2, 1, 5]) await handle.signal(productChangedSignal, announce(index));
+      const firstRun = env.client.workflow.getHandle(workflowId, handle.signaledRunId);
+      while ((await firstRun.describe()).status.name === 'RUNNING') await new Promise((resolve) => setTimeout(resolve, 100));
+      await saveHistory(name, workflowId, handle.signaledRunId);
+      await handle.terminate('fixture recorded');
+    }
 
     async function progressOf(handle: Awaited<ReturnType<typeof startProductSync>>): Promise<SyncProgress> {
       return handle.query(progressQuery);

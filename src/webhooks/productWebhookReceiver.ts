@@ -1,0 +1,133 @@
+import type { Client } from '@temporalio/client';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { productChangedSignal } from '../../workflows/messages';
+import type { ProductChangeStreamInput } from '../../workflows/productChangeStreamTypes';
+import { describeIssues } from '../domain/validation';
+import type { Logger } from '../logging/logger';
+import { productChangeEventSchema } from './productChangeEvent';
+import { signatureHeader, timestampHeader, verifyDelivery } from './webhookSignature';
+
+/** A product change event is a few hundred bytes; anything much larger is not one. */
+const maxBodyBytes = 64 * 1024;
+
+export type StreamSettings = Pick<ProductChangeStreamInput, 'windowMs' | 'maxBatch' | 'mode'>;
+
+export interface ProductWebhookReceiverOptions {
+  /** The secret shared with the PMS that signs deliveries (HMAC-SHA256). */
+  secret: string;
+  client: Client;
+  taskQueue: string;
+  /** Integrations that accept webhooks, with the settings of their change stream. */
+  streams: ReadonlyMap<string, StreamSettings>;
+  toleranceMs?: number;
+  logger: Logger;
+}
+
+export interface ProductWebhookReceiver {
+  app: FastifyInstance;
+  /** Starts listening and resolves to the base URL, e.g. `http://127.0.0.1:4030`. */
+  listen(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The id of an integration's change stream: one long-lived run per integration. */
+export const changeStreamWorkflowId = (integrationId: string): string => `product-changes-${integrationId}`;
+
+/** Where the PMS delivers an integration's product changes. */
+export const webhookPath = (integrationId: string): string => `/webhooks/products/${integrationId}`;
+
+const paramsSchema = z.object({ integrationId: z.string() });
+
+/** One debug line per delivery: a busy PMS sends thousands, and at info they would drown the log. */
+class DebugRequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (error) request.log.error({ ...line, err: error }, 'webhook request failed');
+    else request.log.debug(line, 'webhook request');
+  }
+}
+
+function refuse(reply: FastifyReply, status: number, error: string, message: string): FastifyReply {
+  return reply.code(status).send({ error, message });
+}
+
+/**
+ * Receives the PMS's product-change webhooks: checks the HMAC signature over the raw body (401
+ * otherwise), validates the event (400), and hands it to the integration's productChangeStream
+ * with signal-with-start, which starts the stream if it is not running. Answers 202 once Temporal
+ * holds the change, 503 when Temporal cannot be reached, so the PMS delivers it again.
+ */
+export function createProductWebhookReceiver(options: ProductWebhookReceiverOptions): ProductWebhookReceiver {
+  const logger: FastifyBaseLogger = options.logger.child({ component: 'webhook-receiver' });
+  const app = Fastify({ loggerInstance: logger, bodyLimit: maxBodyBytes, logController: new DebugRequestLog() });
+  // The signature covers the exact bytes sent, so the body stays raw until it is verified.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.get('/health', () => ({ status: 'ok' }));
+
+  app.post('/webhooks/products/:integrationId', async (request, reply) => {
+    const { integrationId } = paramsSchema.parse(request.params);
+    const settings = options.streams.get(integrationId);
+    if (!settings) {
+      return refuse(reply, 404, 'UNKNOWN_INTEGRATION', `No product sync '${integrationId}' accepts webhooks here; known: ${[...options.streams.keys()].join(', ')}`);
+    }
+    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const header = (name: string) => {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const check = verifyDelivery(options.secret, { signature: header(signatureHeader), timestamp: header(timestampHeader) }, rawBody, {
+      toleranceMs: options.toleranceMs,
+    });
+    if (!check.ok) {
+      request.log.warn({ integrationId, reason: check.reason }, 'webhook refused: bad signature');
+      return refuse(reply, 401, 'INVALID_SIGNATURE', `Webhook refused: ${check.reason}`);
+    }
+
+    let json: unknown;
+    try {
+      json = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      return refuse(reply, 400, 'BAD_REQUEST', 'Webhook body is not JSON (send application/json)');
+    }
+    const event = productChangeEventSchema.safeParse(json);
+    if (!event.success) {
+      return refuse(reply, 400, 'BAD_REQUEST', `Webhook body is not a product change event: ${describeIssues(event.error)}`);
+    }
+
+    const { product, eventId } = event.data;
+    try {
+      await options.client.workflow.signalWithStart('productChangeStream', {
+        workflowId: changeStreamWorkflowId(integrationId),
+        taskQueue: options.taskQueue,
+        args: [{ integrationId, ...settings }],
+        signal: productChangedSignal,
+        signalArgs: [{ productId: product.id, updatedAt: product.updatedAt, deleted: product.deleted }],
+      });
+    } catch (error) {
+      request.log.error({ integrationId, eventId, err: error }, 'could not hand a product change to Temporal');
+      return refuse(reply, 503, 'TEMPORAL_UNAVAILABLE', 'The change could not be handed to Temporal; deliver it again later');
+    }
+    request.log.debug({ integrationId, eventId, productId: product.id }, 'product change accepted');
+    return reply.code(202).send({ accepted: true, workflowId: changeStreamWorkflowId(integrationId) });
+  });
+
+  // fastify's own refusals (wrong content type, body too large) in the same shape as ours.
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    return refuse(reply, status, status === 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST', status === 500 ? 'Internal error' : error.message);
+  });
+
+  return {
+    app,
+    listen: async (port = 0, host = '127.0.0.1') => {
+      await app.listen({ port, host });
+      const address = app.server.address();
+      return `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
+    },
+    close: () => app.close(),
+  };
+}
