@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { byFeedPosition, isAfterCursor } from './changeFeed';
 import type { RawPmsProduct } from '../domain/pmsProduct';
 import type { AkeneoSystemConfig, AkeneoValueSpec } from './akeneoConfig';
 import type { ChangeCursor } from './changeFeed';
@@ -30,16 +31,6 @@ const listSchema = z.object({
 /** Akeneo's date filter format (UTC on SaaS), to the second. */
 function akeneoDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
-}
-
-function isAfterCursor(record: { updatedAt: string; id: string }, cursor: ChangeCursor | null): boolean {
-  if (!cursor) return true;
-  const byTime = Date.parse(record.updatedAt) - Date.parse(cursor.since);
-  return byTime > 0 || (byTime === 0 && record.id > cursor.afterId);
-}
-
-function byPosition(a: RawPmsProduct, b: RawPmsProduct): number {
-  return Date.parse(a.updatedAt) - Date.parse(b.updatedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export class AkeneoPimSource implements ProductSource {
@@ -90,7 +81,7 @@ export class AkeneoPimSource implements ProductSource {
     const { products } = this.config;
     // `>` on whole seconds: start a second early and let the cursor drop what was already seen.
     const search = { ...products.search, ...(since > 0 ? { updated: [{ operator: '>', value: akeneoDate(since - 1000) }] } : {}) };
-    return (await this.readAll(search)).sort(byPosition);
+    return (await this.readAll(search)).sort(byFeedPosition);
   }
 
   /** Every page of a products-uuid search, following _links.next.href. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { byFeedPosition, isAfterCursor } from './changeFeed';
 import type { ChangeCursor } from './changeFeed';
 import { BatchRejectedError, InvalidResponseError, RateLimitedError, RequestRejectedError } from './errors';
 import type { CrmValue } from '../domain/fieldMapping';
@@ -193,11 +194,11 @@ export class HubSpotCrm implements ProductSink, ProductSource {
       }
       after = page.paging.next.after;
       // Ties on the timestamp come in no order: read on until the page passes the limit-th instant.
-      const sorted = [...collected.values()].sort(byPosition);
+      const sorted = [...collected.values()].sort(byFeedPosition);
       const lastOnPage = page.results.at(-1)?.properties.hs_lastmodifieddate;
       if (sorted.length >= limit && lastOnPage && Date.parse(lastOnPage) > Date.parse(sorted[limit - 1]!.updatedAt)) break;
     }
-    const records = [...collected.values()].sort(byPosition);
+    const records = [...collected.values()].sort(byFeedPosition);
     const pageRecords = records.slice(0, limit);
     const last = pageRecords.at(-1);
     return {
@@ -457,21 +458,6 @@ function errorFor(id: string, errors: Array<z.infer<typeof batchErrorSchema>> | 
   const matching = errors?.find((e) => Object.values(e.context ?? {}).some((ids) => ids.includes(id)));
   const error = matching ?? errors?.[0];
   return error ? `${error.category}: ${error.message}` : 'HubSpot returned no result for this record';
-}
-
-function isAfterCursor(record: { updatedAt: string; id: string }, cursor: ChangeCursor | null): boolean {
-  if (!cursor) return true;
-  const byTime = Date.parse(record.updatedAt) - Date.parse(cursor.since);
-  return byTime > 0 || (byTime === 0 && compareIds(record.id, cursor.afterId) > 0);
-}
-
-/** The bridge orders feeds by (updatedAt, id) with ids compared as strings, everywhere alike. */
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function byPosition(a: RawPmsProduct, b: RawPmsProduct): number {
-  return Date.parse(a.updatedAt) - Date.parse(b.updatedAt) || compareIds(a.id, b.id);
 }
 
 function chunk<T>(items: T[], size: number): T[][] {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { byFeedPosition, isAfterCursor } from './changeFeed';
 import type { ChangeCursor } from './changeFeed';
 import { BatchRejectedError, InvalidResponseError, RequestRejectedError } from './errors';
 import { HttpStatusError, HttpSystem, type AuthProvider, type HttpExchange } from './httpClient';
@@ -51,16 +52,6 @@ function formatSince(iso: string, format: RestProductSourceConfig['sinceFormat']
 }
 
 /** True when the record lies strictly after the cursor in (updatedAt, id) order. */
-function isAfterCursor(record: { updatedAt: string; id: string }, cursor: ChangeCursor | null): boolean {
-  if (!cursor) return true;
-  const byTime = Date.parse(record.updatedAt) - Date.parse(cursor.since);
-  return byTime > 0 || (byTime === 0 && record.id > cursor.afterId);
-}
-
-function byPosition(a: RawPmsProduct, b: RawPmsProduct): number {
-  return Date.parse(a.updatedAt) - Date.parse(b.updatedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
 /** The URL of the `rel="next"` entry of an RFC 8288 Link header. */
 export function nextLink(header: string | null): string | undefined {
   if (!header) return undefined;
@@ -120,11 +111,11 @@ export class RestProductSource implements ProductSource {
       // In a feed ordered by change time, once a page goes past the limit-th record's instant, every
       // record up to that instant has been seen: the page can be cut there without splitting a tie.
       if (config.ordered && collected.length >= limit) {
-        const limitInstant = Date.parse([...collected].sort(byPosition)[limit - 1]!.updatedAt);
+        const limitInstant = Date.parse([...collected].sort(byFeedPosition)[limit - 1]!.updatedAt);
         if (page.some((product) => Date.parse(product.updatedAt) > limitInstant)) break;
       }
     }
-    const records = collected.sort(byPosition);
+    const records = collected.sort(byFeedPosition);
     const page = records.slice(0, limit);
     const last = page.at(-1);
     return {

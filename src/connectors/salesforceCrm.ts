@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { byFeedPosition, isAfterCursor } from './changeFeed';
 import type { CrmProperties, CrmValue } from '../domain/fieldMapping';
 import type { RawPmsProduct } from '../domain/pmsProduct';
 import type { ChangeCursor } from './changeFeed';
@@ -69,16 +70,6 @@ function soqlString(value: string): string {
 /** A SOQL datetime literal, to the second (SOQL takes no fractions). */
 function soqlDateTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-function isAfterCursor(record: { updatedAt: string; id: string }, cursor: ChangeCursor | null): boolean {
-  if (!cursor) return true;
-  const byTime = Date.parse(record.updatedAt) - Date.parse(cursor.since);
-  return byTime > 0 || (byTime === 0 && record.id > cursor.afterId);
-}
-
-function byPosition(a: RawPmsProduct, b: RawPmsProduct): number {
-  return Date.parse(a.updatedAt) - Date.parse(b.updatedAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 export class SalesforceCrm implements ProductSink, ProductSource {
@@ -239,7 +230,7 @@ export class SalesforceCrm implements ProductSink, ProductSource {
       collected.push(...answer.records.map((r) => this.toRawProduct(r)).filter((r) => isAfterCursor(r, cursor)));
       if (answer.done || !answer.nextRecordsUrl) break;
       // Enough, and the page went past the limit-th instant: a tie on the timestamp is never cut.
-      const sorted = [...collected].sort(byPosition);
+      const sorted = [...collected].sort(byFeedPosition);
       const lastOnPage = answer.records.at(-1)?.SystemModstamp;
       if (sorted.length >= limit && typeof lastOnPage === 'string' && Date.parse(lastOnPage) > Date.parse(sorted[limit - 1]!.updatedAt)) {
         answer = { ...answer, done: false };
@@ -252,7 +243,7 @@ export class SalesforceCrm implements ProductSink, ProductSource {
       const cutoff = exhausted ? Infinity : Math.max(...collected.map((r) => Date.parse(r.updatedAt)));
       for (const gone of await this.deletedSince(since)) if (isAfterCursor(gone, cursor) && Date.parse(gone.updatedAt) <= cutoff) collected.push(gone);
     }
-    const records = collected.sort(byPosition);
+    const records = collected.sort(byFeedPosition);
     const page = records.slice(0, limit);
     const last = page.at(-1);
     return { records: page, nextCursor: last ? { since: last.updatedAt, afterId: last.id } : null, hasMore: records.length > limit || !exhausted };

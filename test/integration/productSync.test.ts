@@ -1,37 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
-import { defaultFieldMapping, fieldMappingSchema, mapProduct } from '../../src/domain/fieldMapping';
-import { validatePmsProduct } from '../../src/domain/validation';
 import { generateProducts } from '../../src/sandbox/seed';
-import { startSandbox, testConfig, type TestSandbox } from '../helpers/sandbox';
+import { startSandbox, testConfig } from '../helpers/sandbox';
+import { assertCrmMatchesPms } from '../helpers/crmAssertions';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { syncStatusKey } from '../../workflows/searchAttributes';
 import { createTestWorker, runProductSync, startProductSync, uniqueTaskQueue } from '../helpers/worker';
-
-const mapping = fieldMappingSchema.parse(defaultFieldMapping);
 /** Fast retries keep fault tests short; the policy's shape is the production one. */
 const fastRetry = { initialIntervalMs: 100, maximumIntervalMs: 1_000, maximumAttempts: 20 };
 
-/** Every valid PMS product is in the CRM exactly once with every mapped field equal. */
-function assertCrmMatchesPms(sandbox: TestSandbox): number {
-  let valid = 0;
-  const crmById = new Map(sandbox.crm.store.all().map((record) => [record.externalId, record]));
-  for (const raw of sandbox.pmsProducts()) {
-    const validated = validatePmsProduct(raw);
-    if (!validated.ok || raw.deleted) continue;
-    valid += 1;
-    const record = crmById.get(raw.id);
-    assert.ok(record, `${raw.id} is missing in the CRM`);
-    assert.deepEqual(
-      Object.fromEntries(Object.keys(mapping).map((field) => [field, record.properties[field] ?? null])),
-      mapProduct(validated.product, mapping),
-      `${raw.id} differs in the CRM`,
-    );
-  }
-  assert.equal(sandbox.crm.store.count(), valid, 'the CRM holds exactly one record per valid PMS product');
-  return valid;
-}
 
 describe('productSync on a real Temporal server and the sandbox systems', () => {
   const temporal = useTemporalServer();

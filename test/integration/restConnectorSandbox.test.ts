@@ -2,14 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, type BridgeConfig } from '../../src/config/configSchema';
-import { defaultFieldMapping, fieldMappingSchema, mapProduct } from '../../src/domain/fieldMapping';
 import { validatePmsProduct } from '../../src/domain/validation';
 import { buildIntegrations } from '../../src/integrations';
 import { crmToken, pmsToken, startSandbox, type TestSandbox } from '../helpers/sandbox';
+import { assertCrmMatchesPms } from '../helpers/crmAssertions';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { runProductSync, uniqueTaskQueue } from '../helpers/worker';
-
-const mapping = fieldMappingSchema.parse(defaultFieldMapping);
 
 /**
  * The sandbox PMS and CRM described to the configurable REST connector in YAML, as an operator
@@ -69,23 +67,6 @@ function restConfig(sandbox: TestSandbox, name: string): BridgeConfig {
   return configSchema.parse(parseYaml(restYaml(sandbox, uniqueTaskQueue(name))));
 }
 
-function assertCrmMatchesPms(sandbox: TestSandbox): number {
-  const crmById = new Map(sandbox.crm.store.all().map((record) => [record.externalId, record]));
-  let valid = 0;
-  for (const raw of sandbox.pmsProducts()) {
-    const validated = validatePmsProduct(raw);
-    if (!validated.ok || raw.deleted) continue;
-    valid += 1;
-    const record = crmById.get(raw.id);
-    assert.ok(record, `${raw.id} is missing in the CRM`);
-    assert.deepEqual(
-      Object.fromEntries(Object.keys(mapping).map((field) => [field, record.properties[field] ?? null])),
-      mapProduct(validated.product, mapping),
-      `${raw.id} differs in the CRM`,
-    );
-  }
-  return valid;
-}
 
 describe('the configurable REST connector reaching the sandbox PMS and CRM by configuration alone', () => {
   const temporal = useTemporalServer();
