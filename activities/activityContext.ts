@@ -1,13 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../src/logging/logger';
 
-/** Splits a list into batches of at most `size`. */
-export function chunk<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
-}
-
 /** A logger whose every line names the integration, workflow, run, activity and attempt. */
 export function activityLogger(logger: Logger, integrationId: string): Logger {
   const { workflowExecution, activityType, attempt } = Context.current().info;

@@ -22,7 +22,8 @@ import type {
   VerifyLinksResult,
   WriteLinksResult,
 } from '../workflows/demandTypes';
-import { activityLogger, chunk, requireIntegration } from './activityContext';
+import { chunk } from '../src/chunk';
+import { activityLogger, requireIntegration } from './activityContext';
 import { withFailureMapping } from './activityFailure';
 import { recordDemandNotes, type DemandNotesTarget } from './demandNotes';
 import { compareCursors } from '../workflows/feedCursor';

@@ -1,6 +1,6 @@
 import type { DemandNote, DemandNoteSink } from '../src/connectors/demandConnectors';
 import type { MapDemandsResult, PreparedDemand } from '../workflows/demandTypes';
-import { chunk } from './activityContext';
+import { chunk } from '../src/chunk';
 
 /** Where a demand integration also writes each demand as a note (e.g. Productboard), from configuration. */
 export interface DemandNotesTarget {

@@ -18,7 +18,8 @@ import type {
   VerifyInput,
   VerifyOutcome,
 } from '../workflows/productSyncTypes';
-import { activityLogger, chunk, requireIntegration } from './activityContext';
+import { chunk } from '../src/chunk';
+import { activityLogger, requireIntegration } from './activityContext';
 import { withFailureMapping } from './activityFailure';
 import { upsertIsolatingRejects } from './upsertIsolatingRejects';
 

@@ -17,6 +17,7 @@ import type {
   UpsertResult,
 } from './productConnectors';
 import { msUntilMidnight, RateLimitPacer } from './rateLimitPacer';
+import { chunk } from '../chunk';
 
 /**
  * HubSpot CRM products through the v3 object API, with a thin typed client rather than
@@ -460,8 +461,3 @@ function errorFor(id: string, errors: Array<z.infer<typeof batchErrorSchema>> | 
   return error ? `${error.category}: ${error.message}` : 'HubSpot returned no result for this record';
 }
 
-function chunk<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
-}

@@ -1,8 +1,9 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger';
 import { bearerToken, tokensMatch } from './tokens';
+import { listenable, type ListenableServer } from '../http/listenable';
 
 /**
  * The codec server the Temporal Web UI and CLI call to show decrypted payloads to people allowed
@@ -28,11 +29,7 @@ export interface CodecServerOptions {
   logger: Logger;
 }
 
-export interface CodecServer {
-  app: FastifyInstance;
-  listen: (port?: number, host?: string) => Promise<string>;
-  close: () => Promise<void>;
-}
+export type CodecServer = ListenableServer;
 
 function fromJson({ payloads }: JsonPayloads): Payload[] {
   return payloads.map(({ metadata, data }) => ({
@@ -109,13 +106,5 @@ export function createCodecServer(options: CodecServerOptions): CodecServer {
   }
   app.get('/health', () => ({ status: 'ok' }));
 
-  return {
-    app,
-    listen: async (port = 0, host = '127.0.0.1') => {
-      await app.listen({ port, host });
-      const address = app.server.address();
-      return `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
-    },
-    close: () => app.close(),
-  };
+  return listenable(app);
 }

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { productChangedSignal } from '../../workflows/messages';
 import type { ProductChangeStreamInput } from '../../workflows/productChangeStreamTypes';
@@ -7,6 +7,7 @@ import { describeIssues } from '../domain/validation';
 import type { Logger } from '../logging/logger';
 import { productChangeEventSchema } from './productChangeEvent';
 import { signatureHeader, timestampHeader, verifyDelivery } from './webhookSignature';
+import { listenable, type ListenableServer } from '../http/listenable';
 
 /** A product change event is a few hundred bytes; anything much larger is not one. */
 const maxBodyBytes = 64 * 1024;
@@ -24,12 +25,7 @@ export interface ProductWebhookReceiverOptions {
   logger: Logger;
 }
 
-export interface ProductWebhookReceiver {
-  app: FastifyInstance;
-  /** Starts listening and resolves to the base URL, e.g. `http://127.0.0.1:4030`. */
-  listen(port?: number, host?: string): Promise<string>;
-  close(): Promise<void>;
-}
+export type ProductWebhookReceiver = ListenableServer;
 
 /** The id of an integration's change stream: one long-lived run per integration. */
 export const changeStreamWorkflowId = (integrationId: string): string => `product-changes-${integrationId}`;
@@ -121,13 +117,5 @@ export function createProductWebhookReceiver(options: ProductWebhookReceiverOpti
     return refuse(reply, status, status === 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST', status === 500 ? 'Internal error' : error.message);
   });
 
-  return {
-    app,
-    listen: async (port = 0, host = '127.0.0.1') => {
-      await app.listen({ port, host });
-      const address = app.server.address();
-      return `http://${host}:${typeof address === 'object' && address ? address.port : port}`;
-    },
-    close: () => app.close(),
-  };
+  return listenable(app);
 }
