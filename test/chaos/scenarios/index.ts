@@ -1,0 +1,5 @@
+import type { ChaosScenario } from '../scenario';
+import { workerKills } from './workerKills';
+
+/** Every chaos scenario, in the order the issue lists them. */
+export const chaosScenarios: ChaosScenario[] = [workerKills];
