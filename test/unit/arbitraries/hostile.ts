@@ -43,6 +43,17 @@ export function wellFormedText(constraints: { minLength?: number; maxLength?: nu
   return fc.string({ unit: wellFormedUnit, ...constraints });
 }
 
+/** Well-formed text of 1..max code points (zod's measure of length), not blank once trimmed; sometimes a prototype key. */
+export function nonBlankText(maxCodePoints: number): fc.Arbitrary<string> {
+  return fc.oneof(
+    {
+      weight: 5,
+      arbitrary: wellFormedText({ minLength: 1, maxLength: Math.min(maxCodePoints, 40) }).filter((text) => text.trim().length > 0 && [...text].length <= maxCodePoints),
+    },
+    { weight: 1, arbitrary: fc.constantFrom(...prototypeKeys) },
+  );
+}
+
 /** Any text at all: lone surrogates, control characters, prototype keys and all. */
 export function anyText(constraints: { minLength?: number; maxLength?: number } = {}): fc.Arbitrary<string> {
   return fc.oneof(

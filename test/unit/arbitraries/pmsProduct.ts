@@ -1,15 +1,8 @@
 import fc from 'fast-check';
 import { lifecycleStatuses, productLimits } from '../../../src/domain/pmsProduct';
-import { prototypeKeys, wellFormedText } from './hostile';
+import { nonBlankText, prototypeKeys, wellFormedText } from './hostile';
 
 export const knownCurrencies = Intl.supportedValuesOf('currency');
-
-/** Text of 1..max units with something visible after trimming, sometimes a prototype key. */
-const requiredText = (maxLength: number) =>
-  fc.oneof(
-    { weight: 5, arbitrary: wellFormedText({ minLength: 1, maxLength: Math.min(maxLength, 40) }).filter((text) => text.trim().length > 0) },
-    { weight: 1, arbitrary: fc.constantFrom(...prototypeKeys) },
-  );
 
 /** ISO 8601 with a Z or a numeric offset, as zod's `iso.datetime({ offset: true })` accepts. */
 const isoTimestamp = fc
@@ -23,10 +16,10 @@ const isoTimestamp = fc
 export const validRawProduct = fc.record(
   {
     id: fc.oneof(fc.string({ minLength: 1, maxLength: 64 }), fc.constantFrom(...prototypeKeys)),
-    sku: requiredText(64),
-    name: requiredText(productLimits.nameMaxLength),
+    sku: nonBlankText(64),
+    name: nonBlankText(productLimits.nameMaxLength),
     description: fc.oneof(wellFormedText({ maxLength: 200 }), fc.constant('d'.repeat(productLimits.descriptionMaxLength))),
-    category: requiredText(100).filter((text) => text.length <= 100),
+    category: nonBlankText(100),
     price: fc.record({
       amount: fc.oneof(fc.double({ min: -0, max: Number.MAX_VALUE, noNaN: true }), fc.integer({ min: 0, max: 1_000_000 }).map((cents) => cents / 100)),
       currency: fc.constantFrom(...knownCurrencies),
