@@ -30,6 +30,8 @@ export interface InvariantReport {
   orderMismatches: string[];
   /** Records at or before a sampled watermark that the CRM did not hold, verified, at that moment. */
   watermarkAhead: string[];
+  /** Calls that reached a system while the run said it waits for an operator. */
+  callsWhileWaiting: string[];
 }
 
 export type Violations = Omit<InvariantReport, 'recordsChecked'>;
@@ -84,6 +86,7 @@ export function emptyViolations(): Violations {
     demandsLinkedTwice: [],
     orderMismatches: [],
     watermarkAhead: [],
+    callsWhileWaiting: [],
   };
 }
 

@@ -147,6 +147,6 @@ export function sampleWatermarks(context: ChaosContext, handle: WorkflowHandle, 
 
 /** The sandbox's counters of injected HTTP faults, without the zeros. */
 export function injectedFaults(prefix: string, counters: Record<string, number>): Record<string, number> {
-  const { requests: _requests, delayed: _delayed, ...faults } = counters;
-  return Object.fromEntries(Object.entries(faults).filter(([, n]) => n > 0).map(([kind, n]) => [`${prefix} ${kind}`, n]));
+  const notFaults = new Set(['requests', 'delayed']);
+  return Object.fromEntries(Object.entries(counters).filter(([kind, n]) => n > 0 && !notFaults.has(kind)).map(([kind, n]) => [`${prefix} ${kind}`, n]));
 }

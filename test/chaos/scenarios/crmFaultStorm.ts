@@ -23,11 +23,11 @@ function gusts(sandbox: TestSandbox, prng: Prng) {
   let blowing = true;
   const loop = (async () => {
     while (blowing) {
-      await sleep(prng.int(300, 1_200));
+      await sleep(prng.int(3_000, 8_000));
       if (!blowing) break;
       if (prng.chance(0.5)) {
         counts['429 bursts'] += 1;
-        await sandbox.setCrmFaults({ throttleNext: prng.int(3, 15), retryAfterSeconds: prng.int(1, 2) });
+        await sandbox.setCrmFaults({ throttleNext: prng.int(2, 5), retryAfterSeconds: 1 });
       } else {
         counts['latency spikes'] += 1;
         await sandbox.setCrmFaults({ latencyMs: prng.int(1_000, 3_000) });
