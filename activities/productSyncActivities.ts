@@ -193,10 +193,19 @@ function requireArchiving(sink: ProductSink, mode: FetchPageInput['mode']): void
 }
 
 /** Validates and maps raw PMS records; what cannot be validated or mapped is rejected with the reason. */
+/**
+ * A source that repeats a record within a page (a paging bug, seen in the wild) would otherwise
+ * have it written, counted and reported twice; the last copy is the newest.
+ */
+function latestPerId(records: RawPmsProduct[]): RawPmsProduct[] {
+  const last = new Map(records.map((raw, index) => [raw.id, index]));
+  return records.filter((raw, index) => last.get(raw.id) === index);
+}
+
 function toCandidates(records: RawPmsProduct[], mapping: FieldMapping): { candidates: Candidate[]; rejected: PagePlan['rejected'] } {
   const rejected: PagePlan['rejected'] = [];
   const candidates: Candidate[] = [];
-  for (const raw of records) {
+  for (const raw of latestPerId(records)) {
     const position = { since: raw.updatedAt, afterId: raw.id };
     if (raw.deleted === true) {
       candidates.push({ kind: 'deleted', externalId: raw.id, position });

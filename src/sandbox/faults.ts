@@ -36,7 +36,7 @@ export const faultSettingsSchema = z.strictObject(
     down: z.boolean().describe('Every /api request gets 503'),
     resetRate: rate.describe('Share of /api answers cut off mid-body, the connection reset (after any write was committed)'),
     malformedRate: rate.describe('Share of successful GET answers sent as truncated, unparseable JSON with status 200'),
-    duplicateRate: rate.describe('Share of successful GET pages whose `data` list repeats some of its records'),
+    duplicateRate: rate.describe('Share of successful GET answers whose record list (data or results) repeats some records'),
   },
   { error: unknownSettingMessage },
 );
@@ -196,10 +196,9 @@ export class FaultInjector {
     return null;
   }
 
-  /** The page with some of its records repeated (each one next to its first copy, as buggy paging does). */
-  repeatRecords(page: { data: unknown[] }): { data: unknown[] } {
-    const data = page.data.flatMap((record) => (this.prng.chance(0.3) ? [record, record] : [record]));
-    return { ...page, data };
+  /** Records of a page with some repeated, each next to its first copy, as buggy paging does. */
+  repeatRecords(records: unknown[]): unknown[] {
+    return records.flatMap((record) => (this.prng.chance(0.3) ? [record, record] : [record]));
   }
 
   private throttle(): Rejection | null {
@@ -310,9 +309,10 @@ function corrupt(kind: ReturnType<FaultInjector['corruption']>, payload: string,
     case 'malformed':
       return payload.slice(0, Math.floor(payload.length / 2));
     case 'duplicate': {
-      const page = JSON.parse(payload) as unknown;
-      if (typeof page !== 'object' || page === null || !Array.isArray((page as { data?: unknown }).data)) return payload;
-      return JSON.stringify(injector.repeatRecords(page as { data: unknown[] }));
+      const page = JSON.parse(payload) as Record<string, unknown> | null;
+      const list = ['data', 'results'].find((key) => Array.isArray(page?.[key]));
+      if (!page || !list) return payload;
+      return JSON.stringify({ ...page, [list]: injector.repeatRecords(page[list] as unknown[]) });
     }
     case 'reset': {
       // Announce the whole body, send half, then reset the connection: the client sees the answer

@@ -72,8 +72,19 @@ export const pmsGarbage: ChaosScenario = {
       const watermark = await watermarks.stop(summary);
       context.log(`${hostile.length} hostile rows planted, ${deleted} products deleted mid-run; run counts ${JSON.stringify(summary.counts)}`);
       const counters = (await sandbox.pmsApi('GET', '/_admin/faults')) as { injected: FaultCounters };
-      const { recordsChecked, violations } = checkProducts(sandbox, { mode: 'mirror', summaries: [summary], recordsCreated: (await sandbox.crmStats()).recordsCreated });
+
+      // A delete may land after the run read the feed's end: it is past the run's watermark, so it
+      // is the next run's to carry. That run goes from the watermark; anything the first run lost
+      // before its watermark stays lost and fails the check below.
+      await sandbox.setPmsFaults({ malformedRate: 0, duplicateRate: 0, resetRate: 0 });
+      const next = await resultOf<ProductSyncSummary>(
+        await startProductSync(context, taskQueue, { mode: 'mirror', watermark: summary.watermark, retry: patientRetry }),
+        300_000,
+      );
+      const { recordsChecked, violations } = checkProducts(sandbox, { mode: 'mirror', summaries: [summary, next], recordsCreated: (await sandbox.crmStats()).recordsCreated });
       violations.watermarkAhead.push(...watermark.ahead);
+      // Repeated copies of a hostile row are one rejected record, not several.
+      if (summary.counts.rejected !== hostile.length) violations.duplicates.push(`${summary.counts.rejected} rejections reported for ${hostile.length} hostile rows`);
       if (!['Completed', 'CompletedWithFailures'].includes(summary.status)) violations.lost.push(`run ended ${summary.status}`);
       return {
         recordsChecked,
