@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import './arbitraries/replay';
-import { anyText, anyValue, extraFields, nonBlankText, textLongerThan, withExtraFields, withOwnKey } from './arbitraries/hostile';
+import { anyText, anyValue, extraFields, nonBlankText, textLongerThan, withExtraFields, withValueAt } from './arbitraries/hostile';
 import { describeIssues } from '../../src/domain/validation';
 import { productChangeEventSchema } from '../../src/webhooks/productChangeEvent';
 
@@ -14,7 +14,6 @@ const validEvent = fc.record({
   eventId: nonBlankText(100),
   product: fc.record({ id: nonBlankText(64), updatedAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), nonBlankText(64)), deleted: fc.boolean() }),
 });
-type ValidEvent = typeof validEvent extends fc.Arbitrary<infer T> ? T : never;
 
 /** The event as the receiver gets it: JSON text, parsed, so `__proto__` arrives as an own key. */
 const overTheWire = (body: unknown): unknown => JSON.parse(JSON.stringify(body));
@@ -27,16 +26,6 @@ const wrongValues: Record<string, fc.Arbitrary<unknown>> = {
   'product.updatedAt': fc.oneof(fc.constant(''), textLongerThan(64), anyValue.filter((v) => typeof v !== 'string')),
   'product.deleted': anyValue.filter((v) => typeof v !== 'boolean'),
 };
-
-function withValueAt(event: ValidEvent, path: string, value: unknown): Record<string, unknown> {
-  const copy: Record<string, unknown> = { ...event, product: { ...event.product } };
-  const [head, leaf] = path.split('.') as [string, string | undefined];
-  const target = leaf ? (copy[head] as Record<string, unknown>) : copy;
-  const key = leaf ?? head;
-  if (value === undefined) delete target[key];
-  else withOwnKey(target, key, value);
-  return copy;
-}
 
 describe('product-change webhook body over hostile input (properties)', () => {
   test('any body, JSON or not, is a product change event or a refusal with a reason; parsing never throws', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import './arbitraries/replay';
-import { anyText, anyValue, extraFields, hostileNumber, textLongerThan, withExtraFields, withOwnKey } from './arbitraries/hostile';
+import { anyText, anyValue, extraFields, hostileNumber, textLongerThan, withExtraFields, withValueAt } from './arbitraries/hostile';
 import { knownCurrencies, validRawProduct, type ValidRawProduct } from './arbitraries/pmsProduct';
 import { lifecycleStatuses, pmsProductSchema, productLimits } from '../../src/domain/pmsProduct';
 import { validatePmsProduct, type ValidationResult } from '../../src/domain/validation';
@@ -64,21 +64,10 @@ const wrongValues: Record<string, fc.Arbitrary<unknown>> = {
   deleted: notBoolean,
 };
 
-/** A copy of `raw` with the value at `path` (one or two levels) replaced, or removed when `value` is undefined. */
-function withFieldAt(raw: ValidRawProduct, path: string, value: unknown): Record<string, unknown> {
-  const copy: Record<string, unknown> = { ...raw, price: { ...raw.price } };
-  const [head, leaf] = path.split('.') as [string, string | undefined];
-  const target = leaf ? (copy[head] as Record<string, unknown>) : copy;
-  const key = leaf ?? head;
-  if (value === undefined) delete target[key];
-  else withOwnKey(target, key, value);
-  return copy;
-}
-
 describe('PMS product validation over hostile inputs (properties)', () => {
   test('any value at all yields the product or a reason, and never throws', () => {
     fc.assert(
-      fc.property(fc.oneof(anyValue, fc.tuple(validRawProduct, fc.constantFrom(...Object.keys(wrongValues)), anyValue).map(([raw, path, value]) => withFieldAt(raw, path, value))), (input) => {
+      fc.property(fc.oneof(anyValue, fc.tuple(validRawProduct, fc.constantFrom(...Object.keys(wrongValues)), anyValue).map(([raw, path, value]) => withValueAt(raw, path, value))), (input) => {
         assertDocumentedResult(validatePmsProduct(input));
       }),
       { numRuns: 400 },
@@ -101,7 +90,7 @@ describe('PMS product validation over hostile inputs (properties)', () => {
   test('a product missing a required field is rejected with a reason naming that field', () => {
     fc.assert(
       fc.property(validRawProduct, fc.constantFrom(...requiredFields), (raw, path) => {
-        const result = validatePmsProduct(withFieldAt(raw, path, undefined));
+        const result = validatePmsProduct(withValueAt(raw, path, undefined));
         assert.ok(!result.ok, `accepted without ${path}`);
         assert.match(result.reason, new RegExp(`(^|; )${path.replace('.', '\\.')}: `));
       }),
@@ -113,7 +102,7 @@ describe('PMS product validation over hostile inputs (properties)', () => {
     const wrongField = fc.constantFrom(...Object.keys(wrongValues)).chain((path) => fc.tuple(fc.constant(path), wrongValues[path]!));
     fc.assert(
       fc.property(validRawProduct, wrongField, (raw, [path, value]) => {
-        const result = validatePmsProduct(withFieldAt(raw, path, value));
+        const result = validatePmsProduct(withValueAt(raw, path, value));
         assert.ok(!result.ok, `accepted ${path} = ${fc.stringify(value).slice(0, 80)}`);
         // A wrong list item is named by its index: features.3
         assert.match(result.reason, new RegExp(`(^|; )${path.replace('.', '\\.')}(\\.\\d+)?: `));

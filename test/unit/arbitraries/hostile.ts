@@ -83,6 +83,21 @@ export function withOwnKey<T extends object>(target: T, key: string, value: unkn
   return target;
 }
 
+/**
+ * A copy of `record` with the value at `path` (a field, or `object.field` one level down) replaced
+ * as an own key, or removed when `value` is undefined. The nested object is copied too.
+ */
+export function withValueAt(record: object, path: string, value: unknown): Record<string, unknown> {
+  const [head, leaf] = path.split('.') as [string, string | undefined];
+  const copy: Record<string, unknown> = { ...record };
+  if (leaf !== undefined) copy[head] = { ...(copy[head] as object) };
+  const target = leaf !== undefined ? (copy[head] as Record<string, unknown>) : copy;
+  const key = leaf ?? head;
+  if (value === undefined) delete target[key];
+  else withOwnKey(target, key, value);
+  return copy;
+}
+
 /** Anything a JSON body, a YAML file or the Temporal UI can carry, with prototype keys among the object keys. */
 export const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.anything({ key: fc.oneof(fc.string(), fc.constantFrom(...prototypeKeys)), withNullPrototype: true, withBoxedValues: true, withSparseArray: true }),
