@@ -12,6 +12,8 @@ import { OAuthTokenProvider } from './connectors/oauthToken';
 import type { DemandNoteSink } from './connectors/demandConnectors';
 import { ProductboardNotes } from './connectors/productboard';
 import { HubSpotCrm } from './connectors/hubspotCrm';
+import { HubSpotApi } from './connectors/hubspotApi';
+import { HubSpotDemands } from './connectors/hubspotDemands';
 import type { HubSpotSystemConfig } from './connectors/hubspotConfig';
 import { resolveSecret } from './connectors/secret';
 import { SalesforceCrm } from './connectors/salesforceCrm';
@@ -101,6 +103,19 @@ function akeneo(name: string, system: AkeneoSystemConfig, env: NodeJS.ProcessEnv
   return new AkeneoPimSource(auth, system);
 }
 
+/** The kinds that can be the CRM of a demand sync (demands, orders, accounts, and the link written back). */
+function demandCrm(name: string, system: SystemConfig, env: NodeJS.ProcessEnv, onRateLimited: Connection['onRateLimited']): DemandIntegration['crm'] {
+  switch (system.kind) {
+    case 'hubspot': {
+      const token = system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The HubSpot token of system '${name}'`);
+      return new HubSpotDemands(new HubSpotApi({ baseUrl: system.url, token, config: system }), system);
+    }
+    default:
+      requireKind(name, system, 'sandbox-crm', 'the CRM of a demand sync');
+      return new SandboxCrmDemands(connectionTo(system, onRateLimited));
+  }
+}
+
 /** The kinds that can be a product source, and how each is built. */
 function productSource(name: string, system: SystemConfig, env: NodeJS.ProcessEnv, onRateLimited: Connection['onRateLimited']): ProductSource {
   switch (system.kind) {
@@ -181,11 +196,10 @@ export function buildIntegrations(
   for (const sync of config.demandSyncs) {
     const crm = config.systems[sync.crm]!;
     const pms = config.systems[sync.pms]!;
-    requireKind(sync.crm, crm, 'sandbox-crm', 'the CRM of a demand sync');
     requireKind(sync.pms, pms, 'sandbox-pms', 'the PMS of a demand sync');
     const { rateLimited } = metrics.forIntegration(sync.id, 'demandSync');
     demands.set(sync.id, {
-      crm: new SandboxCrmDemands(connectionTo(crm, rateLimited)),
+      crm: demandCrm(sync.crm, crm, env, rateLimited),
       pms: new SandboxPmsRequirements(connectionTo(pms, rateLimited)),
       matcher: sync.matcher,
       scoring: sync.scoring,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { byFeedPosition, isAfterCursor } from './changeFeed';
 import type { ChangeCursor } from './changeFeed';
-import { BatchRejectedError, InvalidResponseError, RateLimitedError, RequestRejectedError } from './errors';
+import { BatchRejectedError, InvalidResponseError, RequestRejectedError } from './errors';
 import type { CrmValue } from '../domain/fieldMapping';
 import type { RawPmsProduct } from '../domain/pmsProduct';
 import type { HubSpotSystemConfig } from './hubspotConfig';
@@ -16,7 +16,8 @@ import type {
   ProductSourceCapabilities,
   UpsertResult,
 } from './productConnectors';
-import { msUntilMidnight, RateLimitPacer } from './rateLimitPacer';
+import { RateLimitPacer } from './rateLimitPacer';
+import { hubspotRateLimitError } from './hubspotApi';
 import { chunk } from '../chunk';
 
 /**
@@ -389,21 +390,9 @@ export class HubSpotCrm implements ProductSink, ProductSource {
     return this.http.call(request);
   }
 
-  /** 429s differ by policy: the 10-second window passes soon; the daily quota only at midnight. */
+  /** 429s differ by policy (see hubspotRateLimitError). */
   private classifyError(status: number, body: unknown, headers: Headers): Error | undefined {
-    if (status !== 429) return undefined;
-    const policy = errorBodySchema.safeParse(body).data?.policyName;
-    if (policy === 'DAILY') {
-      const waitMs = msUntilMidnight(this.config.timeZone, this.now());
-      const resetAt = new Date(this.now() + waitMs).toISOString();
-      return new RateLimitedError(
-        this.system,
-        waitMs,
-        `HubSpot's daily API limit for this account is used up (429 DAILY). The sync waits until it resets at midnight ${this.config.timeZone} (${resetAt}); other integrations on the account share this limit.`,
-      );
-    }
-    const windowMs = Number(headers.get('x-hubspot-ratelimit-interval-milliseconds') ?? (policy === 'TEN_SECONDLY_ROLLING' ? 10_000 : 1_000));
-    return new RateLimitedError(this.system, windowMs, `HubSpot is rate limiting us (429 ${policy ?? 'unknown policy'}); retrying after ${windowMs} ms`);
+    return hubspotRateLimitError(status, body, headers, this.config.timeZone, this.now());
   }
 
   private requireBatchSize(size: number): void {

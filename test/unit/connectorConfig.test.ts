@@ -29,6 +29,23 @@ describe('systems: one schema per kind', () => {
     assert.match(formatConfigIssues(result.error, 'test'), /systems\.b\.products: Unrecognized key: "idPropery"/);
   });
 
+  test('a HubSpot demand source is configured in YAML alone: defaults fill in, a wrong key or value is named with its path', () => {
+    const ok = configSchema.parse({ systems: { a: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' }, b: { kind: 'hubspot', demands: { pipeline: '0' } } }, productSyncs: sync });
+    const hubspot = ok.systems.b;
+    assert.ok(hubspot?.kind === 'hubspot');
+    assert.equal(hubspot.demands.properties.skus, 'bridge_demand_skus');
+    assert.equal(hubspot.demands.priorityValues.URGENT, 'critical');
+    assert.deepEqual(hubspot.demands.orders.stages, ['closedwon']);
+    const result = configSchema.safeParse({
+      systems: { b: { kind: 'hubspot', demands: { properties: { sku: 'codes' }, kindValues: { Idea: 'wish' } } } },
+      productSyncs: sync,
+    });
+    assert.equal(result.success, false);
+    const message = formatConfigIssues(result.error, 'test');
+    assert.match(message, /systems\.b\.demands\.properties: Unrecognized key: "sku"/);
+    assert.match(message, /systems\.b\.demands\.kindValues\.Idea/);
+  });
+
   test('an unknown kind lists the kinds there are', () => {
     const result = configSchema.safeParse({ systems: { a: { kind: 'odoo', url: 'https://x.example.com' } }, productSyncs: sync });
     assert.equal(result.success, false);
