@@ -3,8 +3,8 @@ import { byFeedPosition, isAfterCursor } from './changeFeed';
 import type { CrmProperties, CrmValue } from '../domain/fieldMapping';
 import type { RawPmsProduct } from '../domain/pmsProduct';
 import type { ChangeCursor } from './changeFeed';
-import { AuthenticationError, BatchRejectedError, InvalidResponseError, RateLimitedError, RequestRejectedError } from './errors';
-import { HttpStatusError, HttpSystem, type AuthProvider, type RequestOptions } from './httpClient';
+import { BatchRejectedError, InvalidResponseError } from './errors';
+import type { AuthProvider, RequestOptions } from './httpClient';
 import type {
   CrmProductInput,
   CrmProductRecord,
@@ -15,44 +15,26 @@ import type {
   ProductSourceCapabilities,
   UpsertResult,
 } from './productConnectors';
-import { RateLimitPacer } from './rateLimitPacer';
+import { describeErrors, SalesforceApi, salesforceApiLimits, saveResultsSchema, soqlDateTime, soqlString, type QueryRecord, type SaveResult } from './salesforceApi';
 import type { SalesforceSystemConfig } from './salesforceConfig';
 
 /**
- * Salesforce products (Product2, with the price on a PricebookEntry) through the REST API, with a
- * thin typed client rather than jsforce (Node 22, and its own retries would fight Temporal's).
+ * Salesforce products (Product2, with the price on a PricebookEntry) through the REST API, with
+ * the thin typed client in salesforceApi.ts.
  */
 
 export const salesforceLimits = {
   /** Records per sObject Collections request. */
-  collectionSize: 200,
+  collectionSize: salesforceApiLimits.collectionSize,
   /** Days the deleted-records resource looks back. */
   deletedLookbackDays: 15,
 } as const;
 
-const recordErrorSchema = z.object({ statusCode: z.string(), message: z.string() });
-const saveResultSchema = z.object({
-  id: z.string().nullable().optional(),
-  success: z.boolean(),
-  errors: z.array(recordErrorSchema),
-  created: z.boolean().optional(),
-});
-const saveResultsSchema = z.array(saveResultSchema);
-const queryRecordSchema = z.object({ Id: z.string().min(15) }).loose();
-const queryResponseSchema = z.object({
-  totalSize: z.number().int().nonnegative(),
-  done: z.boolean(),
-  nextRecordsUrl: z.string().min(1).optional(),
-  records: z.array(queryRecordSchema),
-});
 const deletedResponseSchema = z.object({
   deletedRecords: z.array(z.object({ id: z.string().min(15), deletedDate: z.string() })),
   earliestDateAvailable: z.string().optional(),
   latestDateCovered: z.string().optional(),
 });
-const errorBodySchema = z.array(z.object({ message: z.string(), errorCode: z.string() }).loose()).min(1);
-
-type QueryRecord = z.infer<typeof queryRecordSchema>;
 
 export interface SalesforceConnection {
   auth: AuthProvider;
@@ -62,39 +44,19 @@ export interface SalesforceConnection {
   now?: () => number;
 }
 
-/** A SOQL string literal. */
-function soqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/** A SOQL datetime literal, to the second (SOQL takes no fractions). */
-function soqlDateTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
 export class SalesforceCrm implements ProductSink, ProductSource {
   readonly system = 'Salesforce';
-  private readonly http: HttpSystem;
-  private readonly pacer: RateLimitPacer;
+  private readonly api: SalesforceApi;
   private readonly config: SalesforceSystemConfig;
   private readonly now: () => number;
   private readonly productFields: string[];
-  private usage: { used: number; max: number } | undefined;
 
   constructor(connection: SalesforceConnection) {
     this.config = connection.config;
     this.now = connection.now ?? Date.now;
     const priceProperty = this.config.products.pricebook?.priceProperty;
     this.productFields = connection.propertyNames.filter((name) => name !== priceProperty);
-    this.pacer = new RateLimitPacer(0, this.now);
-    this.http = new HttpSystem({
-      system: this.system,
-      baseUrl: this.config.url,
-      auth: connection.auth,
-      timeoutMs: this.config.timeoutMs,
-      classifyError: (status, body) => this.classifyError(status, body),
-      onResponse: (_status, headers) => this.observeUsage(headers.get('sforce-limit-info')),
-    });
+    this.api = new SalesforceApi({ auth: connection.auth, config: this.config, queryBatchSize: this.config.products.queryBatchSize, now: this.now });
   }
 
   get capabilities(): ProductSinkCapabilities & ProductSourceCapabilities {
@@ -110,7 +72,7 @@ export class SalesforceCrm implements ProductSink, ProductSource {
   }
 
   private get base(): string {
-    return `/services/data/v${this.config.apiVersion}`;
+    return this.api.base;
   }
 
   private get externalIdField(): string {
@@ -186,7 +148,7 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     return prices;
   }
 
-  private async writePrices(inputs: CrmProductInput[], results: Array<z.infer<typeof saveResultSchema>>, outcome: UpsertResult[]): Promise<void> {
+  private async writePrices(inputs: CrmProductInput[], results: SaveResult[], outcome: UpsertResult[]): Promise<void> {
     const pricebook = this.config.products.pricebook!;
     const priced = inputs
       .map((input, index) => ({ input, index, productId: results[index]!.id, price: input.properties[pricebook.priceProperty] }))
@@ -236,7 +198,7 @@ export class SalesforceCrm implements ProductSink, ProductSource {
         answer = { ...answer, done: false };
         break;
       }
-      answer = await this.send({ method: 'GET', path: answer.nextRecordsUrl, headers: this.queryHeaders(), schema: queryResponseSchema });
+      answer = await this.api.nextPage(answer.nextRecordsUrl);
     }
     const exhausted = answer.done;
     if (this.config.products.reportDeletes) {
@@ -284,66 +246,16 @@ export class SalesforceCrm implements ProductSink, ProductSource {
 
   // ---- HTTP ----
 
-  private queryHeaders(): Record<string, string> {
-    return { 'sforce-query-options': `batchSize=${this.config.products.queryBatchSize}` };
+  private query(soql: string) {
+    return this.api.query(soql);
   }
 
-  private query(soql: string): Promise<z.infer<typeof queryResponseSchema>> {
-    return this.send({ method: 'GET', path: `${this.base}/query`, query: { q: soql }, headers: this.queryHeaders(), schema: queryResponseSchema });
+  private queryAll(soql: string): Promise<QueryRecord[]> {
+    return this.api.queryAll(soql);
   }
 
-  private async queryAll(soql: string): Promise<QueryRecord[]> {
-    let answer = await this.query(soql);
-    const records = [...answer.records];
-    while (!answer.done && answer.nextRecordsUrl) {
-      answer = await this.send({ method: 'GET', path: answer.nextRecordsUrl, headers: this.queryHeaders(), schema: queryResponseSchema });
-      records.push(...answer.records);
-    }
-    return records;
-  }
-
-  private async send<T>(request: RequestOptions<T>): Promise<T> {
-    this.checkUsage();
-    await this.pacer.wait();
-    try {
-      return await this.http.request(request);
-    } catch (error) {
-      if (!(error instanceof HttpStatusError)) throw error;
-      const detail = describeBody(error.body) ?? error.message;
-      if (error.status === 400 && /EXCEEDED_ID_LIMIT/.test(detail)) throw new BatchRejectedError(this.system, 'too-large', detail);
-      throw new RequestRejectedError(this.system, error.status, `Salesforce refused ${request.method} ${request.path.split('?')[0]} with ${error.status}: ${detail}`);
-    }
-  }
-
-  /** REQUEST_LIMIT_EXCEEDED comes as 403: it is the org's 24-hour limit, not a credentials problem. */
-  private classifyError(status: number, body: unknown): Error | undefined {
-    const detail = describeBody(body);
-    if (status === 403 && detail?.startsWith('REQUEST_LIMIT_EXCEEDED')) return this.limitReached(`Salesforce refused the request: ${detail}`);
-    if (status === 401 || status === 403) {
-      return new AuthenticationError(this.system, `Salesforce rejected the bridge's credentials (${status}${detail ? `: ${detail}` : ''}). Check the access token or the connected app; retrying will not help.`);
-    }
-    return undefined;
-  }
-
-  /** Sforce-Limit-Info: api-usage=used/max over the org's rolling 24 hours. */
-  private observeUsage(header: string | null): void {
-    const match = /api-usage=(\d+)\/(\d+)/.exec(header ?? '');
-    if (!match) return;
-    this.usage = { used: Number(match[1]), max: Number(match[2]) };
-    if (this.usage.used >= this.usage.max * this.config.limits.slowDownAt) this.pacer.observeFixedRate(1000 / Math.max(1, this.config.limits.slowDownDelayMs));
-  }
-
-  private checkUsage(): void {
-    if (this.usage && this.usage.used >= this.usage.max * this.config.limits.stopAt) {
-      const { used, max } = this.usage;
-      this.usage = undefined;
-      throw this.limitReached(`The Salesforce org has used ${used} of its ${max} API requests in the last 24 hours (stop at ${Math.round(this.config.limits.stopAt * 100)}%)`);
-    }
-  }
-
-  private limitReached(reason: string): RateLimitedError {
-    const waitMs = this.config.limits.waitWhenExhaustedMs;
-    return new RateLimitedError(this.system, waitMs, `${reason}. The sync waits ${Math.round(waitMs / 60_000)} min and tries again, leaving the rest of the org's daily API limit to its other integrations.`);
+  private send<T>(request: RequestOptions<T>): Promise<T> {
+    return this.api.send(request);
   }
 
   private requireCollectionSize(size: number): void {
@@ -361,14 +273,4 @@ function toCrmValue(value: unknown): CrmValue {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   return JSON.stringify(value);
-}
-
-function describeErrors(errors: Array<z.infer<typeof recordErrorSchema>>): string {
-  return errors.map((e) => `${e.statusCode}: ${e.message}`).join('; ') || 'failed without a reason';
-}
-
-/** Salesforce error bodies are arrays of { message, errorCode }. */
-function describeBody(body: unknown): string | undefined {
-  const parsed = errorBodySchema.safeParse(body);
-  return parsed.success ? parsed.data.map((e) => `${e.errorCode}: ${e.message}`).join('; ') : undefined;
 }
