@@ -17,6 +17,8 @@ import { HubSpotDemands } from './connectors/hubspotDemands';
 import type { HubSpotSystemConfig } from './connectors/hubspotConfig';
 import { resolveSecret } from './connectors/secret';
 import { SalesforceCrm } from './connectors/salesforceCrm';
+import { SalesforceApi } from './connectors/salesforceApi';
+import { SalesforceDemands } from './connectors/salesforceDemands';
 import type { SalesforceSystemConfig } from './connectors/salesforceConfig';
 import type { FieldMapping } from './domain/fieldMapping';
 import { SandboxCrmSink } from './connectors/sandboxCrm';
@@ -109,6 +111,10 @@ function demandCrm(name: string, system: SystemConfig, env: NodeJS.ProcessEnv, o
     case 'hubspot': {
       const token = system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The HubSpot token of system '${name}'`);
       return new HubSpotDemands(new HubSpotApi({ baseUrl: system.url, token, config: system }), system);
+    }
+    case 'salesforce': {
+      const auth = restAuthProvider(system.auth, { system: 'Salesforce', token: system.token, timeoutMs: system.timeoutMs, env });
+      return new SalesforceDemands(new SalesforceApi({ auth, config: system, queryBatchSize: system.products.queryBatchSize }), system);
     }
     default:
       requireKind(name, system, 'sandbox-crm', 'the CRM of a demand sync');

@@ -1,7 +1,49 @@
 import { z } from 'zod';
+import { demandKinds, demandPriorities } from '../domain/crmDemand';
 import { restAuthSchema } from './restAuth';
 
 const fieldName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a Salesforce field API name such as PMS_Id__c');
+
+/**
+ * Customer demands as Cases (Account and Contact from the Case's own lookups), orders as Orders
+ * with OrderItems; the PMS link and status are written back onto two custom Case fields.
+ */
+const salesforceDemandsSchema = z
+  .object({
+    /** The Case field holding the demand id: Id, or a unique External ID field the Cases carry. */
+    idField: fieldName.default('Id'),
+    /** Only Cases of these Type values are demands; every Case when absent. */
+    types: z.array(z.string().min(1)).min(1).optional(),
+    /** Which Case field holds each part of a demand. */
+    fields: z
+      .object({
+        title: fieldName.default('Subject'),
+        description: fieldName.default('Description'),
+        /** One of feature-request, problem, need (or a value mapped by kindValues). */
+        kind: fieldName.default('Demand_Kind__c'),
+        /** The SKUs the demand is about, separated by ; (a multi-select picklist value), commas or lines. */
+        skus: fieldName.default('Demand_SKUs__c'),
+        priority: fieldName.default('Priority'),
+        status: fieldName.default('Status'),
+        /** Written by the bridge: the PMS requirement the demand is on, and that requirement's status. */
+        requirementId: fieldName.default('PMS_Requirement_Id__c'),
+        requirementStatus: fieldName.default('PMS_Status__c'),
+      })
+      .strict()
+      .prefault({}),
+    /** Salesforce value -> demand kind, for values that are not already a kind. */
+    kindValues: z.record(z.string(), z.enum(demandKinds)).default({}),
+    /** Salesforce value -> demand priority (Case.Priority's Low, Medium, High by default). */
+    priorityValues: z.record(z.string(), z.enum(demandPriorities)).default({ Low: 'low', Medium: 'medium', High: 'high', Critical: 'critical' }),
+    /** Account fields giving an account's segment and annual value. */
+    account: z.object({ segmentField: fieldName.default('Industry'), valueField: fieldName.default('AnnualRevenue') }).strict().prefault({}),
+    /** The Product2 field holding the SKU; a SKU resolves through the product carrying products.externalIdField. */
+    productSkuField: fieldName.default('ProductCode'),
+    /** Orders in these Status values count (the standard ones are Draft and Activated). */
+    orders: z.object({ statuses: z.array(z.string().min(1)).min(1).default(['Activated']) }).strict().prefault({}),
+  })
+  .strict();
+export type SalesforceDemandsConfig = z.infer<typeof salesforceDemandsSchema>;
 
 /** A Salesforce org reached through its REST API (sObject Collections, SOQL, deleted records). */
 export const salesforceSystemSchema = z
@@ -37,6 +79,8 @@ export const salesforceSystemSchema = z
         queryBatchSize: z.number().int().min(200).max(2000).default(2000),
       })
       .strict(),
+    /** Where demands and orders are, when this org is the CRM of a demand sync. */
+    demands: salesforceDemandsSchema.prefault({}),
     limits: z
       .object({
         /** Share of the org's 24-hour API limit from which the bridge spaces its requests out. */

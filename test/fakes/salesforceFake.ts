@@ -13,6 +13,13 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
  *   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
  * - PricebookEntry: Pricebook2Id and Product2Id are create-only:
  *   https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_pricebookentry.htm
+ * - Case (Subject, Description, Type, Status, Priority Low/Medium/High, AccountId, ContactId):
+ *   https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_case.htm
+ * - Account (Name, Industry, AnnualRevenue), Contact (Name compound of FirstName and LastName, read-only):
+ *   https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm
+ * - Order (AccountId, EffectiveDate as YYYY-MM-DD, Status Draft/Activated) and OrderItem (OrderId, Product2Id, Quantity):
+ *   https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_order.htm
+ * - sObject describe, `fields[].name`: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
  * Only the SOQL this connector sends is understood: SELECT fields FROM type [WHERE a AND b ...]
  * [ORDER BY f, g] with conditions `f IN ('a','b')`, `f != null`, `f >= instant`, `f = 'x'`; COUNT().
  */
@@ -37,8 +44,14 @@ export interface SalesforceFake {
   setApiUsage(used: number): void;
   /** Deletes a record as a user would, so it shows in the deleted-records resource. */
   deleteRecord(type: string, id: string): void;
+  /** Creates a record as a Salesforce user would; returns its Id. */
+  createRecord(type: string, fields: Record<string, unknown>): string;
+  /** Edits a record as a Salesforce user would (SystemModstamp moves on). */
+  updateRecord(type: string, id: string, fields: Record<string, unknown>): void;
   /** Records whose Name is in this set fail in a collection request (per-record error). */
   failNames: Set<string>;
+  /** Writes to these record Ids fail with this status code, e.g. UNABLE_TO_LOCK_ROW or FIELD_CUSTOM_VALIDATION_EXCEPTION. */
+  failIds: Map<string, string>;
   malformNext(): void;
   standardPricebookId: string;
   close(): Promise<void>;
@@ -47,9 +60,13 @@ export interface SalesforceFake {
 const standardFields: Record<string, string[]> = {
   Product2: ['Id', 'Name', 'ProductCode', 'Description', 'Family', 'IsActive', 'SystemModstamp', 'CreatedDate'],
   PricebookEntry: ['Id', 'Pricebook2Id', 'Product2Id', 'UnitPrice', 'IsActive', 'UseStandardPrice', 'CurrencyIsoCode', 'SystemModstamp'],
-  Case: ['Id', 'Subject', 'Description', 'Status', 'Priority', 'AccountId', 'SystemModstamp'],
+  Case: ['Id', 'Subject', 'Description', 'Type', 'Status', 'Priority', 'AccountId', 'ContactId', 'SystemModstamp'],
+  Account: ['Id', 'Name', 'Industry', 'AnnualRevenue', 'SystemModstamp'],
+  Contact: ['Id', 'FirstName', 'LastName', 'Name', 'Email', 'Phone', 'AccountId', 'SystemModstamp'],
+  Order: ['Id', 'AccountId', 'EffectiveDate', 'Status', 'SystemModstamp'],
+  OrderItem: ['Id', 'OrderId', 'Product2Id', 'Quantity', 'UnitPrice', 'SystemModstamp'],
 };
-const prefixes: Record<string, string> = { Product2: '01t', PricebookEntry: '01u', Case: '500' };
+const prefixes: Record<string, string> = { Product2: '01t', PricebookEntry: '01u', Case: '500', Account: '001', Contact: '003', Order: '801', OrderItem: '802' };
 const createOnly: Record<string, string[]> = { PricebookEntry: ['Pricebook2Id', 'Product2Id'] };
 const base = '/services/data/v61.0';
 
@@ -62,6 +79,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
   const deleted: Array<{ type: string; id: string; deletedDate: string }> = [];
   const requests: string[] = [];
   const failNames = new Set<string>();
+  const failIds = new Map<string, string>();
   const tokens = new Set<string>();
   const queryCursors = new Map<string, SfRecord[]>();
   let issued = 0;
@@ -115,6 +133,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     if (type === 'Product2' && (typeof merged.Name !== 'string' || merged.Name === '')) return [sfError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Name]', ['Name'])];
     if (typeof merged.Name === 'string' && merged.Name.length > 255) return [sfError('STRING_TOO_LONG', 'Product Name: data value too large', ['Name'])];
     if (typeof merged.Name === 'string' && failNames.has(merged.Name)) return [sfError('UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record')];
+    const failure = existing && failIds.get(existing.Id);
+    if (failure) return [sfError(failure, failure === 'UNABLE_TO_LOCK_ROW' ? 'unable to obtain exclusive access to this record' : 'A validation rule refused the change')];
     if (existing) {
       const bad = (createOnly[type] ?? []).filter((f) => f in record && record[f] !== existing[f]);
       if (bad.length > 0) return [sfError('INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${bad.join(', ')}.`, bad)];
@@ -129,7 +149,9 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     const now = stamp();
     const saved: SfRecord = existing
       ? { ...existing, ...fields, SystemModstamp: Object.keys(fields).some((k) => existing[k] !== fields[k]) ? now : existing.SystemModstamp }
-      : { IsActive: false, ...fields, Id: newId(type), SystemModstamp: now, CreatedDate: now };
+      : { ...(type === 'Product2' ? { IsActive: false } : {}), ...fields, Id: newId(type), SystemModstamp: now, CreatedDate: now };
+    // Contact.Name is compound and read-only: Salesforce derives it from FirstName and LastName.
+    if (type === 'Contact') saved.Name = [saved.FirstName, saved.LastName].filter(Boolean).join(' ');
     records.get(type)!.set(saved.Id, saved);
     return saved;
   }
@@ -254,6 +276,12 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     return page(rows, rows.fields, rows.type, Number(from), batchSizeOf(request), cursorId!);
   });
 
+  app.get(`${base}/sobjects/:type/describe`, async (request, reply) => {
+    const { type } = request.params as { type: string };
+    if (!records.has(type)) return reply.code(404).send([{ message: `The requested resource does not exist`, errorCode: 'NOT_FOUND' }]);
+    return { name: type, fields: [...fieldsOf(type)].map((name) => ({ name, custom: name.endsWith('__c') })) };
+  });
+
   app.get(`${base}/sobjects/:type/deleted/`, async (request, reply) => {
     const { type } = request.params as { type: string };
     const { start, end } = request.query as { start?: string; end?: string };
@@ -271,11 +299,21 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     records,
     requests,
     failNames,
+    failIds,
     standardPricebookId,
     tokensIssued: () => issued,
     expireTokens: () => tokens.clear(),
     setApiUsage: (used) => {
       apiUsed = used;
+    },
+    createRecord: (type, fields) => {
+      if (unknownField(type, fields)) throw new Error(`no field ${unknownField(type, fields)} on ${type} in the Salesforce fake`);
+      return save(type, fields, undefined).Id;
+    },
+    updateRecord: (type, id, fields) => {
+      const existing = records.get(type)?.get(id);
+      if (!existing) throw new Error(`no ${type} ${id} in the Salesforce fake`);
+      save(type, fields, existing);
     },
     deleteRecord: (type, id) => {
       records.get(type)!.delete(id);

@@ -46,6 +46,21 @@ describe('systems: one schema per kind', () => {
     assert.match(message, /systems\.b\.demands\.kindValues\.Idea/);
   });
 
+  test('a Salesforce demand source is configured in YAML alone, its Case fields named with their path when wrong', () => {
+    const systems = { a: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' } };
+    const ok = configSchema.parse({ systems: { ...systems, b: { kind: 'salesforce', url: 'https://acme.my.salesforce.com', products: { externalIdField: 'PMS_Id__c' } } }, productSyncs: sync });
+    const salesforce = ok.systems.b;
+    assert.ok(salesforce?.kind === 'salesforce');
+    assert.equal(salesforce.demands.fields.requirementId, 'PMS_Requirement_Id__c');
+    assert.deepEqual(salesforce.demands.orders.statuses, ['Activated']);
+    const result = configSchema.safeParse({
+      systems: { b: { kind: 'salesforce', url: 'https://acme.my.salesforce.com', products: { externalIdField: 'PMS_Id__c' }, demands: { fields: { skus: 'Demand SKUs' } } } },
+      productSyncs: sync,
+    });
+    assert.equal(result.success, false);
+    assert.match(formatConfigIssues(result.error, 'test'), /systems\.b\.demands\.fields\.skus: a Salesforce field API name/);
+  });
+
   test('an unknown kind lists the kinds there are', () => {
     const result = configSchema.safeParse({ systems: { a: { kind: 'odoo', url: 'https://x.example.com' } }, productSyncs: sync });
     assert.equal(result.success, false);
