@@ -77,6 +77,21 @@ export const salesforceSystemSchema = z
         reportDeletes: z.boolean().default(true),
         /** Records per query page (Sforce-Query-Options batchSize, 200 to 2000). */
         queryBatchSize: z.number().int().min(200).max(2000).default(2000),
+        /** Bulk API 2.0 for large writes; sObject Collections (200 a request) only when absent. */
+        bulk: z
+          .object({
+            /** A write of at least this many products goes through one Bulk API 2.0 ingest job. */
+            minRecords: z.number().int().min(1).default(1000),
+            /** Most products one write (and one job) takes. */
+            maxRecords: z.number().int().min(200).max(100_000).default(10_000),
+            /** How often the job's state is asked for while Salesforce processes it. */
+            pollIntervalMs: z.number().int().min(100).max(60_000).default(2_000),
+            /** Longest wait for a job; then it is aborted and the write fails as unavailable, to be retried. */
+            maxWaitMs: z.number().int().min(1_000).max(3_600_000).default(240_000),
+          })
+          .strict()
+          .refine((bulk) => bulk.minRecords <= bulk.maxRecords, { message: 'minRecords must not exceed maxRecords', path: ['minRecords'] })
+          .optional(),
       })
       .strict(),
     /** Where demands and orders are, when this org is the CRM of a demand sync. */

@@ -16,7 +16,9 @@ import type {
   UpsertResult,
 } from './productConnectors';
 import { describeErrors, SalesforceApi, salesforceApiLimits, saveResultsSchema, soqlDateTime, soqlString, type QueryRecord, type SaveResult } from './salesforceApi';
+import { bulkUpsert } from './salesforceBulk';
 import type { SalesforceSystemConfig } from './salesforceConfig';
+import { chunk } from '../chunk';
 
 /**
  * Salesforce products (Product2, with the price on a PricebookEntry) through the REST API, with
@@ -61,7 +63,7 @@ export class SalesforceCrm implements ProductSink, ProductSource {
 
   get capabilities(): ProductSinkCapabilities & ProductSourceCapabilities {
     return {
-      maxWriteBatch: salesforceLimits.collectionSize,
+      maxWriteBatch: this.config.products.bulk?.maxRecords ?? salesforceLimits.collectionSize,
       maxReadBatch: salesforceLimits.collectionSize,
       upsert: 'native',
       archives: true,
@@ -96,9 +98,13 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     });
   }
 
-  async upsertBatch(inputs: CrmProductInput[]): Promise<UpsertResult[]> {
+  /**
+   * Upsert by external id: through sObject Collections, 200 a request, or through one Bulk API 2.0
+   * job when the write has at least products.bulk.minRecords products.
+   */
+  async upsertBatch(inputs: CrmProductInput[], onProgress?: () => void): Promise<UpsertResult[]> {
     if (inputs.length === 0) return [];
-    this.requireCollectionSize(inputs.length);
+    this.requireWriteSize(inputs.length);
     const priceProperty = this.config.products.pricebook?.priceProperty;
     const records = inputs.map((input) => ({
       attributes: { type: 'Product2' },
@@ -107,12 +113,8 @@ export class SalesforceCrm implements ProductSink, ProductSource {
       // The bridge's archived flag is Product2.IsActive: Salesforce's own way to retire a product.
       IsActive: !(input.archived ?? false),
     }));
-    const results = await this.send({
-      method: 'PATCH',
-      path: `${this.base}/composite/sobjects/Product2/${this.externalIdField}`,
-      body: { allOrNone: false, records },
-      schema: saveResultsSchema,
-    });
+    const { bulk } = this.config.products;
+    const results = bulk && inputs.length >= bulk.minRecords ? await this.bulkWrite(records, bulk, onProgress) : await this.collectionsWrite(records);
     if (results.length !== inputs.length) throw this.shapeError('one result per record');
     const outcome: UpsertResult[] = inputs.map((input, index) => {
       const result = results[index]!;
@@ -122,6 +124,42 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     });
     if (this.config.products.pricebook) await this.writePrices(inputs, results, outcome);
     return outcome;
+  }
+
+  private async collectionsWrite(records: Array<Record<string, unknown>>): Promise<SaveResult[]> {
+    const results: SaveResult[] = [];
+    for (const part of chunk(records, salesforceLimits.collectionSize)) {
+      const answer = await this.send({
+        method: 'PATCH',
+        path: `${this.base}/composite/sobjects/Product2/${this.externalIdField}`,
+        body: { allOrNone: false, records: part },
+        schema: saveResultsSchema,
+      });
+      if (answer.length !== part.length) throw this.shapeError('one result per record');
+      results.push(...answer);
+    }
+    return results;
+  }
+
+  /** One ingest job; its per-record results are put back in the order of the inputs. */
+  private async bulkWrite(
+    records: Array<Record<string, unknown>>,
+    bulk: NonNullable<SalesforceSystemConfig['products']['bulk']>,
+    onProgress: (() => void) | undefined,
+  ): Promise<SaveResult[]> {
+    const byExternalId = await bulkUpsert(this.api, {
+      object: 'Product2',
+      externalIdField: this.externalIdField,
+      records: records.map(({ attributes: _type, ...fields }) => fields),
+      pollIntervalMs: bulk.pollIntervalMs,
+      maxWaitMs: bulk.maxWaitMs,
+      now: this.now,
+      ...(onProgress ? { onProgress } : {}),
+    });
+    return records.map(
+      (record) =>
+        byExternalId.get(String(record[this.externalIdField])) ?? { id: null, success: false, errors: [{ statusCode: 'NO_RESULT', message: 'the Bulk API job returned no result for this record' }] },
+    );
   }
 
   async count(): Promise<number> {
@@ -139,8 +177,10 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     const pricebook = this.config.products.pricebook;
     const prices = new Map<string, { Id: string; UnitPrice: CrmValue }>();
     if (!pricebook) return prices;
-    const keys = externalIds.map((id) => this.priceKey(id));
-    const entries = await this.queryAll(`SELECT Id, UnitPrice, ${pricebook.keyField} FROM PricebookEntry WHERE ${pricebook.keyField} IN (${keys.map(soqlString).join(', ')})`);
+    const entries: QueryRecord[] = [];
+    for (const keys of chunk(externalIds.map((id) => this.priceKey(id)), salesforceLimits.collectionSize)) {
+      entries.push(...(await this.queryAll(`SELECT Id, UnitPrice, ${pricebook.keyField} FROM PricebookEntry WHERE ${pricebook.keyField} IN (${keys.map(soqlString).join(', ')})`)));
+    }
     for (const entry of entries) {
       const key = String(entry[pricebook.keyField]);
       prices.set(key.slice(0, key.lastIndexOf('|')), { Id: entry.Id, UnitPrice: toCrmValue(entry.UnitPrice) });
@@ -157,8 +197,10 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     const existing = await this.readPrices(priced.map((p) => p.input.externalId));
     const updates = priced.filter((p) => existing.has(p.input.externalId));
     const creates = priced.filter((p) => !existing.has(p.input.externalId));
-    const write = async (method: 'POST' | 'PATCH', batch: typeof priced, record: (p: (typeof priced)[number]) => Record<string, unknown>) => {
-      if (batch.length === 0) return;
+    const write = async (method: 'POST' | 'PATCH', all: typeof priced, record: (p: (typeof priced)[number]) => Record<string, unknown>) => {
+      for (const batch of chunk(all, salesforceLimits.collectionSize)) await writeOne(method, batch, record);
+    };
+    const writeOne = async (method: 'POST' | 'PATCH', batch: typeof priced, record: (p: (typeof priced)[number]) => Record<string, unknown>) => {
       const answers = await this.send({
         method,
         path: `${this.base}/composite/sobjects`,
@@ -262,6 +304,11 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     if (size > salesforceLimits.collectionSize) {
       throw new BatchRejectedError(this.system, 'too-large', `Salesforce sObject Collections take at most ${salesforceLimits.collectionSize} records; got ${size}.`);
     }
+  }
+
+  private requireWriteSize(size: number): void {
+    const max = this.capabilities.maxWriteBatch;
+    if (size > max) throw new BatchRejectedError(this.system, 'too-large', `Salesforce writes take at most ${max} records here (products.bulk.maxRecords, or 200 without bulk); got ${size}.`);
   }
 
   private shapeError(expected: string): InvalidResponseError {
