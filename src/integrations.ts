@@ -25,7 +25,8 @@ import { SandboxCrmSink } from './connectors/sandboxCrm';
 import { SandboxCrmDemands } from './connectors/sandboxCrmDemands';
 import { SandboxPmsSource } from './connectors/sandboxPms';
 import { SandboxPmsRequirements } from './connectors/sandboxPmsRequirements';
-import { RequestPacer } from './connectors/requestPacer';
+import { RequestPacer, type RateLimit } from './connectors/requestPacer';
+import type { SharedPacing } from './connectors/httpClient';
 import { noSyncMetrics, type SyncMetrics } from './metrics/syncMetrics';
 
 function requireKind(name: string, system: SystemConfig, kind: HttpSystemConfig['kind'], role: string): asserts system is HttpSystemConfig {
@@ -43,14 +44,20 @@ interface Connection {
 }
 
 /** One pacer per rate-limited system and worker process, whichever connectors talk to it. */
-const pacers = new WeakMap<HttpSystemConfig, RequestPacer>();
+const pacers = new WeakMap<object, RequestPacer>();
 
-function pacerFor(system: HttpSystemConfig): RequestPacer | undefined {
+function pacerFor(system: { rateLimit?: RateLimit | undefined }): RequestPacer | undefined {
   if (!system.rateLimit) return undefined;
   let pacer = pacers.get(system);
   if (!pacer) pacers.set(system, (pacer = new RequestPacer(system.rateLimit)));
   return pacer;
 }
+
+/** The system's shared pacer, and the metric its 429s count toward. */
+const pacingOf = (system: { rateLimit?: RateLimit | undefined }, onRateLimited?: Connection['onRateLimited']): SharedPacing => ({
+  pacer: pacerFor(system),
+  ...(onRateLimited ? { onRateLimited } : {}),
+});
 
 const connectionTo = (system: HttpSystemConfig, onRateLimited: Connection['onRateLimited']): Connection => ({
   baseUrl: system.url,
@@ -70,25 +77,27 @@ function restConnection(name: string, system: RestSystemConfig, env: NodeJS.Proc
   };
 }
 
-function hubspot(name: string, system: HubSpotSystemConfig, env: NodeJS.ProcessEnv, propertyNames: string[]): HubSpotCrm {
+function hubspot(name: string, system: HubSpotSystemConfig, env: NodeJS.ProcessEnv, propertyNames: string[], pacing: SharedPacing): HubSpotCrm {
   return new HubSpotCrm({
     baseUrl: system.url,
     token: system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The HubSpot token of system '${name}'`),
     config: system,
     propertyNames,
+    pacing,
   });
 }
 
-function salesforce(system: SalesforceSystemConfig, env: NodeJS.ProcessEnv, propertyNames: string[]): SalesforceCrm {
+function salesforce(system: SalesforceSystemConfig, env: NodeJS.ProcessEnv, propertyNames: string[], pacing: SharedPacing): SalesforceCrm {
   return new SalesforceCrm({
     auth: restAuthProvider(system.auth, { system: 'Salesforce', token: system.token, timeoutMs: system.timeoutMs, env }),
     config: system,
     propertyNames,
+    pacing,
   });
 }
 
 /** Akeneo's OAuth password grant (client id and secret in a Basic header), refreshed with its refresh token. */
-function akeneo(name: string, system: AkeneoSystemConfig, env: NodeJS.ProcessEnv): AkeneoPimSource {
+function akeneo(name: string, system: AkeneoSystemConfig, env: NodeJS.ProcessEnv, pacing: SharedPacing): AkeneoPimSource {
   const where = `The Akeneo credentials of system '${name}'`;
   const auth = system.token
     ? staticHeaders({ authorization: `Bearer ${system.token}` })
@@ -102,7 +111,7 @@ function akeneo(name: string, system: AkeneoSystemConfig, env: NodeJS.ProcessEnv
         },
         { grant_type: 'password', username: system.username, password: resolveSecret(system.password, env, where) },
       );
-  return new AkeneoPimSource(auth, system);
+  return new AkeneoPimSource(auth, system, Date.now, pacing);
 }
 
 /** The kinds that can be the CRM of a demand sync (demands, orders, accounts, and the link written back). */
@@ -110,11 +119,11 @@ function demandCrm(name: string, system: SystemConfig, env: NodeJS.ProcessEnv, o
   switch (system.kind) {
     case 'hubspot': {
       const token = system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The HubSpot token of system '${name}'`);
-      return new HubSpotDemands(new HubSpotApi({ baseUrl: system.url, token, config: system }), system);
+      return new HubSpotDemands(new HubSpotApi({ baseUrl: system.url, token, config: system, pacing: pacingOf(system, onRateLimited) }), system);
     }
     case 'salesforce': {
       const auth = restAuthProvider(system.auth, { system: 'Salesforce', token: system.token, timeoutMs: system.timeoutMs, env });
-      return new SalesforceDemands(new SalesforceApi({ auth, config: system, queryBatchSize: system.products.queryBatchSize }), system);
+      return new SalesforceDemands(new SalesforceApi({ auth, config: system, queryBatchSize: system.products.queryBatchSize, pacing: pacingOf(system, onRateLimited) }), system);
     }
     default:
       requireKind(name, system, 'sandbox-crm', 'the CRM of a demand sync');
@@ -129,11 +138,11 @@ function productSource(name: string, system: SystemConfig, env: NodeJS.ProcessEn
       if (!system.productSource) throw new Error(`System '${name}' (rest) has no productSource section, so it cannot be the source of a product sync; describe its list endpoint there.`);
       return new RestProductSource(restConnection(name, system, env), system.productSource);
     case 'hubspot':
-      return hubspot(name, system, env, system.products.sourceProperties);
+      return hubspot(name, system, env, system.products.sourceProperties, pacingOf(system, onRateLimited));
     case 'salesforce':
-      return salesforce(system, env, []);
+      return salesforce(system, env, [], pacingOf(system, onRateLimited));
     case 'akeneo':
-      return akeneo(name, system, env);
+      return akeneo(name, system, env, pacingOf(system, onRateLimited));
     default:
       requireKind(name, system, 'sandbox-pms', 'a product source');
       return new SandboxPmsSource(connectionTo(system, onRateLimited));
@@ -153,9 +162,9 @@ function productSink(
       if (!system.productSink) throw new Error(`System '${name}' (rest) has no productSink section, so it cannot be the target of a product sync; describe its read, write and count endpoints there.`);
       return new RestProductSink(restConnection(name, system, env), system.productSink);
     case 'hubspot':
-      return hubspot(name, system, env, Object.keys(mapping));
+      return hubspot(name, system, env, Object.keys(mapping), pacingOf(system, onRateLimited));
     case 'salesforce':
-      return salesforce(system, env, Object.keys(mapping));
+      return salesforce(system, env, Object.keys(mapping), pacingOf(system, onRateLimited));
     default:
       requireKind(name, system, 'sandbox-crm', 'a product target');
       return new SandboxCrmSink({ ...connectionTo(system, onRateLimited), maxWriteBatch: system.maxWriteBatch });
@@ -196,7 +205,7 @@ export function buildIntegrations(
   for (const [name, system] of Object.entries(config.systems)) {
     if (system.kind !== 'productboard') continue;
     const token = system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The Productboard token of system '${name}'`);
-    noteSinks.set(name, new ProductboardNotes({ token, config: system }));
+    noteSinks.set(name, new ProductboardNotes({ token, config: system, pacing: pacingOf(system) }));
   }
   const demands = new Map<string, DemandIntegration>();
   for (const sync of config.demandSyncs) {

@@ -3,7 +3,7 @@ import { chunk } from '../chunk';
 import { byFeedPosition, isAfterCursor, type ChangeCursor, type ChangePage } from './changeFeed';
 import { InvalidResponseError, RateLimitedError, RequestRejectedError } from './errors';
 import type { HubSpotSystemConfig } from './hubspotConfig';
-import { HttpStatusError, HttpSystem, type RequestOptions } from './httpClient';
+import { HttpStatusError, HttpSystem, type RequestOptions, type SharedPacing } from './httpClient';
 import { msUntilMidnight, RateLimitPacer } from './rateLimitPacer';
 
 /**
@@ -95,6 +95,8 @@ export interface HubSpotApiOptions {
   now?: () => number;
   /** Results one search query may page through (HubSpot: 10,000); smaller in tests. */
   searchResultCap?: number;
+  /** The account's shared pacer (systems.<name>.rateLimit), on top of the header pacing. */
+  pacing?: SharedPacing;
 }
 
 export class HubSpotApi {
@@ -113,6 +115,7 @@ export class HubSpotApi {
       baseUrl: options.baseUrl,
       token: options.token,
       timeoutMs: options.config.timeoutMs,
+      ...options.pacing,
       classifyError: (status, body, headers) => hubspotRateLimitError(status, body, headers, options.config.timeZone, this.now()),
       onResponse: (_status, headers) =>
         this.pacer.observeWindow(Number(headers.get('x-hubspot-ratelimit-remaining') ?? NaN), Number(headers.get('x-hubspot-ratelimit-interval-milliseconds') ?? NaN)),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rateLimitSchema } from './requestPacer';
 import { demandKinds, demandPriorities } from '../domain/crmDemand';
 
 const propertyName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a HubSpot internal property name: lowercase letters, digits and _');
@@ -69,6 +70,8 @@ export const hubspotSystemSchema = z
     /** Environment variable holding the token when `token` is not set (CRM_TOKEN also sets `token` for `crm`). */
     tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('HUBSPOT_TOKEN'),
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    /** The system's request limit, e.g. { requests: 100, perMs: 10000 }: every connector of this system in a worker shares one pacer under it. */
+    rateLimit: rateLimitSchema.optional(),
     products: z
       .object({
         /** The product property holding the PMS id; unique (hasUniqueValue) where the account allows. */

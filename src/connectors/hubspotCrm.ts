@@ -5,7 +5,7 @@ import { BatchRejectedError, InvalidResponseError, RequestRejectedError } from '
 import type { CrmValue } from '../domain/fieldMapping';
 import type { RawPmsProduct } from '../domain/pmsProduct';
 import type { HubSpotSystemConfig } from './hubspotConfig';
-import { HttpStatusError, HttpSystem, type RequestOptions } from './httpClient';
+import { HttpStatusError, HttpSystem, type RequestOptions, type SharedPacing } from './httpClient';
 import type {
   CrmProductInput,
   CrmProductRecord,
@@ -86,6 +86,8 @@ export interface HubSpotConnection {
   now?: () => number;
   /** Results one search query may page through (HubSpot: 10,000); smaller in tests. */
   searchResultCap?: number;
+  /** The account's shared pacer (systems.<name>.rateLimit), on top of the header pacing. */
+  pacing?: SharedPacing;
 }
 
 /** HubSpot as the product target (and, by its search API, as an incremental product source). */
@@ -115,6 +117,7 @@ export class HubSpotCrm implements ProductSink, ProductSource {
       baseUrl: connection.baseUrl,
       token: connection.token,
       timeoutMs: connection.config.timeoutMs,
+      ...connection.pacing,
       classifyError: (status, body, headers) => this.classifyError(status, body, headers),
       onResponse: (_status, headers) =>
         this.pacer.observeWindow(Number(headers.get('x-hubspot-ratelimit-remaining') ?? NaN), Number(headers.get('x-hubspot-ratelimit-interval-milliseconds') ?? NaN)),

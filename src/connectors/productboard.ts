@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DemandNote, DemandNoteOutcome, DemandNoteSink } from './demandConnectors';
 import { RequestRejectedError } from './errors';
-import { HttpSystem, type RequestOptions } from './httpClient';
+import { HttpSystem, type RequestOptions, type SharedPacing } from './httpClient';
 import type { ProductboardSystemConfig } from './productboardConfig';
 import { RateLimitPacer } from './rateLimitPacer';
 
@@ -26,6 +26,8 @@ const anyAnswer = z.unknown();
 export interface ProductboardConnection {
   token: string;
   config: ProductboardSystemConfig;
+  /** The token's shared pacer (systems.<name>.rateLimit), on top of requestsPerSecond. */
+  pacing?: SharedPacing;
 }
 
 function escapeHtml(text: string): string {
@@ -39,7 +41,7 @@ export class ProductboardNotes implements DemandNoteSink {
   private readonly pacer: RateLimitPacer;
 
   constructor(private readonly connection: ProductboardConnection) {
-    this.http = new HttpSystem({ system: this.system, baseUrl: connection.config.url, token: connection.token, timeoutMs: connection.config.timeoutMs });
+    this.http = new HttpSystem({ system: this.system, baseUrl: connection.config.url, token: connection.token, timeoutMs: connection.config.timeoutMs, ...connection.pacing });
     this.pacer = new RateLimitPacer(0);
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { byFeedPosition, isAfterCursor, type ChangeCursor, type ChangePage } from './changeFeed';
 import { AuthenticationError, BatchRejectedError, RateLimitedError, RequestRejectedError } from './errors';
-import { HttpStatusError, HttpSystem, type AuthProvider, type RequestOptions } from './httpClient';
+import { HttpStatusError, HttpSystem, type AuthProvider, type RequestOptions, type SharedPacing } from './httpClient';
 import { RateLimitPacer } from './rateLimitPacer';
 import type { SalesforceSystemConfig } from './salesforceConfig';
 
@@ -62,6 +62,8 @@ export interface SalesforceApiOptions {
   /** Records per query page (Sforce-Query-Options batchSize, 200 to 2000). */
   queryBatchSize: number;
   now?: () => number;
+  /** The org's shared pacer (systems.<name>.rateLimit), on top of the Sforce-Limit-Info pacing. */
+  pacing?: SharedPacing;
 }
 
 export class SalesforceApi {
@@ -79,6 +81,7 @@ export class SalesforceApi {
       baseUrl: this.config.url,
       auth: options.auth,
       timeoutMs: this.config.timeoutMs,
+      ...options.pacing,
       classifyError: (status, body) => this.classifyError(status, body),
       onResponse: (_status, headers) => this.observeUsage(headers.get('sforce-limit-info')),
     });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rateLimitSchema } from './requestPacer';
 import { demandKinds, demandPriorities } from '../domain/crmDemand';
 import { restAuthSchema } from './restAuth';
 
@@ -56,6 +57,8 @@ export const salesforceSystemSchema = z
     token: z.string().min(1).optional(),
     auth: restAuthSchema.default({ type: 'bearer' }),
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    /** The system's request limit, e.g. { requests: 100, perMs: 10000 }: every connector of this system in a worker shares one pacer under it. */
+    rateLimit: rateLimitSchema.optional(),
     products: z
       .object({
         /** External ID field on Product2 holding the PMS id (unique, External ID checked). */

@@ -4,7 +4,7 @@ import type { CrmProperties, CrmValue } from '../domain/fieldMapping';
 import type { RawPmsProduct } from '../domain/pmsProduct';
 import type { ChangeCursor } from './changeFeed';
 import { BatchRejectedError, InvalidResponseError } from './errors';
-import type { AuthProvider, RequestOptions } from './httpClient';
+import type { AuthProvider, RequestOptions, SharedPacing } from './httpClient';
 import type {
   CrmProductInput,
   CrmProductRecord,
@@ -44,6 +44,8 @@ export interface SalesforceConnection {
   /** The Product2 fields the bridge owns (the sync's mapping keys). */
   propertyNames: string[];
   now?: () => number;
+  /** The org's shared pacer (systems.<name>.rateLimit). */
+  pacing?: SharedPacing;
 }
 
 export class SalesforceCrm implements ProductSink, ProductSource {
@@ -58,7 +60,7 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     this.now = connection.now ?? Date.now;
     const priceProperty = this.config.products.pricebook?.priceProperty;
     this.productFields = connection.propertyNames.filter((name) => name !== priceProperty);
-    this.api = new SalesforceApi({ auth: connection.auth, config: this.config, queryBatchSize: this.config.products.queryBatchSize, now: this.now });
+    this.api = new SalesforceApi({ auth: connection.auth, config: this.config, queryBatchSize: this.config.products.queryBatchSize, now: this.now, ...(connection.pacing ? { pacing: connection.pacing } : {}) });
   }
 
   get capabilities(): ProductSinkCapabilities & ProductSourceCapabilities {
