@@ -16,6 +16,8 @@ export const productboardSystemSchema = z
     sourceSystem: z.string().min(1).default('crm-pms-bridge'),
     /** What the notes are linked to as evidence. */
     entityType: z.enum(['feature', 'component', 'product', 'initiative']).default('feature'),
+    /** How long names looked up for demandSyncs[].notes (features, companies) are kept before being read again. */
+    nameCacheMs: z.number().int().min(0).max(86_400_000).default(300_000),
     /** Requests per second per token (Productboard: 50). */
     requestsPerSecond: z.number().int().min(1).max(50).default(50),
   })
