@@ -122,6 +122,13 @@ export class HubSpotApi {
     });
   }
 
+  /** A request whose refusals (4xx) come back as they are (HttpStatusError), for callers that read them. */
+  async request<T>(request: RequestOptions<T>): Promise<T> {
+    await this.pacer.wait();
+    return this.http.request(request);
+  }
+
+  /** A request whose refusals (4xx) are non-retryable RequestRejectedErrors. */
   async call<T>(request: RequestOptions<T>): Promise<T> {
     await this.pacer.wait();
     return this.http.call(request);
