@@ -125,9 +125,10 @@ function demandCrm(name: string, system: SystemConfig, env: NodeJS.ProcessEnv, o
       const auth = restAuthProvider(system.auth, { system: 'Salesforce', token: system.token, timeoutMs: system.timeoutMs, env });
       return new SalesforceDemands(new SalesforceApi({ auth, config: system, queryBatchSize: system.products.queryBatchSize, pacing: pacingOf(system, onRateLimited) }), system);
     }
-    default:
-      requireKind(name, system, 'sandbox-crm', 'the CRM of a demand sync');
+    case 'sandbox-crm':
       return new SandboxCrmDemands(connectionTo(system, onRateLimited));
+    default:
+      throw new Error(`System '${name}' is a ${system.kind}, which cannot be the CRM of a demand sync; use a sandbox-crm, hubspot or salesforce system.`);
   }
 }
 

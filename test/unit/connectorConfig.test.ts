@@ -5,6 +5,7 @@ import { formatConfigIssues } from '../../src/config/loadConfig';
 import { RateLimitPacer, msUntilMidnight } from '../../src/connectors/rateLimitPacer';
 import { getPath, renderTemplate, renderUrlPath } from '../../src/connectors/recordPath';
 import { nextLink } from '../../src/connectors/restConnector';
+import { buildIntegrations } from '../../src/integrations';
 
 const sync = [{ id: 'products', source: 'a', target: 'b' }];
 
@@ -59,6 +60,15 @@ describe('systems: one schema per kind', () => {
     });
     assert.equal(result.success, false);
     assert.match(formatConfigIssues(result.error, 'test'), /systems\.b\.demands\.fields\.skus: a Salesforce field API name/);
+  });
+
+  test('a system that cannot hold demands is refused as the CRM of a demand sync, naming the kinds that can', () => {
+    const config = configSchema.parse({
+      systems: { a: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' }, b: { kind: 'sandbox-crm', url: 'http://127.0.0.1:2', token: 't' }, pb: { kind: 'productboard', token: 'x' } },
+      productSyncs: [{ id: 'products', source: 'a', target: 'b' }],
+      demandSyncs: [{ id: 'demands', crm: 'pb', pms: 'a' }],
+    });
+    assert.throws(() => buildIntegrations(config, { env: {} }), /System 'pb' is a productboard, which cannot be the CRM of a demand sync; use a sandbox-crm, hubspot or salesforce system/);
   });
 
   test('an unknown kind lists the kinds there are', () => {
