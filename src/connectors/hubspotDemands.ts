@@ -46,7 +46,7 @@ export class HubSpotDemands implements DemandSource, DemandLinkSink {
   async readDemands(ids: string[]): Promise<FeedRecord[]> {
     if (ids.length === 0) return [];
     await this.ensureSetup();
-    const tickets = await this.api.batchRead('tickets', ids, [...this.ticketProperties(), 'hs_lastmodifieddate'], this.demands.idProperty);
+    const tickets = await this.api.batchRead('tickets', this.possibleIds(ids), [...this.ticketProperties(), 'hs_lastmodifieddate'], this.demands.idProperty);
     return this.toDemands(tickets.map((ticket) => ({ ...ticket, updatedAt: isoOf(ticket.properties.hs_lastmodifieddate) })));
   }
 
@@ -126,7 +126,7 @@ export class HubSpotDemands implements DemandSource, DemandLinkSink {
     await this.ensureSetup();
     const { idProperty, properties } = this.demands;
     const current = new Map(
-      (await this.api.batchRead('tickets', updates.map((u) => u.id), [properties.requirementId, properties.requirementStatus, idProperty], idProperty)).map((ticket) => [
+      (await this.api.batchRead('tickets', this.possibleIds(updates.map((u) => u.id)), [properties.requirementId, properties.requirementStatus, idProperty], idProperty)).map((ticket) => [
         this.demandIdOf(ticket),
         ticket,
       ]),
@@ -150,6 +150,11 @@ export class HubSpotDemands implements DemandSource, DemandLinkSink {
   private ticketProperties(): string[] {
     const { idProperty, properties } = this.demands;
     return [...new Set([idProperty, ...Object.values(properties)])];
+  }
+
+  /** A PMS shared by several CRMs links demands of all of them; record ids are numbers, so others are not tickets here. */
+  private possibleIds(ids: string[]): string[] {
+    return this.demands.idProperty === 'hs_object_id' ? ids.filter((id) => /^\d+$/.test(id)) : ids;
   }
 
   private demandIdOf(ticket: HubSpotObject): string {

@@ -174,8 +174,14 @@ export class SalesforceDemands implements DemandSource, DemandLinkSink {
     };
   }
 
+  /**
+   * A PMS shared by several CRMs links demands of all of them; an id that cannot be a Salesforce
+   * Id would make SOQL refuse the whole query ("invalid ID field"), so such ids are simply not found.
+   */
   private casesByDemandId(ids: string[], fields: string[]): Promise<QueryRecord[]> {
-    return this.inChunks('Case', this.demands.idField, ids, [this.demands.idField, ...fields]);
+    const { idField } = this.demands;
+    const possible = idField === 'Id' ? ids.filter((id) => salesforceIdPattern.test(id)) : ids;
+    return this.inChunks('Case', idField, possible, [idField, ...fields]);
   }
 
   private byIds(type: string, ids: string[], fields: string[]): Promise<QueryRecord[]> {
@@ -213,6 +219,9 @@ export class SalesforceDemands implements DemandSource, DemandLinkSink {
     }
   }
 }
+
+/** A Salesforce record Id: 15 case-sensitive or 18 case-insensitive characters. */
+const salesforceIdPattern = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
 function stringOf(value: unknown): string {
   if (value === null || value === undefined) return '';

@@ -244,6 +244,9 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
       const [, field, op, raw] = c;
       if (op!.toUpperCase() === 'IN') {
         const values = [...raw!.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
+        // Salesforce refuses the whole query when an Id filter holds something that cannot be an Id.
+        const notAnId = field!.endsWith('Id') ? values.find((v) => !/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(v)) : undefined;
+        if (notAnId !== undefined) throw new Error(`invalid ID field: ${notAnId}`);
         rows = rows.filter((r) => values.includes(String(r[field!])));
       } else if (op === '!=' && raw === 'null') rows = rows.filter((r) => r[field!] !== undefined && r[field!] !== null);
       else if (op === '>=' || op === '>') {

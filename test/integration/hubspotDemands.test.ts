@@ -134,11 +134,14 @@ describe('HubSpot tickets as the demand link sink', () => {
       { id: a, pmsRequirementId: 'REQ-1', pmsStatus: 'open' },
       { id: b, pmsRequirementId: 'REQ-1', pmsStatus: 'open' },
       { id: '424242', pmsRequirementId: 'REQ-2', pmsStatus: 'open' },
+      // A demand of another CRM on the same PMS requirement: not a record id, so not a ticket here.
+      { id: 'D-T1', pmsRequirementId: 'REQ-1', pmsStatus: 'open' },
     ]);
     assert.deepEqual(result, [
       { id: a, found: true, changed: true },
       { id: b, found: true, changed: true },
       { id: '424242', found: false, changed: false },
+      { id: 'D-T1', found: false, changed: false },
     ]);
     assert.ok(fake.propertiesOf.tickets.has('bridge_pms_requirement_id') && fake.propertiesOf.tickets.has('bridge_pms_status'));
     assert.equal(fake.objects.tickets.get(a)!.properties.subject, 'Export to Excel', 'the CRM-owned fields are untouched');

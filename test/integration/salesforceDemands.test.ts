@@ -125,11 +125,14 @@ describe('Salesforce Cases as the demand link sink', () => {
       { id: a, pmsRequirementId: 'REQ-1', pmsStatus: 'open' },
       { id: b, pmsRequirementId: 'REQ-1', pmsStatus: 'open' },
       { id: unknown, pmsRequirementId: 'REQ-2', pmsStatus: 'open' },
+      // A demand of another CRM on the same PMS requirement: not an Id, so not a Case here.
+      { id: 'D-T1', pmsRequirementId: 'REQ-1', pmsStatus: 'open' },
     ]);
     assert.deepEqual(result, [
       { id: a, found: true, changed: true },
       { id: b, found: true, changed: true },
       { id: unknown, found: false, changed: false },
+      { id: 'D-T1', found: false, changed: false },
     ]);
     assert.equal(fake.records.get('Case')!.size, 2, 'no Case created');
     assert.equal(fake.records.get('Case')!.get(a)!.Subject, 'Export to Excel', 'the CRM-owned fields are untouched');
