@@ -21,7 +21,7 @@ import type {
 import { chunk } from '../src/chunk';
 import { activityLogger, requireIntegration } from './activityContext';
 import { withFailureMapping } from './activityFailure';
-import { upsertIsolatingRejects } from './upsertIsolatingRejects';
+import { upsertIsolatingRejects, upsertProgressSchema, type UpsertProgress } from './upsertIsolatingRejects';
 
 /** What one integration's activities talk to: connectors and the field mapping, from configuration. */
 export interface ProductIntegration {
@@ -144,7 +144,9 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
       const { sink } = integrationFor(input.integrationId);
       const log = activityLogger(deps.logger, input.integrationId);
       return withFailureMapping(async () => {
-        const outcome = await upsertIsolatingRejects(sink, input.records, () => Context.current().heartbeat());
+        const resume = resumedUpsert(input.records.length);
+        if (resume) log.info({ done: resume.done, of: input.records.length }, 'resuming an upsert where the last attempt stopped');
+        const outcome = await upsertIsolatingRejects(sink, input.records, (progress) => Context.current().heartbeat(progress), resume);
         log.info({ written: outcome.written.length, failed: outcome.failed.length }, 'products upserted');
         metrics(input.integrationId).recordsWritten(outcome.written.length);
         metrics(input.integrationId).recordsFailed(outcome.failed.length);
@@ -174,6 +176,12 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
 
 export type ProductSyncActivities = ReturnType<typeof createProductSyncActivities>;
 
+/** The progress a failed attempt of this upsert heartbeated, when it fits this input. */
+function resumedUpsert(records: number): UpsertProgress | undefined {
+  const parsed = upsertProgressSchema.safeParse(Context.current().info.heartbeatDetails);
+  return parsed.success && parsed.data.done <= records ? parsed.data : undefined;
+}
+
 /** Mirror mode archives records; a target that cannot archive must say so before anything is written. */
 function requireArchiving(sink: ProductSink, mode: FetchPageInput['mode']): void {
   if (mode !== 'mirror' || sink.capabilities.archives) return;
@@ -185,10 +193,19 @@ function requireArchiving(sink: ProductSink, mode: FetchPageInput['mode']): void
 }
 
 /** Validates and maps raw PMS records; what cannot be validated or mapped is rejected with the reason. */
+/**
+ * A source that repeats a record within a page (a paging bug, seen in the wild) would otherwise
+ * have it written, counted and reported twice; the last copy is the newest.
+ */
+function latestPerId(records: RawPmsProduct[]): RawPmsProduct[] {
+  const last = new Map(records.map((raw, index) => [raw.id, index]));
+  return records.filter((raw, index) => last.get(raw.id) === index);
+}
+
 function toCandidates(records: RawPmsProduct[], mapping: FieldMapping): { candidates: Candidate[]; rejected: PagePlan['rejected'] } {
   const rejected: PagePlan['rejected'] = [];
   const candidates: Candidate[] = [];
-  for (const raw of records) {
+  for (const raw of latestPerId(records)) {
     const position = { since: raw.updatedAt, afterId: raw.id };
     if (raw.deleted === true) {
       candidates.push({ kind: 'deleted', externalId: raw.id, position });

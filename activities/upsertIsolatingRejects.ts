@@ -1,6 +1,21 @@
+import { z } from 'zod';
 import { BatchRejectedError } from '../src/connectors/errors';
 import type { CrmProductInput, ProductSink } from '../src/connectors/productConnectors';
 import type { UpsertOutcome } from '../workflows/productSyncTypes';
+
+/**
+ * How far an upsert got: the records of the first `done` were written (or refused). Sent with
+ * every heartbeat, so a retried attempt picks up where the failed one stopped instead of starting
+ * the page over: under a CRM that fails often, every attempt then makes progress.
+ */
+export const upsertProgressSchema = z.object({
+  done: z.number().int().min(0),
+  outcome: z.object({
+    written: z.array(z.object({ externalId: z.string(), created: z.boolean() })),
+    failed: z.array(z.object({ externalId: z.string(), reason: z.string() })),
+  }),
+});
+export type UpsertProgress = z.infer<typeof upsertProgressSchema>;
 
 /**
  * Writes records in batches of the sink's size. Real CRMs refuse a whole batch for one invalid
@@ -11,12 +26,17 @@ import type { UpsertOutcome } from '../workflows/productSyncTypes';
 export async function upsertIsolatingRejects(
   sink: ProductSink,
   records: CrmProductInput[],
-  heartbeat: () => void,
+  heartbeat: (progress: UpsertProgress) => void,
+  resume?: UpsertProgress,
 ): Promise<UpsertOutcome> {
-  const outcome: UpsertOutcome = { written: [], failed: [] };
+  const outcome: UpsertOutcome = resume ? structuredClone(resume.outcome) : { written: [], failed: [] };
   const size = sink.capabilities.maxWriteBatch;
-  for (let i = 0; i < records.length; i += size) {
-    await writeOrSplit(sink, records.slice(i, i + size), outcome, heartbeat);
+  let done = resume?.done ?? 0;
+  const beat = (): void => heartbeat({ done, outcome });
+  for (let i = done; i < records.length; i += size) {
+    await writeOrSplit(sink, records.slice(i, i + size), outcome, beat);
+    done = Math.min(i + size, records.length);
+    beat();
   }
   return outcome;
 }

@@ -60,6 +60,16 @@ function stem(word: string): string {
   return word;
 }
 
+/**
+ * The canonical word for `word`, from the configured synonyms, then the built-in ones. Own entries
+ * only: a customer writing "constructor" would otherwise get Object's constructor function as a
+ * key term, and match every other demand that says "constructor" with a function as the reason.
+ */
+function synonymOf(word: string, synonyms: Record<string, string>): string | undefined {
+  if (Object.hasOwn(synonyms, word)) return synonyms[word];
+  return Object.hasOwn(builtInSynonyms, word) ? builtInSynonyms[word] : undefined;
+}
+
 export function keyTerms(text: string, synonyms: Record<string, string> = {}): Set<string> {
   const terms = new Set<string>();
   const words = text
@@ -69,9 +79,8 @@ export function keyTerms(text: string, synonyms: Record<string, string> = {}): S
     .split(/[^a-z0-9]+/);
   for (const word of words) {
     if (word.length < 2 || stopWords.has(word)) continue;
-    const canonical = synonyms[word] ?? builtInSynonyms[word] ?? word;
-    const stemmed = stem(canonical);
-    terms.add(synonyms[stemmed] ?? builtInSynonyms[stemmed] ?? stemmed);
+    const stemmed = stem(synonymOf(word, synonyms) ?? word);
+    terms.add(synonymOf(stemmed, synonyms) ?? stemmed);
   }
   return terms;
 }
@@ -106,10 +115,22 @@ export function similarity(a: { title: string; description: string }, b: { title
   return { score: Math.round(score * 1000) / 1000, shared };
 }
 
-/** The best candidate at or above the threshold; ties go to the smaller id, so the answer is stable. */
+/** Orders candidates completely: by id, then text, so equal ids (one requirement, several texts) have one order too. */
+function byIdThenText(x: MatchCandidate, y: MatchCandidate): number {
+  for (const key of ['id', 'title', 'description'] as const) {
+    if (x[key] !== y[key]) return x[key] < y[key] ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * The best candidate at or above the threshold; ties go to the smaller id, so the answer is stable.
+ * A requirement comes as several candidates with its id (its own text and each linked demand's):
+ * sorting by id alone left their order, and so the text named in the reason, to the caller's order.
+ */
 export function findMatch(demand: { title: string; description: string }, candidates: MatchCandidate[], config: MatcherConfig): Match | undefined {
   let best: Match | undefined;
-  for (const candidate of [...candidates].sort((x, y) => (x.id < y.id ? -1 : 1))) {
+  for (const candidate of [...candidates].sort(byIdThenText)) {
     const { score, shared } = similarity(demand, candidate, config.synonyms);
     if (score < config.threshold || (best && score <= best.score)) continue;
     best = {

@@ -5,6 +5,14 @@ import type { PmsProduct } from './pmsProduct';
 export type CrmValue = string | number | boolean | null;
 export type CrmProperties = Record<string, CrmValue>;
 
+function isLocale(tag: string): boolean {
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
+}
+
 const valueTransformSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('copy') }),
   z.object({
@@ -17,7 +25,8 @@ const valueTransformSchema = z.discriminatedUnion('type', [
     type: z.literal('currency'),
     /** Path of the ISO currency code that goes with the amount. */
     currencyFrom: z.string().min(1),
-    locale: z.string().default('en-US'),
+    /** A BCP 47 tag; checked here because Intl throws on a malformed one only when a record is mapped. */
+    locale: z.string().refine(isLocale, 'must be a BCP 47 locale such as en-US or de-CH').default('en-US'),
   }),
   z.object({ type: z.literal('truncate'), maxLength: z.number().int().positive() }),
   z.object({ type: z.literal('uppercase') }),
@@ -85,7 +94,9 @@ function applyTransform(value: unknown, transform: ValueTransform, product: PmsP
       return toScalar(value, field);
     case 'enum': {
       const key = String(value);
-      const mapped = transform.values[key];
+      // Own entries only: a value such as 'constructor' or '__proto__' would otherwise find
+      // Object.prototype's members and send a function or an object to the CRM.
+      const mapped = Object.hasOwn(transform.values, key) ? transform.values[key] : undefined;
       if (mapped === undefined) throw new MappingError(`${field}: value '${key}' has no entry in the enum mapping`);
       return mapped;
     }
@@ -94,11 +105,16 @@ function applyTransform(value: unknown, transform: ValueTransform, product: PmsP
     case 'round': {
       if (typeof value !== 'number') return toScalar(value, field);
       const factor = 10 ** transform.decimals;
+      // Beyond about 1e300 the scaled value overflows to Infinity (sent as JSON null); a number
+      // that large has no decimals to round anyway.
+      if (!Number.isFinite(value * factor)) return value;
       return Math.round(value * factor) / factor;
     }
     case 'currency': {
       const currency = readPath(product, transform.currencyFrom);
-      if (typeof value !== 'number' || typeof currency !== 'string') {
+      // Intl throws a RangeError on a malformed code ('EURO', ''); that must reject the record,
+      // not fail the whole page. Well-formed codes it does not know it prints as they are.
+      if (typeof value !== 'number' || typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency)) {
         throw new MappingError(`${field}: needs a number and a currency code at ${transform.currencyFrom}`);
       }
       return new Intl.NumberFormat(transform.locale, { style: 'currency', currency }).format(value);

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -33,6 +34,9 @@ export const faultSettingsSchema = z.strictObject(
     retryAfterSeconds: z.number().int().min(0).max(3600).describe('Retry-After sent with throttleNext answers'),
     maxBatchSize: z.number().int().min(1).describe('Largest accepted batch; larger batches get 413'),
     down: z.boolean().describe('Every /api request gets 503'),
+    resetRate: rate.describe('Share of /api answers cut off mid-body, the connection reset (after any write was committed)'),
+    malformedRate: rate.describe('Share of successful GET answers sent as truncated, unparseable JSON with status 200'),
+    duplicateRate: rate.describe('Share of successful GET answers whose record list (data or results) repeats some records'),
   },
   { error: unknownSettingMessage },
 );
@@ -53,6 +57,9 @@ export const defaultFaultSettings: FaultSettings = {
   retryAfterSeconds: 1,
   maxBatchSize: 100,
   down: false,
+  resetRate: 0,
+  malformedRate: 0,
+  duplicateRate: 0,
 };
 
 export const faultCountersSchema = z.object({
@@ -64,6 +71,9 @@ export const faultCountersSchema = z.object({
   errors: z.number().describe('503 answers injected by errorRate'),
   errorsAfterWrite: z.number().describe('500 answers injected after a committed write'),
   batchTooLarge: z.number(),
+  resets: z.number().describe('Answers cut off mid-body by resetRate'),
+  malformed: z.number().describe('Answers garbled by malformedRate'),
+  duplicated: z.number().describe('Pages given repeated records by duplicateRate'),
 });
 export type FaultCounters = z.infer<typeof faultCountersSchema>;
 
@@ -76,6 +86,9 @@ const emptyCounters = (): FaultCounters => ({
   errors: 0,
   errorsAfterWrite: 0,
   batchTooLarge: 0,
+  resets: 0,
+  malformed: 0,
+  duplicated: 0,
 });
 
 /** A refusal decided before the request is handled. */
@@ -160,6 +173,32 @@ export class FaultInjector {
       'BATCH_TOO_LARGE',
       `Batch of ${size} records exceeds the maximum of ${max} per request: split it into batches of at most ${max}`,
     );
+  }
+
+  /**
+   * What to do to an answer about to leave: cut it off, garble it, or repeat records of its page.
+   * `read` says the request only read, so garbling it cannot hide a committed write.
+   */
+  corruption(read: boolean): 'reset' | 'malformed' | 'duplicate' | null {
+    if (this.prng.chance(this.current.resetRate)) {
+      this.counters.resets++;
+      return 'reset';
+    }
+    if (!read) return null;
+    if (this.prng.chance(this.current.malformedRate)) {
+      this.counters.malformed++;
+      return 'malformed';
+    }
+    if (this.prng.chance(this.current.duplicateRate)) {
+      this.counters.duplicated++;
+      return 'duplicate';
+    }
+    return null;
+  }
+
+  /** Records of a page with some repeated, each next to its first copy, as buggy paging does. */
+  repeatRecords(records: unknown[]): unknown[] {
+    return records.flatMap((record) => (this.prng.chance(0.3) ? [record, record] : [record]));
   }
 
   private throttle(): Rejection | null {
@@ -248,14 +287,44 @@ export function installFaultHooks(scope: FastifyInstance, injector: FaultInjecto
   });
 
   scope.addHook('onSend', async (request, reply, payload) => {
-    if (!request.routeOptions.config.writes || reply.statusCode >= 300 || !injector.failAfterWrite()) return payload;
-    request.log.info({ url: request.url }, 'injected a 500 after a committed write');
-    reply.code(500);
-    return JSON.stringify({
-      error: 'INTERNAL_ERROR',
-      message: 'Internal error after the write was committed (injected fault): the change WAS stored, so a retry must be idempotent',
-    });
+    if (reply.statusCode >= 300 || typeof payload !== 'string') return payload;
+    const writes = request.routeOptions.config.writes === true;
+    if (writes && injector.failAfterWrite()) {
+      request.log.info({ url: request.url }, 'injected a 500 after a committed write');
+      reply.code(500);
+      return JSON.stringify({
+        error: 'INTERNAL_ERROR',
+        message: 'Internal error after the write was committed (injected fault): the change WAS stored, so a retry must be idempotent',
+      });
+    }
+    return corrupt(injector.corruption(request.method === 'GET'), payload, reply, injector);
   });
+}
+
+/** Applies a corruption to a JSON answer; the status stays 200, as it does when a proxy or a bug garbles it. */
+function corrupt(kind: ReturnType<FaultInjector['corruption']>, payload: string, reply: FastifyReply, injector: FaultInjector): string | PassThrough {
+  switch (kind) {
+    case null:
+      return payload;
+    case 'malformed':
+      return payload.slice(0, Math.floor(payload.length / 2));
+    case 'duplicate': {
+      const page = JSON.parse(payload) as Record<string, unknown> | null;
+      const list = ['data', 'results'].find((key) => Array.isArray(page?.[key]));
+      if (!page || !list) return payload;
+      return JSON.stringify({ ...page, [list]: injector.repeatRecords(page[list] as unknown[]) });
+    }
+    case 'reset': {
+      // Announce the whole body, send half, then reset the connection: the client sees the answer
+      // break off after the server did all its work (a write is committed).
+      const socket = reply.raw.socket;
+      if (!socket) return payload;
+      reply.header('content-length', String(Buffer.byteLength(payload)));
+      const body = new PassThrough();
+      body.write(payload.slice(0, Math.floor(payload.length / 2)), () => setTimeout(() => socket.resetAndDestroy(), 10));
+      return body;
+    }
+  }
 }
 
 const faultStateSchema = z.object({ settings: faultSettingsSchema, injected: faultCountersSchema });

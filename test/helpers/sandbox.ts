@@ -28,6 +28,7 @@ export interface TestSandbox {
   dir: string;
   /** Changes the CRM's fault knobs at run time, over HTTP as an operator or a test script would. */
   setCrmFaults(patch: FaultSettingsPatch): Promise<void>;
+  setPmsFaults(patch: FaultSettingsPatch): Promise<void>;
   crmStats(): Promise<CrmStats>;
   resetCrmStats(): Promise<void>;
   /** Every product in the PMS (deleted ones included), read from its store. */
@@ -52,12 +53,19 @@ async function admin(url: string, token: string, method: string, body?: unknown)
 }
 
 export async function startSandbox(
-  options: { products?: number; customers?: boolean; crmFaults?: FaultSettingsPatch; pmsFaults?: FaultSettingsPatch } = {},
+  options: {
+    products?: number;
+    customers?: boolean;
+    crmFaults?: FaultSettingsPatch;
+    pmsFaults?: FaultSettingsPatch;
+    /** Seeds the sandboxes' fault decisions, so a chaos run can be replayed. */
+    faultSeed?: number;
+  } = {},
 ): Promise<TestSandbox> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bridge-sandbox-'));
   const logger = createLogger('test-sandbox', { level: 'error' });
-  const pms = createPmsServer({ dbPath: path.join(dir, 'pms.db'), token: pmsToken, seedProducts: options.products ?? 0, faults: options.pmsFaults, seed: 11, logger });
-  const crm = createCrmServer({ dbPath: path.join(dir, 'crm.db'), token: crmToken, faults: options.crmFaults, seedCustomers: options.customers ?? false, seed: 7, logger });
+  const pms = createPmsServer({ dbPath: path.join(dir, 'pms.db'), token: pmsToken, seedProducts: options.products ?? 0, faults: options.pmsFaults, seed: options.faultSeed ?? 11, logger });
+  const crm = createCrmServer({ dbPath: path.join(dir, 'crm.db'), token: crmToken, faults: options.crmFaults, seedCustomers: options.customers ?? false, seed: (options.faultSeed ?? 6) + 1, logger });
   const pmsUrl = await pms.listen(0);
   const crmUrl = await crm.listen(0);
   return {
@@ -67,6 +75,7 @@ export async function startSandbox(
     crmUrl,
     dir,
     setCrmFaults: async (patch) => void (await admin(`${crmUrl}/_admin/faults`, crmToken, 'PUT', patch)),
+    setPmsFaults: async (patch) => void (await admin(`${pmsUrl}/_admin/faults`, pmsToken, 'PUT', patch)),
     crmStats: async () => (await admin(`${crmUrl}/_admin/stats`, crmToken, 'GET')) as CrmStats,
     resetCrmStats: async () => void (await admin(`${crmUrl}/_admin/stats/reset`, crmToken, 'POST')),
     pmsProducts: () => {

@@ -49,4 +49,22 @@ describe('demand matcher', () => {
     const b = similarity({ title: 'Excel export for reports', description: 'x' }, requirement);
     assert.deepEqual(a, b);
   });
+
+  // The next two were found by test/unit/demandMatcher.property.test.ts.
+  test('a word that names an Object member is a word like any other', () => {
+    assert.deepEqual([...keyTerms('Constructor portal for the constructor teams')].sort(), ['constructor', 'portal', 'team']);
+    const match = findMatch({ title: 'Constructor portal', description: '' }, [{ id: 'R-1', title: 'Portal for constructors', description: '' }], config);
+    assert.match(match?.reason ?? '', /shared terms: constructor, portal$/);
+  });
+
+  test('when one requirement comes as several texts, the reason names the same one whatever their order', () => {
+    const texts = [
+      { id: 'R-1', title: 'Excel export', description: '' },
+      { id: 'R-1', title: 'Export to Excel', description: '' },
+    ];
+    const demand = { title: 'Excel export please', description: '' };
+    assert.deepEqual(findMatch(demand, texts, config), findMatch(demand, [...texts].reverse(), config));
+    assert.match(findMatch(demand, texts, config)!.reason, /with "Excel export"/);
+  });
 });
+

@@ -204,4 +204,41 @@ describe('fault injection over HTTP', () => {
     const reset = statsSchema.parse((await call('POST', '/_admin/stats/reset')).body);
     assert.equal(reset.faults.throttled, 0);
   });
+
+  test('resetRate 1 cuts the answer off mid-body after the write was committed', async () => {
+    await setFaults({ resetRate: 1 });
+    await assert.rejects(
+      fetch(`${baseUrl}/api/products/batch/upsert`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ inputs: [{ externalId: 'RESET-1', properties: { name: 'RESET-1' } }] }),
+      }).then((answer) => answer.text()),
+      /terminated|ECONNRESET|other side closed/,
+    );
+    assert.equal(server.store.getByExternalId('RESET-1')?.version, 1, 'the record IS written');
+    assert.equal(faultStateOf(await call('GET', '/_admin/faults')).injected.resets, 1);
+  });
+
+  test('malformedRate 1 answers reads with status 200 and JSON cut in half, and leaves writes alone', async () => {
+    await upsert('GARBLED-1');
+    await setFaults({ malformedRate: 1 });
+    const answer = await fetch(`${baseUrl}/api/products`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(answer.status, 200);
+    const text = await answer.text();
+    assert.throws(() => JSON.parse(text) as unknown, SyntaxError);
+    assert.equal((await upsert('GARBLED-2')).status, 200);
+  });
+
+  test('duplicateRate 1 repeats records of a page next to their first copy', async () => {
+    for (const id of ['DUP-1', 'DUP-2', 'DUP-3', 'DUP-4', 'DUP-5', 'DUP-6']) await upsert(id);
+    await setFaults({ duplicateRate: 1 });
+    const page = z.object({ results: z.array(z.object({ externalId: z.string() })) }).parse((await call('GET', '/api/products?limit=100')).body);
+    const ids = page.results.map((record) => record.externalId);
+    assert.ok(ids.length > new Set(ids).size, 'some records appear twice');
+    for (const id of new Set(ids)) {
+      const first = ids.indexOf(id);
+      const last = ids.lastIndexOf(id);
+      assert.ok(last - first <= 1, `the copy of ${id} is next to the original`);
+    }
+  });
 });

@@ -69,4 +69,28 @@ describe('field mapping', () => {
     assert.equal(badTransform.success, false);
     assert.deepEqual(badTransform.error?.issues[0]?.path.slice(0, 2), ['price', 'transform']);
   });
+
+  // The next four were found by test/unit/fieldMapping.property.test.ts.
+  test('an enum map answers only from its own entries: a product called "constructor" is a mapping error, not a function', () => {
+    const mapping = fieldMappingSchema.parse({ kind: { from: 'name', transform: { type: 'enum', values: { sensor: 'Sensor' } } } });
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      assert.throws(() => mapProduct({ ...product, name }, mapping), /kind: value '.*' has no entry in the enum mapping/);
+    }
+  });
+
+  test('rounding an amount too large to scale keeps the amount instead of sending Infinity', () => {
+    const mapping = fieldMappingSchema.parse({ price: { from: 'price.amount', transform: { type: 'round', decimals: 2 } } });
+    assert.deepEqual(mapProduct({ ...product, price: { amount: 1e307, currency: 'EUR' } }, mapping), { price: 1e307 });
+  });
+
+  test('a currency code that is not three letters is a mapping error for the record, not a RangeError for the page', () => {
+    const mapping = fieldMappingSchema.parse({ label: { from: 'price.amount', transform: { type: 'currency', currencyFrom: 'name' } } });
+    assert.throws(() => mapProduct(product, mapping), (error: unknown) => error instanceof MappingError && /label: needs a number and a currency code at name/.test(error.message));
+  });
+
+  test('a malformed locale is refused when the configuration is read', () => {
+    const parsed = fieldMappingSchema.safeParse({ label: { from: 'price.amount', transform: { type: 'currency', currencyFrom: 'price.currency', locale: 'en_US' } } });
+    assert.ok(!parsed.success);
+    assert.match(parsed.error.issues[0]!.message, /BCP 47 locale/);
+  });
 });

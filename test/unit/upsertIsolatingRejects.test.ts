@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { upsertIsolatingRejects } from '../../activities/upsertIsolatingRejects';
+import { upsertIsolatingRejects, type UpsertProgress } from '../../activities/upsertIsolatingRejects';
 import { BatchRejectedError, SystemUnavailableError } from '../../src/connectors/errors';
 import type { CrmProductInput, ProductSink } from '../../src/connectors/productConnectors';
 
@@ -48,5 +48,25 @@ describe('upserting with reject isolation', () => {
       },
     };
     await assert.rejects(upsertIsolatingRejects(sink, records(3), () => {}), SystemUnavailableError);
+  });
+
+  test('a retried attempt resumes after the batches the failed one heartbeated, and returns the whole outcome', async () => {
+    let calls = 0;
+    const beats: UpsertProgress[] = [];
+    const failing: ProductSink = {
+      ...strictSink(() => false).sink,
+      upsertBatch: async (inputs) => {
+        if (++calls === 3) throw new SystemUnavailableError('CRM', 'CRM failed with 503');
+        return inputs.map((input) => ({ externalId: input.externalId, created: true }));
+      },
+    };
+    await assert.rejects(upsertIsolatingRejects(failing, records(10), (progress) => beats.push(structuredClone(progress))), SystemUnavailableError);
+    const last = beats.at(-1)!;
+    assert.equal(last.done, 8, 'two batches of 4 were written before the failure');
+
+    const { sink, requests } = strictSink(() => false);
+    const outcome = await upsertIsolatingRejects(sink, records(10), () => {}, last);
+    assert.deepEqual(requests, [2], 'only the last batch is written again');
+    assert.deepEqual(outcome.written.map((w) => w.externalId), records(10).map((r) => r.externalId));
   });
 });

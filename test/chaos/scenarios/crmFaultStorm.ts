@@ -1,0 +1,96 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { generateCustomers, unknownSku } from '../../../src/sandbox/crmCustomerSeed';
+import type { FaultCounters } from '../../../src/sandbox/faults';
+import type { Prng } from '../../../src/sandbox/prng';
+import type { DemandMappingSummary } from '../../../workflows/demandTypes';
+import type { ProductSyncSummary } from '../../../workflows/productSyncTypes';
+import { startSandbox, type TestSandbox } from '../../helpers/sandbox';
+import { uniqueTaskQueue } from '../../helpers/worker';
+import { checkDemands, checkProducts } from '../invariants';
+import { injectedFaults, patientRetry, resultOf, sampleWatermarks, startProductSync, WorkerPool, type ChaosScenario } from '../scenario';
+
+const sizes = { short: { products: 800 }, full: { products: 5_000 } };
+
+/** The storm's steady part: every third request fails, some break off mid-answer or fail after writing. */
+const steadyFaults = { errorRate: 0.3, resetRate: 0.05, errorAfterWriteRate: 0.05, latencyJitterMs: 30 };
+
+/**
+ * Gusts on top of the steady storm, until stopped: bursts of 429 with Retry-After, and latency
+ * spikes of seconds. Answers how many of each it caused.
+ */
+function gusts(sandbox: TestSandbox, prng: Prng) {
+  const counts = { '429 bursts': 0, 'latency spikes': 0 };
+  let blowing = true;
+  const loop = (async () => {
+    while (blowing) {
+      await sleep(prng.int(3_000, 8_000));
+      if (!blowing) break;
+      if (prng.chance(0.5)) {
+        counts['429 bursts'] += 1;
+        await sandbox.setCrmFaults({ throttleNext: prng.int(2, 5), retryAfterSeconds: 1 });
+      } else {
+        counts['latency spikes'] += 1;
+        await sandbox.setCrmFaults({ latencyMs: prng.int(1_000, 3_000) });
+        await sleep(prng.int(500, 2_000));
+        await sandbox.setCrmFaults({ latencyMs: 0 });
+      }
+    }
+  })();
+  return {
+    calm: async () => {
+      blowing = false;
+      await loop;
+      await sandbox.setCrmFaults({ ...Object.fromEntries(Object.keys(steadyFaults).map((key) => [key, 0])), latencyMs: 0, throttleNext: 0 });
+      return counts;
+    },
+  };
+}
+
+/** Scenario 3: a product sync and then a demand run while the CRM fails, throttles, stalls and resets. */
+export const crmFaultStorm: ChaosScenario = {
+  name: 'crm-fault-storm',
+  title: 'CRM fault storm: 30% 5xx, 429 bursts with Retry-After, latency spikes, connections reset mid-answer',
+  async run(context) {
+    const size = sizes[context.scale];
+    const sandbox = await startSandbox({ products: size.products, customers: true, crmFaults: steadyFaults, faultSeed: context.seed });
+    const taskQueue = uniqueTaskQueue('chaos-storm');
+    const workers = WorkerPool.forSandbox(context.temporal, sandbox, taskQueue);
+    try {
+      await workers.start();
+      const storm = gusts(sandbox, context.prng);
+      const handle = await startProductSync(context, taskQueue, { heartbeatTimeoutMs: 10_000, retry: patientRetry });
+      const watermarks = sampleWatermarks(context, handle, sandbox, 'upsert');
+      const summary = await resultOf<ProductSyncSummary>(handle, 600_000);
+      const watermark = await watermarks.stop(summary);
+      context.log(`products synced through the storm: ${JSON.stringify(summary.counts)}`);
+
+      const demandRun = await context.temporal.client.workflow.start('demandMapping', {
+        taskQueue,
+        workflowId: `chaos-${context.scenario}-demands-${context.seed}-${Date.now()}`,
+        args: [{ pageSize: 25, heartbeatTimeoutMs: 10_000, retry: patientRetry }],
+      });
+      const demands = await resultOf<DemandMappingSummary>(demandRun, 600_000);
+      context.log(`demands mapped through the storm: ${JSON.stringify(demands.demands)}; orders ${JSON.stringify(demands.orders)}`);
+      const gustCounts = await storm.calm();
+      const counters = (await sandbox.crmApi('GET', '/_admin/faults')) as { injected: FaultCounters };
+
+      const { recordsChecked, violations } = checkProducts(sandbox, { mode: 'upsert', summaries: [summary], recordsCreated: (await sandbox.crmStats()).recordsCreated });
+      violations.watermarkAhead.push(...watermark.ahead);
+      if (summary.status !== 'Completed') violations.lost.push(`product run ended ${summary.status}`);
+      if (demands.status !== 'Completed') violations.lost.push(`demand run ended ${demands.status}`);
+      Object.assign(violations, checkDemands(sandbox));
+      const linked = new Set(sandbox.pms.requirements.listChanges({ limit: 100_000 }).data.flatMap((r) => r.demands.map((d) => d.demandId)));
+      const mappable = generateCustomers().demands.filter((demand) => !demand.skus.includes(unknownSku));
+      violations.lost.push(...mappable.filter((demand) => !linked.has(demand.id)).map((demand) => `demand ${demand.id}`));
+      return {
+        recordsChecked: recordsChecked + mappable.length,
+        faults: { ...injectedFaults('CRM', counters.injected), ...gustCounts },
+        watermarkSamples: watermark.samples,
+        violations,
+      };
+    } finally {
+      workers.stopAll();
+      await sandbox.close();
+    }
+  },
+};

@@ -1,0 +1,61 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FaultCounters } from '../../../src/sandbox/faults';
+import { resumeSignal } from '../../../workflows/messages';
+import type { ProductSyncSummary } from '../../../workflows/productSyncTypes';
+import { startSandbox, type TestSandbox } from '../../helpers/sandbox';
+import { uniqueTaskQueue } from '../../helpers/worker';
+import { checkProducts } from '../invariants';
+import { progressOf, resultOf, sampleWatermarks, startProductSync, waitUntil, WorkerPool, type ChaosScenario } from '../scenario';
+
+const sizes = { short: { products: 800, latencyMs: 10 }, full: { products: 4_000, latencyMs: 5 } };
+
+/** A retry budget that an outage of seconds exhausts: the run must then stop and ask for a person. */
+const shortRetry = { initialIntervalMs: 100, maximumIntervalMs: 400, maximumAttempts: 3 };
+
+const crmRequests = async (sandbox: TestSandbox): Promise<number> =>
+  ((await sandbox.crmApi('GET', '/_admin/faults')) as { injected: FaultCounters }).injected.requests;
+
+/** Scenario 4: the CRM stays down past the retry budget; the run waits in NeedsAttention; resume lands everything. */
+export const crmOutage: ChaosScenario = {
+  name: 'crm-outage',
+  title: 'CRM down longer than the retry budget: NeedsAttention, CRM back, resume, everything lands',
+  async run(context) {
+    const size = sizes[context.scale];
+    const sandbox = await startSandbox({ products: size.products, crmFaults: { latencyMs: size.latencyMs }, faultSeed: context.seed });
+    const taskQueue = uniqueTaskQueue('chaos-outage');
+    const workers = WorkerPool.forSandbox(context.temporal, sandbox, taskQueue);
+    try {
+      await workers.start();
+      const handle = await startProductSync(context, taskQueue, { heartbeatTimeoutMs: 5_000, retry: shortRetry, writeRetry: shortRetry });
+      const watermarks = sampleWatermarks(context, handle, sandbox, 'upsert');
+      const target = Math.floor(size.products * (0.1 + 0.6 * context.prng.next()));
+      await waitUntil(`${target} products in the CRM`, () => sandbox.crm.store.count() >= target, 300_000);
+      await sandbox.setCrmFaults({ down: true });
+      context.log(`CRM down at ${sandbox.crm.store.count()} of ${size.products} products`);
+      await waitUntil('the run to wait in NeedsAttention', async () => (await progressOf(context, handle))?.state === 'NeedsAttention', 120_000);
+      const reason = (await progressOf(context, handle))?.attentionReason ?? '';
+      if (!/CRM/.test(reason)) throw new Error(`the attention reason does not name the CRM: '${reason}'`);
+      context.log(`the run waits for an operator: ${reason}`);
+
+      // While it waits, nothing may reach the CRM: not even the calls a down CRM refuses.
+      const before = await crmRequests(sandbox);
+      await sleep(context.prng.int(1_000, 4_000));
+      const during = (await crmRequests(sandbox)) - before;
+      const violationsWhileWaiting = during > 0 ? [`${during} CRM calls while the run waited in NeedsAttention`] : [];
+
+      await sandbox.setCrmFaults({ down: false });
+      await handle.signal(resumeSignal);
+      context.log('CRM back; resume sent');
+      const summary = await resultOf<ProductSyncSummary>(handle, 600_000);
+      const watermark = await watermarks.stop(summary);
+      const { recordsChecked, violations } = checkProducts(sandbox, { mode: 'upsert', summaries: [summary], recordsCreated: (await sandbox.crmStats()).recordsCreated });
+      violations.watermarkAhead.push(...watermark.ahead);
+      violations.callsWhileWaiting.push(...violationsWhileWaiting);
+      if (summary.status !== 'Completed') violations.lost.push(`run ended ${summary.status}`);
+      return { recordsChecked, faults: { 'CRM outages': 1 }, watermarkSamples: watermark.samples, violations };
+    } finally {
+      workers.stopAll();
+      await sandbox.close();
+    }
+  },
+};
