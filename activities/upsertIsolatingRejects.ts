@@ -48,7 +48,7 @@ async function writeOrSplit(
   heartbeat: () => void,
 ): Promise<void> {
   try {
-    const results = await sink.upsertBatch(batch);
+    const results = await sink.upsertBatch(batch, heartbeat);
     for (const { externalId, created, error } of results) {
       if (error === undefined) outcome.written.push({ externalId, created });
       else outcome.failed.push({ externalId, reason: `${sink.system} refused the record: ${error}` });

@@ -12,16 +12,21 @@ import { OAuthTokenProvider } from './connectors/oauthToken';
 import type { DemandNoteSink } from './connectors/demandConnectors';
 import { ProductboardNotes } from './connectors/productboard';
 import { HubSpotCrm } from './connectors/hubspotCrm';
+import { HubSpotApi } from './connectors/hubspotApi';
+import { HubSpotDemands } from './connectors/hubspotDemands';
 import type { HubSpotSystemConfig } from './connectors/hubspotConfig';
 import { resolveSecret } from './connectors/secret';
 import { SalesforceCrm } from './connectors/salesforceCrm';
+import { SalesforceApi } from './connectors/salesforceApi';
+import { SalesforceDemands } from './connectors/salesforceDemands';
 import type { SalesforceSystemConfig } from './connectors/salesforceConfig';
 import type { FieldMapping } from './domain/fieldMapping';
 import { SandboxCrmSink } from './connectors/sandboxCrm';
 import { SandboxCrmDemands } from './connectors/sandboxCrmDemands';
 import { SandboxPmsSource } from './connectors/sandboxPms';
 import { SandboxPmsRequirements } from './connectors/sandboxPmsRequirements';
-import { RequestPacer } from './connectors/requestPacer';
+import { RequestPacer, type RateLimit } from './connectors/requestPacer';
+import type { SharedPacing } from './connectors/httpClient';
 import { noSyncMetrics, type SyncMetrics } from './metrics/syncMetrics';
 
 function requireKind(name: string, system: SystemConfig, kind: HttpSystemConfig['kind'], role: string): asserts system is HttpSystemConfig {
@@ -39,14 +44,20 @@ interface Connection {
 }
 
 /** One pacer per rate-limited system and worker process, whichever connectors talk to it. */
-const pacers = new WeakMap<HttpSystemConfig, RequestPacer>();
+const pacers = new WeakMap<object, RequestPacer>();
 
-function pacerFor(system: HttpSystemConfig): RequestPacer | undefined {
+function pacerFor(system: { rateLimit?: RateLimit | undefined }): RequestPacer | undefined {
   if (!system.rateLimit) return undefined;
   let pacer = pacers.get(system);
   if (!pacer) pacers.set(system, (pacer = new RequestPacer(system.rateLimit)));
   return pacer;
 }
+
+/** The system's shared pacer, and the metric its 429s count toward. */
+const pacingOf = (system: { rateLimit?: RateLimit | undefined }, onRateLimited?: Connection['onRateLimited']): SharedPacing => ({
+  pacer: pacerFor(system),
+  ...(onRateLimited ? { onRateLimited } : {}),
+});
 
 const connectionTo = (system: HttpSystemConfig, onRateLimited: Connection['onRateLimited']): Connection => ({
   baseUrl: system.url,
@@ -66,25 +77,27 @@ function restConnection(name: string, system: RestSystemConfig, env: NodeJS.Proc
   };
 }
 
-function hubspot(name: string, system: HubSpotSystemConfig, env: NodeJS.ProcessEnv, propertyNames: string[]): HubSpotCrm {
+function hubspot(name: string, system: HubSpotSystemConfig, env: NodeJS.ProcessEnv, propertyNames: string[], pacing: SharedPacing): HubSpotCrm {
   return new HubSpotCrm({
     baseUrl: system.url,
     token: system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The HubSpot token of system '${name}'`),
     config: system,
     propertyNames,
+    pacing,
   });
 }
 
-function salesforce(system: SalesforceSystemConfig, env: NodeJS.ProcessEnv, propertyNames: string[]): SalesforceCrm {
+function salesforce(system: SalesforceSystemConfig, env: NodeJS.ProcessEnv, propertyNames: string[], pacing: SharedPacing): SalesforceCrm {
   return new SalesforceCrm({
     auth: restAuthProvider(system.auth, { system: 'Salesforce', token: system.token, timeoutMs: system.timeoutMs, env }),
     config: system,
     propertyNames,
+    pacing,
   });
 }
 
 /** Akeneo's OAuth password grant (client id and secret in a Basic header), refreshed with its refresh token. */
-function akeneo(name: string, system: AkeneoSystemConfig, env: NodeJS.ProcessEnv): AkeneoPimSource {
+function akeneo(name: string, system: AkeneoSystemConfig, env: NodeJS.ProcessEnv, pacing: SharedPacing): AkeneoPimSource {
   const where = `The Akeneo credentials of system '${name}'`;
   const auth = system.token
     ? staticHeaders({ authorization: `Bearer ${system.token}` })
@@ -98,7 +111,25 @@ function akeneo(name: string, system: AkeneoSystemConfig, env: NodeJS.ProcessEnv
         },
         { grant_type: 'password', username: system.username, password: resolveSecret(system.password, env, where) },
       );
-  return new AkeneoPimSource(auth, system);
+  return new AkeneoPimSource(auth, system, Date.now, pacing);
+}
+
+/** The kinds that can be the CRM of a demand sync (demands, orders, accounts, and the link written back). */
+function demandCrm(name: string, system: SystemConfig, env: NodeJS.ProcessEnv, onRateLimited: Connection['onRateLimited']): DemandIntegration['crm'] {
+  switch (system.kind) {
+    case 'hubspot': {
+      const token = system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The HubSpot token of system '${name}'`);
+      return new HubSpotDemands(new HubSpotApi({ baseUrl: system.url, token, config: system, pacing: pacingOf(system, onRateLimited) }), system);
+    }
+    case 'salesforce': {
+      const auth = restAuthProvider(system.auth, { system: 'Salesforce', token: system.token, timeoutMs: system.timeoutMs, env });
+      return new SalesforceDemands(new SalesforceApi({ auth, config: system, queryBatchSize: system.products.queryBatchSize, pacing: pacingOf(system, onRateLimited) }), system);
+    }
+    case 'sandbox-crm':
+      return new SandboxCrmDemands(connectionTo(system, onRateLimited));
+    default:
+      throw new Error(`System '${name}' is a ${system.kind}, which cannot be the CRM of a demand sync; use a sandbox-crm, hubspot or salesforce system.`);
+  }
 }
 
 /** The kinds that can be a product source, and how each is built. */
@@ -108,11 +139,11 @@ function productSource(name: string, system: SystemConfig, env: NodeJS.ProcessEn
       if (!system.productSource) throw new Error(`System '${name}' (rest) has no productSource section, so it cannot be the source of a product sync; describe its list endpoint there.`);
       return new RestProductSource(restConnection(name, system, env), system.productSource);
     case 'hubspot':
-      return hubspot(name, system, env, system.products.sourceProperties);
+      return hubspot(name, system, env, system.products.sourceProperties, pacingOf(system, onRateLimited));
     case 'salesforce':
-      return salesforce(system, env, []);
+      return salesforce(system, env, [], pacingOf(system, onRateLimited));
     case 'akeneo':
-      return akeneo(name, system, env);
+      return akeneo(name, system, env, pacingOf(system, onRateLimited));
     default:
       requireKind(name, system, 'sandbox-pms', 'a product source');
       return new SandboxPmsSource(connectionTo(system, onRateLimited));
@@ -132,9 +163,9 @@ function productSink(
       if (!system.productSink) throw new Error(`System '${name}' (rest) has no productSink section, so it cannot be the target of a product sync; describe its read, write and count endpoints there.`);
       return new RestProductSink(restConnection(name, system, env), system.productSink);
     case 'hubspot':
-      return hubspot(name, system, env, Object.keys(mapping));
+      return hubspot(name, system, env, Object.keys(mapping), pacingOf(system, onRateLimited));
     case 'salesforce':
-      return salesforce(system, env, Object.keys(mapping));
+      return salesforce(system, env, Object.keys(mapping), pacingOf(system, onRateLimited));
     default:
       requireKind(name, system, 'sandbox-crm', 'a product target');
       return new SandboxCrmSink({ ...connectionTo(system, onRateLimited), maxWriteBatch: system.maxWriteBatch });
@@ -175,17 +206,16 @@ export function buildIntegrations(
   for (const [name, system] of Object.entries(config.systems)) {
     if (system.kind !== 'productboard') continue;
     const token = system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The Productboard token of system '${name}'`);
-    noteSinks.set(name, new ProductboardNotes({ token, config: system }));
+    noteSinks.set(name, new ProductboardNotes({ token, config: system, pacing: pacingOf(system) }));
   }
   const demands = new Map<string, DemandIntegration>();
   for (const sync of config.demandSyncs) {
     const crm = config.systems[sync.crm]!;
     const pms = config.systems[sync.pms]!;
-    requireKind(sync.crm, crm, 'sandbox-crm', 'the CRM of a demand sync');
     requireKind(sync.pms, pms, 'sandbox-pms', 'the PMS of a demand sync');
     const { rateLimited } = metrics.forIntegration(sync.id, 'demandSync');
     demands.set(sync.id, {
-      crm: new SandboxCrmDemands(connectionTo(crm, rateLimited)),
+      crm: demandCrm(sync.crm, crm, env, rateLimited),
       pms: new SandboxPmsRequirements(connectionTo(pms, rateLimited)),
       matcher: sync.matcher,
       scoring: sync.scoring,

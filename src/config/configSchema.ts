@@ -12,6 +12,9 @@ import { workerConfigSchema } from './workerSchema';
 
 const port = z.number().int().min(0).max(65_535);
 
+/** Something in a product tool by id, or by name for the bridge to look up there. */
+const toolReferenceSchema = z.union([z.string().min(1), z.object({ name: z.string().trim().min(1) }).strict()]);
+
 const httpSystemSchema = z.object({
   kind: z.enum(['sandbox-pms', 'sandbox-crm']),
   url: z.url({ message: 'expected an http(s) URL such as http://127.0.0.1:4010' }),
@@ -69,10 +72,10 @@ const demandSyncSchema = z.object({
   notes: z
     .object({
       system: z.string().min(1),
-      /** PMS product id -> the tool's feature (or component) id the note is evidence for. */
-      entityByProduct: z.record(z.string(), z.string().min(1)).default({}),
-      /** CRM account id -> the tool's company id the note is attributed to. */
-      companyByAccount: z.record(z.string(), z.string().min(1)).default({}),
+      /** PMS product id -> the tool's feature (or component) the note is evidence for: its id, or { name }. */
+      entityByProduct: z.record(z.string(), toolReferenceSchema).default({}),
+      /** CRM account id -> the tool's company the note is attributed to: its id, or { name }. */
+      companyByAccount: z.record(z.string(), toolReferenceSchema).default({}),
     })
     .strict()
     .optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { rateLimitSchema } from './requestPacer';
 import { secretSchema } from './secret';
 
 /**
@@ -40,6 +41,8 @@ export const akeneoSystemSchema = z
     username: z.string().min(1),
     password: secretSchema,
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    /** The system's request limit, e.g. { requests: 100, perMs: 10000 }: every connector of this system in a worker shares one pacer under it. */
+    rateLimit: rateLimitSchema.optional(),
     products: z
       .object({
         locale: z.string().min(1).default('en_US'),

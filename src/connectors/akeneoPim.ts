@@ -4,7 +4,7 @@ import type { RawPmsProduct } from '../domain/pmsProduct';
 import type { AkeneoSystemConfig, AkeneoValueSpec } from './akeneoConfig';
 import type { ChangeCursor } from './changeFeed';
 import { InvalidResponseError } from './errors';
-import { HttpSystem, type AuthProvider } from './httpClient';
+import { HttpSystem, type AuthProvider, type SharedPacing } from './httpClient';
 import type { ProductPage, ProductSource, ProductSourceCapabilities } from './productConnectors';
 import { getPath, setPath } from './recordPath';
 
@@ -47,8 +47,10 @@ export class AkeneoPimSource implements ProductSource {
     auth: AuthProvider,
     private readonly config: AkeneoSystemConfig,
     private readonly now: () => number = Date.now,
+    /** The instance's shared pacer (systems.<name>.rateLimit). */
+    pacing: SharedPacing = {},
   ) {
-    this.http = new HttpSystem({ system: this.system, baseUrl: config.url, auth, timeoutMs: config.timeoutMs });
+    this.http = new HttpSystem({ system: this.system, baseUrl: config.url, auth, timeoutMs: config.timeoutMs, ...pacing });
   }
 
   async listChanged(cursor: ChangeCursor | null, limit: number): Promise<ProductPage> {

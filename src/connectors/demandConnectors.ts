@@ -125,4 +125,9 @@ export interface DemandNoteSink {
   /** Most notes one call should carry (each costs a few requests). */
   readonly maxBatch: number;
   recordDemandNotes(notes: DemandNote[]): Promise<DemandNoteOutcome[]>;
+  /**
+   * The ids of the tool's entities (of the kind notes link to) or companies carrying each name, for
+   * configuration that names them rather than giving ids; matched without regard to case.
+   */
+  idsByName(kind: 'entity' | 'company', names: string[]): Promise<Map<string, string[]>>;
 }

@@ -48,6 +48,9 @@ export interface HttpSystemOptions {
   onResponse?: (status: number, headers: Headers) => void;
 }
 
+/** The pacer a system's connectors share, and who hears of its 429s (see src/integrations.ts). */
+export type SharedPacing = Pick<HttpSystemOptions, 'pacer' | 'onRateLimited'>;
+
 export interface RequestOptions<T> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { byFeedPosition, isAfterCursor } from './changeFeed';
 import type { ChangeCursor } from './changeFeed';
-import { BatchRejectedError, InvalidResponseError, RateLimitedError, RequestRejectedError } from './errors';
+import { BatchRejectedError, InvalidResponseError, RequestRejectedError } from './errors';
 import type { CrmValue } from '../domain/fieldMapping';
 import type { RawPmsProduct } from '../domain/pmsProduct';
 import type { HubSpotSystemConfig } from './hubspotConfig';
-import { HttpStatusError, HttpSystem, type RequestOptions } from './httpClient';
+import { HttpStatusError, type SharedPacing } from './httpClient';
 import type {
   CrmProductInput,
   CrmProductRecord,
@@ -16,36 +15,15 @@ import type {
   ProductSourceCapabilities,
   UpsertResult,
 } from './productConnectors';
-import { msUntilMidnight, RateLimitPacer } from './rateLimitPacer';
-import { chunk } from '../chunk';
+import { HubSpotApi, hubspotApiLimits, hubspotObjectSchema, type HubSpotObject } from './hubspotApi';
 
 /**
- * HubSpot CRM products through the v3 object API, with a thin typed client rather than
- * @hubspot/api-client (which needs Node 22 and retries on its own, fighting Temporal's retries).
- * Limits: https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
+ * HubSpot CRM products through the v3 object API, with the thin typed client in hubspotApi.ts
+ * rather than @hubspot/api-client (which needs Node 22 and retries on its own, fighting Temporal's
+ * retries). Limits: https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
  */
 
-export const hubspotLimits = {
-  /** Inputs per batch request. */
-  batchSize: 100,
-  /** Results per search page. */
-  searchPageSize: 200,
-  /** Results one search query can page through; beyond it, query again from the last timestamp. */
-  searchResultCap: 10_000,
-  /** Search requests per second per account. */
-  searchPerSecond: 5,
-  /** Values in one IN filter. */
-  inFilterValues: 100,
-} as const;
-
-const propertyValue = z.string().nullable();
-const objectSchema = z.object({
-  id: z.string().min(1),
-  properties: z.record(z.string(), propertyValue),
-  archived: z.boolean().optional(),
-  new: z.boolean().optional(),
-});
-type HubSpotObject = z.infer<typeof objectSchema>;
+export const hubspotLimits = hubspotApiLimits;
 
 const batchErrorSchema = z.object({
   status: z.string(),
@@ -55,24 +33,11 @@ const batchErrorSchema = z.object({
 });
 const batchResponseSchema = z.object({
   status: z.string(),
-  results: z.array(objectSchema),
+  results: z.array(hubspotObjectSchema),
   errors: z.array(batchErrorSchema).optional(),
 });
-const searchResponseSchema = z.object({
-  total: z.number().int().nonnegative(),
-  results: z.array(objectSchema),
-  paging: z.object({ next: z.object({ after: z.string().min(1) }) }).optional(),
-});
 const propertySchema = z.object({ name: z.string(), type: z.string(), hasUniqueValue: z.boolean().optional() });
-const propertiesResponseSchema = z.object({ results: z.array(propertySchema) });
 const errorBodySchema = z.object({ message: z.string().optional(), category: z.string().optional(), policyName: z.string().optional() }).loose();
-
-interface SearchFilter {
-  propertyName: string;
-  operator: 'EQ' | 'IN' | 'GTE' | 'HAS_PROPERTY';
-  value?: string;
-  values?: string[];
-}
 
 type UpsertPath = 'batch-upsert' | 'search-then-write';
 
@@ -85,18 +50,17 @@ export interface HubSpotConnection {
   now?: () => number;
   /** Results one search query may page through (HubSpot: 10,000); smaller in tests. */
   searchResultCap?: number;
+  /** The account's shared pacer (systems.<name>.rateLimit), on top of the header pacing. */
+  pacing?: SharedPacing;
 }
 
 /** HubSpot as the product target (and, by its search API, as an incremental product source). */
 export class HubSpotCrm implements ProductSink, ProductSource {
   readonly system = 'HubSpot';
-  private readonly http: HttpSystem;
-  private readonly pacer: RateLimitPacer;
+  private readonly api: HubSpotApi;
   private readonly config: HubSpotSystemConfig;
   private readonly idProperty: string;
   private readonly propertyNames: string[];
-  private readonly now: () => number;
-  private readonly searchResultCap: number;
   private setup: Promise<{ path: UpsertPath; types: Map<string, string> }> | undefined;
   private upsertPath: UpsertPath = 'batch-upsert';
 
@@ -106,17 +70,13 @@ export class HubSpotCrm implements ProductSink, ProductSource {
     this.config = connection.config;
     this.idProperty = connection.config.products.idProperty;
     this.propertyNames = connection.propertyNames;
-    this.now = connection.now ?? Date.now;
-    this.searchResultCap = connection.searchResultCap ?? hubspotLimits.searchResultCap;
-    this.pacer = new RateLimitPacer(connection.config.rateLimitReserve, this.now);
-    this.http = new HttpSystem({
-      system: this.system,
+    this.api = new HubSpotApi({
       baseUrl: connection.baseUrl,
       token: connection.token,
-      timeoutMs: connection.config.timeoutMs,
-      classifyError: (status, body, headers) => this.classifyError(status, body, headers),
-      onResponse: (_status, headers) =>
-        this.pacer.observeWindow(Number(headers.get('x-hubspot-ratelimit-remaining') ?? NaN), Number(headers.get('x-hubspot-ratelimit-interval-milliseconds') ?? NaN)),
+      config: connection.config,
+      ...(connection.now ? { now: connection.now } : {}),
+      ...(connection.searchResultCap ? { searchResultCap: connection.searchResultCap } : {}),
+      ...(connection.pacing ? { pacing: connection.pacing } : {}),
     });
   }
 
@@ -139,7 +99,7 @@ export class HubSpotCrm implements ProductSink, ProductSource {
     const objects =
       path === 'batch-upsert'
         ? await this.batchRead(externalIds)
-        : await this.searchAll([{ propertyName: this.idProperty, operator: 'IN', values: externalIds }]);
+        : await this.api.searchAll('products', [{ propertyName: this.idProperty, operator: 'IN', values: externalIds }], this.readProperties());
     const wanted = new Set(externalIds);
     return objects.filter((o) => wanted.has(o.properties[this.idProperty] ?? '')).map((o) => this.toCrmRecord(o, types));
   }
@@ -154,7 +114,7 @@ export class HubSpotCrm implements ProductSink, ProductSource {
   /** Products carrying the bridge's id property: the records the change guard protects. */
   async count(): Promise<number> {
     await this.ensureSetup();
-    const page = await this.search({ filterGroups: [{ filters: [{ propertyName: this.idProperty, operator: 'HAS_PROPERTY' }] }], limit: 1 });
+    const page = await this.api.search('products', { filterGroups: [{ filters: [{ propertyName: this.idProperty, operator: 'HAS_PROPERTY' }] }], limit: 1 });
     return page.total;
   }
 
@@ -162,65 +122,15 @@ export class HubSpotCrm implements ProductSink, ProductSource {
 
   async listChanged(cursor: ChangeCursor | null, limit: number): Promise<ProductPage> {
     const { types } = await this.ensureSetup();
-    const collected = new Map<string, RawPmsProduct>();
-    let since = cursor ? Date.parse(cursor.since) : 0;
-    // `after` is HubSpot's opaque paging token; `read` counts the results this query has handed out.
-    let after: string | undefined;
-    let read = 0;
-    let exhausted = false;
-    for (;;) {
-      if (read + hubspotLimits.searchPageSize > this.searchResultCap) {
-        // A query pages through at most 10,000 results: start a new one from the last instant seen.
-        const last = Math.max(...[...collected.values()].map((r) => Date.parse(r.updatedAt)));
-        if (!(last > since)) throw new InvalidResponseError(this.system, `${this.system} holds more than ${this.searchResultCap} products modified at the same instant; the search API cannot page through them.`);
-        since = last;
-        after = undefined;
-        read = 0;
-      }
-      const page = await this.search({
-        filterGroups: [{ filters: [{ propertyName: 'hs_lastmodifieddate', operator: 'GTE', value: String(since) }] }],
-        sorts: [{ propertyName: 'hs_lastmodifieddate', direction: 'ASCENDING' }],
-        properties: [...this.propertyNames, this.idProperty],
-        limit: hubspotLimits.searchPageSize,
-        ...(after ? { after } : {}),
-      });
-      read += page.results.length;
-      for (const object of page.results) {
-        const record = this.toRawProduct(object, types);
-        if (isAfterCursor(record, cursor)) collected.set(record.id, record);
-      }
-      if (!page.paging) {
-        exhausted = true;
-        break;
-      }
-      after = page.paging.next.after;
-      // Ties on the timestamp come in no order: read on until the page passes the limit-th instant.
-      const sorted = [...collected.values()].sort(byFeedPosition);
-      const lastOnPage = page.results.at(-1)?.properties.hs_lastmodifieddate;
-      if (sorted.length >= limit && lastOnPage && Date.parse(lastOnPage) > Date.parse(sorted[limit - 1]!.updatedAt)) break;
-    }
-    const records = [...collected.values()].sort(byFeedPosition);
-    const pageRecords = records.slice(0, limit);
-    const last = pageRecords.at(-1);
-    return {
-      records: pageRecords,
-      nextCursor: last ? { since: last.updatedAt, afterId: last.id } : null,
-      hasMore: records.length > limit || !exhausted,
-    };
+    const page = await this.api.searchChanges('products', { cursor, limit, filters: [], properties: [...this.propertyNames, this.idProperty], key: (o) => o.id });
+    return { ...page, records: page.records.map((o) => this.toRawProduct(o, o.updatedAt, types)) };
   }
 
   /** Products by HubSpot record id, 100 a request; unknown ones are absent. */
   async getByIds(ids: string[]): Promise<RawPmsProduct[]> {
     const { types } = await this.ensureSetup();
-    const found: RawPmsProduct[] = [];
-    for (let start = 0; start < ids.length; start += hubspotLimits.batchSize) {
-      const body = { inputs: ids.slice(start, start + hubspotLimits.batchSize).map((id) => ({ id })), properties: [...this.propertyNames, this.idProperty, 'hs_lastmodifieddate'] };
-      const response = await this.call({ method: 'POST', path: '/crm/v3/objects/products/batch/read', query: { archived: 'false' }, body, schema: batchResponseSchema });
-      const unexpected = (response.errors ?? []).filter((e) => e.category !== 'OBJECT_NOT_FOUND');
-      if (unexpected.length > 0) throw new InvalidResponseError(this.system, `${this.system} could not read some products: ${unexpected[0]!.message}`);
-      found.push(...response.results.map((o) => this.toRawProduct(o, types)));
-    }
-    return found;
+    const found = await this.api.batchRead('products', ids, [...this.propertyNames, this.idProperty, 'hs_lastmodifieddate']);
+    return found.map((o) => this.toRawProduct(o, o.properties.hs_lastmodifieddate, types));
   }
 
   // ---- setup: the id property and the property types ----
@@ -235,16 +145,16 @@ export class HubSpotCrm implements ProductSink, ProductSource {
 
   private async discover(): Promise<{ path: UpsertPath; types: Map<string, string> }> {
     const { products } = this.config;
-    let definitions = (await this.call({ method: 'GET', path: '/crm/v3/properties/products', schema: propertiesResponseSchema })).results;
-    if (!definitions.some((p) => p.name === this.idProperty)) {
+    let definitions = await this.api.properties('products');
+    if (!definitions.has(this.idProperty)) {
       if (!products.createIdProperty) throw this.missingProperties([this.idProperty]);
       await this.createIdProperty(products.upsert !== 'search-then-write');
-      definitions = (await this.call({ method: 'GET', path: '/crm/v3/properties/products', schema: propertiesResponseSchema })).results;
+      definitions = await this.api.properties('products');
     }
-    const types = new Map(definitions.map((p) => [p.name, p.type]));
+    const types = new Map([...definitions.values()].map((p) => [p.name, p.type]));
     const missing = [...this.propertyNames, ...(products.archivedProperty ? [products.archivedProperty] : [])].filter((name) => !types.has(name));
     if (missing.length > 0) throw this.missingProperties(missing);
-    const unique = definitions.find((p) => p.name === this.idProperty)?.hasUniqueValue === true;
+    const unique = definitions.get(this.idProperty)?.hasUniqueValue === true;
     if (products.upsert === 'batch-upsert' && !unique) {
       throw new RequestRejectedError(
         this.system,
@@ -260,13 +170,13 @@ export class HubSpotCrm implements ProductSink, ProductSource {
   private async createIdProperty(unique: boolean): Promise<void> {
     const definition = { name: this.idProperty, label: 'PMS id (crm-pms-bridge)', type: 'string', fieldType: 'text', groupName: 'productinformation' };
     try {
-      await this.http.request({ method: 'POST', path: '/crm/v3/properties/products', body: { ...definition, hasUniqueValue: unique }, schema: propertySchema });
+      await this.api.request({ method: 'POST', path: '/crm/v3/properties/products', body: { ...definition, hasUniqueValue: unique }, schema: propertySchema });
     } catch (error) {
       if (!(error instanceof HttpStatusError)) throw error;
       if (error.status === 409) return;
       if (error.status === 400 && unique) {
         // Not every account accepts unique product properties: fall back to a plain one.
-        await this.call({ method: 'POST', path: '/crm/v3/properties/products', body: { ...definition, hasUniqueValue: false }, schema: propertySchema });
+        await this.api.call({ method: 'POST', path: '/crm/v3/properties/products', body: { ...definition, hasUniqueValue: false }, schema: propertySchema });
         return;
       }
       throw new RequestRejectedError(this.system, error.status, error.message);
@@ -283,12 +193,8 @@ export class HubSpotCrm implements ProductSink, ProductSource {
 
   // ---- batch upsert path ----
 
-  private async batchRead(externalIds: string[]): Promise<HubSpotObject[]> {
-    const body = { idProperty: this.idProperty, inputs: externalIds.map((id) => ({ id })), properties: this.readProperties() };
-    const response = await this.call({ method: 'POST', path: '/crm/v3/objects/products/batch/read', query: { archived: 'false' }, body, schema: batchResponseSchema });
-    const unexpected = (response.errors ?? []).filter((e) => e.category !== 'OBJECT_NOT_FOUND');
-    if (unexpected.length > 0) throw new InvalidResponseError(this.system, `${this.system} could not read some products: ${unexpected[0]!.message}`);
-    return response.results;
+  private batchRead(externalIds: string[]): Promise<HubSpotObject[]> {
+    return this.api.batchRead('products', externalIds, this.readProperties(), this.idProperty);
   }
 
   private async batchUpsert(inputs: CrmProductInput[]): Promise<UpsertResult[]> {
@@ -308,7 +214,7 @@ export class HubSpotCrm implements ProductSink, ProductSource {
   // ---- search-then-write path ----
 
   private async searchThenWrite(inputs: CrmProductInput[]): Promise<UpsertResult[]> {
-    const existing = await this.searchAll([{ propertyName: this.idProperty, operator: 'IN', values: inputs.map((i) => i.externalId) }]);
+    const existing = await this.api.searchAll('products', [{ propertyName: this.idProperty, operator: 'IN', values: inputs.map((i) => i.externalId) }], this.readProperties());
     const hubspotId = new Map(existing.map((o) => [o.properties[this.idProperty] ?? '', o.id]));
     const toUpdate = inputs.filter((i) => hubspotId.has(i.externalId));
     const toCreate = inputs.filter((i) => !hubspotId.has(i.externalId));
@@ -332,44 +238,11 @@ export class HubSpotCrm implements ProductSink, ProductSource {
     return inputs.map((input) => results.get(input.externalId)!);
   }
 
-  private async searchAll(filters: SearchFilter[]): Promise<HubSpotObject[]> {
-    const found: HubSpotObject[] = [];
-    for (let i = 0; i < filters.length; i++) {
-      const filter = filters[i]!;
-      const valueChunks = filter.values ? chunk(filter.values, hubspotLimits.inFilterValues) : [undefined];
-      for (const values of valueChunks) {
-        let after: string | undefined;
-        do {
-          const page = await this.search({
-            filterGroups: [{ filters: [values ? { ...filter, values } : filter] }],
-            properties: this.readProperties(),
-            limit: hubspotLimits.searchPageSize,
-            ...(after ? { after } : {}),
-          });
-          found.push(...page.results);
-          after = page.paging?.next.after;
-        } while (after);
-      }
-    }
-    return found;
-  }
-
   // ---- HTTP ----
 
-  private async search(body: Record<string, unknown>): Promise<z.infer<typeof searchResponseSchema>> {
-    await this.pacer.wait();
-    try {
-      return await this.call({ method: 'POST', path: '/crm/v3/objects/products/search', body, schema: searchResponseSchema });
-    } finally {
-      // The search endpoints send no rate-limit headers: keep to their documented rate.
-      this.pacer.observeFixedRate(hubspotLimits.searchPerSecond);
-    }
-  }
-
   private async write(path: string, body: unknown): Promise<z.infer<typeof batchResponseSchema>> {
-    await this.pacer.wait();
     try {
-      return await this.http.request({ method: 'POST', path, body, schema: batchResponseSchema });
+      return await this.api.request({ method: 'POST', path, body, schema: batchResponseSchema });
     } catch (error) {
       if (!(error instanceof HttpStatusError)) throw error;
       const detail = errorBodySchema.safeParse(error.body);
@@ -382,28 +255,6 @@ export class HubSpotCrm implements ProductSink, ProductSource {
       if (error.status === 413) throw new BatchRejectedError(this.system, 'too-large', message);
       throw new RequestRejectedError(this.system, error.status, message);
     }
-  }
-
-  private async call<T>(request: RequestOptions<T>): Promise<T> {
-    await this.pacer.wait();
-    return this.http.call(request);
-  }
-
-  /** 429s differ by policy: the 10-second window passes soon; the daily quota only at midnight. */
-  private classifyError(status: number, body: unknown, headers: Headers): Error | undefined {
-    if (status !== 429) return undefined;
-    const policy = errorBodySchema.safeParse(body).data?.policyName;
-    if (policy === 'DAILY') {
-      const waitMs = msUntilMidnight(this.config.timeZone, this.now());
-      const resetAt = new Date(this.now() + waitMs).toISOString();
-      return new RateLimitedError(
-        this.system,
-        waitMs,
-        `HubSpot's daily API limit for this account is used up (429 DAILY). The sync waits until it resets at midnight ${this.config.timeZone} (${resetAt}); other integrations on the account share this limit.`,
-      );
-    }
-    const windowMs = Number(headers.get('x-hubspot-ratelimit-interval-milliseconds') ?? (policy === 'TEN_SECONDLY_ROLLING' ? 10_000 : 1_000));
-    return new RateLimitedError(this.system, windowMs, `HubSpot is rate limiting us (429 ${policy ?? 'unknown policy'}); retrying after ${windowMs} ms`);
   }
 
   private requireBatchSize(size: number): void {
@@ -437,8 +288,7 @@ export class HubSpotCrm implements ProductSink, ProductSource {
     };
   }
 
-  private toRawProduct(object: HubSpotObject, types: Map<string, string>): RawPmsProduct {
-    const modified = object.properties.hs_lastmodifieddate;
+  private toRawProduct(object: HubSpotObject, modified: string | null | undefined, types: Map<string, string>): RawPmsProduct {
     if (!modified || Number.isNaN(Date.parse(modified))) {
       throw new InvalidResponseError(this.system, `${this.system} returned product ${object.id} without a valid hs_lastmodifieddate`);
     }

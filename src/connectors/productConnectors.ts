@@ -68,9 +68,10 @@ export interface ProductSink {
   readByExternalIds(externalIds: string[]): Promise<CrmProductRecord[]>;
   /**
    * Creates or updates by external id, idempotently. Throws BatchRejectedError when the system
-   * refuses the batch as a whole, so the caller can isolate the records at fault.
+   * refuses the batch as a whole, so the caller can isolate the records at fault. `onProgress` is
+   * called during long writes (e.g. a Salesforce Bulk API job), so the activity keeps heartbeating.
    */
-  upsertBatch(inputs: CrmProductInput[]): Promise<UpsertResult[]>;
+  upsertBatch(inputs: CrmProductInput[], onProgress?: () => void): Promise<UpsertResult[]>;
   /** How many products the CRM holds (archived included): the base of the change guard. */
   count(): Promise<number>;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DemandNote, DemandNoteOutcome, DemandNoteSink } from './demandConnectors';
 import { RequestRejectedError } from './errors';
-import { HttpSystem, type RequestOptions } from './httpClient';
+import { HttpSystem, type RequestOptions, type SharedPacing } from './httpClient';
 import type { ProductboardSystemConfig } from './productboardConfig';
 import { RateLimitPacer } from './rateLimitPacer';
 
@@ -22,10 +22,18 @@ const noteCreatedSchema = z.object({ data: noteSchema });
 const relationshipSchema = z.object({ type: z.string(), target: z.object({ id: z.string(), type: z.string() }) });
 const relationshipListSchema = z.object({ data: z.array(relationshipSchema), links: z.object({ next: z.string().min(1).nullable().optional() }).loose().optional() });
 const anyAnswer = z.unknown();
+const entityListSchema = z.object({
+  data: z.array(z.object({ id: z.string().min(1), type: z.string(), fields: z.object({ name: z.string().nullable().optional() }).loose().optional() }).loose()),
+  links: z.object({ next: z.string().min(1).nullable().optional() }).loose().optional(),
+});
+
+const nameKey = (name: string) => name.trim().toLowerCase();
 
 export interface ProductboardConnection {
   token: string;
   config: ProductboardSystemConfig;
+  /** The token's shared pacer (systems.<name>.rateLimit), on top of requestsPerSecond. */
+  pacing?: SharedPacing;
 }
 
 function escapeHtml(text: string): string {
@@ -37,9 +45,10 @@ export class ProductboardNotes implements DemandNoteSink {
   readonly maxBatch = 25;
   private readonly http: HttpSystem;
   private readonly pacer: RateLimitPacer;
+  private readonly names = new Map<string, { readAt: number; ids: Map<string, string[]> }>();
 
   constructor(private readonly connection: ProductboardConnection) {
-    this.http = new HttpSystem({ system: this.system, baseUrl: connection.config.url, token: connection.token, timeoutMs: connection.config.timeoutMs });
+    this.http = new HttpSystem({ system: this.system, baseUrl: connection.config.url, token: connection.token, timeoutMs: connection.config.timeoutMs, ...connection.pacing });
     this.pacer = new RateLimitPacer(0);
   }
 
@@ -55,6 +64,26 @@ export class ProductboardNotes implements DemandNoteSink {
       }
     }
     return outcomes;
+  }
+
+  /** Lists the entities of the kind once (cached for nameCacheMs) and picks the names asked for. */
+  async idsByName(kind: 'entity' | 'company', names: string[]): Promise<Map<string, string[]>> {
+    const type = kind === 'company' ? 'company' : this.connection.config.entityType;
+    let cached = this.names.get(type);
+    if (!cached || Date.now() - cached.readAt >= this.connection.config.nameCacheMs) {
+      const ids = new Map<string, string[]>();
+      let path: string | undefined = `/v2/entities?${new URLSearchParams({ 'type[]': type }).toString()}`;
+      while (path) {
+        const page: z.infer<typeof entityListSchema> = await this.send({ method: 'GET', path, schema: entityListSchema });
+        for (const entity of page.data) {
+          const name = entity.fields?.name;
+          if (name) ids.set(nameKey(name), [...(ids.get(nameKey(name)) ?? []), entity.id]);
+        }
+        path = page.links?.next ?? undefined;
+      }
+      this.names.set(type, (cached = { readAt: Date.now(), ids }));
+    }
+    return new Map(names.map((name) => [name, cached.ids.get(nameKey(name)) ?? []]));
   }
 
   private async recordOne(note: DemandNote): Promise<DemandNoteOutcome> {

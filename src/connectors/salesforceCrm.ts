@@ -3,8 +3,8 @@ import { byFeedPosition, isAfterCursor } from './changeFeed';
 import type { CrmProperties, CrmValue } from '../domain/fieldMapping';
 import type { RawPmsProduct } from '../domain/pmsProduct';
 import type { ChangeCursor } from './changeFeed';
-import { AuthenticationError, BatchRejectedError, InvalidResponseError, RateLimitedError, RequestRejectedError } from './errors';
-import { HttpStatusError, HttpSystem, type AuthProvider, type RequestOptions } from './httpClient';
+import { BatchRejectedError, InvalidResponseError } from './errors';
+import type { AuthProvider, RequestOptions, SharedPacing } from './httpClient';
 import type {
   CrmProductInput,
   CrmProductRecord,
@@ -15,44 +15,28 @@ import type {
   ProductSourceCapabilities,
   UpsertResult,
 } from './productConnectors';
-import { RateLimitPacer } from './rateLimitPacer';
+import { describeErrors, SalesforceApi, salesforceApiLimits, saveResultsSchema, soqlDateTime, soqlString, type QueryRecord, type SaveResult } from './salesforceApi';
+import { bulkUpsert } from './salesforceBulk';
 import type { SalesforceSystemConfig } from './salesforceConfig';
+import { chunk } from '../chunk';
 
 /**
- * Salesforce products (Product2, with the price on a PricebookEntry) through the REST API, with a
- * thin typed client rather than jsforce (Node 22, and its own retries would fight Temporal's).
+ * Salesforce products (Product2, with the price on a PricebookEntry) through the REST API, with
+ * the thin typed client in salesforceApi.ts.
  */
 
 export const salesforceLimits = {
   /** Records per sObject Collections request. */
-  collectionSize: 200,
+  collectionSize: salesforceApiLimits.collectionSize,
   /** Days the deleted-records resource looks back. */
   deletedLookbackDays: 15,
 } as const;
 
-const recordErrorSchema = z.object({ statusCode: z.string(), message: z.string() });
-const saveResultSchema = z.object({
-  id: z.string().nullable().optional(),
-  success: z.boolean(),
-  errors: z.array(recordErrorSchema),
-  created: z.boolean().optional(),
-});
-const saveResultsSchema = z.array(saveResultSchema);
-const queryRecordSchema = z.object({ Id: z.string().min(15) }).loose();
-const queryResponseSchema = z.object({
-  totalSize: z.number().int().nonnegative(),
-  done: z.boolean(),
-  nextRecordsUrl: z.string().min(1).optional(),
-  records: z.array(queryRecordSchema),
-});
 const deletedResponseSchema = z.object({
   deletedRecords: z.array(z.object({ id: z.string().min(15), deletedDate: z.string() })),
   earliestDateAvailable: z.string().optional(),
   latestDateCovered: z.string().optional(),
 });
-const errorBodySchema = z.array(z.object({ message: z.string(), errorCode: z.string() }).loose()).min(1);
-
-type QueryRecord = z.infer<typeof queryRecordSchema>;
 
 export interface SalesforceConnection {
   auth: AuthProvider;
@@ -60,46 +44,28 @@ export interface SalesforceConnection {
   /** The Product2 fields the bridge owns (the sync's mapping keys). */
   propertyNames: string[];
   now?: () => number;
-}
-
-/** A SOQL string literal. */
-function soqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/** A SOQL datetime literal, to the second (SOQL takes no fractions). */
-function soqlDateTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  /** The org's shared pacer (systems.<name>.rateLimit). */
+  pacing?: SharedPacing;
 }
 
 export class SalesforceCrm implements ProductSink, ProductSource {
   readonly system = 'Salesforce';
-  private readonly http: HttpSystem;
-  private readonly pacer: RateLimitPacer;
+  private readonly api: SalesforceApi;
   private readonly config: SalesforceSystemConfig;
   private readonly now: () => number;
   private readonly productFields: string[];
-  private usage: { used: number; max: number } | undefined;
 
   constructor(connection: SalesforceConnection) {
     this.config = connection.config;
     this.now = connection.now ?? Date.now;
     const priceProperty = this.config.products.pricebook?.priceProperty;
     this.productFields = connection.propertyNames.filter((name) => name !== priceProperty);
-    this.pacer = new RateLimitPacer(0, this.now);
-    this.http = new HttpSystem({
-      system: this.system,
-      baseUrl: this.config.url,
-      auth: connection.auth,
-      timeoutMs: this.config.timeoutMs,
-      classifyError: (status, body) => this.classifyError(status, body),
-      onResponse: (_status, headers) => this.observeUsage(headers.get('sforce-limit-info')),
-    });
+    this.api = new SalesforceApi({ auth: connection.auth, config: this.config, queryBatchSize: this.config.products.queryBatchSize, now: this.now, ...(connection.pacing ? { pacing: connection.pacing } : {}) });
   }
 
   get capabilities(): ProductSinkCapabilities & ProductSourceCapabilities {
     return {
-      maxWriteBatch: salesforceLimits.collectionSize,
+      maxWriteBatch: this.config.products.bulk?.maxRecords ?? salesforceLimits.collectionSize,
       maxReadBatch: salesforceLimits.collectionSize,
       upsert: 'native',
       archives: true,
@@ -110,7 +76,7 @@ export class SalesforceCrm implements ProductSink, ProductSource {
   }
 
   private get base(): string {
-    return `/services/data/v${this.config.apiVersion}`;
+    return this.api.base;
   }
 
   private get externalIdField(): string {
@@ -134,9 +100,13 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     });
   }
 
-  async upsertBatch(inputs: CrmProductInput[]): Promise<UpsertResult[]> {
+  /**
+   * Upsert by external id: through sObject Collections, 200 a request, or through one Bulk API 2.0
+   * job when the write has at least products.bulk.minRecords products.
+   */
+  async upsertBatch(inputs: CrmProductInput[], onProgress?: () => void): Promise<UpsertResult[]> {
     if (inputs.length === 0) return [];
-    this.requireCollectionSize(inputs.length);
+    this.requireWriteSize(inputs.length);
     const priceProperty = this.config.products.pricebook?.priceProperty;
     const records = inputs.map((input) => ({
       attributes: { type: 'Product2' },
@@ -145,12 +115,8 @@ export class SalesforceCrm implements ProductSink, ProductSource {
       // The bridge's archived flag is Product2.IsActive: Salesforce's own way to retire a product.
       IsActive: !(input.archived ?? false),
     }));
-    const results = await this.send({
-      method: 'PATCH',
-      path: `${this.base}/composite/sobjects/Product2/${this.externalIdField}`,
-      body: { allOrNone: false, records },
-      schema: saveResultsSchema,
-    });
+    const { bulk } = this.config.products;
+    const results = bulk && inputs.length >= bulk.minRecords ? await this.bulkWrite(records, bulk, onProgress) : await this.collectionsWrite(records);
     if (results.length !== inputs.length) throw this.shapeError('one result per record');
     const outcome: UpsertResult[] = inputs.map((input, index) => {
       const result = results[index]!;
@@ -160,6 +126,42 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     });
     if (this.config.products.pricebook) await this.writePrices(inputs, results, outcome);
     return outcome;
+  }
+
+  private async collectionsWrite(records: Array<Record<string, unknown>>): Promise<SaveResult[]> {
+    const results: SaveResult[] = [];
+    for (const part of chunk(records, salesforceLimits.collectionSize)) {
+      const answer = await this.send({
+        method: 'PATCH',
+        path: `${this.base}/composite/sobjects/Product2/${this.externalIdField}`,
+        body: { allOrNone: false, records: part },
+        schema: saveResultsSchema,
+      });
+      if (answer.length !== part.length) throw this.shapeError('one result per record');
+      results.push(...answer);
+    }
+    return results;
+  }
+
+  /** One ingest job; its per-record results are put back in the order of the inputs. */
+  private async bulkWrite(
+    records: Array<Record<string, unknown>>,
+    bulk: NonNullable<SalesforceSystemConfig['products']['bulk']>,
+    onProgress: (() => void) | undefined,
+  ): Promise<SaveResult[]> {
+    const byExternalId = await bulkUpsert(this.api, {
+      object: 'Product2',
+      externalIdField: this.externalIdField,
+      records: records.map(({ attributes: _type, ...fields }) => fields),
+      pollIntervalMs: bulk.pollIntervalMs,
+      maxWaitMs: bulk.maxWaitMs,
+      now: this.now,
+      ...(onProgress ? { onProgress } : {}),
+    });
+    return records.map(
+      (record) =>
+        byExternalId.get(String(record[this.externalIdField])) ?? { id: null, success: false, errors: [{ statusCode: 'NO_RESULT', message: 'the Bulk API job returned no result for this record' }] },
+    );
   }
 
   async count(): Promise<number> {
@@ -177,8 +179,10 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     const pricebook = this.config.products.pricebook;
     const prices = new Map<string, { Id: string; UnitPrice: CrmValue }>();
     if (!pricebook) return prices;
-    const keys = externalIds.map((id) => this.priceKey(id));
-    const entries = await this.queryAll(`SELECT Id, UnitPrice, ${pricebook.keyField} FROM PricebookEntry WHERE ${pricebook.keyField} IN (${keys.map(soqlString).join(', ')})`);
+    const entries: QueryRecord[] = [];
+    for (const keys of chunk(externalIds.map((id) => this.priceKey(id)), salesforceLimits.collectionSize)) {
+      entries.push(...(await this.queryAll(`SELECT Id, UnitPrice, ${pricebook.keyField} FROM PricebookEntry WHERE ${pricebook.keyField} IN (${keys.map(soqlString).join(', ')})`)));
+    }
     for (const entry of entries) {
       const key = String(entry[pricebook.keyField]);
       prices.set(key.slice(0, key.lastIndexOf('|')), { Id: entry.Id, UnitPrice: toCrmValue(entry.UnitPrice) });
@@ -186,7 +190,7 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     return prices;
   }
 
-  private async writePrices(inputs: CrmProductInput[], results: Array<z.infer<typeof saveResultSchema>>, outcome: UpsertResult[]): Promise<void> {
+  private async writePrices(inputs: CrmProductInput[], results: SaveResult[], outcome: UpsertResult[]): Promise<void> {
     const pricebook = this.config.products.pricebook!;
     const priced = inputs
       .map((input, index) => ({ input, index, productId: results[index]!.id, price: input.properties[pricebook.priceProperty] }))
@@ -195,8 +199,10 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     const existing = await this.readPrices(priced.map((p) => p.input.externalId));
     const updates = priced.filter((p) => existing.has(p.input.externalId));
     const creates = priced.filter((p) => !existing.has(p.input.externalId));
-    const write = async (method: 'POST' | 'PATCH', batch: typeof priced, record: (p: (typeof priced)[number]) => Record<string, unknown>) => {
-      if (batch.length === 0) return;
+    const write = async (method: 'POST' | 'PATCH', all: typeof priced, record: (p: (typeof priced)[number]) => Record<string, unknown>) => {
+      for (const batch of chunk(all, salesforceLimits.collectionSize)) await writeOne(method, batch, record);
+    };
+    const writeOne = async (method: 'POST' | 'PATCH', batch: typeof priced, record: (p: (typeof priced)[number]) => Record<string, unknown>) => {
       const answers = await this.send({
         method,
         path: `${this.base}/composite/sobjects`,
@@ -236,7 +242,7 @@ export class SalesforceCrm implements ProductSink, ProductSource {
         answer = { ...answer, done: false };
         break;
       }
-      answer = await this.send({ method: 'GET', path: answer.nextRecordsUrl, headers: this.queryHeaders(), schema: queryResponseSchema });
+      answer = await this.api.nextPage(answer.nextRecordsUrl);
     }
     const exhausted = answer.done;
     if (this.config.products.reportDeletes) {
@@ -284,72 +290,27 @@ export class SalesforceCrm implements ProductSink, ProductSource {
 
   // ---- HTTP ----
 
-  private queryHeaders(): Record<string, string> {
-    return { 'sforce-query-options': `batchSize=${this.config.products.queryBatchSize}` };
+  private query(soql: string) {
+    return this.api.query(soql);
   }
 
-  private query(soql: string): Promise<z.infer<typeof queryResponseSchema>> {
-    return this.send({ method: 'GET', path: `${this.base}/query`, query: { q: soql }, headers: this.queryHeaders(), schema: queryResponseSchema });
+  private queryAll(soql: string): Promise<QueryRecord[]> {
+    return this.api.queryAll(soql);
   }
 
-  private async queryAll(soql: string): Promise<QueryRecord[]> {
-    let answer = await this.query(soql);
-    const records = [...answer.records];
-    while (!answer.done && answer.nextRecordsUrl) {
-      answer = await this.send({ method: 'GET', path: answer.nextRecordsUrl, headers: this.queryHeaders(), schema: queryResponseSchema });
-      records.push(...answer.records);
-    }
-    return records;
-  }
-
-  private async send<T>(request: RequestOptions<T>): Promise<T> {
-    this.checkUsage();
-    await this.pacer.wait();
-    try {
-      return await this.http.request(request);
-    } catch (error) {
-      if (!(error instanceof HttpStatusError)) throw error;
-      const detail = describeBody(error.body) ?? error.message;
-      if (error.status === 400 && /EXCEEDED_ID_LIMIT/.test(detail)) throw new BatchRejectedError(this.system, 'too-large', detail);
-      throw new RequestRejectedError(this.system, error.status, `Salesforce refused ${request.method} ${request.path.split('?')[0]} with ${error.status}: ${detail}`);
-    }
-  }
-
-  /** REQUEST_LIMIT_EXCEEDED comes as 403: it is the org's 24-hour limit, not a credentials problem. */
-  private classifyError(status: number, body: unknown): Error | undefined {
-    const detail = describeBody(body);
-    if (status === 403 && detail?.startsWith('REQUEST_LIMIT_EXCEEDED')) return this.limitReached(`Salesforce refused the request: ${detail}`);
-    if (status === 401 || status === 403) {
-      return new AuthenticationError(this.system, `Salesforce rejected the bridge's credentials (${status}${detail ? `: ${detail}` : ''}). Check the access token or the connected app; retrying will not help.`);
-    }
-    return undefined;
-  }
-
-  /** Sforce-Limit-Info: api-usage=used/max over the org's rolling 24 hours. */
-  private observeUsage(header: string | null): void {
-    const match = /api-usage=(\d+)\/(\d+)/.exec(header ?? '');
-    if (!match) return;
-    this.usage = { used: Number(match[1]), max: Number(match[2]) };
-    if (this.usage.used >= this.usage.max * this.config.limits.slowDownAt) this.pacer.observeFixedRate(1000 / Math.max(1, this.config.limits.slowDownDelayMs));
-  }
-
-  private checkUsage(): void {
-    if (this.usage && this.usage.used >= this.usage.max * this.config.limits.stopAt) {
-      const { used, max } = this.usage;
-      this.usage = undefined;
-      throw this.limitReached(`The Salesforce org has used ${used} of its ${max} API requests in the last 24 hours (stop at ${Math.round(this.config.limits.stopAt * 100)}%)`);
-    }
-  }
-
-  private limitReached(reason: string): RateLimitedError {
-    const waitMs = this.config.limits.waitWhenExhaustedMs;
-    return new RateLimitedError(this.system, waitMs, `${reason}. The sync waits ${Math.round(waitMs / 60_000)} min and tries again, leaving the rest of the org's daily API limit to its other integrations.`);
+  private send<T>(request: RequestOptions<T>): Promise<T> {
+    return this.api.send(request);
   }
 
   private requireCollectionSize(size: number): void {
     if (size > salesforceLimits.collectionSize) {
       throw new BatchRejectedError(this.system, 'too-large', `Salesforce sObject Collections take at most ${salesforceLimits.collectionSize} records; got ${size}.`);
     }
+  }
+
+  private requireWriteSize(size: number): void {
+    const max = this.capabilities.maxWriteBatch;
+    if (size > max) throw new BatchRejectedError(this.system, 'too-large', `Salesforce writes take at most ${max} records here (products.bulk.maxRecords, or 200 without bulk); got ${size}.`);
   }
 
   private shapeError(expected: string): InvalidResponseError {
@@ -361,14 +322,4 @@ function toCrmValue(value: unknown): CrmValue {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   return JSON.stringify(value);
-}
-
-function describeErrors(errors: Array<z.infer<typeof recordErrorSchema>>): string {
-  return errors.map((e) => `${e.statusCode}: ${e.message}`).join('; ') || 'failed without a reason';
-}
-
-/** Salesforce error bodies are arrays of { message, errorCode }. */
-function describeBody(body: unknown): string | undefined {
-  const parsed = errorBodySchema.safeParse(body);
-  return parsed.success ? parsed.data.map((e) => `${e.errorCode}: ${e.message}`).join('; ') : undefined;
 }

@@ -14,8 +14,22 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
  * - search: 200 per page, 10,000 results per query (400 beyond), 5 requests/s, no rate-limit headers:
  *   https://developers.hubspot.com/docs/api-reference/latest/crm/search-the-crm
  * - batch read answers 207 with an OBJECT_NOT_FOUND error for ids it does not know.
+ * - tickets, companies, contacts, deals and line items share the object API (batch read/update by
+ *   id or by a unique `idProperty`, search); properties per object type:
+ *   https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/tickets/batch/update-tickets
+ *   https://developers.hubspot.com/docs/api-reference/latest/crm/objects/objects/batch/update-objects
+ * - associations v4 batch read, `{ from: { id }, to: [{ toObjectId, associationTypes: [{ category, typeId, label }] }] }`,
+ *   at most 1,000 inputs; a "Primary" label marks a ticket's or deal's primary company:
+ *   https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/batch/get-associations
+ *   https://developers.hubspot.com/changelog/bug-fix-batch-read-limit-for-hubspot-associations-api
+ * - ticket properties subject, content, hs_pipeline, hs_pipeline_stage, hs_ticket_priority (LOW,
+ *   MEDIUM, HIGH, URGENT): https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/tickets/guide
  * Every property value is stored and returned as a string, as HubSpot does.
  */
+
+/** The object types the fake holds (HubSpot's names in the API paths). */
+export const hubspotObjectTypes = ['products', 'tickets', 'companies', 'contacts', 'deals', 'line_items'] as const;
+export type HubSpotObjectType = (typeof hubspotObjectTypes)[number];
 
 export interface HubSpotProperty {
   name: string;
@@ -51,7 +65,18 @@ export interface HubSpotFakeOptions {
 export interface HubSpotFake {
   url: string;
   products: Map<string, HubSpotRecord>;
+  /** Product properties. */
   properties: Map<string, HubSpotProperty>;
+  objects: Record<HubSpotObjectType, Map<string, HubSpotRecord>>;
+  propertiesOf: Record<HubSpotObjectType, Map<string, HubSpotProperty>>;
+  /** Creates a record as a HubSpot user would; returns its id. */
+  createRecord(type: HubSpotObjectType, values: Record<string, string>): string;
+  /** Edits a record as a HubSpot user would (hs_lastmodifieddate moves on). */
+  updateRecord(type: HubSpotObjectType, id: string, values: Record<string, string>): void;
+  /** Associates two records; `primary` adds HubSpot's "Primary" label (e.g. a ticket's primary company). */
+  associate(fromType: HubSpotObjectType, fromId: string, toType: HubSpotObjectType, toId: string, primary?: boolean): void;
+  /** Adds a custom property to an object type (products unless named). */
+  addObjectProperty(objectType: HubSpotObjectType, name: string, type: HubSpotProperty['type'], hasUniqueValue?: boolean): void;
   /** Method and path of every API request, in order. */
   requests: string[];
   /** Requests refused with 429, by policy. */
@@ -69,25 +94,86 @@ export interface HubSpotFake {
   close(): Promise<void>;
 }
 
-const builtInProperties: HubSpotProperty[] = [
-  { name: 'name', label: 'Name', type: 'string', fieldType: 'text', groupName: 'productinformation', hasUniqueValue: false },
-  { name: 'description', label: 'Description', type: 'string', fieldType: 'textarea', groupName: 'productinformation', hasUniqueValue: false },
-  { name: 'price', label: 'Unit price', type: 'number', fieldType: 'number', groupName: 'productinformation', hasUniqueValue: false },
-  { name: 'hs_sku', label: 'SKU', type: 'string', fieldType: 'text', groupName: 'productinformation', hasUniqueValue: false },
-  { name: 'hs_object_id', label: 'Record ID', type: 'number', fieldType: 'number', groupName: 'productinformation', hasUniqueValue: true },
-  { name: 'hs_lastmodifieddate', label: 'Last modified', type: 'datetime', fieldType: 'date', groupName: 'productinformation', hasUniqueValue: false },
-  { name: 'createdate', label: 'Create date', type: 'datetime', fieldType: 'date', groupName: 'productinformation', hasUniqueValue: false },
+const property = (name: string, label: string, type: HubSpotProperty['type'], groupName: string, hasUniqueValue = false): HubSpotProperty => ({
+  name,
+  label,
+  type,
+  fieldType: type === 'number' ? 'number' : type === 'datetime' ? 'date' : type === 'enumeration' ? 'select' : 'text',
+  groupName,
+  hasUniqueValue,
+});
+const systemProperties = (group: string) => [
+  property('hs_object_id', 'Record ID', 'number', group, true),
+  property('hs_lastmodifieddate', 'Last modified', 'datetime', group),
+  property('createdate', 'Create date', 'datetime', group),
 ];
-const defaultReturned = ['name', 'price', 'description', 'hs_sku', 'hs_object_id', 'createdate', 'hs_lastmodifieddate'];
+
+/** The default properties of each object type that the connector reads (HubSpot has many more). */
+const builtInProperties: Record<HubSpotObjectType, HubSpotProperty[]> = {
+  products: [
+    property('name', 'Name', 'string', 'productinformation'),
+    { ...property('description', 'Description', 'string', 'productinformation'), fieldType: 'textarea' },
+    property('price', 'Unit price', 'number', 'productinformation'),
+    property('hs_sku', 'SKU', 'string', 'productinformation'),
+    ...systemProperties('productinformation'),
+  ],
+  tickets: [
+    property('subject', 'Ticket name', 'string', 'ticketinformation'),
+    { ...property('content', 'Ticket description', 'string', 'ticketinformation'), fieldType: 'textarea' },
+    property('hs_pipeline', 'Pipeline', 'enumeration', 'ticketinformation'),
+    property('hs_pipeline_stage', 'Ticket status', 'enumeration', 'ticketinformation'),
+    property('hs_ticket_priority', 'Priority', 'enumeration', 'ticketinformation'),
+    ...systemProperties('ticketinformation'),
+  ],
+  companies: [
+    property('name', 'Company name', 'string', 'companyinformation'),
+    property('domain', 'Company domain name', 'string', 'companyinformation'),
+    property('industry', 'Industry', 'enumeration', 'companyinformation'),
+    property('annualrevenue', 'Annual revenue', 'number', 'companyinformation'),
+    ...systemProperties('companyinformation'),
+  ],
+  contacts: [
+    property('firstname', 'First name', 'string', 'contactinformation'),
+    property('lastname', 'Last name', 'string', 'contactinformation'),
+    property('email', 'Email', 'string', 'contactinformation'),
+    property('phone', 'Phone number', 'string', 'contactinformation'),
+    ...systemProperties('contactinformation'),
+  ],
+  deals: [
+    property('dealname', 'Deal name', 'string', 'dealinformation'),
+    property('pipeline', 'Pipeline', 'enumeration', 'dealinformation'),
+    property('dealstage', 'Deal stage', 'enumeration', 'dealinformation'),
+    property('closedate', 'Close date', 'datetime', 'dealinformation'),
+    property('amount', 'Amount', 'number', 'dealinformation'),
+    ...systemProperties('dealinformation'),
+  ],
+  line_items: [
+    property('name', 'Name', 'string', 'lineiteminformation'),
+    property('quantity', 'Quantity', 'number', 'lineiteminformation'),
+    property('price', 'Unit price', 'number', 'lineiteminformation'),
+    property('hs_sku', 'SKU', 'string', 'lineiteminformation'),
+    property('hs_product_id', 'Product ID', 'number', 'lineiteminformation'),
+    ...systemProperties('lineiteminformation'),
+  ],
+};
 
 function error(category: string, message: string, extra: Record<string, unknown> = {}) {
   return { status: 'error', message, correlationId: 'c0ffee00-0000-4000-8000-000000000000', category, ...extra };
 }
 
+const isObjectType = (name: string): name is HubSpotObjectType => (hubspotObjectTypes as readonly string[]).includes(name);
+
 export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<HubSpotFake> {
   const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
-  const products = new Map<string, HubSpotRecord>();
-  const properties = new Map(builtInProperties.map((p) => [p.name, { ...p }]));
+  const objects = Object.fromEntries(hubspotObjectTypes.map((t) => [t, new Map<string, HubSpotRecord>()])) as Record<HubSpotObjectType, Map<string, HubSpotRecord>>;
+  const propertiesOf = Object.fromEntries(hubspotObjectTypes.map((t) => [t, new Map(builtInProperties[t].map((p) => [p.name, { ...p }]))])) as Record<
+    HubSpotObjectType,
+    Map<string, HubSpotProperty>
+  >;
+  /** from type -> to type -> from id -> (to id -> primary) */
+  const associations = new Map<string, Map<string, Map<string, Map<string, boolean>>>>();
+  const products = objects.products;
+  const properties = propertiesOf.products;
   const requests: string[] = [];
   const failInBatch = new Set<string>();
   const tenSecondLimit = options.tenSecondLimit ?? 190;
@@ -157,12 +243,20 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
     }
   });
 
+  /** The object type named in the path, or a 400 as HubSpot answers for an unknown one. */
+  function objectTypeOf(request: FastifyRequest, reply: FastifyReply): HubSpotObjectType | undefined {
+    const name = (request.params as { objectType: string }).objectType;
+    if (isObjectType(name)) return name;
+    void reply.code(400).send(error('VALIDATION_ERROR', `Unable to infer object type from: ${name}`));
+    return undefined;
+  }
+
   /** Stores values the way HubSpot does (strings), refusing values of the wrong type. */
-  function validateValues(values: Record<string, unknown>): string | undefined {
+  function validateValues(type: HubSpotObjectType, values: Record<string, unknown>): string | undefined {
     for (const [name, value] of Object.entries(values)) {
-      const property = properties.get(name);
-      if (!property) return `Property "${name}" does not exist`;
-      if (property.type === 'number' && value !== null && value !== '' && !Number.isFinite(Number(value))) {
+      const definition = propertiesOf[type].get(name);
+      if (!definition) return `Property "${name}" does not exist`;
+      if (definition.type === 'number' && value !== null && value !== '' && !Number.isFinite(Number(value))) {
         return `Property values were not valid: ${name} ${JSON.stringify(value)} was not a valid number`;
       }
     }
@@ -171,60 +265,74 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
   const stringify = (values: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === null || v === undefined ? null : typeof v === 'string' ? v : String(v as number | boolean)]));
 
-  function view(record: HubSpotRecord, wanted?: string[]) {
-    const names = wanted && wanted.length > 0 ? [...new Set([...wanted, 'hs_object_id', 'createdate', 'hs_lastmodifieddate'])] : defaultReturned;
+  function view(type: HubSpotObjectType, record: HubSpotRecord, wanted?: string[]) {
+    const defaults = builtInProperties[type].map((p) => p.name);
+    const names = wanted && wanted.length > 0 ? [...new Set([...wanted, 'hs_object_id', 'createdate', 'hs_lastmodifieddate'])] : defaults;
     return { ...record, properties: Object.fromEntries(names.filter((n) => n in record.properties).map((n) => [n, record.properties[n]!])) };
   }
 
-  function write(existing: HubSpotRecord | undefined, values: Record<string, string | null>): { record: HubSpotRecord; created: boolean } {
+  function write(type: HubSpotObjectType, existing: HubSpotRecord | undefined, values: Record<string, string | null>): { record: HubSpotRecord; created: boolean } {
     const now = stamp();
+    const store = objects[type];
     if (existing) {
       const merged = { ...existing.properties, ...values };
       const changed = Object.keys(values).some((k) => existing.properties[k] !== values[k]);
       const record = changed ? { ...existing, properties: { ...merged, hs_lastmodifieddate: now }, updatedAt: now } : existing;
-      products.set(record.id, record);
+      store.set(record.id, record);
       return { record, created: false };
     }
     const id = String(nextId++);
     const record = { id, properties: { ...values, hs_object_id: id, createdate: now, hs_lastmodifieddate: now }, createdAt: now, updatedAt: now, archived: false };
-    products.set(id, record);
+    store.set(id, record);
     return { record, created: true };
   }
 
-  const byProperty = (property: string, value: string) => [...products.values()].find((p) => !p.archived && p.properties[property] === value);
+  const byProperty = (type: HubSpotObjectType, name: string, value: string) => [...objects[type].values()].find((p) => !p.archived && p.properties[name] === value);
+  /** A record by id, or by the value of a unique property (HubSpot refuses a non-unique one). */
+  const findRecord = (type: HubSpotObjectType, id: string, idProperty?: string) =>
+    idProperty && idProperty !== 'hs_object_id' ? byProperty(type, idProperty, id) : objects[type].get(id);
+  const nonUnique = (type: HubSpotObjectType, idProperty: string | undefined) =>
+    idProperty !== undefined && idProperty !== 'hs_object_id' && propertiesOf[type].get(idProperty)?.hasUniqueValue !== true;
+  const nonUniqueError = (idProperty: string) => error('VALIDATION_ERROR', `Unable to perform update/upsert by non-unique 0-7 property ${idProperty}`);
 
-  function batchLimit(inputs: unknown[], reply: FastifyReply): boolean {
-    if (inputs.length <= 100) return false;
-    void reply.code(400).send(error('VALIDATION_ERROR', `Too many inputs: ${inputs.length}. The batch limit is 100 inputs per request.`));
+  function batchLimit(inputs: unknown[], reply: FastifyReply, limit = 100): boolean {
+    if (inputs.length <= limit) return false;
+    void reply.code(400).send(error('VALIDATION_ERROR', `Too many inputs: ${inputs.length}. The batch limit is ${limit} inputs per request.`));
     return true;
   }
 
-  app.get('/crm/v3/properties/products', async () => ({ results: [...properties.values()] }));
-  app.get('/crm/v3/properties/products/:name', async (request, reply) => {
-    const property = properties.get((request.params as { name: string }).name);
-    return property ?? reply.code(404).send(error('OBJECT_NOT_FOUND', `Unable to find property ${(request.params as { name: string }).name}`));
+  app.get('/crm/v3/properties/:objectType', async (request, reply) => {
+    const type = objectTypeOf(request, reply);
+    return type && { results: [...propertiesOf[type].values()] };
   });
-  app.post('/crm/v3/properties/products', async (request, reply) => {
+  app.get('/crm/v3/properties/:objectType/:name', async (request, reply) => {
+    const type = objectTypeOf(request, reply);
+    if (!type) return;
+    const { name } = request.params as { name: string };
+    return propertiesOf[type].get(name) ?? reply.code(404).send(error('OBJECT_NOT_FOUND', `Unable to find property ${name}`));
+  });
+  app.post('/crm/v3/properties/:objectType', async (request, reply) => {
+    const type = objectTypeOf(request, reply);
+    if (!type) return;
     const body = request.body as Partial<HubSpotProperty>;
     if (!body.name || !body.type || !body.fieldType || !body.groupName || !body.label) return reply.code(400).send(error('VALIDATION_ERROR', 'name, label, type, fieldType and groupName are required'));
-    if (properties.has(body.name)) return reply.code(409).send(error('OBJECT_ALREADY_EXISTS', `A property named '${body.name}' already exists.`));
-    if (body.hasUniqueValue && options.allowUniqueProductProperties === false) {
+    if (propertiesOf[type].has(body.name)) return reply.code(409).send(error('OBJECT_ALREADY_EXISTS', `A property named '${body.name}' already exists.`));
+    if (body.hasUniqueValue && type === 'products' && options.allowUniqueProductProperties === false) {
       return reply.code(400).send(error('VALIDATION_ERROR', 'Unique value properties are not supported for object type PRODUCT'));
     }
-    const property = { ...(body as HubSpotProperty), hasUniqueValue: body.hasUniqueValue ?? false };
-    properties.set(property.name, property);
-    return reply.code(201).send(property);
+    const created = { ...(body as HubSpotProperty), hasUniqueValue: body.hasUniqueValue ?? false };
+    propertiesOf[type].set(created.name, created);
+    return reply.code(201).send(created);
   });
 
-  app.post('/crm/v3/objects/products/batch/upsert', async (request, reply) => {
+  app.post('/crm/v3/objects/:objectType/batch/upsert', async (request, reply) => {
+    const type = objectTypeOf(request, reply);
+    if (!type) return;
     const { inputs } = request.body as { inputs: Array<{ idProperty: string; id: string; properties: Record<string, unknown> }> };
     if (batchLimit(inputs, reply)) return;
     for (const input of inputs) {
-      const property = properties.get(input.idProperty);
-      if (!property?.hasUniqueValue) {
-        return reply.code(400).send(error('VALIDATION_ERROR', `Unable to perform update/upsert by non-unique 0-7 property ${input.idProperty}`));
-      }
-      const problem = validateValues(input.properties);
+      if (propertiesOf[type].get(input.idProperty)?.hasUniqueValue !== true) return reply.code(400).send(nonUniqueError(input.idProperty));
+      const problem = validateValues(type, input.properties);
       if (problem) return reply.code(400).send(error('VALIDATION_ERROR', problem));
     }
     const startedAt = stamp();
@@ -235,55 +343,63 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
         errors.push(error('CONFLICT', `Record ${input.id} is being modified by another process; try again.`, { context: { ids: [input.id] } }));
         continue;
       }
-      const { record, created } = write(byProperty(input.idProperty, input.id), stringify({ ...input.properties, [input.idProperty]: input.id }));
-      results.push({ ...view(record, Object.keys(input.properties).concat(input.idProperty)), new: created });
+      const { record, created } = write(type, byProperty(type, input.idProperty, input.id), stringify({ ...input.properties, [input.idProperty]: input.id }));
+      results.push({ ...view(type, record, Object.keys(input.properties).concat(input.idProperty)), new: created });
     }
     const body = { status: 'COMPLETE', results, startedAt, completedAt: stamp(), ...(errors.length > 0 ? { errors, numErrors: errors.length } : {}) };
     return reply.code(errors.length > 0 ? 207 : 200).send(body);
   });
 
-  app.post('/crm/v3/objects/products/batch/read', async (request, reply) => {
+  app.post('/crm/v3/objects/:objectType/batch/read', async (request, reply) => {
+    const type = objectTypeOf(request, reply);
+    if (!type) return;
     const body = request.body as { idProperty?: string; inputs: Array<{ id: string }>; properties?: string[] };
     if (batchLimit(body.inputs, reply)) return;
+    if (nonUnique(type, body.idProperty)) return reply.code(400).send(nonUniqueError(body.idProperty!));
     const archived = (request.query as { archived?: string }).archived === 'true';
     const found = [];
     const missing = [];
     for (const { id } of body.inputs) {
-      const record = body.idProperty ? [...products.values()].find((p) => p.properties[body.idProperty!] === id) : products.get(id);
-      if (record && record.archived === archived) found.push(view(record, body.properties));
+      const record = body.idProperty ? [...objects[type].values()].find((p) => p.properties[body.idProperty!] === id) : objects[type].get(id);
+      if (record && record.archived === archived) found.push(view(type, record, body.properties));
       else missing.push(id);
     }
-    const errors = missing.length > 0 ? [error('OBJECT_NOT_FOUND', 'Could not get some PRODUCT objects, they may be deleted or not exist. Check that ids are valid.', { context: { ids: missing } })] : [];
+    const errors = missing.length > 0 ? [error('OBJECT_NOT_FOUND', `Could not get some ${type.toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`, { context: { ids: missing } })] : [];
     return reply.code(errors.length > 0 ? 207 : 200).send({ status: 'COMPLETE', results: found, startedAt: stamp(), completedAt: stamp(), ...(errors.length ? { errors, numErrors: 1 } : {}) });
   });
 
-  app.post('/crm/v3/objects/products/batch/create', async (request, reply) => {
+  app.post('/crm/v3/objects/:objectType/batch/create', async (request, reply) => {
+    const type = objectTypeOf(request, reply);
+    if (!type) return;
     const { inputs } = request.body as { inputs: Array<{ properties: Record<string, unknown> }> };
     if (batchLimit(inputs, reply)) return;
     for (const input of inputs) {
-      const problem = validateValues(input.properties);
+      const problem = validateValues(type, input.properties);
       if (problem) return reply.code(400).send(error('VALIDATION_ERROR', problem));
     }
-    const results = inputs.map((input) => view(write(undefined, stringify(input.properties)).record, Object.keys(input.properties)));
+    const results = inputs.map((input) => view(type, write(type, undefined, stringify(input.properties)).record, Object.keys(input.properties)));
     return reply.code(201).send({ status: 'COMPLETE', results, startedAt: stamp(), completedAt: stamp() });
   });
 
-  app.post('/crm/v3/objects/products/batch/update', async (request, reply) => {
-    const { inputs } = request.body as { inputs: Array<{ id: string; properties: Record<string, unknown> }> };
+  app.post('/crm/v3/objects/:objectType/batch/update', async (request, reply) => {
+    const type = objectTypeOf(request, reply);
+    if (!type) return;
+    const { inputs } = request.body as { inputs: Array<{ id: string; idProperty?: string; properties: Record<string, unknown> }> };
     if (batchLimit(inputs, reply)) return;
     for (const input of inputs) {
-      const problem = validateValues(input.properties);
+      if (nonUnique(type, input.idProperty)) return reply.code(400).send(nonUniqueError(input.idProperty!));
+      const problem = validateValues(type, input.properties);
       if (problem) return reply.code(400).send(error('VALIDATION_ERROR', problem));
-      if (!products.has(input.id)) return reply.code(400).send(error('VALIDATION_ERROR', `Object ${input.id} does not exist`));
+      if (!findRecord(type, input.id, input.idProperty)) return reply.code(400).send(error('VALIDATION_ERROR', `Object ${input.id} does not exist`));
     }
-    const results = inputs.map((input) => view(write(products.get(input.id), stringify(input.properties)).record, Object.keys(input.properties)));
+    const results = inputs.map((input) => view(type, write(type, findRecord(type, input.id, input.idProperty), stringify(input.properties)).record, Object.keys(input.properties)));
     return { status: 'COMPLETE', results, startedAt: stamp(), completedAt: stamp() };
   });
 
   interface Filter { propertyName: string; operator: string; value?: string; values?: string[] }
-  function matches(record: HubSpotRecord, filter: Filter): boolean {
+  function matches(type: HubSpotObjectType, record: HubSpotRecord, filter: Filter): boolean {
     const raw = record.properties[filter.propertyName];
-    const isTime = properties.get(filter.propertyName)?.type === 'datetime';
+    const isTime = propertiesOf[type].get(filter.propertyName)?.type === 'datetime';
     const compare = (a: string | null | undefined, b: string) => (isTime ? Date.parse(a ?? '') - Number(b) : Number(a) - Number(b));
     switch (filter.operator) {
       case 'EQ': return raw === filter.value;
@@ -295,7 +411,9 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
     }
   }
 
-  app.post('/crm/v3/objects/products/search', async (request, reply) => {
+  app.post('/crm/v3/objects/:objectType/search', async (request, reply) => {
+    const type = objectTypeOf(request, reply);
+    if (!type) return;
     const body = request.body as { filterGroups?: Array<{ filters: Filter[] }>; sorts?: Array<{ propertyName: string; direction: string }>; properties?: string[]; limit?: number; after?: string };
     const limit = body.limit ?? 10;
     const after = Number(body.after ?? 0);
@@ -304,17 +422,48 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
       return reply.code(400).send(error('VALIDATION_ERROR', `There was a problem with the request. Paging is limited to ${searchResultCap} results; narrow the query.`));
     }
     const groups = body.filterGroups ?? [];
-    let found = [...products.values()].filter((r) => !r.archived && (groups.length === 0 || groups.some((g) => g.filters.every((f) => matches(r, f)))));
+    let found = [...objects[type].values()].filter((r) => !r.archived && (groups.length === 0 || groups.some((g) => g.filters.every((f) => matches(type, r, f)))));
     const sort = body.sorts?.[0];
     // Ties on the sort key come back in no particular order (here: newest id first), as in HubSpot.
     found = found.sort((a, b) => Number(b.id) - Number(a.id));
     if (sort) {
-      const key = (r: HubSpotRecord) => (properties.get(sort.propertyName)?.type === 'datetime' ? Date.parse(r.properties[sort.propertyName] ?? '') : Number(r.properties[sort.propertyName]));
+      const key = (r: HubSpotRecord) => (propertiesOf[type].get(sort.propertyName)?.type === 'datetime' ? Date.parse(r.properties[sort.propertyName] ?? '') : Number(r.properties[sort.propertyName]));
       found = found.sort((a, b) => (key(a) - key(b)) * (sort.direction === 'DESCENDING' ? -1 : 1));
     }
     const page = found.slice(after, after + limit);
     const next = after + limit < found.length ? { paging: { next: { after: String(after + limit) } } } : {};
-    return { total: found.length, results: page.map((r) => view(r, body.properties)), ...next };
+    return { total: found.length, results: page.map((r) => view(type, r, body.properties)), ...next };
+  });
+
+  const associationsFrom = (from: string, to: string) => {
+    let byType = associations.get(from);
+    if (!byType) associations.set(from, (byType = new Map<string, Map<string, Map<string, boolean>>>()));
+    let byId = byType.get(to);
+    if (!byId) byType.set(to, (byId = new Map<string, Map<string, boolean>>()));
+    return byId;
+  };
+  /** HubSpot's type ids for the unlabeled (default) association and the "Primary" one, e.g. ticket -> company 339/26. */
+  const associationTypes = (primary: boolean) => [
+    ...(primary ? [{ category: 'HUBSPOT_DEFINED', typeId: 339, label: 'Primary' }] : []),
+    { category: 'HUBSPOT_DEFINED', typeId: 26, label: null },
+  ];
+
+  app.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/read', async (request, reply) => {
+    const { fromObjectType, toObjectType } = request.params as { fromObjectType: string; toObjectType: string };
+    if (!isObjectType(fromObjectType) || !isObjectType(toObjectType)) return reply.code(400).send(error('VALIDATION_ERROR', `Unable to infer object type from: ${fromObjectType}/${toObjectType}`));
+    const { inputs } = request.body as { inputs: Array<{ id: string }> };
+    if (batchLimit(inputs, reply, 1000)) return;
+    const byId = associationsFrom(fromObjectType, toObjectType);
+    const results = [];
+    const missing = [];
+    for (const { id } of inputs) {
+      const to = byId.get(id);
+      if (!to || to.size === 0) missing.push(id);
+      else results.push({ from: { id }, to: [...to].map(([toObjectId, primary]) => ({ toObjectId: Number(toObjectId), associationTypes: associationTypes(primary) })) });
+    }
+    // Records without associations come back as errors of a 207, as HubSpot does.
+    const errors = missing.map((id) => ({ status: 'error', category: 'OBJECT_NOT_FOUND', message: `No ${toObjectType} is associated with ${fromObjectType} ${id}.`, context: { fromObjectId: [id] } }));
+    return reply.code(errors.length > 0 ? 207 : 200).send({ status: 'COMPLETE', results, startedAt: stamp(), completedAt: stamp(), ...(errors.length ? { errors, numErrors: errors.length } : {}) });
   });
 
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -322,11 +471,30 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
     url: address,
     products,
     properties,
+    objects,
+    propertiesOf,
     requests,
     refusals,
     failInBatch,
     addProperty: (name, type, hasUniqueValue = false) => {
-      properties.set(name, { name, label: name, type, fieldType: type === 'number' ? 'number' : 'text', groupName: 'productinformation', hasUniqueValue });
+      properties.set(name, property(name, name, type, 'productinformation', hasUniqueValue));
+    },
+    addObjectProperty: (objectType, name, type, hasUniqueValue = false) => {
+      propertiesOf[objectType].set(name, property(name, name, type, builtInProperties[objectType][0]!.groupName, hasUniqueValue));
+    },
+    createRecord: (type, values) => write(type, undefined, values).record.id,
+    updateRecord: (type, id, values) => {
+      const existing = objects[type].get(id);
+      if (!existing) throw new Error(`no ${type} ${id} in the HubSpot fake`);
+      write(type, existing, values);
+    },
+    associate: (fromType, fromId, toType, toId, primary = false) => {
+      const link = (from: string, fromKey: string, to: string, toKey: string, isPrimary: boolean) => {
+        const byId = associationsFrom(from, to);
+        byId.set(fromKey, new Map([...(byId.get(fromKey) ?? new Map<string, boolean>()), [toKey, isPrimary]]));
+      };
+      link(fromType, fromId, toType, toId, primary);
+      link(toType, toId, fromType, fromId, false);
     },
     malformNext: () => {
       malformed = true;

@@ -10,6 +10,8 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
  *   links to many product entities and one customer; a new customer link replaces the old)
  * - rate limits: https://developer.productboard.com/reference/rate-limits (50 requests/s per token;
  *   429 with X-RateLimit-Limit, X-RateLimit-Remaining and Retry-After in seconds)
+ * - entities (features, components, companies ...): GET /v2/entities?type[]=feature, `{ data: [{ id,
+ *   type, fields: { name } }], links: { next } }`: https://developer.productboard.com/reference/listentities
  * Body shapes `{ data: { type, fields, metadata } }` and `{ data: { type, target: { type, id } } }`
  * follow the v2 reference; exact field sets beyond those are not modelled.
  */
@@ -24,7 +26,12 @@ interface FakeNote {
 export interface ProductboardFake {
   url: string;
   notes: Map<string, FakeNote>;
+  /** Entity id -> type (feature, component, company ...). */
   entities: Map<string, string>;
+  /** Entity id -> name, for the entities that have one. */
+  entityNames: Map<string, string>;
+  /** Adds a named entity as a product manager would; returns its id. */
+  addEntity(type: string, name: string): string;
   requests: string[];
   refusals(): number;
   rateLimitNext(n: number): void;
@@ -37,6 +44,7 @@ export async function startProductboardFake(options: { token: string; perSecond?
   const app = Fastify({ logger: false });
   const notes = new Map<string, FakeNote>();
   const entities = new Map<string, string>();
+  const entityNames = new Map<string, string>();
   const requests: string[] = [];
   const perSecond = options.perSecond ?? 50;
   const pageSize = options.pageSize ?? 100;
@@ -89,6 +97,19 @@ export async function startProductboardFake(options: { token: string; perSecond?
     return reply.code(201).send({ data: view(note), links: { self: `http://${request.headers.host}/v2/notes/${note.id}` } });
   });
 
+  app.get('/v2/entities', async (request, reply) => {
+    const query = request.query as Record<string, string | string[] | undefined>;
+    const raw = query['type[]'];
+    const types = Array.isArray(raw) ? raw : raw ? [raw] : [];
+    if (types.length === 0) return reply.code(400).send({ errors: [{ code: 'validation', detail: 'type[] is required' }] });
+    const all = [...entities].filter(([, type]) => types.includes(type)).map(([id, type]) => ({ id, type, fields: { name: entityNames.get(id) ?? '' } }));
+    const offset = Number(query.pageCursor ?? 0);
+    const rest = new URLSearchParams(types.map((t): [string, string] => ['type[]', t]));
+    rest.set('pageCursor', String(offset + pageSize));
+    const next = offset + pageSize < all.length ? `http://${request.headers.host}/v2/entities?${rest.toString()}` : null;
+    return { data: all.slice(offset, offset + pageSize), links: { next } };
+  });
+
   app.get('/v2/notes/:id/relationships', async (request, reply) => {
     const note = notes.get((request.params as { id: string }).id);
     if (!note) return reply.code(404).send({ errors: [{ code: 'not_found', detail: 'Note not found' }] });
@@ -115,6 +136,13 @@ export async function startProductboardFake(options: { token: string; perSecond?
     url: address,
     notes,
     entities,
+    entityNames,
+    addEntity: (type, name) => {
+      const id = randomUUID();
+      entities.set(id, type);
+      entityNames.set(id, name);
+      return id;
+    },
     requests,
     refusals: () => refused,
     rateLimitNext: (n) => {

@@ -13,6 +13,19 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
  *   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm
  * - PricebookEntry: Pricebook2Id and Product2Id are create-only:
  *   https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_pricebookentry.htm
+ * - Case (Subject, Description, Type, Status, Priority Low/Medium/High, AccountId, ContactId):
+ *   https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_case.htm
+ * - Account (Name, Industry, AnnualRevenue), Contact (Name compound of FirstName and LastName, read-only):
+ *   https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm
+ * - Order (AccountId, EffectiveDate as YYYY-MM-DD, Status Draft/Activated) and OrderItem (OrderId, Product2Id, Quantity):
+ *   https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_order.htm
+ * - Bulk API 2.0 ingest jobs (create, upload CSV, UploadComplete, poll, successful/failed/unprocessed
+ *   results as CSV with sf__Id, sf__Created, sf__Error; #N/A sets null, an empty cell leaves a field):
+ *   https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/create_job.htm
+ *   https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/upload_job_data.htm
+ *   https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_successful_results.htm
+ *   https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/datafiles_prepare_csv.htm
+ * - sObject describe, `fields[].name`: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
  * Only the SOQL this connector sends is understood: SELECT fields FROM type [WHERE a AND b ...]
  * [ORDER BY f, g] with conditions `f IN ('a','b')`, `f != null`, `f >= instant`, `f = 'x'`; COUNT().
  */
@@ -26,6 +39,21 @@ export interface SalesforceFakeOptions {
   dailyApiLimit?: number;
   /** Custom fields that exist on each object besides the standard ones. */
   customFields?: Record<string, string[]>;
+  /** Job-state reads a Bulk API job stays UploadComplete/InProgress for before it completes. */
+  bulkPollsUntilDone?: number;
+}
+
+export interface BulkJob {
+  id: string;
+  object: string;
+  externalIdFieldName: string;
+  state: 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'Failed' | 'Aborted';
+  csv: string;
+  polls: number;
+  errorMessage?: string;
+  successful: Array<Record<string, string>>;
+  failed: Array<Record<string, string>>;
+  unprocessed: Array<Record<string, string>>;
 }
 
 export interface SalesforceFake {
@@ -37,8 +65,17 @@ export interface SalesforceFake {
   setApiUsage(used: number): void;
   /** Deletes a record as a user would, so it shows in the deleted-records resource. */
   deleteRecord(type: string, id: string): void;
+  /** Creates a record as a Salesforce user would; returns its Id. */
+  createRecord(type: string, fields: Record<string, unknown>): string;
+  /** Edits a record as a Salesforce user would (SystemModstamp moves on). */
+  updateRecord(type: string, id: string, fields: Record<string, unknown>): void;
   /** Records whose Name is in this set fail in a collection request (per-record error). */
   failNames: Set<string>;
+  bulkJobs: Map<string, BulkJob>;
+  /** A Bulk API job processes at most this many rows; the rest come back as unprocessed. */
+  bulkRowLimit: { value: number };
+  /** Writes to these record Ids fail with this status code, e.g. UNABLE_TO_LOCK_ROW or FIELD_CUSTOM_VALIDATION_EXCEPTION. */
+  failIds: Map<string, string>;
   malformNext(): void;
   standardPricebookId: string;
   close(): Promise<void>;
@@ -47,9 +84,13 @@ export interface SalesforceFake {
 const standardFields: Record<string, string[]> = {
   Product2: ['Id', 'Name', 'ProductCode', 'Description', 'Family', 'IsActive', 'SystemModstamp', 'CreatedDate'],
   PricebookEntry: ['Id', 'Pricebook2Id', 'Product2Id', 'UnitPrice', 'IsActive', 'UseStandardPrice', 'CurrencyIsoCode', 'SystemModstamp'],
-  Case: ['Id', 'Subject', 'Description', 'Status', 'Priority', 'AccountId', 'SystemModstamp'],
+  Case: ['Id', 'Subject', 'Description', 'Type', 'Status', 'Priority', 'AccountId', 'ContactId', 'SystemModstamp'],
+  Account: ['Id', 'Name', 'Industry', 'AnnualRevenue', 'SystemModstamp'],
+  Contact: ['Id', 'FirstName', 'LastName', 'Name', 'Email', 'Phone', 'AccountId', 'SystemModstamp'],
+  Order: ['Id', 'AccountId', 'EffectiveDate', 'Status', 'SystemModstamp'],
+  OrderItem: ['Id', 'OrderId', 'Product2Id', 'Quantity', 'UnitPrice', 'SystemModstamp'],
 };
-const prefixes: Record<string, string> = { Product2: '01t', PricebookEntry: '01u', Case: '500' };
+const prefixes: Record<string, string> = { Product2: '01t', PricebookEntry: '01u', Case: '500', Account: '001', Contact: '003', Order: '801', OrderItem: '802' };
 const createOnly: Record<string, string[]> = { PricebookEntry: ['Pricebook2Id', 'Product2Id'] };
 const base = '/services/data/v61.0';
 
@@ -62,6 +103,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
   const deleted: Array<{ type: string; id: string; deletedDate: string }> = [];
   const requests: string[] = [];
   const failNames = new Set<string>();
+  const failIds = new Map<string, string>();
   const tokens = new Set<string>();
   const queryCursors = new Map<string, SfRecord[]>();
   let issued = 0;
@@ -75,6 +117,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
   const newId = (type: string) => `${prefixes[type] ?? '0XX'}${String(++counter).padStart(12, '0')}AAA`;
   const standardPricebookId = '01s000000000001AAA';
 
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
@@ -115,6 +158,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     if (type === 'Product2' && (typeof merged.Name !== 'string' || merged.Name === '')) return [sfError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Name]', ['Name'])];
     if (typeof merged.Name === 'string' && merged.Name.length > 255) return [sfError('STRING_TOO_LONG', 'Product Name: data value too large', ['Name'])];
     if (typeof merged.Name === 'string' && failNames.has(merged.Name)) return [sfError('UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record')];
+    const failure = existing && failIds.get(existing.Id);
+    if (failure) return [sfError(failure, failure === 'UNABLE_TO_LOCK_ROW' ? 'unable to obtain exclusive access to this record' : 'A validation rule refused the change')];
     if (existing) {
       const bad = (createOnly[type] ?? []).filter((f) => f in record && record[f] !== existing[f]);
       if (bad.length > 0) return [sfError('INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${bad.join(', ')}.`, bad)];
@@ -129,7 +174,9 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     const now = stamp();
     const saved: SfRecord = existing
       ? { ...existing, ...fields, SystemModstamp: Object.keys(fields).some((k) => existing[k] !== fields[k]) ? now : existing.SystemModstamp }
-      : { IsActive: false, ...fields, Id: newId(type), SystemModstamp: now, CreatedDate: now };
+      : { ...(type === 'Product2' ? { IsActive: false } : {}), ...fields, Id: newId(type), SystemModstamp: now, CreatedDate: now };
+    // Contact.Name is compound and read-only: Salesforce derives it from FirstName and LastName.
+    if (type === 'Contact') saved.Name = [saved.FirstName, saved.LastName].filter(Boolean).join(' ');
     records.get(type)!.set(saved.Id, saved);
     return saved;
   }
@@ -197,6 +244,9 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
       const [, field, op, raw] = c;
       if (op!.toUpperCase() === 'IN') {
         const values = [...raw!.matchAll(/'((?:[^'\\]|\\.)*)'/g)].map((m) => m[1]!.replace(/\\(.)/g, '$1'));
+        // Salesforce refuses the whole query when an Id filter holds something that cannot be an Id.
+        const notAnId = field!.endsWith('Id') ? values.find((v) => !/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(v)) : undefined;
+        if (notAnId !== undefined) throw new Error(`invalid ID field: ${notAnId}`);
         rows = rows.filter((r) => values.includes(String(r[field!])));
       } else if (op === '!=' && raw === 'null') rows = rows.filter((r) => r[field!] !== undefined && r[field!] !== null);
       else if (op === '>=' || op === '>') {
@@ -254,6 +304,145 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     return page(rows, rows.fields, rows.type, Number(from), batchSizeOf(request), cursorId!);
   });
 
+  // ---- Bulk API 2.0 ingest ----
+
+  const bulkJobs = new Map<string, BulkJob>();
+  const bulkRowLimit = { value: Number.POSITIVE_INFINITY };
+  const booleanFields = new Set(['IsActive', 'UseStandardPrice']);
+  const numberFields = new Set(['UnitPrice', 'Quantity', 'AnnualRevenue']);
+  const jobView = (job: BulkJob) => ({
+    id: job.id,
+    operation: 'upsert',
+    object: job.object,
+    externalIdFieldName: job.externalIdFieldName,
+    state: job.state,
+    contentType: 'CSV',
+    lineEnding: 'LF',
+    apiVersion: 61.0,
+    ...(job.errorMessage ? { errorMessage: job.errorMessage } : {}),
+    ...(job.state === 'JobComplete' ? { numberRecordsProcessed: job.successful.length + job.failed.length, numberRecordsFailed: job.failed.length } : {}),
+  });
+  const csvCell = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  const csvOf = (header: string[], rows: Array<Record<string, string>>) => [header, ...rows.map((r) => header.map((h) => r[h] ?? ''))].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+
+  function parseCsvRows(text: string): Array<Record<string, string>> {
+    const rows: string[][] = [];
+    let row: string[] = [];
+    let value = '';
+    let quoted = false;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i]!;
+      if (quoted && c === '"' && text[i + 1] === '"') {
+        value += '"';
+        i++;
+      } else if (c === '"') {
+        quoted = !quoted;
+      } else if (!quoted && c === ',') {
+        row.push(value);
+        value = '';
+      } else if (!quoted && c === '\n') {
+        row.push(value);
+        rows.push(row);
+        row = [];
+        value = '';
+      } else {
+        value += c;
+      }
+    }
+    if (value !== '' || row.length > 0) rows.push([...row, value]);
+    const [header, ...data] = rows;
+    return header ? data.map((cells) => Object.fromEntries(header.map((h, i) => [h, cells[i] ?? '']))) : [];
+  }
+
+  /** What Salesforce does once the upload is complete: each row upserted on its own. */
+  function processJob(job: BulkJob): void {
+    const rows = parseCsvRows(job.csv);
+    const header = Object.keys(rows[0] ?? {});
+    const unknown = header.find((field) => !fieldsOf(job.object).has(field));
+    if (unknown) {
+      job.state = 'Failed';
+      job.errorMessage = `InvalidBatch : Field name not found : ${unknown}`;
+      return;
+    }
+    rows.forEach((row, index) => {
+      if (index >= bulkRowLimit.value) {
+        job.unprocessed.push(row);
+        return;
+      }
+      const record: Record<string, unknown> = {};
+      for (const [field, raw] of Object.entries(row)) {
+        if (raw === '') continue;
+        record[field] = raw === '#N/A' ? null : booleanFields.has(field) ? raw === 'true' : numberFields.has(field) ? Number(raw) : raw;
+      }
+      const existing = [...records.get(job.object)!.values()].find((r) => r[job.externalIdFieldName] === record[job.externalIdFieldName]);
+      const errors = validate(job.object, record, existing);
+      if (errors.length > 0) job.failed.push({ sf__Id: existing?.Id ?? '', sf__Error: `${errors[0]!.statusCode}:${errors[0]!.message}`, ...row });
+      else job.successful.push({ sf__Id: save(job.object, record, existing).Id, sf__Created: String(!existing), ...row });
+    });
+    job.state = 'JobComplete';
+  }
+
+  app.post(`${base}/jobs/ingest/`, async (request, reply) => {
+    const body = request.body as { object?: string; operation?: string; externalIdFieldName?: string; contentType?: string };
+    if (!body.object || !records.has(body.object)) return reply.code(400).send([{ message: `Entity type ${body.object} is not supported by the Bulk API`, errorCode: 'INVALIDENTITY' }]);
+    if (body.operation !== 'upsert' || !body.externalIdFieldName || !fieldsOf(body.object).has(body.externalIdFieldName)) {
+      return reply.code(400).send([{ message: `The External ID field ${body.externalIdFieldName} does not exist on ${body.object}`, errorCode: 'INVALIDJOB' }]);
+    }
+    const job: BulkJob = { id: `750${String(bulkJobs.size + 1).padStart(12, '0')}AAA`, object: body.object, externalIdFieldName: body.externalIdFieldName, state: 'Open', csv: '', polls: 0, successful: [], failed: [], unprocessed: [] };
+    bulkJobs.set(job.id, job);
+    return jobView(job);
+  });
+  const findJob = (request: FastifyRequest, reply: FastifyReply) => {
+    const job = bulkJobs.get((request.params as { id: string }).id);
+    if (!job) void reply.code(404).send([{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }]);
+    return job;
+  };
+  app.put(`${base}/jobs/ingest/:id/batches/`, async (request, reply) => {
+    const job = findJob(request, reply);
+    if (!job) return;
+    if (job.state !== 'Open') return reply.code(409).send([{ message: `Job ${job.id} is not open for uploads`, errorCode: 'INVALIDJOBSTATE' }]);
+    if (request.headers['content-type'] !== 'text/csv') return reply.code(400).send([{ message: 'Content-Type must be text/csv', errorCode: 'INVALID_CONTENT_TYPE' }]);
+    job.csv += request.body as string;
+    return reply.code(201).send();
+  });
+  app.patch(`${base}/jobs/ingest/:id/`, async (request, reply) => {
+    const job = findJob(request, reply);
+    if (!job) return;
+    const { state } = request.body as { state?: string };
+    if (state === 'Aborted') job.state = 'Aborted';
+    else if (state === 'UploadComplete' && job.state === 'Open') job.state = 'UploadComplete';
+    else return reply.code(400).send([{ message: `Cannot move job ${job.id} from ${job.state} to ${state}`, errorCode: 'INVALIDJOBSTATE' }]);
+    return jobView(job);
+  });
+  app.get(`${base}/jobs/ingest/:id/`, async (request, reply) => {
+    const job = findJob(request, reply);
+    if (!job) return;
+    if (job.state === 'UploadComplete' || job.state === 'InProgress') {
+      job.polls += 1;
+      if (job.polls > (options.bulkPollsUntilDone ?? 1)) processJob(job);
+      else job.state = 'InProgress';
+    }
+    return jobView(job);
+  });
+  for (const [kind, pick, first] of [
+    ['successfulResults', (job: BulkJob) => job.successful, ['sf__Id', 'sf__Created']],
+    ['failedResults', (job: BulkJob) => job.failed, ['sf__Id', 'sf__Error']],
+    ['unprocessedrecords', (job: BulkJob) => job.unprocessed, []],
+  ] as const) {
+    app.get(`${base}/jobs/ingest/:id/${kind}/`, async (request, reply) => {
+      const job = findJob(request, reply);
+      if (!job) return;
+      const header = [...first, ...Object.keys(parseCsvRows(job.csv)[0] ?? {})];
+      return reply.type('text/csv').send(csvOf(header, pick(job)));
+    });
+  }
+
+  app.get(`${base}/sobjects/:type/describe`, async (request, reply) => {
+    const { type } = request.params as { type: string };
+    if (!records.has(type)) return reply.code(404).send([{ message: `The requested resource does not exist`, errorCode: 'NOT_FOUND' }]);
+    return { name: type, fields: [...fieldsOf(type)].map((name) => ({ name, custom: name.endsWith('__c') })) };
+  });
+
   app.get(`${base}/sobjects/:type/deleted/`, async (request, reply) => {
     const { type } = request.params as { type: string };
     const { start, end } = request.query as { start?: string; end?: string };
@@ -271,11 +460,23 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     records,
     requests,
     failNames,
+    failIds,
+    bulkJobs,
+    bulkRowLimit,
     standardPricebookId,
     tokensIssued: () => issued,
     expireTokens: () => tokens.clear(),
     setApiUsage: (used) => {
       apiUsed = used;
+    },
+    createRecord: (type, fields) => {
+      if (unknownField(type, fields)) throw new Error(`no field ${unknownField(type, fields)} on ${type} in the Salesforce fake`);
+      return save(type, fields, undefined).Id;
+    },
+    updateRecord: (type, id, fields) => {
+      const existing = records.get(type)?.get(id);
+      if (!existing) throw new Error(`no ${type} ${id} in the Salesforce fake`);
+      save(type, fields, existing);
     },
     deleteRecord: (type, id) => {
       records.get(type)!.delete(id);

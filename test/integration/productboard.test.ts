@@ -75,6 +75,33 @@ describe('Productboard notes: lookup by source record id, then create; idempoten
   });
 });
 
+describe('Productboard features and companies by name', () => {
+  test('names are looked up page by page among entities of the type, without regard to case, and kept for nameCacheMs', async () => {
+    const { fake, sink } = await setup({ pageSize: 2 });
+    const exportId = fake.addEntity('feature', 'Export to Excel');
+    fake.addEntity('feature', 'Dark mode');
+    fake.addEntity('feature', 'Audit log');
+    fake.addEntity('feature', 'Audit log');
+    const acmeId = fake.addEntity('company', 'Acme GmbH');
+    const features = await sink.idsByName('entity', ['export to excel ', 'Audit log', 'Nowhere']);
+    assert.deepEqual(features.get('export to excel '), [exportId]);
+    assert.equal(features.get('Audit log')!.length, 2, 'both namesakes, so the caller can refuse to guess');
+    assert.deepEqual(features.get('Nowhere'), []);
+    assert.deepEqual((await sink.idsByName('company', ['ACME GMBH'])).get('ACME GMBH'), [acmeId]);
+    const listed = fake.requests.filter((r) => r === 'GET /v2/entities').length;
+    assert.ok(listed >= 3, 'features (several pages) and companies were listed');
+    await sink.idsByName('entity', ['Dark mode']);
+    assert.equal(fake.requests.filter((r) => r === 'GET /v2/entities').length, listed, 'read once, then cached');
+  });
+
+  test('with nameCacheMs 0 a feature created meanwhile is found at the next lookup', async () => {
+    const { fake, sink } = await setup({}, { nameCacheMs: 0 });
+    assert.deepEqual((await sink.idsByName('entity', ['SSO'])).get('SSO'), []);
+    const id = fake.addEntity('feature', 'SSO');
+    assert.deepEqual((await sink.idsByName('entity', ['SSO'])).get('SSO'), [id]);
+  });
+});
+
 describe('Productboard limits and credentials', () => {
   test('429 waits the Retry-After Productboard sends', async () => {
     const { fake, sink } = await setup();

@@ -55,6 +55,50 @@ describe('demandMapping writing each demand as a Productboard note (fake), on th
       await sandbox.close();
     }
   });
+
+  test('features and companies named in the configuration are looked up by name; a name Productboard lacks fails only its demand until someone creates it', async () => {
+    const sandbox = await startSandbox({ products: 10 });
+    const productboard = await startProductboardFake({ token: 'pb-token' });
+    const exportFeature = productboard.addEntity('feature', 'Export to Excel');
+    const acme = productboard.addEntity('company', 'Acme GmbH');
+    try {
+      const base = testConfig(sandbox, uniqueTaskQueue('productboard-names'));
+      const config = configSchema.parse({
+        ...base,
+        systems: { ...base.systems, pb: { kind: 'productboard', url: productboard.url, token: 'pb-token', nameCacheMs: 0 } },
+        demandSyncs: [
+          {
+            ...base.demandSyncs[0],
+            notes: {
+              system: 'pb',
+              entityByProduct: { 'P-000003': { name: 'export to excel' }, 'P-000004': { name: 'Dark mode' } },
+              companyByAccount: { 'A-N1': { name: 'Acme GmbH' } },
+            },
+          },
+        ],
+      });
+      await runProductSync(temporal.env, config);
+      await sandbox.crmApi('PUT', '/api/accounts/A-N1', { name: 'Acme GmbH', segment: 'enterprise', annualValue: 50_000 });
+      const demand = (id: string, sku: string, title: string) =>
+        sandbox.crmApi('PUT', `/api/demands/${id}`, { title, description: '', kind: 'feature-request', skus: [sku], priority: 'medium', accountId: 'A-N1', contactId: null, status: 'open' });
+      await demand('D-N1', 'SKU-000003', 'Export reports to Excel');
+      await demand('D-N2', 'SKU-000004', 'Dark mode please');
+
+      const first = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
+      assert.deepEqual(first.failed.map((f) => [f.id, f.reason]), [['D-N2', "Productboard cannot take its note: Productboard has no feature named 'Dark mode'"]]);
+      assert.deepEqual(byDemandNow(productboard, 'D-N1'), [`customer:${acme}`, `link:${exportFeature}`].sort());
+      assert.deepEqual(byDemandNow(productboard, 'D-N2'), [], 'no note without its feature');
+
+      const darkMode = productboard.addEntity('feature', 'Dark mode');
+      const second = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
+      assert.deepEqual(second.failed, []);
+      assert.deepEqual(byDemandNow(productboard, 'D-N2'), [`customer:${acme}`, `link:${darkMode}`].sort());
+      assert.equal(productboard.notes.size, 2);
+    } finally {
+      await productboard.close();
+      await sandbox.close();
+    }
+  });
 });
 
 function byDemandNow(productboard: Awaited<ReturnType<typeof startProductboardFake>>, demandId: string): string[] {

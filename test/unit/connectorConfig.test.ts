@@ -5,6 +5,7 @@ import { formatConfigIssues } from '../../src/config/loadConfig';
 import { RateLimitPacer, msUntilMidnight } from '../../src/connectors/rateLimitPacer';
 import { getPath, renderTemplate, renderUrlPath } from '../../src/connectors/recordPath';
 import { nextLink } from '../../src/connectors/restConnector';
+import { buildIntegrations } from '../../src/integrations';
 
 const sync = [{ id: 'products', source: 'a', target: 'b' }];
 
@@ -27,6 +28,47 @@ describe('systems: one schema per kind', () => {
     });
     assert.equal(result.success, false);
     assert.match(formatConfigIssues(result.error, 'test'), /systems\.b\.products: Unrecognized key: "idPropery"/);
+  });
+
+  test('a HubSpot demand source is configured in YAML alone: defaults fill in, a wrong key or value is named with its path', () => {
+    const ok = configSchema.parse({ systems: { a: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' }, b: { kind: 'hubspot', demands: { pipeline: '0' } } }, productSyncs: sync });
+    const hubspot = ok.systems.b;
+    assert.ok(hubspot?.kind === 'hubspot');
+    assert.equal(hubspot.demands.properties.skus, 'bridge_demand_skus');
+    assert.equal(hubspot.demands.priorityValues.URGENT, 'critical');
+    assert.deepEqual(hubspot.demands.orders.stages, ['closedwon']);
+    const result = configSchema.safeParse({
+      systems: { b: { kind: 'hubspot', demands: { properties: { sku: 'codes' }, kindValues: { Idea: 'wish' } } } },
+      productSyncs: sync,
+    });
+    assert.equal(result.success, false);
+    const message = formatConfigIssues(result.error, 'test');
+    assert.match(message, /systems\.b\.demands\.properties: Unrecognized key: "sku"/);
+    assert.match(message, /systems\.b\.demands\.kindValues\.Idea/);
+  });
+
+  test('a Salesforce demand source is configured in YAML alone, its Case fields named with their path when wrong', () => {
+    const systems = { a: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' } };
+    const ok = configSchema.parse({ systems: { ...systems, b: { kind: 'salesforce', url: 'https://acme.my.salesforce.com', products: { externalIdField: 'PMS_Id__c' } } }, productSyncs: sync });
+    const salesforce = ok.systems.b;
+    assert.ok(salesforce?.kind === 'salesforce');
+    assert.equal(salesforce.demands.fields.requirementId, 'PMS_Requirement_Id__c');
+    assert.deepEqual(salesforce.demands.orders.statuses, ['Activated']);
+    const result = configSchema.safeParse({
+      systems: { b: { kind: 'salesforce', url: 'https://acme.my.salesforce.com', products: { externalIdField: 'PMS_Id__c' }, demands: { fields: { skus: 'Demand SKUs' } } } },
+      productSyncs: sync,
+    });
+    assert.equal(result.success, false);
+    assert.match(formatConfigIssues(result.error, 'test'), /systems\.b\.demands\.fields\.skus: a Salesforce field API name/);
+  });
+
+  test('a system that cannot hold demands is refused as the CRM of a demand sync, naming the kinds that can', () => {
+    const config = configSchema.parse({
+      systems: { a: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' }, b: { kind: 'sandbox-crm', url: 'http://127.0.0.1:2', token: 't' }, pb: { kind: 'productboard', token: 'x' } },
+      productSyncs: [{ id: 'products', source: 'a', target: 'b' }],
+      demandSyncs: [{ id: 'demands', crm: 'pb', pms: 'a' }],
+    });
+    assert.throws(() => buildIntegrations(config, { env: {} }), /System 'pb' is a productboard, which cannot be the CRM of a demand sync; use a sandbox-crm, hubspot or salesforce system/);
   });
 
   test('an unknown kind lists the kinds there are', () => {

@@ -1,0 +1,291 @@
+import { z } from 'zod';
+import { chunk } from '../chunk';
+import { byFeedPosition, isAfterCursor, type ChangeCursor, type ChangePage } from './changeFeed';
+import { InvalidResponseError, RateLimitedError, RequestRejectedError } from './errors';
+import type { HubSpotSystemConfig } from './hubspotConfig';
+import { HttpStatusError, HttpSystem, type RequestOptions, type SharedPacing } from './httpClient';
+import { msUntilMidnight, RateLimitPacer } from './rateLimitPacer';
+
+/**
+ * A thin typed client of HubSpot's CRM v3 object API and v4 associations, shared by the HubSpot
+ * connectors: one place for the 429 kinds, the pacing from rate-limit headers and the search limits.
+ * Limits: https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
+ */
+
+export const hubspotApiLimits = {
+  /** Inputs per object batch request. */
+  batchSize: 100,
+  /** Inputs per associations v4 batch read. */
+  associationBatchSize: 1000,
+  /** Results per search page. */
+  searchPageSize: 200,
+  /** Results one search query can page through; beyond it, query again from the last timestamp. */
+  searchResultCap: 10_000,
+  /** Search requests per second per account. */
+  searchPerSecond: 5,
+  /** Values in one IN filter. */
+  inFilterValues: 100,
+} as const;
+
+export const hubspotObjectSchema = z.object({
+  id: z.string().min(1),
+  properties: z.record(z.string(), z.string().nullable()),
+  archived: z.boolean().optional(),
+  new: z.boolean().optional(),
+});
+export type HubSpotObject = z.infer<typeof hubspotObjectSchema>;
+
+const batchErrorSchema = z.object({
+  status: z.string(),
+  category: z.string(),
+  message: z.string(),
+  context: z.record(z.string(), z.array(z.string())).optional(),
+});
+const batchResponseSchema = z.object({ status: z.string(), results: z.array(hubspotObjectSchema), errors: z.array(batchErrorSchema).optional() });
+const searchResponseSchema = z.object({
+  total: z.number().int().nonnegative(),
+  results: z.array(hubspotObjectSchema),
+  paging: z.object({ next: z.object({ after: z.string().min(1) }) }).optional(),
+});
+const propertySchema = z.object({ name: z.string(), type: z.string(), hasUniqueValue: z.boolean().optional() });
+const associationsResponseSchema = z.object({
+  results: z.array(
+    z.object({
+      from: z.object({ id: z.string() }),
+      to: z.array(
+        z.object({
+          toObjectId: z.union([z.string(), z.number()]).transform(String),
+          associationTypes: z.array(z.object({ label: z.string().nullable().optional() })).default([]),
+        }),
+      ),
+    }),
+  ),
+  errors: z.array(batchErrorSchema.partial({ status: true })).optional(),
+});
+const errorBodySchema = z.object({ message: z.string().optional(), category: z.string().optional(), policyName: z.string().optional() }).loose();
+
+export interface SearchFilter {
+  propertyName: string;
+  operator: 'EQ' | 'IN' | 'GTE' | 'HAS_PROPERTY';
+  value?: string;
+  values?: string[];
+}
+
+/** 429s differ by policy: the 10-second window passes soon; the daily quota only at midnight. */
+export function hubspotRateLimitError(status: number, body: unknown, headers: Headers, timeZone: string, now: number): Error | undefined {
+  if (status !== 429) return undefined;
+  const policy = errorBodySchema.safeParse(body).data?.policyName;
+  if (policy === 'DAILY') {
+    const waitMs = msUntilMidnight(timeZone, now);
+    const resetAt = new Date(now + waitMs).toISOString();
+    return new RateLimitedError(
+      'HubSpot',
+      waitMs,
+      `HubSpot's daily API limit for this account is used up (429 DAILY). The sync waits until it resets at midnight ${timeZone} (${resetAt}); other integrations on the account share this limit.`,
+    );
+  }
+  const windowMs = Number(headers.get('x-hubspot-ratelimit-interval-milliseconds') ?? (policy === 'TEN_SECONDLY_ROLLING' ? 10_000 : 1_000));
+  return new RateLimitedError('HubSpot', windowMs, `HubSpot is rate limiting us (429 ${policy ?? 'unknown policy'}); retrying after ${windowMs} ms`);
+}
+
+export interface HubSpotApiOptions {
+  baseUrl: string;
+  token: string;
+  config: Pick<HubSpotSystemConfig, 'timeoutMs' | 'timeZone' | 'rateLimitReserve'>;
+  now?: () => number;
+  /** Results one search query may page through (HubSpot: 10,000); smaller in tests. */
+  searchResultCap?: number;
+  /** The account's shared pacer (systems.<name>.rateLimit), on top of the header pacing. */
+  pacing?: SharedPacing;
+}
+
+export class HubSpotApi {
+  readonly system = 'HubSpot';
+  private readonly http: HttpSystem;
+  private readonly pacer: RateLimitPacer;
+  private readonly now: () => number;
+  private readonly searchResultCap: number;
+
+  constructor(options: HubSpotApiOptions) {
+    this.now = options.now ?? Date.now;
+    this.searchResultCap = options.searchResultCap ?? hubspotApiLimits.searchResultCap;
+    this.pacer = new RateLimitPacer(options.config.rateLimitReserve, this.now);
+    this.http = new HttpSystem({
+      system: this.system,
+      baseUrl: options.baseUrl,
+      token: options.token,
+      timeoutMs: options.config.timeoutMs,
+      ...options.pacing,
+      classifyError: (status, body, headers) => hubspotRateLimitError(status, body, headers, options.config.timeZone, this.now()),
+      onResponse: (_status, headers) =>
+        this.pacer.observeWindow(Number(headers.get('x-hubspot-ratelimit-remaining') ?? NaN), Number(headers.get('x-hubspot-ratelimit-interval-milliseconds') ?? NaN)),
+    });
+  }
+
+  /** A request whose refusals (4xx) come back as they are (HttpStatusError), for callers that read them. */
+  async request<T>(request: RequestOptions<T>): Promise<T> {
+    await this.pacer.wait();
+    return this.http.request(request);
+  }
+
+  /** A request whose refusals (4xx) are non-retryable RequestRejectedErrors. */
+  async call<T>(request: RequestOptions<T>): Promise<T> {
+    await this.pacer.wait();
+    return this.http.call(request);
+  }
+
+  /** Property names and types of an object type. */
+  async properties(objectType: string): Promise<Map<string, z.infer<typeof propertySchema>>> {
+    const response = await this.call({ method: 'GET', path: `/crm/v3/properties/${objectType}`, schema: z.object({ results: z.array(propertySchema) }) });
+    return new Map(response.results.map((p) => [p.name, p]));
+  }
+
+  /** Creates a property (409: someone created it meanwhile, which is as good). */
+  async createProperty(objectType: string, definition: Record<string, unknown>): Promise<void> {
+    await this.pacer.wait();
+    try {
+      await this.http.request({ method: 'POST', path: `/crm/v3/properties/${objectType}`, body: definition, schema: propertySchema });
+    } catch (error) {
+      if (!(error instanceof HttpStatusError)) throw error;
+      if (error.status !== 409) throw new RequestRejectedError(this.system, error.status, error.message);
+    }
+  }
+
+  /** Records by id (or by a unique property's values), 100 a request; unknown ones are absent. */
+  async batchRead(objectType: string, ids: string[], properties: string[], idProperty?: string): Promise<HubSpotObject[]> {
+    const found: HubSpotObject[] = [];
+    for (const part of chunk([...new Set(ids)], hubspotApiLimits.batchSize)) {
+      const body = { inputs: part.map((id) => ({ id })), properties, ...(idProperty && idProperty !== 'hs_object_id' ? { idProperty } : {}) };
+      const response = await this.call({ method: 'POST', path: `/crm/v3/objects/${objectType}/batch/read`, query: { archived: 'false' }, body, schema: batchResponseSchema });
+      const unexpected = (response.errors ?? []).filter((e) => e.category !== 'OBJECT_NOT_FOUND');
+      if (unexpected.length > 0) throw new InvalidResponseError(this.system, `${this.system} could not read some ${objectType}: ${unexpected[0]!.message}`);
+      found.push(...response.results);
+    }
+    return found;
+  }
+
+  /** Overwrites the given properties of records by id (or unique property); 100 a request. */
+  async batchUpdate(objectType: string, inputs: Array<{ id: string; properties: Record<string, string> }>, idProperty?: string): Promise<HubSpotObject[]> {
+    const updated: HubSpotObject[] = [];
+    for (const part of chunk(inputs, hubspotApiLimits.batchSize)) {
+      const body = { inputs: part.map((input) => ({ ...input, ...(idProperty && idProperty !== 'hs_object_id' ? { idProperty } : {}) })) };
+      const response = await this.call({ method: 'POST', path: `/crm/v3/objects/${objectType}/batch/update`, body, schema: batchResponseSchema });
+      if (response.errors?.length) throw new RequestRejectedError(this.system, 400, `${this.system} refused to update some ${objectType}: ${response.errors[0]!.message}`);
+      updated.push(...response.results);
+    }
+    return updated;
+  }
+
+  /**
+   * Associated record ids per record, primary first (HubSpot's "Primary" label, e.g. a ticket's
+   * primary company). Records with none are absent.
+   */
+  async associations(fromType: string, toType: string, ids: string[]): Promise<Map<string, string[]>> {
+    const byId = new Map<string, string[]>();
+    for (const part of chunk([...new Set(ids)], hubspotApiLimits.associationBatchSize)) {
+      if (part.length === 0) continue;
+      const body = { inputs: part.map((id) => ({ id })) };
+      const response = await this.call({ method: 'POST', path: `/crm/v4/associations/${fromType}/${toType}/batch/read`, body, schema: associationsResponseSchema });
+      for (const result of response.results) {
+        const primaryFirst = [...result.to].sort((a, b) => Number(isPrimary(b)) - Number(isPrimary(a)));
+        byId.set(result.from.id, primaryFirst.map((to) => to.toObjectId));
+      }
+    }
+    return byId;
+  }
+
+  async search(objectType: string, body: Record<string, unknown>): Promise<z.infer<typeof searchResponseSchema>> {
+    await this.pacer.wait();
+    try {
+      return await this.http.call({ method: 'POST', path: `/crm/v3/objects/${objectType}/search`, body, schema: searchResponseSchema });
+    } finally {
+      // The search endpoints send no rate-limit headers: keep to their documented rate.
+      this.pacer.observeFixedRate(hubspotApiLimits.searchPerSecond);
+    }
+  }
+
+  /** Every record matching one filter, its IN values split into HubSpot's 100 per filter. */
+  async searchAll(objectType: string, filters: SearchFilter[], properties: string[]): Promise<HubSpotObject[]> {
+    const found: HubSpotObject[] = [];
+    const inFilter = filters.find((f) => f.values);
+    const valueChunks = inFilter?.values ? chunk(inFilter.values, hubspotApiLimits.inFilterValues) : [undefined];
+    for (const values of valueChunks) {
+      let after: string | undefined;
+      do {
+        const page = await this.search(objectType, {
+          filterGroups: [{ filters: filters.map((f) => (f === inFilter && values ? { ...f, values } : f)) }],
+          properties,
+          limit: hubspotApiLimits.searchPageSize,
+          ...(after ? { after } : {}),
+        });
+        found.push(...page.results);
+        after = page.paging?.next.after;
+      } while (after);
+    }
+    return found;
+  }
+
+  /**
+   * Records modified after the cursor, by hs_lastmodifieddate, in the bridge's feed order on
+   * (modified, key). `key` names the record in the feed (its id, or a unique property). Past the
+   * 10,000 results one query can page through, a new query starts from the last instant seen.
+   */
+  async searchChanges(
+    objectType: string,
+    { cursor, limit, filters, properties, key }: { cursor: ChangeCursor | null; limit: number; filters: SearchFilter[]; properties: string[]; key: (o: HubSpotObject) => string },
+  ): Promise<ChangePage<HubSpotObject & { key: string; updatedAt: string }>> {
+    type Positioned = HubSpotObject & { key: string; updatedAt: string; id: string };
+    const collected = new Map<string, Positioned>();
+    const position = (o: Positioned) => ({ id: o.key, updatedAt: o.updatedAt });
+    let since = cursor ? Date.parse(cursor.since) : 0;
+    let after: string | undefined;
+    let read = 0;
+    let exhausted = false;
+    for (;;) {
+      if (read + hubspotApiLimits.searchPageSize > this.searchResultCap) {
+        const last = Math.max(...[...collected.values()].map((r) => Date.parse(r.updatedAt)));
+        if (!(last > since)) throw new InvalidResponseError(this.system, `${this.system} holds more than ${this.searchResultCap} ${objectType} modified at the same instant; the search API cannot page through them.`);
+        since = last;
+        after = undefined;
+        read = 0;
+      }
+      const page = await this.search(objectType, {
+        filterGroups: [{ filters: [{ propertyName: 'hs_lastmodifieddate', operator: 'GTE', value: String(since) }, ...filters] }],
+        sorts: [{ propertyName: 'hs_lastmodifieddate', direction: 'ASCENDING' }],
+        properties: [...properties, 'hs_lastmodifieddate'],
+        limit: hubspotApiLimits.searchPageSize,
+        ...(after ? { after } : {}),
+      });
+      read += page.results.length;
+      for (const object of page.results) {
+        const modified = object.properties.hs_lastmodifieddate;
+        if (!modified || Number.isNaN(Date.parse(modified))) {
+          throw new InvalidResponseError(this.system, `${this.system} returned ${objectType} ${object.id} without a valid hs_lastmodifieddate`);
+        }
+        const record = { ...object, key: key(object), updatedAt: new Date(Date.parse(modified)).toISOString() };
+        if (isAfterCursor(position(record), cursor)) collected.set(record.key, record);
+      }
+      if (!page.paging) {
+        exhausted = true;
+        break;
+      }
+      after = page.paging.next.after;
+      // Ties on the timestamp come in no order: read on until the page passes the limit-th instant.
+      const sorted = [...collected.values()].sort((a, b) => byFeedPosition(position(a), position(b)));
+      const lastOnPage = page.results.at(-1)?.properties.hs_lastmodifieddate;
+      if (sorted.length >= limit && lastOnPage && Date.parse(lastOnPage) > Date.parse(sorted[limit - 1]!.updatedAt)) break;
+    }
+    const records = [...collected.values()].sort((a, b) => byFeedPosition(position(a), position(b)));
+    const pageRecords = records.slice(0, limit);
+    const last = pageRecords.at(-1);
+    return {
+      records: pageRecords,
+      nextCursor: last ? { since: last.updatedAt, afterId: last.key } : null,
+      hasMore: records.length > limit || !exhausted,
+    };
+  }
+}
+
+function isPrimary(to: { associationTypes: Array<{ label?: string | null }> }): boolean {
+  return to.associationTypes.some((type) => type.label === 'Primary');
+}
