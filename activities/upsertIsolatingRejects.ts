@@ -31,11 +31,13 @@ export async function upsertIsolatingRejects(
 ): Promise<UpsertOutcome> {
   const outcome: UpsertOutcome = resume ? structuredClone(resume.outcome) : { written: [], failed: [] };
   const size = sink.capabilities.maxWriteBatch;
-  let done = resume?.done ?? 0;
-  const beat = (): void => heartbeat({ done, outcome });
-  for (let i = done; i < records.length; i += size) {
+  // Heartbeats inside a batch (while it is split, or a bulk job runs) report the last finished
+  // batch, never a half-written one: a resumed attempt writes that batch again from its start.
+  let checkpoint: UpsertProgress = { done: resume?.done ?? 0, outcome: structuredClone(outcome) };
+  const beat = (): void => heartbeat(checkpoint);
+  for (let i = checkpoint.done; i < records.length; i += size) {
     await writeOrSplit(sink, records.slice(i, i + size), outcome, beat);
-    done = Math.min(i + size, records.length);
+    checkpoint = { done: Math.min(i + size, records.length), outcome: structuredClone(outcome) };
     beat();
   }
   return outcome;

@@ -69,4 +69,25 @@ describe('upserting with reject isolation', () => {
     assert.deepEqual(requests, [2], 'only the last batch is written again');
     assert.deepEqual(outcome.written.map((w) => w.externalId), records(10).map((r) => r.externalId));
   });
+
+  test('a batch that fails while being split is written again whole on resume: every record is reported once', async () => {
+    const beats: UpsertProgress[] = [];
+    let failNext = false;
+    const { sink: strict } = strictSink((input) => input.externalId === 'P-1', 4);
+    const flaky: ProductSink = {
+      ...strict,
+      upsertBatch: async (inputs) => {
+        if (failNext) throw new SystemUnavailableError('CRM', 'CRM failed with 503');
+        // The half holding P-1 is refused; the CRM goes down right after the other half lands.
+        if (inputs.length === 2 && inputs[0]!.externalId === 'P-3') failNext = true;
+        return strict.upsertBatch(inputs);
+      },
+    };
+    await assert.rejects(upsertIsolatingRejects(flaky, records(4).reverse(), (progress) => beats.push(structuredClone(progress))), SystemUnavailableError);
+    assert.deepEqual(beats.at(-1), { done: 0, outcome: { written: [], failed: [] } }, 'the half-written batch is not reported as progress');
+
+    const outcome = await upsertIsolatingRejects(strict, records(4).reverse(), () => {}, beats.at(-1));
+    assert.deepEqual(outcome.written.map((w) => w.externalId).sort(), ['P-0', 'P-2', 'P-3']);
+    assert.deepEqual(outcome.failed.map((f) => f.externalId), ['P-1']);
+  });
 });
