@@ -67,13 +67,14 @@ const connectionTo = (system: HttpSystemConfig, onRateLimited: Connection['onRat
   pacer: pacerFor(system),
 });
 
-function restConnection(name: string, system: RestSystemConfig, env: NodeJS.ProcessEnv): RestConnection {
+function restConnection(name: string, system: RestSystemConfig, env: NodeJS.ProcessEnv, pacing: SharedPacing): RestConnection {
   const label = system.displayName ?? name.toUpperCase();
   return {
     system: label,
     baseUrl: system.url,
     timeoutMs: system.timeoutMs,
     auth: restAuthProvider(system.auth, { system: label, token: system.token, timeoutMs: system.timeoutMs, env }),
+    pacing,
   };
 }
 
@@ -137,7 +138,7 @@ function productSource(name: string, system: SystemConfig, env: NodeJS.ProcessEn
   switch (system.kind) {
     case 'rest':
       if (!system.productSource) throw new Error(`System '${name}' (rest) has no productSource section, so it cannot be the source of a product sync; describe its list endpoint there.`);
-      return new RestProductSource(restConnection(name, system, env), system.productSource);
+      return new RestProductSource(restConnection(name, system, env, pacingOf(system, onRateLimited)), system.productSource);
     case 'hubspot':
       return hubspot(name, system, env, system.products.sourceProperties, pacingOf(system, onRateLimited));
     case 'salesforce':
@@ -161,7 +162,7 @@ function productSink(
   switch (system.kind) {
     case 'rest':
       if (!system.productSink) throw new Error(`System '${name}' (rest) has no productSink section, so it cannot be the target of a product sync; describe its read, write and count endpoints there.`);
-      return new RestProductSink(restConnection(name, system, env), system.productSink);
+      return new RestProductSink(restConnection(name, system, env, pacingOf(system, onRateLimited)), system.productSink);
     case 'hubspot':
       return hubspot(name, system, env, Object.keys(mapping), pacingOf(system, onRateLimited));
     case 'salesforce':

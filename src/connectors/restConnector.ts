@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { byFeedPosition, isAfterCursor } from './changeFeed';
 import type { ChangeCursor } from './changeFeed';
 import { BatchRejectedError, InvalidResponseError, RequestRejectedError } from './errors';
-import { HttpStatusError, HttpSystem, type AuthProvider, type HttpExchange } from './httpClient';
+import { HttpStatusError, HttpSystem, type AuthProvider, type HttpExchange, type SharedPacing } from './httpClient';
 import type {
   CrmProductInput,
   CrmProductRecord,
@@ -22,6 +22,8 @@ export interface RestConnection {
   baseUrl: string;
   auth: AuthProvider;
   timeoutMs: number;
+  /** The pacer every connector of this system shares on a worker, when it declares a rate limit. */
+  pacing?: SharedPacing;
 }
 
 const anyJson = z.unknown();
@@ -35,7 +37,8 @@ const mappedRecordSchema = z
   .loose();
 
 function httpFor(connection: RestConnection): HttpSystem {
-  return new HttpSystem({ system: connection.system, baseUrl: connection.baseUrl, auth: connection.auth, timeoutMs: connection.timeoutMs });
+  const { system, baseUrl, auth, timeoutMs, pacing } = connection;
+  return new HttpSystem({ system, baseUrl, auth, timeoutMs, ...pacing });
 }
 
 /** An instant from an ISO string, epoch seconds or epoch milliseconds, as an ISO string. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { restAuthSchema } from './restAuth';
+import { rateLimitSchema } from './requestPacer';
 
 /**
  * Configuration of a REST system reached through the configurable connector (an in-house PMS or
@@ -162,6 +163,8 @@ export const restSystemSchema = z
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     /** The name in errors and logs, e.g. "ERP". */
     displayName: z.string().min(1).optional(),
+    /** The system's request limit, e.g. { requests: 100, perMs: 10000 }: the client paces itself under it. */
+    rateLimit: rateLimitSchema.optional(),
     productSource: restProductSourceSchema.optional(),
     productSink: restProductSinkSchema.optional(),
   })

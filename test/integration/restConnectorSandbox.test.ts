@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { configSchema, type BridgeConfig } from '../../src/config/configSchema';
 import { validatePmsProduct } from '../../src/domain/validation';
 import { buildIntegrations } from '../../src/integrations';
+import type { FaultCounters } from '../../src/sandbox/faults';
 import { crmToken, pmsToken, startSandbox, type TestSandbox } from '../helpers/sandbox';
 import { assertCrmMatchesPms } from '../helpers/crmAssertions';
 import { useTemporalServer } from '../helpers/temporalServer';
@@ -63,8 +64,9 @@ productSyncs:
 `;
 }
 
-function restConfig(sandbox: TestSandbox, name: string): BridgeConfig {
-  return configSchema.parse(parseYaml(restYaml(sandbox, uniqueTaskQueue(name))));
+function restConfig(sandbox: TestSandbox, name: string, crmRateLimit?: string): BridgeConfig {
+  const yaml = restYaml(sandbox, uniqueTaskQueue(name));
+  return configSchema.parse(parseYaml(crmRateLimit ? yaml.replace('    displayName: CRM\n', `    displayName: CRM\n    rateLimit: ${crmRateLimit}\n`) : yaml));
 }
 
 
@@ -110,6 +112,25 @@ describe('the configurable REST connector reaching the sandbox PMS and CRM by co
       const source = buildIntegrations(config).products.get('products')!.source;
       const byId = await source.getByIds([deleted!.id, 'P-999999', tooLong!.id]);
       assert.deepEqual(byId.map((r) => [r.id, r.deleted]).sort(), [[deleted!.id, true], [tooLong!.id, false]].sort());
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('systems.<name>.rateLimit paces a rest system: a burst stays under the CRM rolling window with no 429', async () => {
+    const sandbox = await startSandbox({ crmFaults: { rateLimit: { requests: 10, windowMs: 1_000 } } });
+    try {
+      const burst = async (config: BridgeConfig) => {
+        const sink = buildIntegrations(config, { env: {} }).products.get('products')!.sink;
+        const results = await Promise.allSettled(Array.from({ length: 25 }, (_, i) => sink.readByExternalIds([`P-${i}`])));
+        return results.filter((result) => result.status === 'rejected').length;
+      };
+      assert.ok((await burst(restConfig(sandbox, 'rest-unpaced'))) > 0, 'unpaced, the burst meets the limit');
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const refusals = async () => ((await sandbox.crmApi('GET', '/_admin/faults')) as { injected: FaultCounters }).injected.rateLimited;
+      const before = await refusals();
+      assert.equal(await burst(restConfig(sandbox, 'rest-paced', '{ requests: 10, perMs: 1000 }')), 0);
+      assert.equal(await refusals(), before, 'no request of the paced burst got a 429');
     } finally {
       await sandbox.close();
     }
