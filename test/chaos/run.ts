@@ -38,10 +38,17 @@ function options() {
 
 function table(reports: ScenarioReport[]): string {
   const rows = reports.map((r) => {
-    const faults = Object.values(r.faults).reduce((a, b) => a + b, 0);
-    return `| ${r.scenario} | ${r.seed} | ${r.seconds.toFixed(0)} s | ${r.recordsChecked} | ${faults} | ${r.violations.lost.length} | ${r.violations.duplicates.length} | ${r.broken === 0 ? 'pass' : `FAIL${r.error ? `: ${r.error.slice(0, 80)}` : ''}`} |`;
+    const injected = Object.entries(r.faults).map(([kind, n]) => `${n} ${kind}`).join(', ');
+    const result = r.broken === 0 ? 'pass' : `FAIL${r.error ? `: ${r.error.slice(0, 80)}` : ''}`;
+    return `| ${r.scenario} | ${r.seed} | ${r.seconds.toFixed(0)} s | ${r.recordsChecked} | ${injected} | ${r.watermarkSamples} | ${r.violations.lost.length} | ${r.violations.duplicates.length} | ${r.broken} | ${result} |`;
   });
-  return ['| scenario | seed | time | records checked | faults injected | lost | duplicates | result |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
+  const total = (pick: (r: ScenarioReport) => number) => reports.reduce((sum, r) => sum + pick(r), 0);
+  return [
+    '| scenario | seed | time | records checked | faults injected | watermark checks | lost | duplicates | rules broken | result |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    `| all | | ${total((r) => r.seconds).toFixed(0)} s | ${total((r) => r.recordsChecked)} | ${total((r) => Object.values(r.faults).reduce((a, b) => a + b, 0))} | ${total((r) => r.watermarkSamples)} | ${total((r) => r.violations.lost.length)} | ${total((r) => r.violations.duplicates.length)} | ${total((r) => r.broken)} | |`,
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
