@@ -189,16 +189,14 @@ export class FaultInjector {
       this.counters.malformed++;
       return 'malformed';
     }
-    if (this.prng.chance(this.current.duplicateRate)) {
-      this.counters.duplicated++;
-      return 'duplicate';
-    }
-    return null;
+    return this.prng.chance(this.current.duplicateRate) ? 'duplicate' : null;
   }
 
   /** Records of a page with some repeated, each next to its first copy, as buggy paging does. */
   repeatRecords(records: unknown[]): unknown[] {
-    return records.flatMap((record) => (this.prng.chance(0.3) ? [record, record] : [record]));
+    const repeated = records.flatMap((record) => (this.prng.chance(0.3) ? [record, record] : [record]));
+    if (repeated.length > records.length) this.counters.duplicated++;
+    return repeated;
   }
 
   private throttle(): Rejection | null {
