@@ -3,11 +3,11 @@ import { isGrpcServiceError, ServiceError, type WorkflowHandle } from '@temporal
 import type { Prng } from '../../src/sandbox/prng';
 import { progressQuery } from '../../workflows/messages';
 import type { ChangeCursor, ProductSyncInput, ProductSyncSummary, SyncMode } from '../../workflows/productSyncTypes';
-import type { TestSandbox } from '../helpers/sandbox';
-import { bridgeEnvironment } from '../helpers/sandbox';
+import { bridgeEnvironment, startSandbox, type TestSandbox } from '../helpers/sandbox';
+import { uniqueTaskQueue } from '../helpers/worker';
 import { startWorkerProcess, stopWorkers, waitUntilReady, type WorkerProcess } from '../helpers/workerProcesses';
 import type { ChaosTemporal } from './chaosTemporal';
-import { checkWatermark, type Violations } from './invariants';
+import { checkProducts, checkWatermark, type Violations } from './invariants';
 
 /** `short` runs inside `npm test`; `full` is `npm run chaos`, at the sizes the issue names. */
 export type ChaosScale = 'short' | 'full';
@@ -149,4 +149,50 @@ export function sampleWatermarks(context: ChaosContext, handle: WorkflowHandle, 
 export function injectedFaults(prefix: string, counters: Record<string, number>): Record<string, number> {
   const notFaults = new Set(['requests', 'delayed']);
   return Object.fromEntries(Object.entries(counters).filter(([kind, n]) => n > 0 && !notFaults.has(kind)).map(([kind, n]) => [`${prefix} ${kind}`, n]));
+}
+
+/** What a scenario works in: its own sandbox, task queue and `bridge worker` processes. */
+export interface ScenarioStage {
+  sandbox: TestSandbox;
+  taskQueue: string;
+  workers: WorkerPool;
+}
+
+/**
+ * Runs `body` on a stage of its own, with the sandbox's faults seeded from the scenario's seed, and
+ * stops the workers and the sandbox however the scenario ends.
+ */
+export async function onStage<T>(
+  context: ChaosContext,
+  sandboxOptions: Omit<Parameters<typeof startSandbox>[0] & object, 'faultSeed'>,
+  body: (stage: ScenarioStage) => Promise<T>,
+): Promise<T> {
+  const sandbox = await startSandbox({ ...sandboxOptions, faultSeed: context.seed });
+  const taskQueue = uniqueTaskQueue(`chaos-${context.scenario}`);
+  const workers = WorkerPool.forSandbox(context.temporal, sandbox, taskQueue);
+  try {
+    return await body({ sandbox, taskQueue, workers });
+  } finally {
+    workers.stopAll();
+    await sandbox.close();
+  }
+}
+
+/**
+ * The end of a product scenario: the run's result, the last watermark check, and every product
+ * invariant. `summaries` adds the summaries of any further runs (their rejected lists count too).
+ */
+export async function finishProductRun(
+  sandbox: TestSandbox,
+  run: { summary: ProductSyncSummary; watermarks: ReturnType<typeof sampleWatermarks>; mode: SyncMode; summaries?: ProductSyncSummary[] },
+): Promise<Pick<ScenarioOutcome, 'recordsChecked' | 'watermarkSamples' | 'violations'>> {
+  const watermark = await run.watermarks.stop(run.summary);
+  const { recordsChecked, violations } = checkProducts(sandbox, {
+    mode: run.mode,
+    summaries: [run.summary, ...(run.summaries ?? [])],
+    recordsCreated: (await sandbox.crmStats()).recordsCreated,
+  });
+  violations.watermarkAhead.push(...watermark.ahead);
+  if (!['Completed', 'CompletedWithFailures'].includes(run.summary.status)) violations.lost.push(`run ended ${run.summary.status}`);
+  return { recordsChecked, watermarkSamples: watermark.samples, violations };
 }

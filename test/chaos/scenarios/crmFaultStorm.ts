@@ -4,10 +4,9 @@ import type { FaultCounters } from '../../../src/sandbox/faults';
 import type { Prng } from '../../../src/sandbox/prng';
 import type { DemandMappingSummary } from '../../../workflows/demandTypes';
 import type { ProductSyncSummary } from '../../../workflows/productSyncTypes';
-import { startSandbox, type TestSandbox } from '../../helpers/sandbox';
-import { uniqueTaskQueue } from '../../helpers/worker';
-import { checkDemands, checkProducts } from '../invariants';
-import { injectedFaults, patientRetry, resultOf, sampleWatermarks, startProductSync, WorkerPool, type ChaosScenario } from '../scenario';
+import type { TestSandbox } from '../../helpers/sandbox';
+import { checkDemands } from '../invariants';
+import { finishProductRun, injectedFaults, onStage, patientRetry, resultOf, sampleWatermarks, startProductSync, type ChaosScenario } from '../scenario';
 
 const sizes = { short: { products: 800 }, full: { products: 5_000 } };
 
@@ -50,18 +49,13 @@ function gusts(sandbox: TestSandbox, prng: Prng) {
 export const crmFaultStorm: ChaosScenario = {
   name: 'crm-fault-storm',
   title: 'CRM fault storm: 30% 5xx, 429 bursts with Retry-After, latency spikes, connections reset mid-answer',
-  async run(context) {
-    const size = sizes[context.scale];
-    const sandbox = await startSandbox({ products: size.products, customers: true, crmFaults: steadyFaults, faultSeed: context.seed });
-    const taskQueue = uniqueTaskQueue('chaos-storm');
-    const workers = WorkerPool.forSandbox(context.temporal, sandbox, taskQueue);
-    try {
+  run: (context) =>
+    onStage(context, { products: sizes[context.scale].products, customers: true, crmFaults: steadyFaults }, async ({ sandbox, taskQueue, workers }) => {
       await workers.start();
       const storm = gusts(sandbox, context.prng);
       const handle = await startProductSync(context, taskQueue, { heartbeatTimeoutMs: 10_000, retry: patientRetry });
       const watermarks = sampleWatermarks(context, handle, sandbox, 'upsert');
       const summary = await resultOf<ProductSyncSummary>(handle, 600_000);
-      const watermark = await watermarks.stop(summary);
       context.log(`products synced through the storm: ${JSON.stringify(summary.counts)}`);
 
       const demandRun = await context.temporal.client.workflow.start('demandMapping', {
@@ -70,27 +64,21 @@ export const crmFaultStorm: ChaosScenario = {
         args: [{ pageSize: 25, heartbeatTimeoutMs: 10_000, retry: patientRetry }],
       });
       const demands = await resultOf<DemandMappingSummary>(demandRun, 600_000);
-      context.log(`demands mapped through the storm: ${JSON.stringify(demands.demands)}; orders ${JSON.stringify(demands.orders)}`);
+      context.log(`demands mapped through the storm: ${JSON.stringify(demands.demands)}, orders ${JSON.stringify(demands.orders)}`);
       const gustCounts = await storm.calm();
       const counters = (await sandbox.crmApi('GET', '/_admin/faults')) as { injected: FaultCounters };
 
-      const { recordsChecked, violations } = checkProducts(sandbox, { mode: 'upsert', summaries: [summary], recordsCreated: (await sandbox.crmStats()).recordsCreated });
-      violations.watermarkAhead.push(...watermark.ahead);
-      if (summary.status !== 'Completed') violations.lost.push(`product run ended ${summary.status}`);
+      const outcome = await finishProductRun(sandbox, { summary, watermarks, mode: 'upsert' });
+      const { violations } = outcome;
       if (demands.status !== 'Completed') violations.lost.push(`demand run ended ${demands.status}`);
       Object.assign(violations, checkDemands(sandbox));
       const linked = new Set(sandbox.pms.requirements.listChanges({ limit: 100_000 }).data.flatMap((r) => r.demands.map((d) => d.demandId)));
       const mappable = generateCustomers().demands.filter((demand) => !demand.skus.includes(unknownSku));
       violations.lost.push(...mappable.filter((demand) => !linked.has(demand.id)).map((demand) => `demand ${demand.id}`));
       return {
-        recordsChecked: recordsChecked + mappable.length,
+        ...outcome,
+        recordsChecked: outcome.recordsChecked + mappable.length,
         faults: { ...injectedFaults('CRM', counters.injected), ...gustCounts },
-        watermarkSamples: watermark.samples,
-        violations,
       };
-    } finally {
-      workers.stopAll();
-      await sandbox.close();
-    }
-  },
+    }),
 };

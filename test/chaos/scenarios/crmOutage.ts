@@ -2,10 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultCounters } from '../../../src/sandbox/faults';
 import { resumeSignal } from '../../../workflows/messages';
 import type { ProductSyncSummary } from '../../../workflows/productSyncTypes';
-import { startSandbox, type TestSandbox } from '../../helpers/sandbox';
-import { uniqueTaskQueue } from '../../helpers/worker';
-import { checkProducts } from '../invariants';
-import { progressOf, resultOf, sampleWatermarks, startProductSync, waitUntil, WorkerPool, type ChaosScenario } from '../scenario';
+import type { TestSandbox } from '../../helpers/sandbox';
+import { finishProductRun, onStage, progressOf, resultOf, sampleWatermarks, startProductSync, waitUntil, type ChaosScenario } from '../scenario';
 
 const sizes = { short: { products: 800, latencyMs: 10 }, full: { products: 4_000, latencyMs: 5 } };
 
@@ -19,12 +17,9 @@ const crmRequests = async (sandbox: TestSandbox): Promise<number> =>
 export const crmOutage: ChaosScenario = {
   name: 'crm-outage',
   title: 'CRM down longer than the retry budget: NeedsAttention, CRM back, resume, everything lands',
-  async run(context) {
+  run: (context) => {
     const size = sizes[context.scale];
-    const sandbox = await startSandbox({ products: size.products, crmFaults: { latencyMs: size.latencyMs }, faultSeed: context.seed });
-    const taskQueue = uniqueTaskQueue('chaos-outage');
-    const workers = WorkerPool.forSandbox(context.temporal, sandbox, taskQueue);
-    try {
+    return onStage(context, { products: size.products, crmFaults: { latencyMs: size.latencyMs } }, async ({ sandbox, taskQueue, workers }) => {
       await workers.start();
       const handle = await startProductSync(context, taskQueue, { heartbeatTimeoutMs: 5_000, retry: shortRetry, writeRetry: shortRetry });
       const watermarks = sampleWatermarks(context, handle, sandbox, 'upsert');
@@ -41,21 +36,14 @@ export const crmOutage: ChaosScenario = {
       const before = await crmRequests(sandbox);
       await sleep(context.prng.int(1_000, 4_000));
       const during = (await crmRequests(sandbox)) - before;
-      const violationsWhileWaiting = during > 0 ? [`${during} CRM calls while the run waited in NeedsAttention`] : [];
 
       await sandbox.setCrmFaults({ down: false });
       await handle.signal(resumeSignal);
       context.log('CRM back; resume sent');
       const summary = await resultOf<ProductSyncSummary>(handle, 600_000);
-      const watermark = await watermarks.stop(summary);
-      const { recordsChecked, violations } = checkProducts(sandbox, { mode: 'upsert', summaries: [summary], recordsCreated: (await sandbox.crmStats()).recordsCreated });
-      violations.watermarkAhead.push(...watermark.ahead);
-      violations.callsWhileWaiting.push(...violationsWhileWaiting);
-      if (summary.status !== 'Completed') violations.lost.push(`run ended ${summary.status}`);
-      return { recordsChecked, faults: { 'CRM outages': 1 }, watermarkSamples: watermark.samples, violations };
-    } finally {
-      workers.stopAll();
-      await sandbox.close();
-    }
+      const outcome = await finishProductRun(sandbox, { summary, watermarks, mode: 'upsert' });
+      if (during > 0) outcome.violations.callsWhileWaiting.push(`${during} CRM calls while the run waited in NeedsAttention`);
+      return { ...outcome, faults: { 'CRM outages': 1 } };
+    });
   },
 };

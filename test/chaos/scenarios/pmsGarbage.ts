@@ -2,10 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultCounters } from '../../../src/sandbox/faults';
 import type { Prng } from '../../../src/sandbox/prng';
 import type { ProductSyncSummary } from '../../../workflows/productSyncTypes';
-import { startSandbox, type TestSandbox } from '../../helpers/sandbox';
-import { uniqueTaskQueue } from '../../helpers/worker';
-import { checkProducts } from '../invariants';
-import { injectedFaults, patientRetry, progressOf, resultOf, sampleWatermarks, startProductSync, WorkerPool, type ChaosScenario } from '../scenario';
+import type { TestSandbox } from '../../helpers/sandbox';
+import { finishProductRun, injectedFaults, onStage, patientRetry, progressOf, resultOf, sampleWatermarks, startProductSync, type ChaosScenario } from '../scenario';
 
 const sizes = { short: { products: 800, hostile: 12, deletes: 6 }, full: { products: 5_000, hostile: 40, deletes: 25 } };
 
@@ -43,12 +41,9 @@ async function plantHostileRecords(sandbox: TestSandbox, prng: Prng, count: numb
 export const pmsGarbage: ChaosScenario = {
   name: 'pms-garbage',
   title: 'PMS pages with malformed JSON, wrong types, duplicated and incomplete records, products deleted between pages',
-  async run(context) {
+  run: (context) => {
     const size = sizes[context.scale];
-    const sandbox = await startSandbox({ products: size.products, faultSeed: context.seed });
-    const taskQueue = uniqueTaskQueue('chaos-garbage');
-    const workers = WorkerPool.forSandbox(context.temporal, sandbox, taskQueue);
-    try {
+    return onStage(context, { products: size.products }, async ({ sandbox, taskQueue, workers }) => {
       const hostile = await plantHostileRecords(sandbox, context.prng, size.hostile, size.products);
       await sandbox.setPmsFaults({ malformedRate: 0.1, duplicateRate: 0.2, resetRate: 0.03 });
       await workers.start();
@@ -57,9 +52,9 @@ export const pmsGarbage: ChaosScenario = {
 
       // Deletes while the run pages: some products were already read, some not yet.
       let deleted = 0;
-      const done = resultOf<ProductSyncSummary>(handle, 600_000);
       let finished = false;
-      void done.then(() => (finished = true), () => (finished = true));
+      const done = resultOf<ProductSyncSummary>(handle, 600_000).finally(() => (finished = true));
+      done.catch(() => undefined); // its failure is reported where it is awaited, below
       while (deleted < size.deletes && !finished) {
         if (((await progressOf(context, handle))?.pages ?? 0) >= 1) {
           const id = `P-${String(context.prng.int(1, size.products)).padStart(6, '0')}`;
@@ -69,33 +64,22 @@ export const pmsGarbage: ChaosScenario = {
         await sleep(context.prng.int(50, 400));
       }
       const summary = await done;
-      const watermark = await watermarks.stop(summary);
       context.log(`${hostile.length} hostile rows planted, ${deleted} products deleted mid-run; run counts ${JSON.stringify(summary.counts)}`);
       const counters = (await sandbox.pmsApi('GET', '/_admin/faults')) as { injected: FaultCounters };
 
       // A delete may land after the run read the feed's end: it is past the run's watermark, so it
       // is the next run's to carry. That run goes from the watermark; anything the first run lost
-      // before its watermark stays lost and fails the check below.
+      // before its watermark stays lost and fails the checks.
       await sandbox.setPmsFaults({ malformedRate: 0, duplicateRate: 0, resetRate: 0 });
       const next = await resultOf<ProductSyncSummary>(
         await startProductSync(context, taskQueue, { mode: 'mirror', watermark: summary.watermark, retry: patientRetry }),
         300_000,
       );
-      const { recordsChecked, violations } = checkProducts(sandbox, { mode: 'mirror', summaries: [summary, next], recordsCreated: (await sandbox.crmStats()).recordsCreated });
-      violations.watermarkAhead.push(...watermark.ahead);
+      const outcome = await finishProductRun(sandbox, { summary, watermarks, mode: 'mirror', summaries: [next] });
       // Repeated copies of a hostile row are one rejected record, not several. (Fewer is possible:
-      // a hostile row deleted before it was read is not rejected; the check above lists any missed.)
-      if (summary.counts.rejected > hostile.length) violations.duplicates.push(`${summary.counts.rejected} rejections reported for ${hostile.length} hostile rows`);
-      if (!['Completed', 'CompletedWithFailures'].includes(summary.status)) violations.lost.push(`run ended ${summary.status}`);
-      return {
-        recordsChecked,
-        faults: { ...injectedFaults('PMS', counters.injected), 'hostile rows': hostile.length, 'deleted mid-run': deleted },
-        watermarkSamples: watermark.samples,
-        violations,
-      };
-    } finally {
-      workers.stopAll();
-      await sandbox.close();
-    }
+      // a hostile row deleted before it was read is not rejected; the checks list any missed.)
+      if (summary.counts.rejected > hostile.length) outcome.violations.duplicates.push(`${summary.counts.rejected} rejections reported for ${hostile.length} hostile rows`);
+      return { ...outcome, faults: { ...injectedFaults('PMS', counters.injected), 'hostile rows': hostile.length, 'deleted mid-run': deleted } };
+    });
   },
 };

@@ -5,10 +5,9 @@ import type { Prng } from '../../../src/sandbox/prng';
 import { generateProducts } from '../../../src/sandbox/seed';
 import { changeStreamWorkflowId, createProductWebhookReceiver, webhookPath } from '../../../src/webhooks/productWebhookReceiver';
 import type { ProductSyncSummary } from '../../../workflows/productSyncTypes';
-import { startSandbox } from '../../helpers/sandbox';
-import { uniqueTaskQueue } from '../../helpers/worker';
+import type { TestSandbox } from '../../helpers/sandbox';
 import { checkProducts, violationCount } from '../invariants';
-import { patientRetry, resultOf, startProductSync, waitUntil, WorkerPool, type ChaosScenario } from '../scenario';
+import { onStage, patientRetry, resultOf, startProductSync, waitUntil, type ChaosScenario } from '../scenario';
 
 const sizes = { short: { products: 300, changes: 150 }, full: { products: 2_000, changes: 1_000 } };
 const secret = 'chaos-webhook-secret-0123456789';
@@ -58,56 +57,57 @@ async function disorderlyRelay(target: string, prng: Prng) {
   };
 }
 
+/** Changes in quick succession, several to the same few products, and a new product every 20th. */
+async function changeProducts(sandbox: TestSandbox, prng: Prng, size: { products: number; changes: number }, seed: number): Promise<void> {
+  const fresh = generateProducts(Math.ceil(size.changes / 20), seed, size.products + 1);
+  for (let change = 0; change < size.changes; change++) {
+    const newProduct = change % 20 === 0 ? fresh.shift() : undefined;
+    if (newProduct) await sandbox.putProduct(newProduct.id, newProduct);
+    else {
+      const id = `P-${String(prng.int(1, Math.min(size.products, 60))).padStart(6, '0')}`;
+      await sandbox.pmsApi('PATCH', `/api/products/${id}`, { stock: prng.int(0, 9_999), price: { amount: prng.int(100, 99_999) / 100, currency: 'EUR' } });
+    }
+    if (prng.chance(0.2)) await sleep(prng.int(0, 50));
+  }
+}
+
 /** Scenario 6: the event-driven path under duplicated and out-of-order webhook deliveries. */
 export const webhookDisorder: ChaosScenario = {
   name: 'webhook-disorder',
   title: 'duplicate and out-of-order webhook deliveries on the event-driven path',
-  async run(context) {
+  run: (context) => {
     const size = sizes[context.scale];
-    const sandbox = await startSandbox({ products: size.products, faultSeed: context.seed });
-    const taskQueue = uniqueTaskQueue('chaos-webhooks');
-    const workers = WorkerPool.forSandbox(context.temporal, sandbox, taskQueue);
-    const receiver = createProductWebhookReceiver({
-      secret,
-      client: context.temporal.client,
-      taskQueue,
-      streams: new Map([['products', { windowMs: 300, maxBatch: 100 }]]),
-      logger: createLogger('chaos-webhooks', { level: 'silent' }),
-    });
-    const relay = await disorderlyRelay(`${await receiver.listen(0)}${webhookPath('products')}`, context.prng);
-    try {
-      await workers.start();
-      await resultOf<ProductSyncSummary>(await startProductSync(context, taskQueue, { retry: patientRetry }), 300_000);
-      sandbox.pms.webhooks.configure({ url: relay.url, secret });
-
-      // Changes in quick succession, several to the same product, a few new products.
-      const fresh = generateProducts(Math.ceil(size.changes / 20), context.seed, size.products + 1);
-      for (let change = 0; change < size.changes; change++) {
-        const newProduct = change % 20 === 0 ? fresh.shift() : undefined;
-        if (newProduct) await sandbox.putProduct(newProduct.id, newProduct);
-        else {
-          const id = `P-${String(context.prng.int(1, Math.min(size.products, 60))).padStart(6, '0')}`;
-          await sandbox.pmsApi('PATCH', `/api/products/${id}`, { stock: context.prng.int(0, 9_999), price: { amount: context.prng.int(100, 99_999) / 100, currency: 'EUR' } });
-        }
-        if (context.prng.chance(0.2)) await sleep(context.prng.int(0, 50));
+    return onStage(context, { products: size.products }, async ({ sandbox, taskQueue, workers }) => {
+      const receiver = createProductWebhookReceiver({
+        secret,
+        client: context.temporal.client,
+        taskQueue,
+        streams: new Map([['products', { windowMs: 300, maxBatch: 100 }]]),
+        logger: createLogger('chaos-webhooks', { level: 'silent' }),
+      });
+      const relay = await disorderlyRelay(`${await receiver.listen(0)}${webhookPath('products')}`, context.prng);
+      try {
+        await workers.start();
+        await resultOf<ProductSyncSummary>(await startProductSync(context, taskQueue, { retry: patientRetry }), 300_000);
+        sandbox.pms.webhooks.configure({ url: relay.url, secret });
+        await changeProducts(sandbox, context.prng, size, context.seed);
+        await sandbox.pms.webhooks.idle();
+        await relay.idle();
+        context.log(`${size.changes} PMS changes; relay ${JSON.stringify(relay.counts)}`);
+        const settled = () => violationCount(checkProducts(sandbox, { mode: 'upsert', summaries: [] }).violations) === 0;
+        await waitUntil('the CRM to match the PMS', settled, 60_000).catch(() => undefined); // the check below says what differs
+        const { recordsChecked, violations } = checkProducts(sandbox, { mode: 'upsert', summaries: [], recordsCreated: (await sandbox.crmStats()).recordsCreated });
+        return {
+          recordsChecked,
+          faults: { 'duplicate deliveries': relay.counts.duplicates, 'deliveries overtaken': relay.counts.overtaken },
+          watermarkSamples: 0,
+          violations,
+        };
+      } finally {
+        await context.temporal.client.workflow.getHandle(changeStreamWorkflowId('products')).terminate('chaos scenario over').catch(() => undefined);
+        await relay.close();
+        await receiver.close();
       }
-      await sandbox.pms.webhooks.idle();
-      await relay.idle();
-      context.log(`${size.changes} PMS changes; relay ${JSON.stringify(relay.counts)}`);
-      await waitUntil('the CRM to match the PMS', () => violationCount(checkProducts(sandbox, { mode: 'upsert', summaries: [] }).violations) === 0, 60_000).catch(() => undefined);
-      const { recordsChecked, violations } = checkProducts(sandbox, { mode: 'upsert', summaries: [], recordsCreated: (await sandbox.crmStats()).recordsCreated });
-      return {
-        recordsChecked,
-        faults: { 'duplicate deliveries': relay.counts.duplicates, 'deliveries overtaken': relay.counts.overtaken },
-        watermarkSamples: 0,
-        violations,
-      };
-    } finally {
-      await context.temporal.client.workflow.getHandle(changeStreamWorkflowId('products')).terminate('chaos scenario over').catch(() => undefined);
-      workers.stopAll();
-      await relay.close();
-      await receiver.close();
-      await sandbox.close();
-    }
+    });
   },
 };

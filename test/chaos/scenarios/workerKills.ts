@@ -1,8 +1,5 @@
 import type { ProductSyncSummary } from '../../../workflows/productSyncTypes';
-import { startSandbox } from '../../helpers/sandbox';
-import { uniqueTaskQueue } from '../../helpers/worker';
-import { checkProducts } from '../invariants';
-import { patientRetry, resultOf, sampleWatermarks, startProductSync, waitUntil, WorkerPool, type ChaosScenario } from '../scenario';
+import { finishProductRun, onStage, patientRetry, resultOf, sampleWatermarks, startProductSync, waitUntil, type ChaosScenario } from '../scenario';
 
 const sizes = { short: { products: 1_500, kills: 2, latencyMs: 20 }, full: { products: 20_000, kills: 5, latencyMs: 0 } };
 
@@ -10,12 +7,9 @@ const sizes = { short: { products: 1_500, kills: 2, latencyMs: 20 }, full: { pro
 export const workerKills: ChaosScenario = {
   name: 'worker-kills',
   title: 'SIGKILL the worker at random moments; a new worker takes over each time',
-  async run(context) {
+  run: (context) => {
     const size = sizes[context.scale];
-    const sandbox = await startSandbox({ products: size.products, crmFaults: { latencyMs: size.latencyMs }, faultSeed: context.seed });
-    const taskQueue = uniqueTaskQueue('chaos-kills');
-    const workers = WorkerPool.forSandbox(context.temporal, sandbox, taskQueue);
-    try {
+    return onStage(context, { products: size.products, crmFaults: { latencyMs: size.latencyMs } }, async ({ sandbox, taskQueue, workers }) => {
       let worker = await workers.start();
       const handle = await startProductSync(context, taskQueue, { heartbeatTimeoutMs: 2_000, retry: patientRetry });
       const watermarks = sampleWatermarks(context, handle, sandbox, 'upsert');
@@ -29,14 +23,7 @@ export const workerKills: ChaosScenario = {
         worker = await workers.start({ ready: false });
       }
       const summary = await resultOf<ProductSyncSummary>(handle, 600_000);
-      const watermark = await watermarks.stop(summary);
-      const { recordsChecked, violations } = checkProducts(sandbox, { mode: 'upsert', summaries: [summary], recordsCreated: (await sandbox.crmStats()).recordsCreated });
-      violations.watermarkAhead.push(...watermark.ahead);
-      if (summary.status !== 'Completed') violations.lost.push(`run ended ${summary.status}`);
-      return { recordsChecked, faults: { 'worker SIGKILLs': size.kills }, watermarkSamples: watermark.samples, violations };
-    } finally {
-      workers.stopAll();
-      await sandbox.close();
-    }
+      return { ...(await finishProductRun(sandbox, { summary, watermarks, mode: 'upsert' })), faults: { 'worker SIGKILLs': size.kills } };
+    });
   },
 };
