@@ -73,6 +73,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error((error as Error).message);
+  console.error(`${(error as Error).message}\n\n${usage}`);
   process.exit(2);
 });
