@@ -68,10 +68,12 @@ export class WorkerPool {
 /** Read and write retries quick enough for a bounded scenario, patient enough to outlast a storm. */
 export const patientRetry = { initialIntervalMs: 100, maximumIntervalMs: 2_000, maximumAttempts: 40 } as const;
 
+let runs = 0;
+
 export async function startProductSync(context: ChaosContext, taskQueue: string, input: ProductSyncInput): Promise<WorkflowHandle> {
   return context.temporal.client.workflow.start('productSync', {
     taskQueue,
-    workflowId: `chaos-${context.scenario}-${context.seed}-${Date.now()}`,
+    workflowId: `chaos-${context.scenario}-${context.seed}-${Date.now()}-${++runs}`,
     args: [input],
   });
 }
