@@ -6,17 +6,10 @@ import { demandScore, scoringSchema } from '../../src/domain/demandScore';
 import { generateProducts } from '../../src/sandbox/seed';
 import type { DemandMappingSummary, DemandStatusSummary } from '../../workflows/demandTypes';
 import { startSandbox, testConfig, type TestSandbox } from '../helpers/sandbox';
+import { demandSignalsFor, requirementsFor } from '../helpers/pmsReads';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { runProductSync, runWorkflow, uniqueTaskQueue } from '../helpers/worker';
 
-interface Requirement {
-  id: string;
-  title: string;
-  productId: string;
-  status: string;
-  demandScore: number;
-  demands: Array<{ demandId: string; accountId: string; accountValue: number; priority: 'low' | 'medium' | 'high' | 'critical'; matchReason: string | null }>;
-}
 interface Demand {
   id: string;
   title: string;
@@ -32,10 +25,6 @@ const wordings = [
   'Need a way to export reports in Excel format',
 ];
 const priorities = ['low', 'medium', 'high', 'critical'] as const;
-
-async function requirementsFor(sandbox: TestSandbox, productId: string): Promise<Requirement[]> {
-  return ((await sandbox.pmsApi('GET', `/api/requirements?productId=${productId}&limit=1000`)) as { data: Requirement[] }).data;
-}
 
 async function demands(sandbox: TestSandbox, ids: string[]): Promise<Demand[]> {
   return ((await sandbox.crmApi('POST', '/api/demands/batch/read', { ids })) as { results: Demand[] }).results;
@@ -130,22 +119,14 @@ describe('demand mapping and demand status on a real Temporal server and the san
       assert.deepEqual([second.demands.created, second.demands.linked, second.demands.updated, second.demands.unchanged], [0, 0, 0, 11]);
       assert.equal((await requirementsFor(sandbox, 'P-000003')).length, 2, 'no duplicate requirement');
 
-      const signals = async (productId: string) =>
-        ((await sandbox.pmsApi('GET', `/api/demand-signals?productId=${productId}`)) as { data: Array<{ period: string; quantity: number }> }).data;
-      assert.deepEqual(
-        (await signals('P-000003')).map((s) => [s.period, s.quantity]),
-        [['2026-10', 13]],
-      );
-      assert.deepEqual(
-        (await signals('P-000004')).map((s) => [s.period, s.quantity]).sort(),
-        [['2026-10', 2], ['2026-11', 4]],
-      );
+      assert.deepEqual(await demandSignalsFor(sandbox, 'P-000003'), [['2026-10', 13]]);
+      assert.deepEqual((await demandSignalsFor(sandbox, 'P-000004')).sort(), [['2026-10', 2], ['2026-11', 4]]);
 
       // The customer edits an order: it no longer contains SKU-000004. Its old contribution goes.
       await sandbox.crmApi('PUT', '/api/orders/O-T1', { accountId: 'A-T1', orderedAt: '2026-10-05T10:00:00Z', lines: [{ sku: 'SKU-000003', quantity: 6 }] });
       await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', input);
-      assert.deepEqual((await signals('P-000003')).map((s) => [s.period, s.quantity]), [['2026-10', 13]]);
-      assert.deepEqual((await signals('P-000004')).map((s) => [s.period, s.quantity]), [['2026-11', 4]]);
+      assert.deepEqual(await demandSignalsFor(sandbox, 'P-000003'), [['2026-10', 13]]);
+      assert.deepEqual(await demandSignalsFor(sandbox, 'P-000004'), [['2026-11', 4]]);
     } finally {
       await sandbox.close();
     }

@@ -4,21 +4,11 @@ import { parse as parseYaml } from 'yaml';
 import { configSchema } from '../../src/config/configSchema';
 import { validatePmsProduct } from '../../src/domain/validation';
 import type { DemandMappingSummary, DemandStatusSummary } from '../../workflows/demandTypes';
-import { pmsToken, startSandbox, type TestSandbox } from '../helpers/sandbox';
+import { pmsToken, startSandbox } from '../helpers/sandbox';
+import { demandSignalsFor, requirementsFor } from '../helpers/pmsReads';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { runProductSync, runWorkflow, uniqueTaskQueue } from '../helpers/worker';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspotFake';
-
-interface Requirement {
-  id: string;
-  productId: string;
-  status: string;
-  demands: Array<{ demandId: string; accountName: string; segment: string; accountValue: number; priority: string }>;
-}
-
-async function requirementsFor(sandbox: TestSandbox, productId: string): Promise<Requirement[]> {
-  return ((await sandbox.pmsApi('GET', `/api/requirements?productId=${productId}&limit=1000`)) as { data: Requirement[] }).data;
-}
 
 function ticketLink(hubspot: HubSpotFake, id: string): [string | null | undefined, string | null | undefined] {
   const { properties } = hubspot.objects.tickets.get(id)!;
@@ -97,8 +87,7 @@ demandSyncs:
       assert.deepEqual(ticketLink(hubspot, darkMode), [ssoRequirement!.id, ssoRequirement!.status]);
       assert.equal(hubspot.objects.tickets.get(unknownSku)!.properties.bridge_pms_requirement_id, undefined, 'a rejected ticket gets no link');
 
-      const signals = ((await sandbox.pmsApi('GET', `/api/demand-signals?productId=${exportProduct.id}`)) as { data: Array<{ period: string; quantity: number }> }).data;
-      assert.deepEqual(signals.map((s) => [s.period, s.quantity]), [['2026-10', 7]]);
+      assert.deepEqual(await demandSignalsFor(sandbox, exportProduct.id), [['2026-10', 7]]);
 
       // A second run finds the link writes (HubSpot moved hs_lastmodifieddate) and changes nothing.
       const updatesBefore = hubspot.requests.filter((r) => r === 'POST /crm/v3/objects/tickets/batch/update').length;

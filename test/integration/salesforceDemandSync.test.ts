@@ -4,21 +4,11 @@ import { parse as parseYaml } from 'yaml';
 import { configSchema } from '../../src/config/configSchema';
 import { validatePmsProduct } from '../../src/domain/validation';
 import type { DemandMappingSummary, DemandStatusSummary } from '../../workflows/demandTypes';
-import { pmsToken, startSandbox, type TestSandbox } from '../helpers/sandbox';
+import { pmsToken, startSandbox } from '../helpers/sandbox';
+import { demandSignalsFor, requirementsFor } from '../helpers/pmsReads';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { runProductSync, runWorkflow, uniqueTaskQueue } from '../helpers/worker';
 import { startSalesforceFake, type SalesforceFake } from '../fakes/salesforceFake';
-
-interface Requirement {
-  id: string;
-  productId: string;
-  status: string;
-  demands: Array<{ demandId: string; accountName: string; segment: string; accountValue: number; priority: string }>;
-}
-
-async function requirementsFor(sandbox: TestSandbox, productId: string): Promise<Requirement[]> {
-  return ((await sandbox.pmsApi('GET', `/api/requirements?productId=${productId}&limit=1000`)) as { data: Requirement[] }).data;
-}
 
 function caseLink(salesforce: SalesforceFake, id: string): [unknown, unknown] {
   const record = salesforce.records.get('Case')!.get(id)!;
@@ -103,8 +93,7 @@ demandSyncs:
       assert.equal(ssoRequirement!.demands.length, 1, 'the support Case of another type is not a demand');
       assert.deepEqual(caseLink(salesforce, support), [undefined, undefined]);
 
-      const signals = ((await sandbox.pmsApi('GET', `/api/demand-signals?productId=${exportProduct.id}`)) as { data: Array<{ period: string; quantity: number }> }).data;
-      assert.deepEqual(signals.map((s) => [s.period, s.quantity]), [['2026-10', 7]]);
+      assert.deepEqual(await demandSignalsFor(sandbox, exportProduct.id), [['2026-10', 7]]);
 
       // A second run finds the link writes (SystemModstamp moved) and changes nothing.
       const writes = () => salesforce.requests.filter((r) => r.startsWith('PATCH') && r.endsWith('/composite/sobjects')).length;
