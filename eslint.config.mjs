@@ -40,7 +40,10 @@ export default tseslint.config(
         {
           paths: nonDeterministicModules.map((name) => ({ name, message: 'Workflows must be deterministic: do I/O in an activity.' })),
           patterns: [
-            { group: ['**/src/**', '**/activities/*', '!**/activities/*Activities'], message: 'Workflows import only workflow code and activity types (import type).' },
+            {
+              group: ['**/src/**', '**/activities/*', '!**/activities/*Activities'],
+              message: 'Workflows import only workflow code and activity types (import type).',
+            },
           ],
         },
       ],

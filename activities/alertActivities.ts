@@ -44,10 +44,16 @@ export function createAlertActivities(deps: AlertDeps) {
         });
       } catch (error) {
         // The URL is a secret (it carries the webhook's token): name the host only.
-        throw ApplicationFailure.retryable(`The alert webhook at ${new URL(deps.webhookUrl).host} could not be reached: ${(error as Error).message}`, 'AlertWebhookUnavailable');
+        throw ApplicationFailure.retryable(
+          `The alert webhook at ${new URL(deps.webhookUrl).host} could not be reached: ${(error as Error).message}`,
+          'AlertWebhookUnavailable',
+        );
       }
       if (!response.ok) {
-        throw ApplicationFailure.retryable(`The alert webhook at ${new URL(deps.webhookUrl).host} answered ${response.status}.`, 'AlertWebhookUnavailable');
+        throw ApplicationFailure.retryable(
+          `The alert webhook at ${new URL(deps.webhookUrl).host} answered ${response.status}.`,
+          'AlertWebhookUnavailable',
+        );
       }
       log.info({ waitsUntil: alert.waitsUntil }, 'attention alert posted');
       return 'posted';

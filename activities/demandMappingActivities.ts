@@ -2,7 +2,15 @@ import { Context } from '@temporalio/activity';
 import type { ChangeCursor } from '../src/connectors/changeFeed';
 import { ConflictError, RequestRejectedError } from '../src/connectors/errors';
 import type { DemandLink, DemandLinkSink, DemandSource, Requirement, RequirementStore } from '../src/connectors/demandConnectors';
-import { crmDemandSchema, crmOrderSchema, orderPeriod, type ContactField, type CrmAccount, type CrmContact, type CrmDemand } from '../src/domain/crmDemand';
+import {
+  crmDemandSchema,
+  crmOrderSchema,
+  orderPeriod,
+  type ContactField,
+  type CrmAccount,
+  type CrmContact,
+  type CrmDemand,
+} from '../src/domain/crmDemand';
 import { findMatch, type MatcherConfig } from '../src/domain/demandMatcher';
 import { demandScore, type ScoringConfig } from '../src/domain/demandScore';
 import { describeIssues } from '../src/domain/validation';
@@ -91,16 +99,30 @@ function withLink(links: DemandLink[], demand: PreparedDemand, matchReason: stri
 /** Compares what the bridge writes on a link, whatever key order or extra fields the PMS returns. */
 function sameLinks(a: DemandLink[], b: DemandLink[]): boolean {
   const owned = (link: DemandLink) =>
-    JSON.stringify([link.demandId, link.title, link.kind, link.priority, link.accountId, link.accountName, link.segment, link.accountValue, link.matchReason, link.linkedAt, link.contact ?? null]);
+    JSON.stringify([
+      link.demandId,
+      link.title,
+      link.kind,
+      link.priority,
+      link.accountId,
+      link.accountName,
+      link.segment,
+      link.accountValue,
+      link.matchReason,
+      link.linkedAt,
+      link.contact ?? null,
+    ]);
   return a.length === b.length && a.every((link, index) => owned(link) === owned(b[index]!));
 }
 
 export function createDemandActivities(deps: DemandDeps) {
-  const integrationFor = (integrationId: string): DemandIntegration => requireIntegration((id) => deps.integration(id), integrationId, 'demand');
+  const integrationFor = (integrationId: string): DemandIntegration =>
+    requireIntegration((id) => deps.integration(id), integrationId, 'demand');
 
   async function accountsById(crm: DemandSource, ids: string[]): Promise<Map<string, CrmAccount>> {
     const accounts = new Map<string, CrmAccount>();
-    for (const part of chunk([...new Set(ids)], 1000)) for (const account of await crm.readAccounts(part)) accounts.set(account.id, account);
+    for (const part of chunk([...new Set(ids)], 1000))
+      for (const account of await crm.readAccounts(part)) accounts.set(account.id, account);
     return accounts;
   }
 
@@ -113,14 +135,21 @@ export function createDemandActivities(deps: DemandDeps) {
     const unique = [...new Set(skus)];
     for (const part of chunk(unique, 1000)) for (const [sku, id] of await integration.crm.resolveSkus(part)) resolved.set(sku, id);
     const pending = new Set<string>();
-    for (const part of chunk(unique.filter((sku) => !resolved.has(sku)), 1000)) {
+    for (const part of chunk(
+      unique.filter((sku) => !resolved.has(sku)),
+      1000,
+    )) {
       for (const sku of (await integration.pms.productIdsBySku(part)).keys()) pending.add(sku);
     }
     return { resolved, pending };
   }
 
   /** Contacts of the page, reduced to the configured fields; nothing is read when none are configured. */
-  async function contactsById(crm: DemandSource, ids: string[], fields: readonly ContactField[]): Promise<Map<string, Record<string, string>>> {
+  async function contactsById(
+    crm: DemandSource,
+    ids: string[],
+    fields: readonly ContactField[],
+  ): Promise<Map<string, Record<string, string>>> {
     const contacts = new Map<string, Record<string, string>>();
     if (fields.length === 0) return contacts;
     for (const part of chunk([...new Set(ids)], 1000)) {
@@ -159,11 +188,9 @@ export function createDemandActivities(deps: DemandDeps) {
   const metrics = (integrationId: string, work: DemandWork) => (deps.metrics ?? noSyncMetrics).forIntegration(integrationId, work);
 
   /** Counts a fetched page on the metrics endpoint and hands it on. */
-  function counted<P extends { fetched: number; rejected?: unknown[]; failed?: unknown[]; nextCursor: ChangeCursor | null; hasMore: boolean }>(
-    integrationId: string,
-    work: DemandWork,
-    page: P,
-  ): P {
+  function counted<
+    P extends { fetched: number; rejected?: unknown[]; failed?: unknown[]; nextCursor: ChangeCursor | null; hasMore: boolean },
+  >(integrationId: string, work: DemandWork, page: P): P {
     const counters = metrics(integrationId, work);
     counters.recordsFetched(page.fetched);
     counters.recordsRejected(page.rejected?.length ?? 0);
@@ -187,19 +214,41 @@ export function createDemandActivities(deps: DemandDeps) {
           if (parsed.success) valid.push(parsed.data);
           else rejected.push({ id: raw.id, reason: `invalid CRM demand: ${describeIssues(parsed.error)}`, position: positionOf(raw) });
         }
-        const accounts = await accountsById(crm, valid.map((d) => d.accountId));
-        const skus = await resolveSkus(integration, valid.flatMap((d) => d.skus));
-        const contacts = await contactsById(crm, valid.flatMap((d) => (d.contactId ? [d.contactId] : [])), contactFields);
+        const accounts = await accountsById(
+          crm,
+          valid.map((d) => d.accountId),
+        );
+        const skus = await resolveSkus(
+          integration,
+          valid.flatMap((d) => d.skus),
+        );
+        const contacts = await contactsById(
+          crm,
+          valid.flatMap((d) => (d.contactId ? [d.contactId] : [])),
+          contactFields,
+        );
         const demands: PreparedDemand[] = [];
         const failed: PositionedIssue[] = [];
         for (const demand of valid) {
           const prepared = prepareDemand(demand, accounts, skus, contacts);
           if ('problem' in prepared) {
-            (prepared.problem === 'rejected' ? rejected : failed).push({ id: demand.id, reason: prepared.reason, position: positionOf(demand) });
+            (prepared.problem === 'rejected' ? rejected : failed).push({
+              id: demand.id,
+              reason: prepared.reason,
+              position: positionOf(demand),
+            });
           } else demands.push(prepared);
         }
         const cutAt = budgetCut(demands, input.maxBytes);
-        if (!cutAt) return counted(input.integrationId, 'demandMapping', { fetched: page.records.length, demands, rejected, failed, nextCursor: page.nextCursor, hasMore: page.hasMore });
+        if (!cutAt)
+          return counted(input.integrationId, 'demandMapping', {
+            fetched: page.records.length,
+            demands,
+            rejected,
+            failed,
+            nextCursor: page.nextCursor,
+            hasMore: page.hasMore,
+          });
         // The page covers the records up to the cut; the next page starts right after it.
         const covered = (position: ChangeCursor) => compareCursors(position, cutAt) <= 0;
         return counted(input.integrationId, 'demandMapping', {
@@ -236,7 +285,9 @@ export function createDemandActivities(deps: DemandDeps) {
         }
         if (notes) await recordDemandNotes(notes, input.demands, result, () => Context.current().heartbeat());
 
-        const counts = Object.fromEntries(['created', 'linked', 'updated', 'unchanged'].map((a) => [a, result.outcomes.filter((o) => o.action === a).length]));
+        const counts = Object.fromEntries(
+          ['created', 'linked', 'updated', 'unchanged'].map((a) => [a, result.outcomes.filter((o) => o.action === a).length]),
+        );
         log.info(counts, 'demands mapped to requirements');
         const counters = metrics(input.integrationId, 'demandMapping');
         counters.recordsWritten(result.outcomes.length - (counts.unchanged ?? 0));
@@ -269,12 +320,20 @@ export function createDemandActivities(deps: DemandDeps) {
       const { crm } = integrationFor(input.integrationId);
       return withFailureMapping(async () => {
         const current = new Map<string, Record<string, unknown>>();
-        for (const part of chunk(input.links.map((l) => l.id), 1000)) for (const demand of await crm.readDemands(part)) current.set(demand.id, demand);
+        for (const part of chunk(
+          input.links.map((l) => l.id),
+          1000,
+        ))
+          for (const demand of await crm.readDemands(part)) current.set(demand.id, demand);
         const result: VerifyLinksResult = { verified: [], mismatched: [] };
         for (const link of input.links) {
           const demand = current.get(link.id);
           if (demand?.pmsRequirementId === link.pmsRequirementId && demand.pmsStatus === link.pmsStatus) result.verified.push(link.id);
-          else result.mismatched.push({ id: link.id, reason: demand ? 'the CRM demand shows a different link than was written' : 'the demand is no longer in the CRM' });
+          else
+            result.mismatched.push({
+              id: link.id,
+              reason: demand ? 'the CRM demand shows a different link than was written' : 'the demand is no longer in the CRM',
+            });
         }
         metrics(input.integrationId, 'demandLinks').recordsMismatched(result.mismatched.length);
         return result;
@@ -287,23 +346,44 @@ export function createDemandActivities(deps: DemandDeps) {
       return withFailureMapping(async () => {
         const page = await integration.crm.listOrderChanges(input.cursor, input.limit);
         const parsed = page.records.map((raw) => ({ raw, result: crmOrderSchema.safeParse(raw) }));
-        const skus = await resolveSkus(integration, parsed.flatMap(({ result }) => (result.success ? result.data.lines.map((l) => l.sku) : [])));
+        const skus = await resolveSkus(
+          integration,
+          parsed.flatMap(({ result }) => (result.success ? result.data.lines.map((l) => l.sku) : [])),
+        );
         const products = skus.resolved;
-        const out: OrderPage = { fetched: page.records.length, signals: [], rejected: [], failed: [], nextCursor: page.nextCursor, hasMore: page.hasMore };
+        const out: OrderPage = {
+          fetched: page.records.length,
+          signals: [],
+          rejected: [],
+          failed: [],
+          nextCursor: page.nextCursor,
+          hasMore: page.hasMore,
+        };
         for (const { raw, result } of parsed) {
           if (!result.success) {
             out.rejected.push({ id: raw.id, reason: `invalid CRM order: ${describeIssues(result.error)}`, position: positionOf(raw) });
             continue;
           }
           const order = result.data;
-          const problem = skuProblem(order.lines.map((line) => line.sku), skus);
+          const problem = skuProblem(
+            order.lines.map((line) => line.sku),
+            skus,
+          );
           if (problem) {
-            (problem.problem === 'rejected' ? out.rejected : out.failed).push({ id: order.id, reason: problem.reason, position: positionOf(order) });
+            (problem.problem === 'rejected' ? out.rejected : out.failed).push({
+              id: order.id,
+              reason: problem.reason,
+              position: positionOf(order),
+            });
             continue;
           }
           const signals = orderSignals(order.id, order.orderedAt, order.lines, products);
           if (signals.length > signalBatch) {
-            out.rejected.push({ id: order.id, reason: `has ${signals.length} different products; at most ${signalBatch} fit one PMS request`, position: positionOf(order) });
+            out.rejected.push({
+              id: order.id,
+              reason: `has ${signals.length} different products; at most ${signalBatch} fit one PMS request`,
+              position: positionOf(order),
+            });
             continue;
           }
           out.signals.push(...signals);
@@ -341,7 +421,12 @@ export function createDemandActivities(deps: DemandDeps) {
             position: positionOf(requirement),
           })),
         );
-        return counted(input.integrationId, 'demandStatus', { fetched: page.records.length, updates, nextCursor: page.nextCursor, hasMore: page.hasMore });
+        return counted(input.integrationId, 'demandStatus', {
+          fetched: page.records.length,
+          updates,
+          nextCursor: page.nextCursor,
+          hasMore: page.hasMore,
+        });
       });
     },
   };
@@ -382,7 +467,8 @@ function skuProblem(skus: string[], resolution: SkuResolution): Problem | undefi
   const unresolved = [...new Set(skus.filter((sku) => !resolution.resolved.has(sku)))];
   if (unresolved.length === 0) return undefined;
   const unknown = unresolved.filter((sku) => !resolution.pending.has(sku));
-  if (unknown.length > 0) return { problem: 'rejected', reason: `names product ${unknown.join(', ')}, which neither the CRM nor the PMS knows; not guessed` };
+  if (unknown.length > 0)
+    return { problem: 'rejected', reason: `names product ${unknown.join(', ')}, which neither the CRM nor the PMS knows; not guessed` };
   return {
     problem: 'pending',
     reason: `names product ${unresolved.join(', ')}, which is in the PMS but not yet in the CRM (the product sync has not brought it over); the next run retries it`,
@@ -407,7 +493,12 @@ export function batchesOfWholeOrders(signals: OrderSignal[], size: number): Orde
 }
 
 /** Quantities per product of one order, lines of the same product added up. */
-export function orderSignals(orderId: string, orderedAt: string, lines: Array<{ sku: string; quantity: number }>, products: Map<string, string>): OrderSignal[] {
+export function orderSignals(
+  orderId: string,
+  orderedAt: string,
+  lines: Array<{ sku: string; quantity: number }>,
+  products: Map<string, string>,
+): OrderSignal[] {
   const period = orderPeriod(orderedAt);
   const byProduct = new Map<string, number>();
   for (const line of lines) {
@@ -422,7 +513,8 @@ export function orderSignals(orderId: string, orderedAt: string, lines: Array<{ 
  * to the same requirement), else the best match among the product's requirements.
  */
 async function placeDemand(pms: RequirementStore, demand: PreparedDemand, byProduct: Map<string, Requirement[]>, matcher: MatcherConfig) {
-  const linked = (await pms.findByDemand(demand.demandId)) ?? (demand.current.requirementId ? await pms.get(demand.current.requirementId) : undefined);
+  const linked =
+    (await pms.findByDemand(demand.demandId)) ?? (demand.current.requirementId ? await pms.get(demand.current.requirementId) : undefined);
   if (linked) return { requirement: linked, matchReason: null as string | null };
   let candidates = byProduct.get(demand.productId);
   if (!candidates) {
@@ -461,12 +553,24 @@ async function mapDemand(
       idempotencyKey: `crm-demand:${demand.demandId}`,
     });
     cache.get(demand.productId)?.push(created);
-    return { demandId: demand.demandId, requirementId: created.id, requirementStatus: created.status, action: 'created', matchReason: null };
+    return {
+      demandId: demand.demandId,
+      requirementId: created.id,
+      requirementStatus: created.status,
+      action: 'created',
+      matchReason: null,
+    };
   }
   const wasLinked = requirement.demands.some((link) => link.demandId === demand.demandId);
   const links = withLink(requirement.demands, demand, matchReason);
   if (sameLinks(links, requirement.demands)) {
-    return { demandId: demand.demandId, requirementId: requirement.id, requirementStatus: requirement.status, action: 'unchanged', matchReason: null };
+    return {
+      demandId: demand.demandId,
+      requirementId: requirement.id,
+      requirementStatus: requirement.status,
+      action: 'unchanged',
+      matchReason: null,
+    };
   }
   let updated: Requirement;
   try {
@@ -478,11 +582,18 @@ async function mapDemand(
     // again, so a demand they moved elsewhere is not pulled back.
     const fresh = await store.get(requirement.id);
     const cached = cache.get(requirement.productId) ?? [];
-    cache.set(requirement.productId, fresh ? cached.map((r) => (r.id === fresh.id ? fresh : r)) : cached.filter((r) => r.id !== requirement.id));
+    cache.set(
+      requirement.productId,
+      fresh ? cached.map((r) => (r.id === fresh.id ? fresh : r)) : cached.filter((r) => r.id !== requirement.id),
+    );
     return mapDemand(store, demand, cache, matcherConfig, scoringConfig, attempt + 1);
   }
   const cached = cache.get(updated.productId);
-  if (cached) cache.set(updated.productId, cached.map((r) => (r.id === updated.id ? updated : r)));
+  if (cached)
+    cache.set(
+      updated.productId,
+      cached.map((r) => (r.id === updated.id ? updated : r)),
+    );
   return {
     demandId: demand.demandId,
     requirementId: updated.id,

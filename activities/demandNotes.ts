@@ -22,7 +22,12 @@ function idOf(reference: ToolReference, kind: 'entity' | 'company', lookup: Look
   const ids = lookup[kind].get(reference.name) ?? [];
   if (ids.length === 1) return { id: ids[0]! };
   const what = kind === 'company' ? 'company' : 'feature';
-  return { problem: ids.length === 0 ? `${system} has no ${what} named '${reference.name}'` : `${system} has ${ids.length} ${what}s named '${reference.name}'; give its id instead` };
+  return {
+    problem:
+      ids.length === 0
+        ? `${system} has no ${what} named '${reference.name}'`
+        : `${system} has ${ids.length} ${what}s named '${reference.name}'; give its id instead`,
+  };
 }
 
 function noteFor(demand: PreparedDemand, target: DemandNotesTarget, lookup: Lookup): DemandNote | { problem: string } {
@@ -48,7 +53,9 @@ function noteFor(demand: PreparedDemand, target: DemandNotesTarget, lookup: Look
 
 /** Looks up, once per batch, the names the batch's demands refer to. */
 async function lookUpNames(target: DemandNotesTarget, demands: PreparedDemand[]): Promise<Lookup> {
-  const namesOf = (references: Array<ToolReference | undefined>) => [...new Set(references.flatMap((r) => (r !== undefined && typeof r !== 'string' ? [r.name] : [])))];
+  const namesOf = (references: Array<ToolReference | undefined>) => [
+    ...new Set(references.flatMap((r) => (r !== undefined && typeof r !== 'string' ? [r.name] : []))),
+  ];
   const entityNames = namesOf(demands.flatMap((d) => [d.productId, ...d.otherProductIds].map((id) => target.entityByProduct[id])));
   const companyNames = namesOf(demands.map((d) => target.companyByAccount[d.account.id]));
   return {
@@ -62,10 +69,18 @@ async function lookUpNames(target: DemandNotesTarget, demands: PreparedDemand[])
  * outcomes to the failures, so the watermark stays before it and the next run writes it again
  * (the note sink finds the note it already made, so nothing is duplicated).
  */
-export async function recordDemandNotes(target: DemandNotesTarget, demands: PreparedDemand[], result: MapDemandsResult, heartbeat: () => void): Promise<void> {
+export async function recordDemandNotes(
+  target: DemandNotesTarget,
+  demands: PreparedDemand[],
+  result: MapDemandsResult,
+  heartbeat: () => void,
+): Promise<void> {
   const mapped = new Set(result.outcomes.map((o) => o.demandId));
   const refused = new Map<string, string>();
-  for (const part of chunk(demands.filter((d) => mapped.has(d.demandId)), target.sink.maxBatch)) {
+  for (const part of chunk(
+    demands.filter((d) => mapped.has(d.demandId)),
+    target.sink.maxBatch,
+  )) {
     const lookup = await lookUpNames(target, part);
     const notes: DemandNote[] = [];
     for (const demand of part) {

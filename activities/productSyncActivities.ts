@@ -88,12 +88,17 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         Context.current().heartbeat();
 
         const { candidates, rejected } = toCandidates(page.records, mapping);
-        const current = await readCurrent(sink, candidates.map((c) => c.externalId));
+        const current = await readCurrent(
+          sink,
+          candidates.map((c) => c.externalId),
+        );
         const plan = diffPage(candidates, current, input.mode, ownedFields, input.maxBytes);
         // When the byte budget cut the page, it covers only the records up to the cut.
         const covered = plan.cutAt ? page.records.filter((r) => !isAfter(r, plan.cutAt!)) : page.records;
         const last = covered.at(-1);
-        const coveredRejects = plan.cutAt ? rejected.filter((r) => !isAfter({ updatedAt: r.position.since, id: r.id }, plan.cutAt!)) : rejected;
+        const coveredRejects = plan.cutAt
+          ? rejected.filter((r) => !isAfter({ updatedAt: r.position.since, id: r.id }, plan.cutAt!))
+          : rejected;
         const hasMore = page.hasMore || plan.cutAt !== undefined;
         log.info(
           { fetched: covered.length, writes: plan.writes.length, unchanged: plan.unchanged, rejected: coveredRejects.length },
@@ -128,7 +133,10 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         const records = await source.getByIds(input.ids);
         Context.current().heartbeat();
         const { candidates, rejected } = toCandidates(records, mapping);
-        const current = await readCurrent(sink, candidates.map((c) => c.externalId));
+        const current = await readCurrent(
+          sink,
+          candidates.map((c) => c.externalId),
+        );
         const { writes } = diffPage(candidates, current, input.mode, ownedFields, Number.MAX_SAFE_INTEGER);
         const pending = new Set([...writes.map((w) => w.externalId), ...rejected.map((r) => r.id)]);
         return {
@@ -158,7 +166,10 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
     async verifyProducts(input: VerifyInput): Promise<VerifyOutcome> {
       const { sink, ownedFields } = integrationFor(input.integrationId);
       return withFailureMapping(async () => {
-        const current = await readCurrent(sink, input.expected.map((e) => e.externalId));
+        const current = await readCurrent(
+          sink,
+          input.expected.map((e) => e.externalId),
+        );
         const outcome: VerifyOutcome = { verified: [], mismatched: [] };
         for (const { externalId, hash } of input.expected) {
           const record = current.get(externalId);
@@ -218,7 +229,13 @@ function toCandidates(records: RawPmsProduct[], mapping: FieldMapping): { candid
     }
     try {
       const properties = mapProduct(validated.product, mapping);
-      candidates.push({ kind: 'product', externalId: raw.id, position, properties, discontinued: validated.product.lifecycle === 'discontinued' });
+      candidates.push({
+        kind: 'product',
+        externalId: raw.id,
+        position,
+        properties,
+        discontinued: validated.product.lifecycle === 'discontinued',
+      });
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;
       rejected.push({ id: raw.id, reason: `cannot map: ${error.message}`, position });

@@ -43,12 +43,7 @@ export async function upsertIsolatingRejects(
   return outcome;
 }
 
-async function writeOrSplit(
-  sink: ProductSink,
-  batch: CrmProductInput[],
-  outcome: UpsertOutcome,
-  heartbeat: () => void,
-): Promise<void> {
+async function writeOrSplit(sink: ProductSink, batch: CrmProductInput[], outcome: UpsertOutcome, heartbeat: () => void): Promise<void> {
   try {
     const results = await sink.upsertBatch(batch, heartbeat);
     for (const { externalId, created, error } of results) {

@@ -126,7 +126,8 @@ export class BenchEnvironment {
   private async waitForPoller(taskQueue: string, child: ChildProcess, logFile: string): Promise<void> {
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`the worker exited with ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
+      if (child.exitCode !== null)
+        throw new Error(`the worker exited with ${child.exitCode}: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
       const { pollers } = await this.client.workflowService.describeTaskQueue({
         namespace: 'default',
         taskQueue: { name: taskQueue },
@@ -140,13 +141,25 @@ export class BenchEnvironment {
 
   /** Another sandbox PMS or CRM beside the main ones (e.g. a CRM with network latency); closed with the environment. */
   async extraPms(products: number): Promise<string> {
-    const pms = createPmsServer({ dbPath: path.join(this.dir, `extra-${this.extras.length}.db`), token: pmsToken, seedProducts: products, seed: 1, logger });
+    const pms = createPmsServer({
+      dbPath: path.join(this.dir, `extra-${this.extras.length}.db`),
+      token: pmsToken,
+      seedProducts: products,
+      seed: 1,
+      logger,
+    });
     this.extras.push(pms);
     return pms.listen(0);
   }
 
   async extraCrm(faults: FaultSettingsPatch): Promise<string> {
-    const crm = createCrmServer({ dbPath: path.join(this.dir, `extra-${this.extras.length}.db`), token: crmToken, faults, seed: 7, logger });
+    const crm = createCrmServer({
+      dbPath: path.join(this.dir, `extra-${this.extras.length}.db`),
+      token: crmToken,
+      faults,
+      seed: 7,
+      logger,
+    });
     this.extras.push(crm);
     return crm.listen(0);
   }

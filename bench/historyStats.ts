@@ -15,7 +15,7 @@ export interface ChainHistory {
  */
 export async function chainHistory(client: Client, workflowId: string, firstRunId: string): Promise<ChainHistory> {
   const totals: ChainHistory = { runs: 0, events: 0, bytes: 0, largestRunEvents: 0, largestRunBytes: 0 };
-  for (let runId: string | undefined = firstRunId; runId; ) {
+  for (let runId: string | undefined = firstRunId; runId;) {
     const history: temporal.api.history.v1.IHistory = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     const events: temporal.api.history.v1.IHistoryEvent[] = history.events ?? [];
     const bytes = temporal.api.history.v1.History.encode(history).finish().length;

@@ -12,7 +12,11 @@ export function textTable(rows: Row[]): string {
   const cells = rows.map((row) => [row.case, row.figure, row.target ?? '', row.met === undefined ? '' : row.met ? 'met' : 'MISSED']);
   const header = ['Case', 'Figure', 'Target', ''];
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column]!.length)));
-  const line = (values: string[]) => values.map((value, column) => value.padEnd(widths[column]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((value, column) => value.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].join('\n');
 }
 
@@ -21,7 +25,10 @@ export function markdownTable(rows: Row[]): string {
   return [
     '| Case | Figure | Target | |',
     '| --- | --- | --- | --- |',
-    ...rows.map((row) => `| ${escape(row.case)} | ${escape(row.figure)} | ${escape(row.target ?? '')} | ${row.met === undefined ? '' : row.met ? 'met' : '**missed**'} |`),
+    ...rows.map(
+      (row) =>
+        `| ${escape(row.case)} | ${escape(row.figure)} | ${escape(row.target ?? '')} | ${row.met === undefined ? '' : row.met ? 'met' : '**missed**'} |`,
+    ),
   ].join('\n');
 }
 
@@ -38,5 +45,8 @@ export function writeBenchmarksMarkdown(file: string, generated: string): void {
   const text = readFileSync(file, 'utf8');
   const from = text.indexOf(begin);
   const to = text.indexOf(end);
-  writeFileSync(file, from >= 0 && to > from ? `${text.slice(0, from)}${block}${text.slice(to + end.length)}` : `${text.trimEnd()}\n\n${block}\n`);
+  writeFileSync(
+    file,
+    from >= 0 && to > from ? `${text.slice(0, from)}${block}${text.slice(to + end.length)}` : `${text.trimEnd()}\n\n${block}\n`,
+  );
 }

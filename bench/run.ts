@@ -57,7 +57,11 @@ async function main(): Promise<void> {
 
   async function productSync(taskQueue: string, input: Record<string, unknown>): Promise<SyncRun> {
     const started = performance.now();
-    const handle = await env.client.workflow.start('productSync', { taskQueue, workflowId: `bench-product-sync-${++counter}`, args: [input] });
+    const handle = await env.client.workflow.start('productSync', {
+      taskQueue,
+      workflowId: `bench-product-sync-${++counter}`,
+      args: [input],
+    });
     const summary = (await handle.result()) as ProductSyncSummary;
     const seconds = (performance.now() - started) / 1000;
     return { summary, seconds, history: await chainHistory(env.client, handle.workflowId, handle.firstExecutionRunId) };
@@ -81,7 +85,9 @@ async function main(): Promise<void> {
 
     progress('case 1c: productSync through Temporal');
     await env.freshCrm();
-    const { result: full, peakBytes: peakWorkerBytes } = await withPeakRss(worker.rss, () => productSync(worker.taskQueue, { watermark: null }));
+    const { result: full, peakBytes: peakWorkerBytes } = await withPeakRss(worker.rss, () =>
+      productSync(worker.taskQueue, { watermark: null }),
+    );
     const synced = full.summary.counts.created;
     progress(`  ${fmt(synced)} records in ${fmt(full.seconds, 1)} s, peak worker RSS ${mib(peakWorkerBytes)}`);
 
@@ -101,7 +107,9 @@ async function main(): Promise<void> {
     env.crm.stats.reset();
     const naiveIncremental = await naiveScript(pms, crm());
     const naiveIncStats = env.crm.stats.snapshot();
-    progress(`  productSync wrote ${incWritten} of ${changedIds.length} changed in ${fmt(incremental.seconds, 1)} s; naive sent ${fmt(naiveIncremental.requests)} writes in ${fmt(naiveIncremental.seconds, 1)} s`);
+    progress(
+      `  productSync wrote ${incWritten} of ${changedIds.length} changed in ${fmt(incremental.seconds, 1)} s; naive sent ${fmt(naiveIncremental.requests)} writes in ${fmt(naiveIncremental.seconds, 1)} s`,
+    );
 
     progress('case 1d: productSync through Temporal, pages of 1,000 instead of the default 200');
     await env.freshCrm();
@@ -112,9 +120,14 @@ async function main(): Promise<void> {
 
     const remoteSample = Number(args['remote-sample']);
     const remoteLatencyMs = Number(args['remote-latency-ms']);
-    progress(`case 1e: a CRM ${remoteLatencyMs} ms away (sandbox latency knob), first ${fmt(remoteSample)} products: naive script and productSync`);
+    progress(
+      `case 1e: a CRM ${remoteLatencyMs} ms away (sandbox latency knob), first ${fmt(remoteSample)} products: naive script and productSync`,
+    );
     const remotePmsUrl = await env.extraPms(remoteSample);
-    const remoteNaive = await naiveScript({ url: remotePmsUrl, token: pmsToken }, { url: await env.extraCrm({ latencyMs: remoteLatencyMs }), token: crmToken });
+    const remoteNaive = await naiveScript(
+      { url: remotePmsUrl, token: pmsToken },
+      { url: await env.extraCrm({ latencyMs: remoteLatencyMs }), token: crmToken },
+    );
     const remoteCrmUrl = await env.extraCrm({ latencyMs: remoteLatencyMs });
     const remoteWorker = await env.startWorker('bench-remote', '', { pmsUrl: remotePmsUrl, crmUrl: remoteCrmUrl });
     const remoteSync = await productSync(remoteWorker.taskQueue, { watermark: null });
@@ -123,14 +136,19 @@ async function main(): Promise<void> {
 
     progress(`case 4: rate-limited CRM (${rateLimit.requests} requests per ${rateLimit.perMs / 1000} s, 100 records per batch)`);
     await env.freshCrm({ rateLimit: { requests: rateLimit.requests, windowMs: rateLimit.perMs }, maxBatchSize: 100 });
-    const limitedWorker = await env.startWorker('bench-rate-limited', `systems:\n  crm:\n    maxWriteBatch: 100\n    rateLimit: { requests: ${rateLimit.requests}, perMs: ${rateLimit.perMs} }\n`);
+    const limitedWorker = await env.startWorker(
+      'bench-rate-limited',
+      `systems:\n  crm:\n    maxWriteBatch: 100\n    rateLimit: { requests: ${rateLimit.requests}, perMs: ${rateLimit.perMs} }\n`,
+    );
     env.crm.faults.resetCounters();
     const limited = await productSync(limitedWorker.taskQueue, { watermark: null, pageSize: 1000 });
     const limitedFaults = env.crm.faults.injected;
     await limitedWorker.stop();
     env.crm.faults.update({ rateLimit: null });
     const ceilingRecordsPerSecond = (rateLimit.requests * 100) / (rateLimit.perMs / 1000);
-    progress(`  ${fmt(limited.summary.counts.created)} records in ${fmt(limited.seconds, 1)} s, ${limitedFaults.requests} requests, ${limitedFaults.rateLimited} answered 429`);
+    progress(
+      `  ${fmt(limited.summary.counts.created)} records in ${fmt(limited.seconds, 1)} s, ${limitedFaults.requests} requests, ${limitedFaults.rateLimited} answered 429`,
+    );
 
     progress(`case 5: change latency over ${updates} updates, webhook path`);
     const receiver = createProductWebhookReceiver({
@@ -141,7 +159,10 @@ async function main(): Promise<void> {
       logger: createLogger('bench-webhooks', { level: 'warn' }),
     });
     const receiverUrl = await receiver.listen(0);
-    const latencyIds = env.crm.store.all().slice(0, updates).map((record) => record.externalId);
+    const latencyIds = env.crm.store
+      .all()
+      .slice(0, updates)
+      .map((record) => record.externalId);
     const setPrice = (base: number) => async (id: string, index: number) => {
       const current = env.pms.store.get(id)!;
       const price = base + index;
@@ -155,7 +176,13 @@ async function main(): Promise<void> {
     };
     env.pms.webhooks.configure({ url: `${receiverUrl}${webhookPath('products')}`, secret: webhookSecret });
     const updateEveryMs = Number(args['update-every-ms']);
-    const viaWebhook = await measureChangeLatency({ ids: latencyIds, intervalMs: updateEveryMs, crm: crm(), update: setPrice(5000), timeoutMs: 30_000 });
+    const viaWebhook = await measureChangeLatency({
+      ids: latencyIds,
+      intervalMs: updateEveryMs,
+      crm: crm(),
+      update: setPrice(5000),
+      timeoutMs: 30_000,
+    });
     env.pms.webhooks.configure(null);
     await receiver.close();
     const streamHandle = env.client.workflow.getHandle('product-changes-products');
@@ -166,7 +193,10 @@ async function main(): Promise<void> {
     progress(`case 5: change latency over ${updates} updates, schedule every ${scheduleEvery} (takes about three intervals)`);
     const config = loadConfig({ PMS_URL: env.pmsUrl, CRM_URL: env.crmUrl, PMS_TOKEN: pmsToken, CRM_TOKEN: crmToken }, env.dir);
     const productSyncConfig = config.productSyncs[0]!;
-    const sync = productSyncStart({ ...productSyncConfig, schedule: { ...productSyncConfig.schedule, every: scheduleEvery, paused: false } });
+    const sync = productSyncStart({
+      ...productSyncConfig,
+      schedule: { ...productSyncConfig.schedule, every: scheduleEvery, paused: false },
+    });
     await ensureSchedule(env.client, sync, worker.taskQueue);
     // Spread over two intervals, so the figures do not all hang on where one tick falls.
     const scheduleUpdateEveryMs = Math.max(updateEveryMs, Math.round((2 * parseDurationMs(scheduleEvery)) / updates));
@@ -194,7 +224,13 @@ async function main(): Promise<void> {
       fullSync: {
         naive: { ...naive, recordsPerSecond: perSecond(naive.records, naive.seconds) },
         rawCeiling: { ...raw, recordsPerSecond: perSecond(raw.records, raw.seconds) },
-        productSync: { records: synced, seconds: full.seconds, recordsPerSecond: perSecond(synced, full.seconds), pages: full.summary.pages, runs: full.history.runs },
+        productSync: {
+          records: synced,
+          seconds: full.seconds,
+          recordsPerSecond: perSecond(synced, full.seconds),
+          pages: full.summary.pages,
+          runs: full.history.runs,
+        },
         ratioProductSyncToNaive: perSecond(synced, full.seconds) / perSecond(naive.records, naive.seconds),
         ratioProductSyncToRaw: perSecond(synced, full.seconds) / perSecond(raw.records, raw.seconds),
         remoteCrm: {
@@ -206,7 +242,8 @@ async function main(): Promise<void> {
             seconds: remoteSync.seconds,
             recordsPerSecond: perSecond(remoteSync.summary.counts.created, remoteSync.seconds),
           },
-          ratioProductSyncToNaive: perSecond(remoteSync.summary.counts.created, remoteSync.seconds) / perSecond(remoteNaive.records, remoteNaive.seconds),
+          ratioProductSyncToNaive:
+            perSecond(remoteSync.summary.counts.created, remoteSync.seconds) / perSecond(remoteNaive.records, remoteNaive.seconds),
         },
         productSyncPages1000: {
           records: fullLargePages.summary.counts.created,
@@ -235,8 +272,14 @@ async function main(): Promise<void> {
         bytesPer1000Records: (full.history.bytes / synced) * 1000,
         eventsPerPage: full.history.events / full.summary.pages,
         eventsPerWriteBatch: full.history.events / Math.ceil(synced / 100),
-        largestRunEvents: Math.max(...[full, fullLargePages, incremental, limited].map((run) => run.history.largestRunEvents), streamHistory.largestRunEvents),
-        largestRunBytes: Math.max(...[full, fullLargePages, incremental, limited].map((run) => run.history.largestRunBytes), streamHistory.largestRunBytes),
+        largestRunEvents: Math.max(
+          ...[full, fullLargePages, incremental, limited].map((run) => run.history.largestRunEvents),
+          streamHistory.largestRunEvents,
+        ),
+        largestRunBytes: Math.max(
+          ...[full, fullLargePages, incremental, limited].map((run) => run.history.largestRunBytes),
+          streamHistory.largestRunBytes,
+        ),
       },
       rateLimited: {
         limit: rateLimit,
@@ -332,7 +375,16 @@ interface Results {
     largestRunEvents: number;
     largestRunBytes: number;
   };
-  rateLimited: { limit: { requests: number; perMs: number }; records: number; seconds: number; recordsPerSecond: number; shareOfCeiling: number; requests: number; requestsPerSecond: number; answered429: number };
+  rateLimited: {
+    limit: { requests: number; perMs: number };
+    records: number;
+    seconds: number;
+    recordsPerSecond: number;
+    shareOfCeiling: number;
+    requests: number;
+    requestsPerSecond: number;
+    answered429: number;
+  };
   changeLatency: {
     updates: number;
     updateEveryMs: number;
@@ -349,22 +401,41 @@ function rows(r: Results): Row[] {
   const rl = r.rateLimited;
   const lat = r.changeLatency;
   return [
-    { case: `1a Full sync, naive script (${fmt(f.naive.records)} records)`, figure: `${fmt(f.naive.seconds, 1)} s, ${fmt(f.naive.recordsPerSecond)} records/s` },
-    { case: '1b Full sync, raw ceiling (batches of 100, 2 in flight)', figure: `${fmt(f.rawCeiling.seconds, 1)} s, ${fmt(f.rawCeiling.recordsPerSecond)} records/s` },
-    { case: '1c Full sync, productSync through Temporal', figure: `${fmt(f.productSync.seconds, 1)} s, ${fmt(f.productSync.recordsPerSecond)} records/s (${f.productSync.pages} pages, ${f.productSync.runs} runs)` },
+    {
+      case: `1a Full sync, naive script (${fmt(f.naive.records)} records)`,
+      figure: `${fmt(f.naive.seconds, 1)} s, ${fmt(f.naive.recordsPerSecond)} records/s`,
+    },
+    {
+      case: '1b Full sync, raw ceiling (batches of 100, 2 in flight)',
+      figure: `${fmt(f.rawCeiling.seconds, 1)} s, ${fmt(f.rawCeiling.recordsPerSecond)} records/s`,
+    },
+    {
+      case: '1c Full sync, productSync through Temporal',
+      figure: `${fmt(f.productSync.seconds, 1)} s, ${fmt(f.productSync.recordsPerSecond)} records/s (${f.productSync.pages} pages, ${f.productSync.runs} runs)`,
+    },
     { case: '1  c/a', figure: fmt(f.ratioProductSyncToNaive, 1), target: '>= 20', met: f.ratioProductSyncToNaive >= 20 },
     { case: '1  c/b', figure: fmt(f.ratioProductSyncToRaw, 2), target: '>= 0.7', met: f.ratioProductSyncToRaw >= 0.7 },
     {
       case: '1d Full sync, productSync with pageSize 1000',
       figure: `${fmt(f.productSyncPages1000.seconds, 1)} s, ${fmt(f.productSyncPages1000.recordsPerSecond)} records/s (${f.productSyncPages1000.pages} pages, ${f.productSyncPages1000.runs} runs)`,
     },
-    { case: '1d d/a', figure: fmt(f.productSyncPages1000.ratioToNaive, 1), target: '>= 20', met: f.productSyncPages1000.ratioToNaive >= 20 },
+    {
+      case: '1d d/a',
+      figure: fmt(f.productSyncPages1000.ratioToNaive, 1),
+      target: '>= 20',
+      met: f.productSyncPages1000.ratioToNaive >= 20,
+    },
     { case: '1d d/b', figure: fmt(f.productSyncPages1000.ratioToRaw, 2), target: '>= 0.7', met: f.productSyncPages1000.ratioToRaw >= 0.7 },
     {
       case: `1e CRM ${f.remoteCrm.latencyMs} ms away, ${fmt(f.remoteCrm.products)} products: naive / productSync`,
       figure: `${fmt(f.remoteCrm.naive.seconds, 1)} s / ${fmt(f.remoteCrm.productSync.seconds, 1)} s (${fmt(f.remoteCrm.naive.recordsPerSecond)} / ${fmt(f.remoteCrm.productSync.recordsPerSecond)} records/s)`,
     },
-    { case: `1e c/a with the CRM ${f.remoteCrm.latencyMs} ms away`, figure: fmt(f.remoteCrm.ratioProductSyncToNaive, 1), target: '>= 20', met: f.remoteCrm.ratioProductSyncToNaive >= 20 },
+    {
+      case: `1e c/a with the CRM ${f.remoteCrm.latencyMs} ms away`,
+      figure: fmt(f.remoteCrm.ratioProductSyncToNaive, 1),
+      target: '>= 20',
+      met: f.remoteCrm.ratioProductSyncToNaive >= 20,
+    },
     {
       case: `2  Incremental, ${r.incremental.changed} changed (1%): productSync`,
       figure: `${r.incremental.productSync.written} written, ${fmt(r.incremental.productSync.seconds, 1)} s`,
@@ -372,7 +443,10 @@ function rows(r: Results): Row[] {
       met: r.incremental.productSync.written === r.incremental.changed,
     },
     { case: '2  Incremental: naive script', figure: `${fmt(r.incremental.naive.sent)} written, ${fmt(r.incremental.naive.seconds, 1)} s` },
-    { case: '3  History per 1,000 records (full sync)', figure: `${fmt(h.eventsPer1000Records)} events, ${fmt(h.bytesPer1000Records / 1024)} KiB` },
+    {
+      case: '3  History per 1,000 records (full sync)',
+      figure: `${fmt(h.eventsPer1000Records)} events, ${fmt(h.bytesPer1000Records / 1024)} KiB`,
+    },
     {
       case: '3  History events per batch of 100 records',
       figure: `${fmt(h.eventsPerWriteBatch, 1)} (${fmt(h.eventsPerPage, 1)} per page of 200)`,
@@ -417,7 +491,9 @@ function rows(r: Results): Row[] {
 function report(results: Results): void {
   const table = rows(results);
   const machine = `${results.machine.cores} cores (${results.machine.cpu}), ${results.machine.memoryGiB} GiB, Node ${results.machine.node}`;
-  process.stdout.write(`\n${machine}; ${fmt(results.products)} products; ${fmt(results.durationSeconds)} s in all\n\n${textTable(table)}\n`);
+  process.stdout.write(
+    `\n${machine}; ${fmt(results.products)} products; ${fmt(results.durationSeconds)} s in all\n\n${textTable(table)}\n`,
+  );
   if (args['no-write']) return;
   const benchDir = __dirname;
   writeFileSync(path.join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

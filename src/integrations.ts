@@ -78,7 +78,13 @@ function restConnection(name: string, system: RestSystemConfig, env: NodeJS.Proc
   };
 }
 
-function hubspot(name: string, system: HubSpotSystemConfig, env: NodeJS.ProcessEnv, propertyNames: string[], pacing: SharedPacing): HubSpotCrm {
+function hubspot(
+  name: string,
+  system: HubSpotSystemConfig,
+  env: NodeJS.ProcessEnv,
+  propertyNames: string[],
+  pacing: SharedPacing,
+): HubSpotCrm {
   return new HubSpotCrm({
     baseUrl: system.url,
     token: system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The HubSpot token of system '${name}'`),
@@ -116,28 +122,54 @@ function akeneo(name: string, system: AkeneoSystemConfig, env: NodeJS.ProcessEnv
 }
 
 /** The kinds that can be the CRM of a demand sync (demands, orders, accounts, and the link written back). */
-function demandCrm(name: string, system: SystemConfig, env: NodeJS.ProcessEnv, onRateLimited: Connection['onRateLimited']): DemandIntegration['crm'] {
+function demandCrm(
+  name: string,
+  system: SystemConfig,
+  env: NodeJS.ProcessEnv,
+  onRateLimited: Connection['onRateLimited'],
+): DemandIntegration['crm'] {
   switch (system.kind) {
     case 'hubspot': {
       const token = system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The HubSpot token of system '${name}'`);
-      return new HubSpotDemands(new HubSpotApi({ baseUrl: system.url, token, config: system, pacing: pacingOf(system, onRateLimited) }), system);
+      return new HubSpotDemands(
+        new HubSpotApi({ baseUrl: system.url, token, config: system, pacing: pacingOf(system, onRateLimited) }),
+        system,
+      );
     }
     case 'salesforce': {
       const auth = restAuthProvider(system.auth, { system: 'Salesforce', token: system.token, timeoutMs: system.timeoutMs, env });
-      return new SalesforceDemands(new SalesforceApi({ auth, config: system, queryBatchSize: system.products.queryBatchSize, pacing: pacingOf(system, onRateLimited) }), system);
+      return new SalesforceDemands(
+        new SalesforceApi({
+          auth,
+          config: system,
+          queryBatchSize: system.products.queryBatchSize,
+          pacing: pacingOf(system, onRateLimited),
+        }),
+        system,
+      );
     }
     case 'sandbox-crm':
       return new SandboxCrmDemands(connectionTo(system, onRateLimited));
     default:
-      throw new Error(`System '${name}' is a ${system.kind}, which cannot be the CRM of a demand sync; use a sandbox-crm, hubspot or salesforce system.`);
+      throw new Error(
+        `System '${name}' is a ${system.kind}, which cannot be the CRM of a demand sync; use a sandbox-crm, hubspot or salesforce system.`,
+      );
   }
 }
 
 /** The kinds that can be a product source, and how each is built. */
-function productSource(name: string, system: SystemConfig, env: NodeJS.ProcessEnv, onRateLimited: Connection['onRateLimited']): ProductSource {
+function productSource(
+  name: string,
+  system: SystemConfig,
+  env: NodeJS.ProcessEnv,
+  onRateLimited: Connection['onRateLimited'],
+): ProductSource {
   switch (system.kind) {
     case 'rest':
-      if (!system.productSource) throw new Error(`System '${name}' (rest) has no productSource section, so it cannot be the source of a product sync; describe its list endpoint there.`);
+      if (!system.productSource)
+        throw new Error(
+          `System '${name}' (rest) has no productSource section, so it cannot be the source of a product sync; describe its list endpoint there.`,
+        );
       return new RestProductSource(restConnection(name, system, env, pacingOf(system, onRateLimited)), system.productSource);
     case 'hubspot':
       return hubspot(name, system, env, system.products.sourceProperties, pacingOf(system, onRateLimited));
@@ -161,7 +193,10 @@ function productSink(
 ): ProductSink {
   switch (system.kind) {
     case 'rest':
-      if (!system.productSink) throw new Error(`System '${name}' (rest) has no productSink section, so it cannot be the target of a product sync; describe its read, write and count endpoints there.`);
+      if (!system.productSink)
+        throw new Error(
+          `System '${name}' (rest) has no productSink section, so it cannot be the target of a product sync; describe its read, write and count endpoints there.`,
+        );
       return new RestProductSink(restConnection(name, system, env, pacingOf(system, onRateLimited)), system.productSink);
     case 'hubspot':
       return hubspot(name, system, env, Object.keys(mapping), pacingOf(system, onRateLimited));

@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   shutdownSteps.push({ name: 'the codec server', run: codecServer.close });
 
   let address = config.temporal.address;
-  let uiUrl = 'your Temporal server\'s Web UI';
+  let uiUrl = "your Temporal server's Web UI";
   if (!address) {
     const cli = await ensureTemporalCli({ log: (line) => say(line) });
     const devServer = await startDevServer({
@@ -112,10 +112,14 @@ async function main(): Promise<void> {
     const receiver = receiverFromConfig(config, client, hookSecret, logger);
     const receiverUrl = await receiver.listen(config.webhooks.port, config.webhooks.host);
     shutdownSteps.push({ name: 'the webhook receiver', run: () => receiver.close() });
-    say(`Product-change webhooks: ${receiverUrl}/webhooks/products/<integration id> (HMAC secret in ${config.webhooks.secret ? 'BRIDGE_WEBHOOK_SECRET' : path.join(config.dataDir, 'webhook-secret')})`);
+    say(
+      `Product-change webhooks: ${receiverUrl}/webhooks/products/<integration id> (HMAC secret in ${config.webhooks.secret ? 'BRIDGE_WEBHOOK_SECRET' : path.join(config.dataDir, 'webhook-secret')})`,
+    );
   }
   say(`Temporal ${address} (namespace ${config.temporal.namespace}); Web UI: ${uiUrl}`);
-  say(`Payloads are encrypted (AES-256-GCM, key '${keyring.activeKeyId}'). ${config.temporal.address ? 'To read them in the Web UI, open' : 'The local Web UI reads them through the codec server; another UI: open'}`);
+  say(
+    `Payloads are encrypted (AES-256-GCM, key '${keyring.activeKeyId}'). ${config.temporal.address ? 'To read them in the Web UI, open' : 'The local Web UI reads them through the codec server; another UI: open'}`,
+  );
   say(`  "Configure data encoder" and set the codec server to ${codecUrl}/t/${codecToken}`);
   say(`  (Temporal CLI: --codec-endpoint ${codecUrl} --codec-auth "Bearer <the token in ${path.join(config.dataDir, 'codec-token')}>")`);
 

@@ -6,7 +6,12 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
  */
 export function asRunFailure(error: unknown): unknown {
   if (error instanceof ActivityFailure && error.cause instanceof ApplicationFailure) {
-    return ApplicationFailure.create({ message: error.cause.message, type: error.cause.type ?? undefined, nonRetryable: true, cause: error });
+    return ApplicationFailure.create({
+      message: error.cause.message,
+      type: error.cause.type ?? undefined,
+      nonRetryable: true,
+      cause: error,
+    });
   }
   return error;
 }

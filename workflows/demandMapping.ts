@@ -48,7 +48,12 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
       if (controls.cancelRequested) break;
       await wholePage(async () => {
         const page = await call('Reading customer demands from the CRM', () =>
-          activities.fetchDemandPage({ integrationId, cursor: run.demandFeed.cursor, limit: settings.pageSize, maxBytes: settings.maxPageBytes }),
+          activities.fetchDemandPage({
+            integrationId,
+            cursor: run.demandFeed.cursor,
+            limit: settings.pageSize,
+            maxBytes: settings.maxPageBytes,
+          }),
         );
         run.count('demands', 'fetched', page.fetched);
         run.reject('demands', page.rejected);
@@ -69,7 +74,11 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
         run.reject('orders', page.rejected);
         for (const issue of page.failed) run.fail('orders', issue.id, issue.reason, issue.position);
         if (page.signals.length > 0) {
-          run.count('orders', 'signals', await call('Writing demand signals to the PMS', () => activities.upsertDemandSignals({ integrationId, signals: page.signals })));
+          run.count(
+            'orders',
+            'signals',
+            await call('Writing demand signals to the PMS', () => activities.upsertDemandSignals({ integrationId, signals: page.signals })),
+          );
         }
         run.finishPage('orders', page.nextCursor, page.hasMore);
       });
@@ -90,7 +99,10 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
     for (const failure of mapped.failed) run.fail('demands', failure.demandId, failure.reason, byId.get(failure.demandId)!.position);
     for (const outcome of mapped.outcomes) run.count('demands', outcome.action);
     const links = mapped.outcomes
-      .filter((o) => byId.get(o.demandId)!.current.requirementId !== o.requirementId || byId.get(o.demandId)!.current.status !== o.requirementStatus)
+      .filter(
+        (o) =>
+          byId.get(o.demandId)!.current.requirementId !== o.requirementId || byId.get(o.demandId)!.current.status !== o.requirementStatus,
+      )
       .map((o) => ({ id: o.demandId, pmsRequirementId: o.requirementId, pmsStatus: o.requirementStatus }));
     if (links.length === 0) return;
     const verified = await call('Writing requirement links to the CRM', async () => {

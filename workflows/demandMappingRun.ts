@@ -1,4 +1,14 @@
-import { demandCounterNames, orderCounterNames, type DemandCounters, type DemandMappingContinuation, type DemandMappingSettings, type DemandMappingSummary, type DemandWatermark, type OrderCounters, type PositionedIssue } from './demandTypes';
+import {
+  demandCounterNames,
+  orderCounterNames,
+  type DemandCounters,
+  type DemandMappingContinuation,
+  type DemandMappingSettings,
+  type DemandMappingSummary,
+  type DemandWatermark,
+  type OrderCounters,
+  type PositionedIssue,
+} from './demandTypes';
 import { previousSummary } from './lastResult';
 import { runTiming } from './runSummary';
 import { feedWatermark, noteFailure, startFeed, type FeedState } from './feedCursor';
@@ -22,7 +32,10 @@ export class DemandMappingRun {
   static begin(settings: DemandMappingSettings, lastResult: unknown, now: string): DemandMappingRun {
     if (settings.continuation) return new DemandMappingRun(settings, settings.continuation);
     const previous = previousSummary<DemandMappingSummary>(lastResult, 'demands')?.watermark;
-    const start: DemandWatermark = settings.watermark !== undefined ? (settings.watermark ?? { demands: null, orders: null }) : (previous ?? { demands: null, orders: null });
+    const start: DemandWatermark =
+      settings.watermark !== undefined
+        ? (settings.watermark ?? { demands: null, orders: null })
+        : (previous ?? { demands: null, orders: null });
     return new DemandMappingRun(settings, {
       demands: { ...startFeed(start.demands, settings.overlapMs), done: false },
       orders: { ...startFeed(start.orders, settings.overlapMs), done: false },

@@ -76,7 +76,10 @@ export async function demandStatus(input: DemandStatusInput = {}): Promise<Deman
           const { written, verified } = await controls.untilAvailable('Writing requirement status to the CRM', async () => {
             const written = await activities.writeDemandLinks({ integrationId, links });
             const missing = new Set(written.missing);
-            return { written, verified: await activities.verifyDemandLinks({ integrationId, links: links.filter((link) => !missing.has(link.id)) }) };
+            return {
+              written,
+              verified: await activities.verifyDemandLinks({ integrationId, links: links.filter((link) => !missing.has(link.id)) }),
+            };
           });
           state.counts.updated += written.changed.length;
           state.counts.unchanged += written.unchanged.length;
@@ -93,7 +96,10 @@ export async function demandStatus(input: DemandStatusInput = {}): Promise<Deman
       });
       if (!state.feed.done && timeToContinueAsNew(state.pages - pagesBefore, settings.pagesPerRun)) {
         await condition(allHandlersFinished);
-        return await continueAsNew<typeof demandStatus>({ ...settings, continuation: { ...state, continuedAsNew: state.continuedAsNew + 1 } });
+        return await continueAsNew<typeof demandStatus>({
+          ...settings,
+          continuation: { ...state, continuedAsNew: state.continuedAsNew + 1 },
+        });
       }
     }
   } catch (error) {

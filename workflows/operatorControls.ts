@@ -116,7 +116,9 @@ export function installOperatorControls(run: ControlledRun): OperatorControls {
       run.retryFailed?.(request);
       if (state === 'NeedsAttention') setState('Running');
     },
-    { description: 'Retry failed and parked records now: {} for all, {"ids": ["SKU-1"]} for some. Also resumes a run that needs attention.' },
+    {
+      description: 'Retry failed and parked records now: {} for all, {"ids": ["SKU-1"]} for some. Also resumes a run that needs attention.',
+    },
   );
   setHandler(
     skipFailedSignal,

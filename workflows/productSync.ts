@@ -108,9 +108,18 @@ async function syncNextPage(
   errorRate: ErrorRateWindow,
 ): Promise<boolean> {
   const page = await controls.untilAvailable('Reading changed products', () =>
-    activities.fetchProductChanges.executeWithOptions({ summary: `page ${run.currentPage}: read up to ${settings.pageSize} changed products, diff with the CRM` }, [
-      { integrationId: settings.integrationId, mode: settings.mode, cursor: run.cursor, limit: settings.pageSize, maxBytes: settings.maxPageBytes },
-    ]),
+    activities.fetchProductChanges.executeWithOptions(
+      { summary: `page ${run.currentPage}: read up to ${settings.pageSize} changed products, diff with the CRM` },
+      [
+        {
+          integrationId: settings.integrationId,
+          mode: settings.mode,
+          cursor: run.cursor,
+          limit: settings.pageSize,
+          maxBytes: settings.maxPageBytes,
+        },
+      ],
+    ),
   );
   run.recordPage(page);
   if (settings.dryRun) run.recordPlan(page.writes);
@@ -163,14 +172,16 @@ async function writeAndVerify(
     const byId = new Map(pending.map((write) => [write.externalId, write]));
     const records = pending.map(({ externalId, properties, archived }) => ({ externalId, properties, archived }));
     const { upserted, verified } = await controls.untilAvailable('Writing products to the CRM', async () => {
-      const upserted = await activities.upsertProducts.executeWithOptions({ summary: `page ${run.currentPage}: write ${records.length} products (attempt ${attempt})` }, [
-        { integrationId: settings.integrationId, records },
-      ]);
+      const upserted = await activities.upsertProducts.executeWithOptions(
+        { summary: `page ${run.currentPage}: write ${records.length} products (attempt ${attempt})` },
+        [{ integrationId: settings.integrationId, records }],
+      );
       const refused = new Set(upserted.failed.map((f) => f.externalId));
       const expected = pending.filter((w) => !refused.has(w.externalId)).map(({ externalId, hash }) => ({ externalId, hash }));
-      const verified = await activities.verifyProducts.executeWithOptions({ summary: `page ${run.currentPage}: read back ${expected.length} products` }, [
-        { integrationId: settings.integrationId, expected },
-      ]);
+      const verified = await activities.verifyProducts.executeWithOptions(
+        { summary: `page ${run.currentPage}: read back ${expected.length} products` },
+        [{ integrationId: settings.integrationId, expected }],
+      );
       return { upserted, verified };
     });
     for (const refusal of upserted.failed) {

@@ -57,7 +57,10 @@ const continuationSchema = z.object({
   parked: z.array(recordIssueSchema).default([]),
   skippedFailures: z.array(z.object({ id: z.string(), reason: z.string(), failure: z.string(), skippedAt: z.string() })).default([]),
   /** Records an operator asked to retry that this chain has not retried yet; 'all' or ids. */
-  retryRequested: z.union([z.literal('all'), z.array(z.string())]).nullable().default(null),
+  retryRequested: z
+    .union([z.literal('all'), z.array(z.string())])
+    .nullable()
+    .default(null),
   handledRequestId: z.string().optional(),
   remaining: z.number().int().nullable().default(null),
   priorFailures: z.record(z.string(), z.number().int()),

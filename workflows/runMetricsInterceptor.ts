@@ -1,4 +1,11 @@
-import { ContinueAsNew, metricMeter, type Next, type WorkflowExecuteInput, type WorkflowInboundCallsInterceptor, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
+import {
+  ContinueAsNew,
+  metricMeter,
+  type Next,
+  type WorkflowExecuteInput,
+  type WorkflowInboundCallsInterceptor,
+  type WorkflowInterceptorsFactory,
+} from '@temporalio/workflow';
 import type { RunFacts } from './runSummary';
 
 /**
@@ -12,7 +19,9 @@ class RunMetricsInterceptor implements WorkflowInboundCallsInterceptor {
       const result = await next(input);
       if (isRunFacts(result)) {
         const tags = { integration: result.integrationId, status: result.status };
-        metricMeter.createHistogram('bridge_sync_run_duration', 'int', 'ms', 'Duration of a finished sync run').record(result.durationMs, tags);
+        metricMeter
+          .createHistogram('bridge_sync_run_duration', 'int', 'ms', 'Duration of a finished sync run')
+          .record(result.durationMs, tags);
         runs().add(1, tags);
       }
       return result;
@@ -26,7 +35,12 @@ class RunMetricsInterceptor implements WorkflowInboundCallsInterceptor {
 const runs = () => metricMeter.createCounter('bridge_sync_runs', 'runs', 'Sync runs that ended, by outcome');
 
 function isRunFacts(value: unknown): value is RunFacts {
-  return typeof value === 'object' && value !== null && typeof (value as RunFacts).durationMs === 'number' && typeof (value as RunFacts).integrationId === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as RunFacts).durationMs === 'number' &&
+    typeof (value as RunFacts).integrationId === 'string'
+  );
 }
 
 export const interceptors: WorkflowInterceptorsFactory = () => ({ inbound: [new RunMetricsInterceptor()] });

@@ -21,8 +21,6 @@ import { applySchedules, listSchedules, setSchedulesPaused } from './scheduleCom
 import { status } from './statusCommand';
 import { progressLines } from './summaryText';
 
-
-
 const syncKinds = { products: 'productSync', demands: 'demandMapping', 'demand-status': 'demandStatus' } as const;
 type SyncKind = keyof typeof syncKinds;
 
@@ -55,7 +53,8 @@ interface SyncOptions {
 async function runSync(kind: SyncKind, options: SyncOptions): Promise<number> {
   const config = loadConfig();
   const sync = syncFor(config, kind, options.integration);
-  if (kind !== 'products' && (options.dryRun || options.mode)) throw new InvalidArgumentError('--dry-run and --mode apply to product syncs only.');
+  if (kind !== 'products' && (options.dryRun || options.mode))
+    throw new InvalidArgumentError('--dry-run and --mode apply to product syncs only.');
   const client = await connectClient(config, { dataConverter: encryptingDataConverter(loadKeyring(config)) });
   try {
     await refuseWhileScheduledRunIsInProgress(client, sync);
@@ -76,7 +75,11 @@ async function runSync(kind: SyncKind, options: SyncOptions): Promise<number> {
       out(options.json ? JSON.stringify({ workflowId, runId: handle.firstExecutionRunId }) : `Started ${workflowId}`);
       return exitCodes.ok;
     }
-    return reportOutcome(`${sync.workflowType} (${sync.integrationId})`, await followRun(client, workflowId, handle.firstExecutionRunId), options.json);
+    return reportOutcome(
+      `${sync.workflowType} (${sync.integrationId})`,
+      await followRun(client, workflowId, handle.firstExecutionRunId),
+      options.json,
+    );
   } finally {
     await client.connection.close();
   }
@@ -95,7 +98,9 @@ async function refuseWhileScheduledRunIsInProgress(client: Client, sync: SyncSta
     throw error;
   }
   if (running.length > 0) {
-    throw new Error(`A scheduled run of '${sync.integrationId}' is in progress (${running.join(', ')}); wait for it to end, or trigger the schedule instead.`);
+    throw new Error(
+      `A scheduled run of '${sync.integrationId}' is in progress (${running.join(', ')}); wait for it to end, or trigger the schedule instead.`,
+    );
   }
 }
 
@@ -125,10 +130,17 @@ async function runCodecServer(): Promise<number> {
   const keyring = loadKeyring(config);
   const token = process.env.BRIDGE_CODEC_TOKEN;
   if (!keyring || !token) {
-    throw new ConfigError('The codec server needs the encryption keys (BRIDGE_ENCRYPTION_KEYS or BRIDGE_ENCRYPTION_KEY_FILE) and its token (BRIDGE_CODEC_TOKEN).');
+    throw new ConfigError(
+      'The codec server needs the encryption keys (BRIDGE_ENCRYPTION_KEYS or BRIDGE_ENCRYPTION_KEY_FILE) and its token (BRIDGE_CODEC_TOKEN).',
+    );
   }
   const logger = createLogger('codec-server', { level: config.logLevel });
-  const server = createCodecServer({ codec: new EncryptionCodec(keyring), token, allowedOrigins: config.security.codecServer.origins, logger });
+  const server = createCodecServer({
+    codec: new EncryptionCodec(keyring),
+    token,
+    allowedOrigins: config.security.codecServer.origins,
+    logger,
+  });
   const url = await server.listen(config.security.codecServer.port, config.sandbox.host);
   out(`Codec server on ${url} for ${config.security.codecServer.origins.join(', ')} (Ctrl-C stops it)`);
   await untilSignal();
@@ -202,7 +214,13 @@ export function buildProgram(): Command {
       .command(`${move} <target>`)
       .description(`${description}; target: an integration id, a schedule id or a workflow id`)
       .option('--json', 'print machine-readable JSON');
-    if (move === 'retry' || move === 'skip') command.option('--ids <ids>', 'only these record ids, comma-separated', (value: string) => value.split(',').map((id) => id.trim()).filter(Boolean));
+    if (move === 'retry' || move === 'skip')
+      command.option('--ids <ids>', 'only these record ids, comma-separated', (value: string) =>
+        value
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
+      );
     if (move === 'skip') command.requiredOption('--reason <text>', 'why the records are skipped (kept for audit)');
     command.action(async (target: string, options: MoveOptions) => finish(await operatorMove(move, target, options)));
   }
@@ -247,12 +265,26 @@ export function buildProgram(): Command {
       .description(paused ? 'stop starting scheduled runs (a run in progress goes on)' : 'start scheduled runs again')
       .option('--note <text>', 'why; shown in the Temporal UI')
       .option('--json', 'print machine-readable JSON')
-      .action(async (target: string, options: { note?: string; json?: boolean }) => finish(await setSchedulesPaused(target, paused, options)));
+      .action(async (target: string, options: { note?: string; json?: boolean }) =>
+        finish(await setSchedulesPaused(target, paused, options)),
+      );
   }
-  program.command('worker').description('run a worker on the configured Temporal server').action(async () => finish(await runWorker()));
-  program.command('codec-server').description('run the codec server that decrypts payloads for the Temporal UI and CLI').action(async () => finish(await runCodecServer()));
-  program.command('webhooks').description('run the receiver of the PMS\'s product-change webhooks').action(async () => finish(await runWebhookReceiver()));
-  program.command('sandbox').description('run only the sandbox PMS and CRM').action(async () => finish(await runSandbox()));
+  program
+    .command('worker')
+    .description('run a worker on the configured Temporal server')
+    .action(async () => finish(await runWorker()));
+  program
+    .command('codec-server')
+    .description('run the codec server that decrypts payloads for the Temporal UI and CLI')
+    .action(async () => finish(await runCodecServer()));
+  program
+    .command('webhooks')
+    .description("run the receiver of the PMS's product-change webhooks")
+    .action(async () => finish(await runWebhookReceiver()));
+  program
+    .command('sandbox')
+    .description('run only the sandbox PMS and CRM')
+    .action(async () => finish(await runSandbox()));
   return program;
 }
 
@@ -273,7 +305,9 @@ export async function runCli(argv: string[]): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError && !(error instanceof InvalidArgumentError)) {
       // Commander has already printed its message and the help.
-      process.exitCode = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code) ? exitCodes.ok : exitCodes.usage;
+      process.exitCode = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(error.code)
+        ? exitCodes.ok
+        : exitCodes.usage;
       return;
     }
     const usage = error instanceof ConfigError || error instanceof InvalidArgumentError;

@@ -67,19 +67,26 @@ export function operatorMove(move: OperatorMove, target: string, options: MoveOp
         results.push({ target: workflowId, action: `sent ${signalName(move)}` });
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
-        throw new Error(`No workflow '${workflowId}' is running (it may have ended). \`bridge status\` lists runs; integration ids act on the runs in progress.`);
+        throw new Error(
+          `No workflow '${workflowId}' is running (it may have ended). \`bridge status\` lists runs; integration ids act on the runs in progress.`,
+        );
       }
     }
     if (runs.length === 0 && (move === 'retry' || move === 'skip')) {
       for (const sync of syncs.filter((s) => s.workflowType === 'productSync')) {
-        const request = { id: randomUUID(), ...(move === 'retry' ? { retryFailed: retryRequest(options) } : { skipFailed: skipRequest(options) }) };
+        const request = {
+          id: randomUUID(),
+          ...(move === 'retry' ? { retryFailed: retryRequest(options) } : { skipFailed: skipRequest(options) }),
+        };
         await leaveOperatorRequest(client, sync.scheduleId, request);
         const started = await triggerSchedule(client, sync.scheduleId);
         results.push({ target: started.workflowId, action: `started a run that will ${move} the failed records` });
       }
     }
     if (results.length === 0) {
-      throw new Error(`No run of '${target}' is in progress, so there is nothing to ${move}. To stop scheduled runs use \`bridge schedules pause ${target}\`.`);
+      throw new Error(
+        `No run of '${target}' is in progress, so there is nothing to ${move}. To stop scheduled runs use \`bridge schedules pause ${target}\`.`,
+      );
     }
     if (options.json) out(JSON.stringify(results, null, 2));
     else for (const result of results) out(`${result.target}: ${result.action}`);
@@ -155,7 +162,9 @@ async function lastFinishedResult(client: Client, sync: SyncStart): Promise<Prod
   const recent = info.recentActions.filter((action) => !running.has(action.action.workflow.firstExecutionRunId)).at(-1);
   if (!recent) return undefined;
   try {
-    return (await client.workflow.getHandle(recent.action.workflow.workflowId, recent.action.workflow.firstExecutionRunId).result()) as ProductSyncSummary;
+    return (await client.workflow
+      .getHandle(recent.action.workflow.workflowId, recent.action.workflow.firstExecutionRunId)
+      .result()) as ProductSyncSummary;
   } catch (error) {
     if (error instanceof WorkflowFailedError) return undefined;
     throw error;
@@ -169,7 +178,12 @@ function reportFromSummary(summary: ProductSyncSummary): FailuresReport {
     parked: summary.parked,
     skipped: summary.skippedFailures ?? [],
     rejected: summary.rejected,
-    counts: { failed: summary.counts.failed, parked: summary.parked.length, skipped: (summary.skippedFailures ?? []).length, rejected: summary.counts.rejected },
+    counts: {
+      failed: summary.counts.failed,
+      parked: summary.parked.length,
+      skipped: (summary.skippedFailures ?? []).length,
+      rejected: summary.counts.rejected,
+    },
   };
 }
 

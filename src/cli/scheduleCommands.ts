@@ -10,7 +10,10 @@ function planLines(plan: SchedulePlanEntry[]): string[] {
   if (changes.length === 0) return [`No changes: all ${plan.length} schedules match the configuration.`];
   const sign = { create: '+', update: '~', delete: '-', unchanged: ' ' } as const;
   return [
-    ...plan.map((entry) => `${sign[entry.change]} ${entry.scheduleId}: ${entry.change}${entry.details.length ? ` (${entry.details.join(', ')})` : ''}`),
+    ...plan.map(
+      (entry) =>
+        `${sign[entry.change]} ${entry.scheduleId}: ${entry.change}${entry.details.length ? ` (${entry.details.join(', ')})` : ''}`,
+    ),
     `${changes.length} to change, ${plan.length - changes.length} unchanged.`,
   ];
 }

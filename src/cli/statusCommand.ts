@@ -33,7 +33,12 @@ async function recentRuns(client: Client, sync: SyncStart, limit: number): Promi
   for await (const execution of client.workflow.list({ query, pageSize: limit })) {
     if (rows.length >= limit) break;
     const state = execution.typedSearchAttributes.get(syncStatusKey) ?? execution.status.name;
-    rows.push({ workflowId: execution.workflowId, status: state, startedAt: execution.startTime.toISOString(), detail: await runDetail(client, execution.workflowId, execution.runId, execution.status.name) });
+    rows.push({
+      workflowId: execution.workflowId,
+      status: state,
+      startedAt: execution.startTime.toISOString(),
+      detail: await runDetail(client, execution.workflowId, execution.runId, execution.status.name),
+    });
   }
   return rows;
 }

@@ -27,7 +27,9 @@ export function summaryLines(title: string, summary: SyncSummary, maxIssues = Nu
   const issues = [
     ...('rejected' in summary ? summary.rejected.map((issue) => `rejected ${issue.id}: ${issue.reason}`) : []),
     ...summary.failed.map((issue) => `failed ${issue.id}: ${issue.reason}`),
-    ...('parked' in summary ? summary.parked.map((issue) => `parked ${issue.id} (failed ${issue.attempts ?? '?'} runs): ${issue.reason}`) : []),
+    ...('parked' in summary
+      ? summary.parked.map((issue) => `parked ${issue.id} (failed ${issue.attempts ?? '?'} runs): ${issue.reason}`)
+      : []),
   ];
   return [
     `${title}: ${summary.status}${dryRun} in ${(summary.durationMs / 1000).toFixed(1)} s`,

@@ -109,12 +109,13 @@ export const configSchema = z
     temporal: z
       .object({
         /** host:port of an existing Temporal server; when absent, `npm start` runs a local dev server. */
-        address: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port, e.g. localhost:7233').optional(),
+        address: z
+          .string()
+          .regex(/^[^\s:]+:\d+$/, 'expected host:port, e.g. localhost:7233')
+          .optional(),
         namespace: z.string().min(1).default('default'),
         taskQueue: z.string().min(1).default('crm-pms-bridge'),
-        devServer: z
-          .object({ port: port.default(7233), uiPort: port.default(8233) })
-          .default({ port: 7233, uiPort: 8233 }),
+        devServer: z.object({ port: port.default(7233), uiPort: port.default(8233) }).default({ port: 7233, uiPort: 8233 }),
         /** TLS or mTLS toward a real cluster; file paths, read and checked at connect. */
         tls: z
           .object({
@@ -172,7 +173,8 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     const known = Object.keys(config.systems).join(', ');
     const checkSystem = (name: string, path: Array<string | number>) => {
-      if (!config.systems[name]) ctx.addIssue({ code: 'custom', path, message: `names system '${name}', which is not under systems (known: ${known})` });
+      if (!config.systems[name])
+        ctx.addIssue({ code: 'custom', path, message: `names system '${name}', which is not under systems (known: ${known})` });
     };
     config.productSyncs.forEach((sync, index) => {
       checkSystem(sync.source, ['productSyncs', index, 'source']);

@@ -41,7 +41,8 @@ function merge(base: unknown, override: unknown): unknown {
 }
 
 function readYaml(file: string): unknown {
-  if (!existsSync(file)) throw new ConfigError(`Configuration file ${file} does not exist (from BRIDGE_CONFIG). Fix the path or unset BRIDGE_CONFIG.`);
+  if (!existsSync(file))
+    throw new ConfigError(`Configuration file ${file} does not exist (from BRIDGE_CONFIG). Fix the path or unset BRIDGE_CONFIG.`);
   const text = readFileSync(file, 'utf8');
   if (text.length > maxConfigBytes) throw new ConfigError(`Configuration file ${file} is larger than 1 MB; that is not a configuration.`);
   try {
@@ -71,7 +72,14 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
     temporal: {
       ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),
       ...(env.TEMPORAL_TLS_CA || env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_KEY
-        ? { tls: { caFile: env.TEMPORAL_TLS_CA, certFile: env.TEMPORAL_TLS_CERT, keyFile: env.TEMPORAL_TLS_KEY, serverName: env.TEMPORAL_TLS_SERVER_NAME } }
+        ? {
+            tls: {
+              caFile: env.TEMPORAL_TLS_CA,
+              certFile: env.TEMPORAL_TLS_CERT,
+              keyFile: env.TEMPORAL_TLS_KEY,
+              serverName: env.TEMPORAL_TLS_SERVER_NAME,
+            },
+          }
         : {}),
       ...(env.TEMPORAL_ADDRESS ? { address: env.TEMPORAL_ADDRESS } : {}),
       ...(env.TEMPORAL_NAMESPACE ? { namespace: env.TEMPORAL_NAMESPACE } : {}),

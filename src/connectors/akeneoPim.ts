@@ -129,12 +129,18 @@ export class AkeneoPimSource implements ProductSource {
         entries.find((e) => (e.locale ?? null) === null && (e.scope ?? null) === channel) ??
         entries.find((e) => (e.locale ?? null) === null && (e.scope ?? null) === null);
       value = entry?.data;
-      if (spec.currency && Array.isArray(value)) value = (value as Array<{ amount?: unknown; currency?: unknown }>).find((p) => p.currency === spec.currency)?.amount;
+      if (spec.currency && Array.isArray(value))
+        value = (value as Array<{ amount?: unknown; currency?: unknown }>).find((p) => p.currency === spec.currency)?.amount;
       if (value && typeof value === 'object' && !Array.isArray(value) && 'amount' in value) value = value.amount;
     }
-    if (spec.values && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) value = spec.values[String(value)] ?? value;
+    if (spec.values && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'))
+      value = spec.values[String(value)] ?? value;
     if (spec.type === 'number' && typeof value === 'string' && value.trim() !== '') value = Number(value);
-    if (spec.type === 'list' && typeof value === 'string') value = value.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+    if (spec.type === 'list' && typeof value === 'string')
+      value = value
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter(Boolean);
     return value;
   }
 }

@@ -37,9 +37,7 @@ export function byFeedPosition(a: { updatedAt: string; id: string }, b: { update
 }
 
 /** Only the paging keys are checked here; record content is validated one record at a time later. */
-export const feedRecordSchema = z
-  .object({ id: z.string().min(1), updatedAt: z.string().min(1), deleted: z.boolean().optional() })
-  .loose();
+export const feedRecordSchema = z.object({ id: z.string().min(1), updatedAt: z.string().min(1), deleted: z.boolean().optional() }).loose();
 export type FeedRecord = z.infer<typeof feedRecordSchema>;
 
 /**

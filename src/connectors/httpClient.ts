@@ -1,12 +1,6 @@
 import type { z } from 'zod';
 import { describeIssues } from '../domain/validation';
-import {
-  AuthenticationError,
-  InvalidResponseError,
-  RateLimitedError,
-  RequestRejectedError,
-  SystemUnavailableError,
-} from './errors';
+import { AuthenticationError, InvalidResponseError, RateLimitedError, RequestRejectedError, SystemUnavailableError } from './errors';
 import type { RequestPacer } from './requestPacer';
 
 /**
@@ -186,11 +180,17 @@ export class HttpSystem {
     try {
       text = await response.text();
     } catch (error) {
-      throw new SystemUnavailableError(this.options.system, `${this.options.system} connection broke while answering: ${(error as Error).message}`);
+      throw new SystemUnavailableError(
+        this.options.system,
+        `${this.options.system} connection broke while answering: ${(error as Error).message}`,
+      );
     }
     const limit = this.options.maxResponseBytes ?? 64 * 1024 * 1024;
     if (text.length > limit) {
-      throw new InvalidResponseError(this.options.system, `${this.options.system} answer of ${text.length} bytes exceeds the ${limit}-byte limit`);
+      throw new InvalidResponseError(
+        this.options.system,
+        `${this.options.system} answer of ${text.length} bytes exceeds the ${limit}-byte limit`,
+      );
     }
     if (text.length === 0) return undefined;
     if (responseType === 'text' && response.ok) return text;
@@ -229,7 +229,11 @@ export class HttpSystem {
     if (status >= 500) {
       throw new SystemUnavailableError(system, `${system} failed with ${status}${detail ? `: ${detail}` : ''}`);
     }
-    throw new HttpStatusError(status, body, `${system} refused ${request.method} ${pathOf(request.path)} with ${status}${detail ? `: ${detail}` : ''}`);
+    throw new HttpStatusError(
+      status,
+      body,
+      `${system} refused ${request.method} ${pathOf(request.path)} with ${status}${detail ? `: ${detail}` : ''}`,
+    );
   }
 }
 

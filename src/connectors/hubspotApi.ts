@@ -41,7 +41,11 @@ const batchErrorSchema = z.object({
   message: z.string(),
   context: z.record(z.string(), z.array(z.string())).optional(),
 });
-const batchResponseSchema = z.object({ status: z.string(), results: z.array(hubspotObjectSchema), errors: z.array(batchErrorSchema).optional() });
+const batchResponseSchema = z.object({
+  status: z.string(),
+  results: z.array(hubspotObjectSchema),
+  errors: z.array(batchErrorSchema).optional(),
+});
 const searchResponseSchema = z.object({
   total: z.number().int().nonnegative(),
   results: z.array(hubspotObjectSchema),
@@ -62,7 +66,9 @@ const associationsResponseSchema = z.object({
   ),
   errors: z.array(batchErrorSchema.partial({ status: true })).optional(),
 });
-const errorBodySchema = z.object({ message: z.string().optional(), category: z.string().optional(), policyName: z.string().optional() }).loose();
+const errorBodySchema = z
+  .object({ message: z.string().optional(), category: z.string().optional(), policyName: z.string().optional() })
+  .loose();
 
 export interface SearchFilter {
   propertyName: string;
@@ -85,7 +91,11 @@ export function hubspotRateLimitError(status: number, body: unknown, headers: He
     );
   }
   const windowMs = Number(headers.get('x-hubspot-ratelimit-interval-milliseconds') ?? (policy === 'TEN_SECONDLY_ROLLING' ? 10_000 : 1_000));
-  return new RateLimitedError('HubSpot', windowMs, `HubSpot is rate limiting us (429 ${policy ?? 'unknown policy'}); retrying after ${windowMs} ms`);
+  return new RateLimitedError(
+    'HubSpot',
+    windowMs,
+    `HubSpot is rate limiting us (429 ${policy ?? 'unknown policy'}); retrying after ${windowMs} ms`,
+  );
 }
 
 export interface HubSpotApiOptions {
@@ -118,7 +128,10 @@ export class HubSpotApi {
       ...options.pacing,
       classifyError: (status, body, headers) => hubspotRateLimitError(status, body, headers, options.config.timeZone, this.now()),
       onResponse: (_status, headers) =>
-        this.pacer.observeWindow(Number(headers.get('x-hubspot-ratelimit-remaining') ?? NaN), Number(headers.get('x-hubspot-ratelimit-interval-milliseconds') ?? NaN)),
+        this.pacer.observeWindow(
+          Number(headers.get('x-hubspot-ratelimit-remaining') ?? NaN),
+          Number(headers.get('x-hubspot-ratelimit-interval-milliseconds') ?? NaN),
+        ),
     });
   }
 
@@ -136,7 +149,11 @@ export class HubSpotApi {
 
   /** Property names and types of an object type. */
   async properties(objectType: string): Promise<Map<string, z.infer<typeof propertySchema>>> {
-    const response = await this.call({ method: 'GET', path: `/crm/v3/properties/${objectType}`, schema: z.object({ results: z.array(propertySchema) }) });
+    const response = await this.call({
+      method: 'GET',
+      path: `/crm/v3/properties/${objectType}`,
+      schema: z.object({ results: z.array(propertySchema) }),
+    });
     return new Map(response.results.map((p) => [p.name, p]));
   }
 
@@ -155,22 +172,47 @@ export class HubSpotApi {
   async batchRead(objectType: string, ids: string[], properties: string[], idProperty?: string): Promise<HubSpotObject[]> {
     const found: HubSpotObject[] = [];
     for (const part of chunk([...new Set(ids)], hubspotApiLimits.batchSize)) {
-      const body = { inputs: part.map((id) => ({ id })), properties, ...(idProperty && idProperty !== 'hs_object_id' ? { idProperty } : {}) };
-      const response = await this.call({ method: 'POST', path: `/crm/v3/objects/${objectType}/batch/read`, query: { archived: 'false' }, body, schema: batchResponseSchema });
+      const body = {
+        inputs: part.map((id) => ({ id })),
+        properties,
+        ...(idProperty && idProperty !== 'hs_object_id' ? { idProperty } : {}),
+      };
+      const response = await this.call({
+        method: 'POST',
+        path: `/crm/v3/objects/${objectType}/batch/read`,
+        query: { archived: 'false' },
+        body,
+        schema: batchResponseSchema,
+      });
       const unexpected = (response.errors ?? []).filter((e) => e.category !== 'OBJECT_NOT_FOUND');
-      if (unexpected.length > 0) throw new InvalidResponseError(this.system, `${this.system} could not read some ${objectType}: ${unexpected[0]!.message}`);
+      if (unexpected.length > 0)
+        throw new InvalidResponseError(this.system, `${this.system} could not read some ${objectType}: ${unexpected[0]!.message}`);
       found.push(...response.results);
     }
     return found;
   }
 
   /** Overwrites the given properties of records by id (or unique property); 100 a request. */
-  async batchUpdate(objectType: string, inputs: Array<{ id: string; properties: Record<string, string> }>, idProperty?: string): Promise<HubSpotObject[]> {
+  async batchUpdate(
+    objectType: string,
+    inputs: Array<{ id: string; properties: Record<string, string> }>,
+    idProperty?: string,
+  ): Promise<HubSpotObject[]> {
     const updated: HubSpotObject[] = [];
     for (const part of chunk(inputs, hubspotApiLimits.batchSize)) {
       const body = { inputs: part.map((input) => ({ ...input, ...(idProperty && idProperty !== 'hs_object_id' ? { idProperty } : {}) })) };
-      const response = await this.call({ method: 'POST', path: `/crm/v3/objects/${objectType}/batch/update`, body, schema: batchResponseSchema });
-      if (response.errors?.length) throw new RequestRejectedError(this.system, 400, `${this.system} refused to update some ${objectType}: ${response.errors[0]!.message}`);
+      const response = await this.call({
+        method: 'POST',
+        path: `/crm/v3/objects/${objectType}/batch/update`,
+        body,
+        schema: batchResponseSchema,
+      });
+      if (response.errors?.length)
+        throw new RequestRejectedError(
+          this.system,
+          400,
+          `${this.system} refused to update some ${objectType}: ${response.errors[0]!.message}`,
+        );
       updated.push(...response.results);
     }
     return updated;
@@ -185,10 +227,18 @@ export class HubSpotApi {
     for (const part of chunk([...new Set(ids)], hubspotApiLimits.associationBatchSize)) {
       if (part.length === 0) continue;
       const body = { inputs: part.map((id) => ({ id })) };
-      const response = await this.call({ method: 'POST', path: `/crm/v4/associations/${fromType}/${toType}/batch/read`, body, schema: associationsResponseSchema });
+      const response = await this.call({
+        method: 'POST',
+        path: `/crm/v4/associations/${fromType}/${toType}/batch/read`,
+        body,
+        schema: associationsResponseSchema,
+      });
       for (const result of response.results) {
         const primaryFirst = [...result.to].sort((a, b) => Number(isPrimary(b)) - Number(isPrimary(a)));
-        byId.set(result.from.id, primaryFirst.map((to) => to.toObjectId));
+        byId.set(
+          result.from.id,
+          primaryFirst.map((to) => to.toObjectId),
+        );
       }
     }
     return byId;
@@ -232,7 +282,13 @@ export class HubSpotApi {
    */
   async searchChanges(
     objectType: string,
-    { cursor, limit, filters, properties, key }: { cursor: ChangeCursor | null; limit: number; filters: SearchFilter[]; properties: string[]; key: (o: HubSpotObject) => string },
+    {
+      cursor,
+      limit,
+      filters,
+      properties,
+      key,
+    }: { cursor: ChangeCursor | null; limit: number; filters: SearchFilter[]; properties: string[]; key: (o: HubSpotObject) => string },
   ): Promise<ChangePage<HubSpotObject & { key: string; updatedAt: string }>> {
     type Positioned = HubSpotObject & { key: string; updatedAt: string; id: string };
     const collected = new Map<string, Positioned>();
@@ -244,7 +300,11 @@ export class HubSpotApi {
     for (;;) {
       if (read + hubspotApiLimits.searchPageSize > this.searchResultCap) {
         const last = Math.max(...[...collected.values()].map((r) => Date.parse(r.updatedAt)));
-        if (!(last > since)) throw new InvalidResponseError(this.system, `${this.system} holds more than ${this.searchResultCap} ${objectType} modified at the same instant; the search API cannot page through them.`);
+        if (!(last > since))
+          throw new InvalidResponseError(
+            this.system,
+            `${this.system} holds more than ${this.searchResultCap} ${objectType} modified at the same instant; the search API cannot page through them.`,
+          );
         since = last;
         after = undefined;
         read = 0;
@@ -260,7 +320,10 @@ export class HubSpotApi {
       for (const object of page.results) {
         const modified = object.properties.hs_lastmodifieddate;
         if (!modified || Number.isNaN(Date.parse(modified))) {
-          throw new InvalidResponseError(this.system, `${this.system} returned ${objectType} ${object.id} without a valid hs_lastmodifieddate`);
+          throw new InvalidResponseError(
+            this.system,
+            `${this.system} returned ${objectType} ${object.id} without a valid hs_lastmodifieddate`,
+          );
         }
         const record = { ...object, key: key(object), updatedAt: new Date(Date.parse(modified)).toISOString() };
         if (isAfterCursor(position(record), cursor)) collected.set(record.key, record);

@@ -37,7 +37,9 @@ const hubspotDemandsSchema = z
     /** HubSpot value -> demand kind, for values that are not already a kind. */
     kindValues: z.record(z.string(), z.enum(demandKinds)).default({}),
     /** HubSpot value -> demand priority (hs_ticket_priority's LOW, MEDIUM, HIGH, URGENT by default). */
-    priorityValues: z.record(z.string(), z.enum(demandPriorities)).default({ LOW: 'low', MEDIUM: 'medium', HIGH: 'high', URGENT: 'critical' }),
+    priorityValues: z
+      .record(z.string(), z.enum(demandPriorities))
+      .default({ LOW: 'low', MEDIUM: 'medium', HIGH: 'high', URGENT: 'critical' }),
     /** Create the two link properties on first use when they are missing (needs crm.schemas.tickets.write). */
     createLinkProperties: z.boolean().default(true),
     /** Company properties giving an account's segment and annual value. */
@@ -68,7 +70,10 @@ export const hubspotSystemSchema = z
     /** Private app / service key access token. Leave it out of the file: it is read from `tokenEnv`. */
     token: z.string().min(1).optional(),
     /** Environment variable holding the token when `token` is not set (CRM_TOKEN also sets `token` for `crm`). */
-    tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('HUBSPOT_TOKEN'),
+    tokenEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .default('HUBSPOT_TOKEN'),
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     /** The system's request limit, e.g. { requests: 100, perMs: 10000 }: every connector of this system in a worker shares one pacer under it. */
     rateLimit: rateLimitSchema.optional(),
@@ -89,7 +94,12 @@ export const hubspotSystemSchema = z
         sourceProperties: z.array(propertyName).default(['name', 'description', 'price', 'hs_sku']),
       })
       .strict()
-      .default({ idProperty: 'bridge_external_id', createIdProperty: true, upsert: 'auto', sourceProperties: ['name', 'description', 'price', 'hs_sku'] }),
+      .default({
+        idProperty: 'bridge_external_id',
+        createIdProperty: true,
+        upsert: 'auto',
+        sourceProperties: ['name', 'description', 'price', 'hs_sku'],
+      }),
     /** Where demands and orders are, when this account is the CRM of a demand sync. */
     demands: hubspotDemandsSchema.prefault({}),
     /** The account's time zone: its daily API limit resets at midnight there. */

@@ -37,7 +37,9 @@ const batchResponseSchema = z.object({
   errors: z.array(batchErrorSchema).optional(),
 });
 const propertySchema = z.object({ name: z.string(), type: z.string(), hasUniqueValue: z.boolean().optional() });
-const errorBodySchema = z.object({ message: z.string().optional(), category: z.string().optional(), policyName: z.string().optional() }).loose();
+const errorBodySchema = z
+  .object({ message: z.string().optional(), category: z.string().optional(), policyName: z.string().optional() })
+  .loose();
 
 type UpsertPath = 'batch-upsert' | 'search-then-write';
 
@@ -99,7 +101,11 @@ export class HubSpotCrm implements ProductSink, ProductSource {
     const objects =
       path === 'batch-upsert'
         ? await this.batchRead(externalIds)
-        : await this.api.searchAll('products', [{ propertyName: this.idProperty, operator: 'IN', values: externalIds }], this.readProperties());
+        : await this.api.searchAll(
+            'products',
+            [{ propertyName: this.idProperty, operator: 'IN', values: externalIds }],
+            this.readProperties(),
+          );
     const wanted = new Set(externalIds);
     return objects.filter((o) => wanted.has(o.properties[this.idProperty] ?? '')).map((o) => this.toCrmRecord(o, types));
   }
@@ -114,7 +120,10 @@ export class HubSpotCrm implements ProductSink, ProductSource {
   /** Products carrying the bridge's id property: the records the change guard protects. */
   async count(): Promise<number> {
     await this.ensureSetup();
-    const page = await this.api.search('products', { filterGroups: [{ filters: [{ propertyName: this.idProperty, operator: 'HAS_PROPERTY' }] }], limit: 1 });
+    const page = await this.api.search('products', {
+      filterGroups: [{ filters: [{ propertyName: this.idProperty, operator: 'HAS_PROPERTY' }] }],
+      limit: 1,
+    });
     return page.total;
   }
 
@@ -122,7 +131,13 @@ export class HubSpotCrm implements ProductSink, ProductSource {
 
   async listChanged(cursor: ChangeCursor | null, limit: number): Promise<ProductPage> {
     const { types } = await this.ensureSetup();
-    const page = await this.api.searchChanges('products', { cursor, limit, filters: [], properties: [...this.propertyNames, this.idProperty], key: (o) => o.id });
+    const page = await this.api.searchChanges('products', {
+      cursor,
+      limit,
+      filters: [],
+      properties: [...this.propertyNames, this.idProperty],
+      key: (o) => o.id,
+    });
     return { ...page, records: page.records.map((o) => this.toRawProduct(o, o.updatedAt, types)) };
   }
 
@@ -152,7 +167,9 @@ export class HubSpotCrm implements ProductSink, ProductSource {
       definitions = await this.api.properties('products');
     }
     const types = new Map([...definitions.values()].map((p) => [p.name, p.type]));
-    const missing = [...this.propertyNames, ...(products.archivedProperty ? [products.archivedProperty] : [])].filter((name) => !types.has(name));
+    const missing = [...this.propertyNames, ...(products.archivedProperty ? [products.archivedProperty] : [])].filter(
+      (name) => !types.has(name),
+    );
     if (missing.length > 0) throw this.missingProperties(missing);
     const unique = definitions.get(this.idProperty)?.hasUniqueValue === true;
     if (products.upsert === 'batch-upsert' && !unique) {
@@ -168,15 +185,31 @@ export class HubSpotCrm implements ProductSink, ProductSource {
 
   /** Creates the id property, unique where the account allows it on products. */
   private async createIdProperty(unique: boolean): Promise<void> {
-    const definition = { name: this.idProperty, label: 'PMS id (crm-pms-bridge)', type: 'string', fieldType: 'text', groupName: 'productinformation' };
+    const definition = {
+      name: this.idProperty,
+      label: 'PMS id (crm-pms-bridge)',
+      type: 'string',
+      fieldType: 'text',
+      groupName: 'productinformation',
+    };
     try {
-      await this.api.request({ method: 'POST', path: '/crm/v3/properties/products', body: { ...definition, hasUniqueValue: unique }, schema: propertySchema });
+      await this.api.request({
+        method: 'POST',
+        path: '/crm/v3/properties/products',
+        body: { ...definition, hasUniqueValue: unique },
+        schema: propertySchema,
+      });
     } catch (error) {
       if (!(error instanceof HttpStatusError)) throw error;
       if (error.status === 409) return;
       if (error.status === 400 && unique) {
         // Not every account accepts unique product properties: fall back to a plain one.
-        await this.api.call({ method: 'POST', path: '/crm/v3/properties/products', body: { ...definition, hasUniqueValue: false }, schema: propertySchema });
+        await this.api.call({
+          method: 'POST',
+          path: '/crm/v3/properties/products',
+          body: { ...definition, hasUniqueValue: false },
+          schema: propertySchema,
+        });
         return;
       }
       throw new RequestRejectedError(this.system, error.status, error.message);
@@ -214,7 +247,11 @@ export class HubSpotCrm implements ProductSink, ProductSource {
   // ---- search-then-write path ----
 
   private async searchThenWrite(inputs: CrmProductInput[]): Promise<UpsertResult[]> {
-    const existing = await this.api.searchAll('products', [{ propertyName: this.idProperty, operator: 'IN', values: inputs.map((i) => i.externalId) }], this.readProperties());
+    const existing = await this.api.searchAll(
+      'products',
+      [{ propertyName: this.idProperty, operator: 'IN', values: inputs.map((i) => i.externalId) }],
+      this.readProperties(),
+    );
     const hubspotId = new Map(existing.map((o) => [o.properties[this.idProperty] ?? '', o.id]));
     const toUpdate = inputs.filter((i) => hubspotId.has(i.externalId));
     const toCreate = inputs.filter((i) => !hubspotId.has(i.externalId));
@@ -224,7 +261,12 @@ export class HubSpotCrm implements ProductSink, ProductSource {
       const response = await this.write('/crm/v3/objects/products/batch/update', body);
       const updated = new Set(response.results.map((o) => o.id));
       for (const input of toUpdate) {
-        results.set(input.externalId, updated.has(hubspotId.get(input.externalId)!) ? { externalId: input.externalId, created: false } : { externalId: input.externalId, created: false, error: errorFor(hubspotId.get(input.externalId)!, response.errors) });
+        results.set(
+          input.externalId,
+          updated.has(hubspotId.get(input.externalId)!)
+            ? { externalId: input.externalId, created: false }
+            : { externalId: input.externalId, created: false, error: errorFor(hubspotId.get(input.externalId)!, response.errors) },
+        );
       }
     }
     if (toCreate.length > 0) {
@@ -232,7 +274,12 @@ export class HubSpotCrm implements ProductSink, ProductSource {
       const response = await this.write('/crm/v3/objects/products/batch/create', body);
       const created = new Set(response.results.map((o) => o.properties[this.idProperty]));
       for (const input of toCreate) {
-        results.set(input.externalId, created.has(input.externalId) ? { externalId: input.externalId, created: true } : { externalId: input.externalId, created: false, error: errorFor(input.externalId, response.errors) });
+        results.set(
+          input.externalId,
+          created.has(input.externalId)
+            ? { externalId: input.externalId, created: true }
+            : { externalId: input.externalId, created: false, error: errorFor(input.externalId, response.errors) },
+        );
       }
     }
     return inputs.map((input) => results.get(input.externalId)!);
@@ -248,9 +295,14 @@ export class HubSpotCrm implements ProductSink, ProductSource {
       const detail = errorBodySchema.safeParse(error.body);
       const message = detail.success ? (detail.data.message ?? error.message) : error.message;
       if (error.status === 400 && /non-unique/i.test(message)) {
-        throw new RequestRejectedError(this.system, 400, `${message}. The id property must be unique: set products.upsert to search-then-write or recreate it with hasUniqueValue.`);
+        throw new RequestRejectedError(
+          this.system,
+          400,
+          `${message}. The id property must be unique: set products.upsert to search-then-write or recreate it with hasUniqueValue.`,
+        );
       }
-      if (error.status === 400 && /batch limit|too many inputs/i.test(message)) throw new BatchRejectedError(this.system, 'too-large', message);
+      if (error.status === 400 && /batch limit|too many inputs/i.test(message))
+        throw new BatchRejectedError(this.system, 'too-large', message);
       if (error.status === 400 || error.status === 422) throw new BatchRejectedError(this.system, 'invalid-record', message);
       if (error.status === 413) throw new BatchRejectedError(this.system, 'too-large', message);
       throw new RequestRejectedError(this.system, error.status, message);
@@ -259,7 +311,11 @@ export class HubSpotCrm implements ProductSink, ProductSource {
 
   private requireBatchSize(size: number): void {
     if (size > hubspotLimits.batchSize) {
-      throw new BatchRejectedError(this.system, 'too-large', `HubSpot batch requests take at most ${hubspotLimits.batchSize} records; got ${size}.`);
+      throw new BatchRejectedError(
+        this.system,
+        'too-large',
+        `HubSpot batch requests take at most ${hubspotLimits.batchSize} records; got ${size}.`,
+      );
     }
   }
 
@@ -310,4 +366,3 @@ function errorFor(id: string, errors: Array<z.infer<typeof batchErrorSchema>> | 
   const error = matching ?? errors?.[0];
   return error ? `${error.category}: ${error.message}` : 'HubSpot returned no result for this record';
 }
-

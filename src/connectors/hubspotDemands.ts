@@ -39,14 +39,25 @@ export class HubSpotDemands implements DemandSource, DemandLinkSink {
       // Tickets without a demand id (when it is a property of their own) are not demands yet.
       ...(idProperty !== 'hs_object_id' ? [{ propertyName: idProperty, operator: 'HAS_PROPERTY' as const }] : []),
     ];
-    const page = await this.api.searchChanges('tickets', { cursor, limit, filters, properties: this.ticketProperties(), key: (ticket) => this.demandIdOf(ticket) });
+    const page = await this.api.searchChanges('tickets', {
+      cursor,
+      limit,
+      filters,
+      properties: this.ticketProperties(),
+      key: (ticket) => this.demandIdOf(ticket),
+    });
     return { ...page, records: await this.toDemands(page.records) };
   }
 
   async readDemands(ids: string[]): Promise<FeedRecord[]> {
     if (ids.length === 0) return [];
     await this.ensureSetup();
-    const tickets = await this.api.batchRead('tickets', this.possibleIds(ids), [...this.ticketProperties(), 'hs_lastmodifieddate'], this.demands.idProperty);
+    const tickets = await this.api.batchRead(
+      'tickets',
+      this.possibleIds(ids),
+      [...this.ticketProperties(), 'hs_lastmodifieddate'],
+      this.demands.idProperty,
+    );
     return this.toDemands(tickets.map((ticket) => ({ ...ticket, updatedAt: isoOf(ticket.properties.hs_lastmodifieddate) })));
   }
 
@@ -99,9 +110,19 @@ export class HubSpotDemands implements DemandSource, DemandLinkSink {
       key: (deal) => deal.id,
     });
     const dealIds = page.records.map((deal) => deal.id);
-    const [companies, lineIds] = await Promise.all([this.api.associations('deals', 'companies', dealIds), this.api.associations('deals', 'line_items', dealIds)]);
-    const lineItems = new Map((await this.api.batchRead('line_items', [...lineIds.values()].flat(), [lineSkuProperty, 'quantity', 'hs_product_id'])).map((l) => [l.id, l]));
-    const skuOfProduct = await this.skusOfProducts([...lineItems.values()].filter((l) => !l.properties[lineSkuProperty]).map((l) => l.properties.hs_product_id ?? ''));
+    const [companies, lineIds] = await Promise.all([
+      this.api.associations('deals', 'companies', dealIds),
+      this.api.associations('deals', 'line_items', dealIds),
+    ]);
+    const lineItems = new Map(
+      (await this.api.batchRead('line_items', [...lineIds.values()].flat(), [lineSkuProperty, 'quantity', 'hs_product_id'])).map((l) => [
+        l.id,
+        l,
+      ]),
+    );
+    const skuOfProduct = await this.skusOfProducts(
+      [...lineItems.values()].filter((l) => !l.properties[lineSkuProperty]).map((l) => l.properties.hs_product_id ?? ''),
+    );
     const records = page.records.map((deal) => ({
       id: deal.id,
       accountId: companies.get(deal.id)?.[0] ?? '',
@@ -126,19 +147,30 @@ export class HubSpotDemands implements DemandSource, DemandLinkSink {
     await this.ensureSetup();
     const { idProperty, properties } = this.demands;
     const current = new Map(
-      (await this.api.batchRead('tickets', this.possibleIds(updates.map((u) => u.id)), [properties.requirementId, properties.requirementStatus, idProperty], idProperty)).map((ticket) => [
-        this.demandIdOf(ticket),
-        ticket,
-      ]),
+      (
+        await this.api.batchRead(
+          'tickets',
+          this.possibleIds(updates.map((u) => u.id)),
+          [properties.requirementId, properties.requirementStatus, idProperty],
+          idProperty,
+        )
+      ).map((ticket) => [this.demandIdOf(ticket), ticket]),
     );
     const changed = updates.filter((update) => {
       const ticket = current.get(update.id);
-      return ticket && (valueOf(ticket, properties.requirementId) !== update.pmsRequirementId || valueOf(ticket, properties.requirementStatus) !== update.pmsStatus);
+      return (
+        ticket &&
+        (valueOf(ticket, properties.requirementId) !== update.pmsRequirementId ||
+          valueOf(ticket, properties.requirementStatus) !== update.pmsStatus)
+      );
     });
     await this.api.batchUpdate(
       'tickets',
       // An empty string clears a HubSpot property.
-      changed.map((u) => ({ id: u.id, properties: { [properties.requirementId]: u.pmsRequirementId ?? '', [properties.requirementStatus]: u.pmsStatus ?? '' } })),
+      changed.map((u) => ({
+        id: u.id,
+        properties: { [properties.requirementId]: u.pmsRequirementId ?? '', [properties.requirementStatus]: u.pmsStatus ?? '' },
+      })),
       idProperty,
     );
     const changedIds = new Set(changed.map((u) => u.id));
@@ -165,7 +197,10 @@ export class HubSpotDemands implements DemandSource, DemandLinkSink {
   /** Tickets in the shape of a CRM demand; the demand schema checks them one by one afterwards. */
   private async toDemands(tickets: Array<HubSpotObject & { updatedAt: string | undefined }>): Promise<FeedRecord[]> {
     const ids = tickets.map((t) => t.id);
-    const [companies, contacts] = await Promise.all([this.api.associations('tickets', 'companies', ids), this.api.associations('tickets', 'contacts', ids)]);
+    const [companies, contacts] = await Promise.all([
+      this.api.associations('tickets', 'companies', ids),
+      this.api.associations('tickets', 'contacts', ids),
+    ]);
     const { properties: names, kindValues, priorityValues } = this.demands;
     return tickets.map((ticket) => {
       const value = (name: string) => ticket.properties[name] ?? undefined;
@@ -176,7 +211,10 @@ export class HubSpotDemands implements DemandSource, DemandLinkSink {
         title: value(names.title) ?? '',
         description: value(names.description) ?? '',
         kind: kind ? (kindValues[kind] ?? kind) : undefined,
-        skus: (value(names.skus) ?? '').split(/[;,\n]/).map((sku) => sku.trim()).filter(Boolean),
+        skus: (value(names.skus) ?? '')
+          .split(/[;,\n]/)
+          .map((sku) => sku.trim())
+          .filter(Boolean),
         priority: priority ? (priorityValues[priority] ?? priority) : undefined,
         accountId: companies.get(ticket.id)?.[0] ?? '',
         contactId: contacts.get(ticket.id)?.[0] ?? null,
@@ -216,7 +254,8 @@ export class HubSpotDemands implements DemandSource, DemandLinkSink {
         [properties.requirementId, 'PMS requirement (crm-pms-bridge)'],
         [properties.requirementStatus, 'PMS status (crm-pms-bridge)'],
       ] as const) {
-        if (!existing.has(name)) await this.api.createProperty('tickets', { name, label, type: 'string', fieldType: 'text', groupName: 'ticketinformation' });
+        if (!existing.has(name))
+          await this.api.createProperty('tickets', { name, label, type: 'string', fieldType: 'text', groupName: 'ticketinformation' });
       }
       existing = await this.api.properties('tickets');
     }

@@ -14,17 +14,39 @@ import { RateLimitPacer } from './rateLimitPacer';
 const noteSchema = z
   .object({
     id: z.string().min(1),
-    metadata: z.object({ source: z.object({ system: z.string().optional(), recordId: z.string().optional() }).loose().optional() }).loose().optional(),
+    metadata: z
+      .object({ source: z.object({ system: z.string().optional(), recordId: z.string().optional() }).loose().optional() })
+      .loose()
+      .optional(),
   })
   .loose();
-const noteListSchema = z.object({ data: z.array(noteSchema), links: z.object({ next: z.string().min(1).nullable().optional() }).loose().optional() });
+const noteListSchema = z.object({
+  data: z.array(noteSchema),
+  links: z
+    .object({ next: z.string().min(1).nullable().optional() })
+    .loose()
+    .optional(),
+});
 const noteCreatedSchema = z.object({ data: noteSchema });
 const relationshipSchema = z.object({ type: z.string(), target: z.object({ id: z.string(), type: z.string() }) });
-const relationshipListSchema = z.object({ data: z.array(relationshipSchema), links: z.object({ next: z.string().min(1).nullable().optional() }).loose().optional() });
+const relationshipListSchema = z.object({
+  data: z.array(relationshipSchema),
+  links: z
+    .object({ next: z.string().min(1).nullable().optional() })
+    .loose()
+    .optional(),
+});
 const anyAnswer = z.unknown();
 const entityListSchema = z.object({
-  data: z.array(z.object({ id: z.string().min(1), type: z.string(), fields: z.object({ name: z.string().nullable().optional() }).loose().optional() }).loose()),
-  links: z.object({ next: z.string().min(1).nullable().optional() }).loose().optional(),
+  data: z.array(
+    z
+      .object({ id: z.string().min(1), type: z.string(), fields: z.object({ name: z.string().nullable().optional() }).loose().optional() })
+      .loose(),
+  ),
+  links: z
+    .object({ next: z.string().min(1).nullable().optional() })
+    .loose()
+    .optional(),
 });
 
 const nameKey = (name: string) => name.trim().toLowerCase();
@@ -48,7 +70,13 @@ export class ProductboardNotes implements DemandNoteSink {
   private readonly names = new Map<string, { readAt: number; ids: Map<string, string[]> }>();
 
   constructor(private readonly connection: ProductboardConnection) {
-    this.http = new HttpSystem({ system: this.system, baseUrl: connection.config.url, token: connection.token, timeoutMs: connection.config.timeoutMs, ...connection.pacing });
+    this.http = new HttpSystem({
+      system: this.system,
+      baseUrl: connection.config.url,
+      token: connection.token,
+      timeoutMs: connection.config.timeoutMs,
+      ...connection.pacing,
+    });
     this.pacer = new RateLimitPacer(0);
   }
 
@@ -101,7 +129,9 @@ export class ProductboardNotes implements DemandNoteSink {
     }).toString()}`;
     while (path) {
       const page: z.infer<typeof noteListSchema> = await this.send({ method: 'GET', path, schema: noteListSchema });
-      const match = page.data.find((n) => n.metadata?.source?.recordId === demandId && n.metadata.source.system === this.connection.config.sourceSystem);
+      const match = page.data.find(
+        (n) => n.metadata?.source?.recordId === demandId && n.metadata.source.system === this.connection.config.sourceSystem,
+      );
       if (match) return match.id;
       path = page.links?.next ?? undefined;
     }
@@ -120,7 +150,13 @@ export class ProductboardNotes implements DemandNoteSink {
         data: {
           type: 'textNote',
           fields: { name: note.title, content: content || '<p></p>' },
-          metadata: { source: { system: this.connection.config.sourceSystem, recordId: note.demandId, ...(note.sourceUrl ? { url: note.sourceUrl } : {}) } },
+          metadata: {
+            source: {
+              system: this.connection.config.sourceSystem,
+              recordId: note.demandId,
+              ...(note.sourceUrl ? { url: note.sourceUrl } : {}),
+            },
+          },
         },
       },
       schema: noteCreatedSchema,

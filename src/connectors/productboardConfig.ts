@@ -8,7 +8,10 @@ export const productboardSystemSchema = z
     url: z.url().default('https://api.productboard.com'),
     /** API token (JWT). Leave it out of the file: it is read from `tokenEnv`. */
     token: z.string().min(1).optional(),
-    tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('PRODUCTBOARD_TOKEN'),
+    tokenEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .default('PRODUCTBOARD_TOKEN'),
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
     /** The system's request limit, e.g. { requests: 100, perMs: 10000 }: every connector of this system in a worker shares one pacer under it. */
     rateLimit: rateLimitSchema.optional(),

@@ -32,7 +32,13 @@ export class RateLimitPacer {
 
 /** Milliseconds until the next midnight in a time zone (when daily API quotas reset). */
 export function msUntilMidnight(timeZone: string, now = Date.now()): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(now);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour12: false,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(now);
   const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
   const sinceMidnight = ((part('hour') % 24) * 3600 + part('minute') * 60 + part('second')) * 1000 + (now % 1000);
   return 86_400_000 - sinceMidnight;

@@ -143,10 +143,18 @@ export class RestProductSource implements ProductSource {
     }
     for (let start = 0; start < ids.length; start += get.maxBatch) {
       const part = ids.slice(start, start + get.maxBatch);
-      const data = await this.http.call({ method: get.method, path: get.path, ...(get.method === 'GET' ? {} : { body: renderTemplate(get.body, { ids: part }) }), schema: anyJson });
+      const data = await this.http.call({
+        method: get.method,
+        path: get.path,
+        ...(get.method === 'GET' ? {} : { body: renderTemplate(get.body, { ids: part }) }),
+        schema: anyJson,
+      });
       const records = getPath(data, get.recordsPath);
       if (!Array.isArray(records)) {
-        throw new InvalidResponseError(this.system, `${this.system} answered ${get.path} without a list of records at '${get.recordsPath}'; check productSource.get.recordsPath.`);
+        throw new InvalidResponseError(
+          this.system,
+          `${this.system} answered ${get.path} without a list of records at '${get.recordsPath}'; check productSource.get.recordsPath.`,
+        );
       }
       found.push(...records.map((record) => this.toProduct(record)));
     }
@@ -214,9 +222,13 @@ export class RestProductSource implements ProductSource {
         return { path: previous.path, query };
       }
       case 'page':
-        return received < pageSize ? undefined : { path: previous.path, query: { ...previous.query, [pagination.param]: Number(previous.query[pagination.param]) + 1 } };
+        return received < pageSize
+          ? undefined
+          : { path: previous.path, query: { ...previous.query, [pagination.param]: Number(previous.query[pagination.param]) + 1 } };
       case 'offset':
-        return received < pageSize ? undefined : { path: previous.path, query: { ...previous.query, [pagination.param]: Number(previous.query[pagination.param]) + received } };
+        return received < pageSize
+          ? undefined
+          : { path: previous.path, query: { ...previous.query, [pagination.param]: Number(previous.query[pagination.param]) + received } };
       case 'link-header': {
         const next = nextLink(answer.headers.get('link'));
         return next ? { path: next, query: {} } : undefined;
@@ -241,7 +253,8 @@ export class RestProductSource implements ProductSource {
 
   /** The vendor record with the configured fields moved to where the bridge expects them. */
   private toProduct(record: unknown): RawPmsProduct {
-    const mapped: Record<string, unknown> = record !== null && typeof record === 'object' ? structuredClone(record as Record<string, unknown>) : {};
+    const mapped: Record<string, unknown> =
+      record !== null && typeof record === 'object' ? structuredClone(record as Record<string, unknown>) : {};
     for (const [field, sourcePath] of Object.entries(this.config.fields)) setPath(mapped, field, getPath(record, sourcePath));
     const keys = mappedRecordSchema.safeParse(mapped);
     const updatedAt = keys.success ? toIso(keys.data.updatedAt) : undefined;
@@ -384,7 +397,11 @@ export class RestProductSink implements ProductSink {
     const externalId = getPath(raw, record.externalId);
     const properties = z.record(z.string(), crmValue).safeParse(getPath(raw, record.properties));
     const archived = record.archived ? getPath(raw, record.archived) : false;
-    if ((typeof externalId !== 'string' && typeof externalId !== 'number') || !properties.success || typeof (archived ?? false) !== 'boolean') {
+    if (
+      (typeof externalId !== 'string' && typeof externalId !== 'number') ||
+      !properties.success ||
+      typeof (archived ?? false) !== 'boolean'
+    ) {
       throw this.shapeError('records with an external id, flat properties and an archived flag', 'productSink.record');
     }
     return { externalId: String(externalId), properties: properties.data, archived: (archived as boolean | undefined) ?? false };

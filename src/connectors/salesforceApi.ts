@@ -101,12 +101,22 @@ export class SalesforceApi {
       if (!(error instanceof HttpStatusError)) throw error;
       const detail = describeBody(error.body) ?? error.message;
       if (error.status === 400 && /EXCEEDED_ID_LIMIT/.test(detail)) throw new BatchRejectedError(this.system, 'too-large', detail);
-      throw new RequestRejectedError(this.system, error.status, `Salesforce refused ${request.method} ${request.path.split('?')[0]} with ${error.status}: ${detail}`);
+      throw new RequestRejectedError(
+        this.system,
+        error.status,
+        `Salesforce refused ${request.method} ${request.path.split('?')[0]} with ${error.status}: ${detail}`,
+      );
     }
   }
 
   query(soql: string): Promise<QueryResponse> {
-    return this.send({ method: 'GET', path: `${this.base}/query`, query: { q: soql }, headers: this.queryHeaders(), schema: queryResponseSchema });
+    return this.send({
+      method: 'GET',
+      path: `${this.base}/query`,
+      query: { q: soql },
+      headers: this.queryHeaders(),
+      schema: queryResponseSchema,
+    });
   }
 
   nextPage(nextRecordsUrl: string): Promise<QueryResponse> {
@@ -140,7 +150,13 @@ export class SalesforceApi {
    */
   async queryChanges(
     type: string,
-    { cursor, limit, fields, where, key }: { cursor: ChangeCursor | null; limit: number; fields: string[]; where?: string; key: (r: QueryRecord) => string },
+    {
+      cursor,
+      limit,
+      fields,
+      where,
+      key,
+    }: { cursor: ChangeCursor | null; limit: number; fields: string[]; where?: string; key: (r: QueryRecord) => string },
   ): Promise<ChangePage<QueryRecord & { key: string; updatedAt: string }>> {
     type Positioned = QueryRecord & { key: string; updatedAt: string };
     const position = (r: Positioned) => ({ id: r.key, updatedAt: r.updatedAt });
@@ -153,7 +169,8 @@ export class SalesforceApi {
     for (;;) {
       for (const record of answer.records) {
         const modified = typeof record.SystemModstamp === 'string' ? Date.parse(record.SystemModstamp) : NaN;
-        if (Number.isNaN(modified)) throw new RequestRejectedError(this.system, 502, `Salesforce answered ${type} ${record.Id} without a SystemModstamp`);
+        if (Number.isNaN(modified))
+          throw new RequestRejectedError(this.system, 502, `Salesforce answered ${type} ${record.Id} without a SystemModstamp`);
         const positioned = { ...record, key: key(record), updatedAt: new Date(modified).toISOString() };
         if (isAfterCursor(position(positioned), cursor)) collected.push(positioned);
       }
@@ -163,13 +180,18 @@ export class SalesforceApi {
       }
       const sorted = [...collected].sort((a, b) => byFeedPosition(position(a), position(b)));
       const lastOnPage = answer.records.at(-1)?.SystemModstamp;
-      if (sorted.length >= limit && typeof lastOnPage === 'string' && Date.parse(lastOnPage) > Date.parse(sorted[limit - 1]!.updatedAt)) break;
+      if (sorted.length >= limit && typeof lastOnPage === 'string' && Date.parse(lastOnPage) > Date.parse(sorted[limit - 1]!.updatedAt))
+        break;
       answer = await this.nextPage(answer.nextRecordsUrl);
     }
     const records = collected.sort((a, b) => byFeedPosition(position(a), position(b)));
     const page = records.slice(0, limit);
     const last = page.at(-1);
-    return { records: page, nextCursor: last ? { since: last.updatedAt, afterId: last.key } : null, hasMore: records.length > limit || !exhausted };
+    return {
+      records: page,
+      nextCursor: last ? { since: last.updatedAt, afterId: last.key } : null,
+      hasMore: records.length > limit || !exhausted,
+    };
   }
 
   private queryHeaders(): Record<string, string> {
@@ -179,9 +201,13 @@ export class SalesforceApi {
   /** REQUEST_LIMIT_EXCEEDED comes as 403: it is the org's 24-hour limit, not a credentials problem. */
   private classifyError(status: number, body: unknown): Error | undefined {
     const detail = describeBody(body);
-    if (status === 403 && detail?.startsWith('REQUEST_LIMIT_EXCEEDED')) return this.limitReached(`Salesforce refused the request: ${detail}`);
+    if (status === 403 && detail?.startsWith('REQUEST_LIMIT_EXCEEDED'))
+      return this.limitReached(`Salesforce refused the request: ${detail}`);
     if (status === 401 || status === 403) {
-      return new AuthenticationError(this.system, `Salesforce rejected the bridge's credentials (${status}${detail ? `: ${detail}` : ''}). Check the access token or the connected app; retrying will not help.`);
+      return new AuthenticationError(
+        this.system,
+        `Salesforce rejected the bridge's credentials (${status}${detail ? `: ${detail}` : ''}). Check the access token or the connected app; retrying will not help.`,
+      );
     }
     return undefined;
   }
@@ -191,19 +217,26 @@ export class SalesforceApi {
     const match = /api-usage=(\d+)\/(\d+)/.exec(header ?? '');
     if (!match) return;
     this.usage = { used: Number(match[1]), max: Number(match[2]) };
-    if (this.usage.used >= this.usage.max * this.config.limits.slowDownAt) this.pacer.observeFixedRate(1000 / Math.max(1, this.config.limits.slowDownDelayMs));
+    if (this.usage.used >= this.usage.max * this.config.limits.slowDownAt)
+      this.pacer.observeFixedRate(1000 / Math.max(1, this.config.limits.slowDownDelayMs));
   }
 
   private checkUsage(): void {
     if (this.usage && this.usage.used >= this.usage.max * this.config.limits.stopAt) {
       const { used, max } = this.usage;
       this.usage = undefined;
-      throw this.limitReached(`The Salesforce org has used ${used} of its ${max} API requests in the last 24 hours (stop at ${Math.round(this.config.limits.stopAt * 100)}%)`);
+      throw this.limitReached(
+        `The Salesforce org has used ${used} of its ${max} API requests in the last 24 hours (stop at ${Math.round(this.config.limits.stopAt * 100)}%)`,
+      );
     }
   }
 
   private limitReached(reason: string): RateLimitedError {
     const waitMs = this.config.limits.waitWhenExhaustedMs;
-    return new RateLimitedError(this.system, waitMs, `${reason}. The sync waits ${Math.round(waitMs / 60_000)} min and tries again, leaving the rest of the org's daily API limit to its other integrations.`);
+    return new RateLimitedError(
+      this.system,
+      waitMs,
+      `${reason}. The sync waits ${Math.round(waitMs / 60_000)} min and tries again, leaving the rest of the org's daily API limit to its other integrations.`,
+    );
   }
 }

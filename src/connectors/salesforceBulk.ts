@@ -58,7 +58,10 @@ export async function bulkUpsert(api: SalesforceApi, options: BulkUpsertOptions)
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
   const columns = [...new Set(records.flatMap((record) => Object.keys(record)))];
-  const csv = toCsv(columns, records.map((record) => columns.map((field) => cell(record, field))));
+  const csv = toCsv(
+    columns,
+    records.map((record) => columns.map((field) => cell(record, field))),
+  );
   const jobPath = `${api.base}/jobs/ingest`;
   const job = await api.send({
     method: 'POST',
@@ -66,9 +69,16 @@ export async function bulkUpsert(api: SalesforceApi, options: BulkUpsertOptions)
     body: { object, externalIdFieldName: externalIdField, operation: 'upsert', contentType: 'CSV', lineEnding: 'LF' },
     schema: jobInfoSchema,
   });
-  const abort = () => api.send({ method: 'PATCH', path: `${jobPath}/${job.id}/`, body: { state: 'Aborted' }, schema: jobInfoSchema }).catch(() => undefined);
+  const abort = () =>
+    api.send({ method: 'PATCH', path: `${jobPath}/${job.id}/`, body: { state: 'Aborted' }, schema: jobInfoSchema }).catch(() => undefined);
   try {
-    await api.send({ method: 'PUT', path: `${jobPath}/${job.id}/batches/`, rawBody: { contentType: 'text/csv', text: csv }, responseType: 'text', schema: z.unknown() });
+    await api.send({
+      method: 'PUT',
+      path: `${jobPath}/${job.id}/batches/`,
+      rawBody: { contentType: 'text/csv', text: csv },
+      responseType: 'text',
+      schema: z.unknown(),
+    });
     await api.send({ method: 'PATCH', path: `${jobPath}/${job.id}/`, body: { state: 'UploadComplete' }, schema: jobInfoSchema });
   } catch (error) {
     // An open job holds the upload; abort it so it does not linger in the org's job list.
@@ -81,27 +91,56 @@ export async function bulkUpsert(api: SalesforceApi, options: BulkUpsertOptions)
   for (;;) {
     info = await api.send({ method: 'GET', path: `${jobPath}/${job.id}/`, schema: jobInfoSchema });
     if (info.state === 'JobComplete') break;
-    if (info.state === 'Failed') throw new RequestRejectedError(api.system, 400, `Salesforce Bulk API job ${job.id} failed: ${info.errorMessage ?? 'no reason given'}`);
-    if (info.state === 'Aborted') throw new SystemUnavailableError(api.system, `Salesforce Bulk API job ${job.id} was aborted before it finished; the write is retried.`);
+    if (info.state === 'Failed')
+      throw new RequestRejectedError(
+        api.system,
+        400,
+        `Salesforce Bulk API job ${job.id} failed: ${info.errorMessage ?? 'no reason given'}`,
+      );
+    if (info.state === 'Aborted')
+      throw new SystemUnavailableError(
+        api.system,
+        `Salesforce Bulk API job ${job.id} was aborted before it finished; the write is retried.`,
+      );
     if (now() >= deadline) {
       await abort();
-      throw new SystemUnavailableError(api.system, `Salesforce Bulk API job ${job.id} did not finish within ${options.maxWaitMs} ms (state ${info.state}); it was aborted and the write is retried.`);
+      throw new SystemUnavailableError(
+        api.system,
+        `Salesforce Bulk API job ${job.id} did not finish within ${options.maxWaitMs} ms (state ${info.state}); it was aborted and the write is retried.`,
+      );
     }
     options.onProgress?.();
     await sleep(options.pollIntervalMs);
   }
 
-  const results = (kind: string) => api.send({ method: 'GET', path: `${jobPath}/${job.id}/${kind}/`, responseType: 'text', headers: { accept: 'text/csv' }, schema: csvSchema }).then(parseCsv);
+  const results = (kind: string) =>
+    api
+      .send({
+        method: 'GET',
+        path: `${jobPath}/${job.id}/${kind}/`,
+        responseType: 'text',
+        headers: { accept: 'text/csv' },
+        schema: csvSchema,
+      })
+      .then(parseCsv);
   const outcomes = new Map<string, SaveResult>();
   for (const row of await results('successfulResults')) {
     outcomes.set(row[externalIdField] ?? '', { id: row.sf__Id ?? null, success: true, errors: [], created: row.sf__Created === 'true' });
   }
   for (const row of await results('failedResults')) {
     const [statusCode, ...message] = (row.sf__Error ?? '').split(':');
-    outcomes.set(row[externalIdField] ?? '', { id: row.sf__Id || null, success: false, errors: [{ statusCode: statusCode!.trim() || 'UNKNOWN', message: message.join(':').trim() || 'failed without a reason' }] });
+    outcomes.set(row[externalIdField] ?? '', {
+      id: row.sf__Id || null,
+      success: false,
+      errors: [{ statusCode: statusCode!.trim() || 'UNKNOWN', message: message.join(':').trim() || 'failed without a reason' }],
+    });
   }
   for (const row of await results('unprocessedrecords')) {
-    outcomes.set(row[externalIdField] ?? '', { id: null, success: false, errors: [{ statusCode: 'UNPROCESSED', message: `the Bulk API job ${job.id} did not process this record` }] });
+    outcomes.set(row[externalIdField] ?? '', {
+      id: null,
+      success: false,
+      errors: [{ statusCode: 'UNPROCESSED', message: `the Bulk API job ${job.id} did not process this record` }],
+    });
   }
   return outcomes;
 }

@@ -35,13 +35,21 @@ const salesforceDemandsSchema = z
     /** Salesforce value -> demand kind, for values that are not already a kind. */
     kindValues: z.record(z.string(), z.enum(demandKinds)).default({}),
     /** Salesforce value -> demand priority (Case.Priority's Low, Medium, High by default). */
-    priorityValues: z.record(z.string(), z.enum(demandPriorities)).default({ Low: 'low', Medium: 'medium', High: 'high', Critical: 'critical' }),
+    priorityValues: z
+      .record(z.string(), z.enum(demandPriorities))
+      .default({ Low: 'low', Medium: 'medium', High: 'high', Critical: 'critical' }),
     /** Account fields giving an account's segment and annual value. */
-    account: z.object({ segmentField: fieldName.default('Industry'), valueField: fieldName.default('AnnualRevenue') }).strict().prefault({}),
+    account: z
+      .object({ segmentField: fieldName.default('Industry'), valueField: fieldName.default('AnnualRevenue') })
+      .strict()
+      .prefault({}),
     /** The Product2 field holding the SKU; a SKU resolves through the product carrying products.externalIdField. */
     productSkuField: fieldName.default('ProductCode'),
     /** Orders in these Status values count (the standard ones are Draft and Activated). */
-    orders: z.object({ statuses: z.array(z.string().min(1)).min(1).default(['Activated']) }).strict().prefault({}),
+    orders: z
+      .object({ statuses: z.array(z.string().min(1)).min(1).default(['Activated']) })
+      .strict()
+      .prefault({}),
   })
   .strict();
 export type SalesforceDemandsConfig = z.infer<typeof salesforceDemandsSchema>;
@@ -52,7 +60,10 @@ export const salesforceSystemSchema = z
     kind: z.literal('salesforce'),
     /** The org's My Domain URL, e.g. https://acme.my.salesforce.com. */
     url: z.url(),
-    apiVersion: z.string().regex(/^\d+\.\d$/, 'e.g. 61.0').default('61.0'),
+    apiVersion: z
+      .string()
+      .regex(/^\d+\.\d$/, 'e.g. 61.0')
+      .default('61.0'),
     /** Static access token (CRM_TOKEN fills it for `crm`); or use auth: oauth2-client-credentials. */
     token: z.string().min(1).optional(),
     auth: restAuthSchema.default({ type: 'bearer' }),

@@ -15,7 +15,16 @@ import type {
   ProductSourceCapabilities,
   UpsertResult,
 } from './productConnectors';
-import { describeErrors, SalesforceApi, salesforceApiLimits, saveResultsSchema, soqlDateTime, soqlString, type QueryRecord, type SaveResult } from './salesforceApi';
+import {
+  describeErrors,
+  SalesforceApi,
+  salesforceApiLimits,
+  saveResultsSchema,
+  soqlDateTime,
+  soqlString,
+  type QueryRecord,
+  type SaveResult,
+} from './salesforceApi';
 import { bulkUpsert } from './salesforceBulk';
 import type { SalesforceSystemConfig } from './salesforceConfig';
 import { chunk } from '../chunk';
@@ -60,7 +69,13 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     this.now = connection.now ?? Date.now;
     const priceProperty = this.config.products.pricebook?.priceProperty;
     this.productFields = connection.propertyNames.filter((name) => name !== priceProperty);
-    this.api = new SalesforceApi({ auth: connection.auth, config: this.config, queryBatchSize: this.config.products.queryBatchSize, now: this.now, ...(connection.pacing ? { pacing: connection.pacing } : {}) });
+    this.api = new SalesforceApi({
+      auth: connection.auth,
+      config: this.config,
+      queryBatchSize: this.config.products.queryBatchSize,
+      now: this.now,
+      ...(connection.pacing ? { pacing: connection.pacing } : {}),
+    });
   }
 
   get capabilities(): ProductSinkCapabilities & ProductSourceCapabilities {
@@ -89,7 +104,9 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     if (externalIds.length === 0) return [];
     this.requireCollectionSize(externalIds.length);
     const fields = [...new Set(['Id', this.externalIdField, 'IsActive', ...this.productFields])];
-    const products = await this.queryAll(`SELECT ${fields.join(', ')} FROM Product2 WHERE ${this.externalIdField} IN (${externalIds.map(soqlString).join(', ')})`);
+    const products = await this.queryAll(
+      `SELECT ${fields.join(', ')} FROM Product2 WHERE ${this.externalIdField} IN (${externalIds.map(soqlString).join(', ')})`,
+    );
     const prices = await this.readPrices(externalIds);
     const priceProperty = this.config.products.pricebook?.priceProperty;
     return products.map((record) => {
@@ -116,7 +133,8 @@ export class SalesforceCrm implements ProductSink, ProductSource {
       IsActive: !(input.archived ?? false),
     }));
     const { bulk } = this.config.products;
-    const results = bulk && inputs.length >= bulk.minRecords ? await this.bulkWrite(records, bulk, onProgress) : await this.collectionsWrite(records);
+    const results =
+      bulk && inputs.length >= bulk.minRecords ? await this.bulkWrite(records, bulk, onProgress) : await this.collectionsWrite(records);
     if (results.length !== inputs.length) throw this.shapeError('one result per record');
     const outcome: UpsertResult[] = inputs.map((input, index) => {
       const result = results[index]!;
@@ -160,7 +178,11 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     });
     return records.map(
       (record) =>
-        byExternalId.get(String(record[this.externalIdField])) ?? { id: null, success: false, errors: [{ statusCode: 'NO_RESULT', message: 'the Bulk API job returned no result for this record' }] },
+        byExternalId.get(String(record[this.externalIdField])) ?? {
+          id: null,
+          success: false,
+          errors: [{ statusCode: 'NO_RESULT', message: 'the Bulk API job returned no result for this record' }],
+        },
     );
   }
 
@@ -180,8 +202,15 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     const prices = new Map<string, { Id: string; UnitPrice: CrmValue }>();
     if (!pricebook) return prices;
     const entries: QueryRecord[] = [];
-    for (const keys of chunk(externalIds.map((id) => this.priceKey(id)), salesforceLimits.collectionSize)) {
-      entries.push(...(await this.queryAll(`SELECT Id, UnitPrice, ${pricebook.keyField} FROM PricebookEntry WHERE ${pricebook.keyField} IN (${keys.map(soqlString).join(', ')})`)));
+    for (const keys of chunk(
+      externalIds.map((id) => this.priceKey(id)),
+      salesforceLimits.collectionSize,
+    )) {
+      entries.push(
+        ...(await this.queryAll(
+          `SELECT Id, UnitPrice, ${pricebook.keyField} FROM PricebookEntry WHERE ${pricebook.keyField} IN (${keys.map(soqlString).join(', ')})`,
+        )),
+      );
     }
     for (const entry of entries) {
       const key = String(entry[pricebook.keyField]);
@@ -202,7 +231,11 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     const write = async (method: 'POST' | 'PATCH', all: typeof priced, record: (p: (typeof priced)[number]) => Record<string, unknown>) => {
       for (const batch of chunk(all, salesforceLimits.collectionSize)) await writeOne(method, batch, record);
     };
-    const writeOne = async (method: 'POST' | 'PATCH', batch: typeof priced, record: (p: (typeof priced)[number]) => Record<string, unknown>) => {
+    const writeOne = async (
+      method: 'POST' | 'PATCH',
+      batch: typeof priced,
+      record: (p: (typeof priced)[number]) => Record<string, unknown>,
+    ) => {
       const answers = await this.send({
         method,
         path: `${this.base}/composite/sobjects`,
@@ -211,7 +244,8 @@ export class SalesforceCrm implements ProductSink, ProductSource {
       });
       batch.forEach((p, i) => {
         const answer = answers[i];
-        if (!answer?.success) outcome[p.index] = { ...outcome[p.index]!, error: `price: ${answer ? describeErrors(answer.errors) : 'no result'}` };
+        if (!answer?.success)
+          outcome[p.index] = { ...outcome[p.index]!, error: `price: ${answer ? describeErrors(answer.errors) : 'no result'}` };
       });
     };
     await write('PATCH', updates, (p) => ({ Id: existing.get(p.input.externalId)!.Id, UnitPrice: p.price, IsActive: true }));
@@ -247,12 +281,17 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     const exhausted = answer.done;
     if (this.config.products.reportDeletes) {
       const cutoff = exhausted ? Infinity : Math.max(...collected.map((r) => Date.parse(r.updatedAt)));
-      for (const gone of await this.deletedSince(since)) if (isAfterCursor(gone, cursor) && Date.parse(gone.updatedAt) <= cutoff) collected.push(gone);
+      for (const gone of await this.deletedSince(since))
+        if (isAfterCursor(gone, cursor) && Date.parse(gone.updatedAt) <= cutoff) collected.push(gone);
     }
     const records = collected.sort(byFeedPosition);
     const page = records.slice(0, limit);
     const last = page.at(-1);
-    return { records: page, nextCursor: last ? { since: last.updatedAt, afterId: last.id } : null, hasMore: records.length > limit || !exhausted };
+    return {
+      records: page,
+      nextCursor: last ? { since: last.updatedAt, afterId: last.id } : null,
+      hasMore: records.length > limit || !exhausted,
+    };
   }
 
   /** Product2 records by Salesforce Id, 200 a query; unknown (and deleted) ones are absent. */
@@ -304,13 +343,22 @@ export class SalesforceCrm implements ProductSink, ProductSource {
 
   private requireCollectionSize(size: number): void {
     if (size > salesforceLimits.collectionSize) {
-      throw new BatchRejectedError(this.system, 'too-large', `Salesforce sObject Collections take at most ${salesforceLimits.collectionSize} records; got ${size}.`);
+      throw new BatchRejectedError(
+        this.system,
+        'too-large',
+        `Salesforce sObject Collections take at most ${salesforceLimits.collectionSize} records; got ${size}.`,
+      );
     }
   }
 
   private requireWriteSize(size: number): void {
     const max = this.capabilities.maxWriteBatch;
-    if (size > max) throw new BatchRejectedError(this.system, 'too-large', `Salesforce writes take at most ${max} records here (products.bulk.maxRecords, or 200 without bulk); got ${size}.`);
+    if (size > max)
+      throw new BatchRejectedError(
+        this.system,
+        'too-large',
+        `Salesforce writes take at most ${max} records here (products.bulk.maxRecords, or 200 without bulk); got ${size}.`,
+      );
   }
 
   private shapeError(expected: string): InvalidResponseError {

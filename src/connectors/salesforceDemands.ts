@@ -54,7 +54,9 @@ export class SalesforceDemands implements DemandSource, DemandLinkSink {
     if (ids.length === 0) return [];
     await this.ensureSetup();
     const cases = await this.casesByDemandId(ids, ['SystemModstamp', ...this.caseFields()]);
-    return cases.map((c) => this.toDemand(c, typeof c.SystemModstamp === 'string' ? new Date(Date.parse(c.SystemModstamp)).toISOString() : ''));
+    return cases.map((c) =>
+      this.toDemand(c, typeof c.SystemModstamp === 'string' ? new Date(Date.parse(c.SystemModstamp)).toISOString() : ''),
+    );
   }
 
   async readAccounts(ids: string[]): Promise<CrmAccount[]> {
@@ -78,7 +80,9 @@ export class SalesforceDemands implements DemandSource, DemandLinkSink {
     const skuField = this.demands.productSkuField;
     const resolved = new Map<string, string>();
     for (const part of chunk([...new Set(skus)], salesforceApiLimits.collectionSize)) {
-      const products = await this.api.queryAll(`SELECT Id, ${skuField}, ${this.productIdField} FROM Product2 WHERE ${skuField} IN (${part.map(soqlString).join(', ')}) AND ${this.productIdField} != null`);
+      const products = await this.api.queryAll(
+        `SELECT Id, ${skuField}, ${this.productIdField} FROM Product2 WHERE ${skuField} IN (${part.map(soqlString).join(', ')}) AND ${this.productIdField} != null`,
+      );
       for (const product of products) resolved.set(stringOf(product[skuField]), stringOf(product[this.productIdField]));
     }
     return resolved;
@@ -93,15 +97,30 @@ export class SalesforceDemands implements DemandSource, DemandLinkSink {
       where: `Status IN (${this.demands.orders.statuses.map(soqlString).join(', ')})`,
       key: (order) => order.Id,
     });
-    const items = await this.inChunks('OrderItem', 'OrderId', page.records.map((o) => o.Id), ['OrderId', 'Product2Id', 'Quantity']);
+    const items = await this.inChunks(
+      'OrderItem',
+      'OrderId',
+      page.records.map((o) => o.Id),
+      ['OrderId', 'Product2Id', 'Quantity'],
+    );
     const skuField = this.demands.productSkuField;
-    const products = new Map((await this.byIds('Product2', items.map((i) => stringOf(i.Product2Id)), [skuField])).map((p) => [p.Id, stringOf(p[skuField])]));
+    const products = new Map(
+      (
+        await this.byIds(
+          'Product2',
+          items.map((i) => stringOf(i.Product2Id)),
+          [skuField],
+        )
+      ).map((p) => [p.Id, stringOf(p[skuField])]),
+    );
     const records = page.records.map((order) => ({
       id: order.Id,
       accountId: stringOf(order.AccountId),
       // EffectiveDate is a date (YYYY-MM-DD): the order counts toward that day, in UTC.
       orderedAt: typeof order.EffectiveDate === 'string' ? `${order.EffectiveDate}T00:00:00.000Z` : order.updatedAt,
-      lines: items.filter((i) => i.OrderId === order.Id).map((i) => ({ sku: products.get(stringOf(i.Product2Id)) ?? '', quantity: Number(i.Quantity ?? NaN) })),
+      lines: items
+        .filter((i) => i.OrderId === order.Id)
+        .map((i) => ({ sku: products.get(stringOf(i.Product2Id)) ?? '', quantity: Number(i.Quantity ?? NaN) })),
       updatedAt: order.updatedAt,
     }));
     return { ...page, records };
@@ -114,10 +133,19 @@ export class SalesforceDemands implements DemandSource, DemandLinkSink {
     if (updates.length === 0) return [];
     await this.ensureSetup();
     const { fields } = this.demands;
-    const current = new Map((await this.casesByDemandId(updates.map((u) => u.id), [fields.requirementId, fields.requirementStatus])).map((c) => [this.demandIdOf(c), c]));
+    const current = new Map(
+      (
+        await this.casesByDemandId(
+          updates.map((u) => u.id),
+          [fields.requirementId, fields.requirementStatus],
+        )
+      ).map((c) => [this.demandIdOf(c), c]),
+    );
     const changed = updates.filter((u) => {
       const found = current.get(u.id);
-      return found && ((found[fields.requirementId] ?? null) !== u.pmsRequirementId || (found[fields.requirementStatus] ?? null) !== u.pmsStatus);
+      return (
+        found && ((found[fields.requirementId] ?? null) !== u.pmsRequirementId || (found[fields.requirementStatus] ?? null) !== u.pmsStatus)
+      );
     });
     for (const part of chunk(changed, salesforceApiLimits.collectionSize)) {
       const results = await this.api.send({
@@ -125,7 +153,12 @@ export class SalesforceDemands implements DemandSource, DemandLinkSink {
         path: `${this.api.base}/composite/sobjects`,
         body: {
           allOrNone: false,
-          records: part.map((u) => ({ attributes: { type: 'Case' }, Id: current.get(u.id)!.Id, [fields.requirementId]: u.pmsRequirementId, [fields.requirementStatus]: u.pmsStatus })),
+          records: part.map((u) => ({
+            attributes: { type: 'Case' },
+            Id: current.get(u.id)!.Id,
+            [fields.requirementId]: u.pmsRequirementId,
+            [fields.requirementStatus]: u.pmsStatus,
+          })),
         },
         schema: saveResultsSchema,
       });
@@ -133,7 +166,8 @@ export class SalesforceDemands implements DemandSource, DemandLinkSink {
       if (failures.length > 0) {
         const reason = failures.map((r) => describeErrors(r.errors)).join('; ');
         // A locked row frees itself; anything else (validation rule, field access) needs a person.
-        if (failures.every((r) => r.errors.every((e) => e.statusCode === 'UNABLE_TO_LOCK_ROW'))) throw new SystemUnavailableError(this.system, `Salesforce could not lock some Cases: ${reason}`);
+        if (failures.every((r) => r.errors.every((e) => e.statusCode === 'UNABLE_TO_LOCK_ROW')))
+          throw new SystemUnavailableError(this.system, `Salesforce could not lock some Cases: ${reason}`);
         throw new RequestRejectedError(this.system, 400, `Salesforce refused the PMS link on some Cases: ${reason}`);
       }
     }
@@ -163,7 +197,10 @@ export class SalesforceDemands implements DemandSource, DemandLinkSink {
       title: value(fields.title) ?? '',
       description: value(fields.description) ?? '',
       kind: kind ? (kindValues[kind] ?? kind) : undefined,
-      skus: (value(fields.skus) ?? '').split(/[;,\n]/).map((sku) => sku.trim()).filter(Boolean),
+      skus: (value(fields.skus) ?? '')
+        .split(/[;,\n]/)
+        .map((sku) => sku.trim())
+        .filter(Boolean),
       priority: priority ? (priorityValues[priority] ?? priority) : undefined,
       accountId: value('AccountId') ?? '',
       contactId: value('ContactId') ?? null,
@@ -192,7 +229,11 @@ export class SalesforceDemands implements DemandSource, DemandLinkSink {
   private async inChunks(type: string, field: string, values: string[], fields: string[]): Promise<QueryRecord[]> {
     const found: QueryRecord[] = [];
     for (const part of chunk([...new Set(values.filter(Boolean))], salesforceApiLimits.collectionSize)) {
-      found.push(...(await this.api.queryAll(`SELECT ${[...new Set(['Id', ...fields])].join(', ')} FROM ${type} WHERE ${field} IN (${part.map(soqlString).join(', ')})`)));
+      found.push(
+        ...(await this.api.queryAll(
+          `SELECT ${[...new Set(['Id', ...fields])].join(', ')} FROM ${type} WHERE ${field} IN (${part.map(soqlString).join(', ')})`,
+        )),
+      );
     }
     return found;
   }
@@ -225,5 +266,9 @@ const salesforceIdPattern = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
 function stringOf(value: unknown): string {
   if (value === null || value === undefined) return '';
-  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+  return typeof value === 'string'
+    ? value
+    : typeof value === 'number' || typeof value === 'boolean'
+      ? String(value)
+      : JSON.stringify(value);
 }

@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import { BatchRejectedError, RequestRejectedError } from './errors';
 import { HttpSystem, HttpStatusError, type HttpSystemOptions } from './httpClient';
-import type {
-  CrmProductInput,
-  CrmProductRecord,
-  ProductSink,
-  ProductSinkCapabilities,
-  UpsertResult,
-} from './productConnectors';
+import type { CrmProductInput, CrmProductRecord, ProductSink, ProductSinkCapabilities, UpsertResult } from './productConnectors';
 
 const crmValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -79,5 +73,4 @@ export class SandboxCrmSink implements ProductSink {
     });
     return response.total;
   }
-
 }

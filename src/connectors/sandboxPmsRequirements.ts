@@ -76,7 +76,9 @@ export class SandboxPmsRequirements implements RequirementStore {
     const requirements: Requirement[] = [];
     let cursor: ChangeCursor | null = null;
     for (;;) {
-      const page: ChangePage<Requirement> = await readChangePage(this.http, '/api/requirements', cursor, maxPage, requirementSchema, { productId });
+      const page: ChangePage<Requirement> = await readChangePage(this.http, '/api/requirements', cursor, maxPage, requirementSchema, {
+        productId,
+      });
       requirements.push(...page.records);
       if (!page.hasMore || !page.nextCursor) return requirements;
       cursor = page.nextCursor;
@@ -104,7 +106,12 @@ export class SandboxPmsRequirements implements RequirementStore {
 
   async replaceOrderSignals(inputs: DemandSignalInput[]): Promise<void> {
     if (inputs.length === 0) return;
-    await this.http.call({ method: 'POST', path: '/api/demand-signals/batch/upsert', body: { inputs, completeOrders: true }, schema: z.unknown() });
+    await this.http.call({
+      method: 'POST',
+      path: '/api/demand-signals/batch/upsert',
+      body: { inputs, completeOrders: true },
+      schema: z.unknown(),
+    });
   }
 
   listChanges(cursor: ChangeCursor | null, limit: number): Promise<ChangePage<Requirement>> {

@@ -18,6 +18,9 @@ export class MissingSecretError extends Error {
 export function resolveSecret(secret: Secret, env: NodeJS.ProcessEnv, usedFor: string): string {
   if (typeof secret === 'string') return secret;
   const value = env[secret.env];
-  if (!value) throw new MissingSecretError(`${usedFor} is read from the environment variable ${secret.env}, which is not set on this worker; set it and restart.`);
+  if (!value)
+    throw new MissingSecretError(
+      `${usedFor} is read from the environment variable ${secret.env}, which is not set on this worker; set it and restart.`,
+    );
   return value;
 }

@@ -8,4 +8,10 @@ import { salesforceSystemSchema } from './salesforceConfig';
  * The `systems` kinds the connectors add beside the sandbox ones; configSchema joins them into one
  * discriminated union on `kind`, so each kind is validated by its own schema.
  */
-export const connectorSystemSchemas = [restSystemSchema, hubspotSystemSchema, salesforceSystemSchema, akeneoSystemSchema, productboardSystemSchema] as const;
+export const connectorSystemSchemas = [
+  restSystemSchema,
+  hubspotSystemSchema,
+  salesforceSystemSchema,
+  akeneoSystemSchema,
+  productboardSystemSchema,
+] as const;

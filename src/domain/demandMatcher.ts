@@ -102,7 +102,11 @@ export interface Match {
  * Similarity of two texts: the Dice coefficient of their key terms, with the title counted on its
  * own too, since titles carry the gist and descriptions add noise.
  */
-export function similarity(a: { title: string; description: string }, b: { title: string; description: string }, synonyms: Record<string, string> = {}): { score: number; shared: string[] } {
+export function similarity(
+  a: { title: string; description: string },
+  b: { title: string; description: string },
+  synonyms: Record<string, string> = {},
+): { score: number; shared: string[] } {
   const dice = (x: Set<string>, y: Set<string>) => {
     if (x.size === 0 || y.size === 0) return { score: 0, shared: [] as string[] };
     const shared = [...x].filter((term) => y.has(term));
@@ -128,7 +132,11 @@ function byIdThenText(x: MatchCandidate, y: MatchCandidate): number {
  * A requirement comes as several candidates with its id (its own text and each linked demand's):
  * sorting by id alone left their order, and so the text named in the reason, to the caller's order.
  */
-export function findMatch(demand: { title: string; description: string }, candidates: MatchCandidate[], config: MatcherConfig): Match | undefined {
+export function findMatch(
+  demand: { title: string; description: string },
+  candidates: MatchCandidate[],
+  config: MatcherConfig,
+): Match | undefined {
   let best: Match | undefined;
   for (const candidate of [...candidates].sort(byIdThenText)) {
     const { score, shared } = similarity(demand, candidate, config.synonyms);

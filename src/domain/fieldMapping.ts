@@ -85,7 +85,9 @@ function readPath(source: unknown, path: string): unknown {
 function toScalar(value: unknown, field: string): CrmValue {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  throw new MappingError(`${field}: a ${Array.isArray(value) ? 'list' : typeof value} cannot go into one CRM property; add a transform such as join`);
+  throw new MappingError(
+    `${field}: a ${Array.isArray(value) ? 'list' : typeof value} cannot go into one CRM property; add a transform such as join`,
+  );
 }
 
 function applyTransform(value: unknown, transform: ValueTransform, product: PmsProduct, field: string): CrmValue {

@@ -78,9 +78,7 @@ export const cursorSchema = z.object({ since: z.string(), afterId: z.string() })
 export function feedPageSchema<T extends z.ZodType>(record: T) {
   return z.object({
     data: z.array(record),
-    nextCursor: cursorSchema
-      .nullable()
-      .describe('Pass as since/afterId to get the rows after this page; null when the page is empty'),
+    nextCursor: cursorSchema.nullable().describe('Pass as since/afterId to get the rows after this page; null when the page is empty'),
     hasMore: z.boolean(),
     remaining: z.number().int().min(0).optional().describe('Rows after this page (products feed only)'),
   });

@@ -35,11 +35,7 @@ export const crmPropertiesSchema = z.strictObject(
     description: text('description', 65_536),
     sku: text('sku', 64),
     category: text('category', 100),
-    price: z
-      .number({ error: 'price must be a number or null' })
-      .min(0, 'price must not be negative')
-      .nullable()
-      .optional(),
+    price: z.number({ error: 'price must be a number or null' }).min(0, 'price must not be negative').nullable().optional(),
     currency: z
       .string({ error: 'currency must be a string or null' })
       .regex(/^[A-Z]{3}$/, 'currency must be a three-letter ISO 4217 code in capitals, e.g. EUR')
@@ -213,7 +209,10 @@ export const crmRoutes = {
     tags: ['products'],
     secured: true,
     body: batchReadSchema,
-    responses: { 200: { description: 'Products found, in request order', schema: z.object({ results: z.array(crmProductSchema) }) }, ...errors },
+    responses: {
+      200: { description: 'Products found, in request order', schema: z.object({ results: z.array(crmProductSchema) }) },
+      ...errors,
+    },
   },
   readBySku: {
     method: 'POST',

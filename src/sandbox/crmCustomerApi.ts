@@ -244,15 +244,30 @@ function readRoute<R extends z.ZodType>(collection: string, noun: string, record
     tags: ['customers'],
     secured: true,
     body: idsSchema(noun),
-    responses: { 200: { description: 'The records found, in request order, each once', schema: z.object({ results: z.array(record) }) }, ...errors },
+    responses: {
+      200: { description: 'The records found, in request order, each once', schema: z.object({ results: z.array(record) }) },
+      ...errors,
+    },
   } satisfies RouteSpec;
 }
 
 const replaceNote = 'Replaces the whole record; createdAt is kept, updatedAt is set by the CRM.';
 
 export const crmCustomerRoutes = {
-  putAccount: putRoute('accounts', 'an account', accountInputSchema, accountSchema, `${replaceNote} name, segment and annualValue are checked.`),
-  putContact: putRoute('contacts', 'a contact', contactInputSchema, contactSchema, `${replaceNote} accountId, name, email and phone are checked.`),
+  putAccount: putRoute(
+    'accounts',
+    'an account',
+    accountInputSchema,
+    accountSchema,
+    `${replaceNote} name, segment and annualValue are checked.`,
+  ),
+  putContact: putRoute(
+    'contacts',
+    'a contact',
+    contactInputSchema,
+    contactSchema,
+    `${replaceNote} accountId, name, email and phone are checked.`,
+  ),
   putDemand: putRoute(
     'demands',
     'a customer demand',

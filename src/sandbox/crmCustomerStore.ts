@@ -126,7 +126,12 @@ export class CrmCustomerStore {
         .map((collection) => `SELECT MAX(updated_at) AS newest FROM ${tables[collection]}`)
         .join(' UNION ALL ')})`,
     );
-    this.clock = new MonotonicClock(z.string().nullable().parse(newest?.newest ?? null));
+    this.clock = new MonotonicClock(
+      z
+        .string()
+        .nullable()
+        .parse(newest?.newest ?? null),
+    );
   }
 
   /** Opens (or creates) the store at `dbPath`; ':memory:' for a throwaway store. */
@@ -180,10 +185,10 @@ export class CrmCustomerStore {
   listChanges<C extends CustomerCollection>(collection: C, position: FeedPosition): FeedPage<CustomerRecords[C]> {
     const after = afterCursor(position);
     const rows = this.db
-      .all(
-        `SELECT ${selectColumns(collection)} FROM ${tables[collection]} WHERE ${after.sql} ORDER BY updated_at, id LIMIT ?`,
-        [...after.params, position.limit + 1],
-      )
+      .all(`SELECT ${selectColumns(collection)} FROM ${tables[collection]} WHERE ${after.sql} ORDER BY updated_at, id LIMIT ?`, [
+        ...after.params,
+        position.limit + 1,
+      ])
       .map((row) => rowSchema.parse(row));
     return toFeedPage(rows, position.limit, (row) => toRecord(collection, row));
   }
@@ -226,7 +231,12 @@ export class CrmCustomerStore {
    */
   updateDemandLinks(inputs: readonly LinkUpdate[]): LinkOutcome[] {
     return transaction(this.db, () => {
-      const current = new Map(this.readMany('demands', inputs.map((input) => input.id)).map((demand) => [demand.id, demand]));
+      const current = new Map(
+        this.readMany(
+          'demands',
+          inputs.map((input) => input.id),
+        ).map((demand) => [demand.id, demand]),
+      );
       let now: string | undefined;
       return inputs.map(({ id, pmsRequirementId, pmsStatus }) => {
         const demand = current.get(id);

@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import {
-  crmPropertyValueSchema,
-  type CrmProduct,
-  type CrmPropertyValue,
-  type CrmUpsertInput,
-} from './crmApi';
+import { crmPropertyValueSchema, type CrmProduct, type CrmPropertyValue, type CrmUpsertInput } from './crmApi';
 import type { BatchProblem } from './crmBatchRefusal';
 import { MonotonicClock } from './monotonicClock';
 import { openDatabase, transaction, type Database } from './sqlite';
@@ -104,7 +99,12 @@ export class CrmStore {
 
   private constructor(private readonly db: Database) {
     const newest = db.get('SELECT MAX(updated_at) AS newest FROM crm_products');
-    this.clock = new MonotonicClock(z.string().nullable().parse(newest?.newest ?? null));
+    this.clock = new MonotonicClock(
+      z
+        .string()
+        .nullable()
+        .parse(newest?.newest ?? null),
+    );
   }
 
   /** Opens (or creates) the store at `dbPath`; ':memory:' for a throwaway store. */
@@ -133,10 +133,9 @@ export class CrmStore {
   /** The records among `externalIds` that exist, in the order asked for, each once. */
   readByExternalIds(externalIds: readonly string[]): CrmProduct[] {
     const unique = [...new Set(externalIds)];
-    const rows = this.db.all(
-      `SELECT ${columns} FROM crm_products WHERE external_id IN (SELECT value FROM json_each(?))`,
-      [JSON.stringify(unique)],
-    );
+    const rows = this.db.all(`SELECT ${columns} FROM crm_products WHERE external_id IN (SELECT value FROM json_each(?))`, [
+      JSON.stringify(unique),
+    ]);
     const byExternalId = new Map(rows.map(toProduct).map((product) => [product.externalId, product]));
     return unique.flatMap((externalId) => byExternalId.get(externalId) ?? []);
   }
@@ -206,10 +205,15 @@ export class CrmStore {
   private create(input: CrmUpsertInput, now: string): UpsertOutcome {
     const seq = z.number().parse(this.db.get('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM crm_products')?.next);
     const id = crmId(seq);
-    this.db.run(
-      `INSERT INTO crm_products (seq, ${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`,
-      [seq, id, input.externalId, JSON.stringify(definedProperties(input)), input.archived === true ? 1 : 0, now, now],
-    );
+    this.db.run(`INSERT INTO crm_products (seq, ${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, 1)`, [
+      seq,
+      id,
+      input.externalId,
+      JSON.stringify(definedProperties(input)),
+      input.archived === true ? 1 : 0,
+      now,
+      now,
+    ]);
     return { id, externalId: input.externalId, created: true, changed: true };
   }
 
@@ -217,10 +221,12 @@ export class CrmStore {
     const outcome = { id: current.id, externalId: current.externalId, created: false };
     if (!changes(current, input)) return { ...outcome, changed: false };
     const properties = { ...current.properties, ...definedProperties(input) };
-    this.db.run(
-      'UPDATE crm_products SET properties = ?, archived = ?, updated_at = ?, version = version + 1 WHERE id = ?',
-      [JSON.stringify(properties), (input.archived ?? current.archived) ? 1 : 0, now, current.id],
-    );
+    this.db.run('UPDATE crm_products SET properties = ?, archived = ?, updated_at = ?, version = version + 1 WHERE id = ?', [
+      JSON.stringify(properties),
+      (input.archived ?? current.archived) ? 1 : 0,
+      now,
+      current.id,
+    ]);
     return { ...outcome, changed: true };
   }
 }

@@ -300,7 +300,12 @@ export function installFaultHooks(scope: FastifyInstance, injector: FaultInjecto
 }
 
 /** Applies a corruption to a JSON answer; the status stays 200, as it does when a proxy or a bug garbles it. */
-function corrupt(kind: ReturnType<FaultInjector['corruption']>, payload: string, reply: FastifyReply, injector: FaultInjector): string | PassThrough {
+function corrupt(
+  kind: ReturnType<FaultInjector['corruption']>,
+  payload: string,
+  reply: FastifyReply,
+  injector: FaultInjector,
+): string | PassThrough {
   switch (kind) {
     case null:
       return payload;

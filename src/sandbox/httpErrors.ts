@@ -51,9 +51,7 @@ const wholeNoun: Record<RequestPart, string> = { params: 'path', query: 'query s
 
 /** `['inputs', 3, 'name']` → `inputs[3].name` */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
-    .join('');
+  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join('');
 }
 
 /** A short rendering of the offending value, so a message shows what was actually sent. */
@@ -101,11 +99,7 @@ function fromFastifyError(error: FastifyError, bodyLimitBytes: number): HttpErro
         'Request body is empty but Content-Type is application/json: send a JSON body or drop the header',
       );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new HttpError(
-        415,
-        'UNSUPPORTED_MEDIA_TYPE',
-        'Unsupported Content-Type: send JSON with Content-Type: application/json',
-      );
+      return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type: send JSON with Content-Type: application/json');
     default:
       return new HttpError(error.statusCode ?? 500, 'BAD_REQUEST', error.message);
   }
@@ -134,9 +128,6 @@ export function installErrorHandling(app: FastifyInstance, bodyLimitBytes: numbe
     return sendError(reply, new HttpError(500, 'INTERNAL_ERROR', 'Unexpected sandbox error; see the sandbox log'));
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(
-      reply,
-      notFound(`No route ${request.method} ${request.url.split('?')[0]}: see /openapi.json for the available routes`),
-    ),
+    sendError(reply, notFound(`No route ${request.method} ${request.url.split('?')[0]}: see /openapi.json for the available routes`)),
   );
 }

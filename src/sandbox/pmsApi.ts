@@ -13,9 +13,7 @@ export { cursorSchema, defaultPageSize, maxPageSize } from './changeFeed';
 export const productIdPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
 export const maxBatchGet = 1000;
 
-export const productIdSchema = z
-  .string()
-  .regex(productIdPattern, 'must be 1-64 characters of letters, digits, "_", ".", ":" or "-"');
+export const productIdSchema = z.string().regex(productIdPattern, 'must be 1-64 characters of letters, digits, "_", ".", ":" or "-"');
 
 export const productParamsSchema = z.object({ id: productIdSchema });
 
@@ -73,8 +71,7 @@ export const pmsRoutes = {
     method: 'GET',
     url: '/api/products',
     summary: 'Change feed: products ordered by (updatedAt, id), strictly after the cursor',
-    description:
-      'Rows with updatedAt > since, or updatedAt = since and id > afterId. Deleted products are included with deleted=true.',
+    description: 'Rows with updatedAt > since, or updatedAt = since and id > afterId. Deleted products are included with deleted=true.',
     tags: ['products'],
     secured: true,
     query: listQuerySchema,

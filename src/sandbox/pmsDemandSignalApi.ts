@@ -18,7 +18,10 @@ export const signalInputSchema = z.strictObject(
   {
     productId: productIdSchema,
     period: z.string({ error: `period ${periodMessage}` }).regex(periodPattern, `period ${periodMessage}`),
-    orderId: z.string({ error: 'orderId must be a string' }).min(1, 'orderId must not be empty').max(64, 'orderId must be at most 64 characters'),
+    orderId: z
+      .string({ error: 'orderId must be a string' })
+      .min(1, 'orderId must not be empty')
+      .max(64, 'orderId must be at most 64 characters'),
     quantity: z
       .number({ error: 'quantity must be a whole number of 0 or more' })
       .int('quantity must be a whole number of 0 or more')

@@ -92,7 +92,12 @@ export class PmsRequirementStore {
 
   private constructor(private readonly db: Database) {
     const newest = db.get('SELECT MAX(updated_at) AS newest FROM requirements');
-    this.clock = new MonotonicClock(z.string().nullable().parse(newest?.newest ?? null));
+    this.clock = new MonotonicClock(
+      z
+        .string()
+        .nullable()
+        .parse(newest?.newest ?? null),
+    );
   }
 
   /** Opens (or creates) the store at `dbPath`; ':memory:' for a throwaway store. */
@@ -149,10 +154,18 @@ export class PmsRequirementStore {
       const seq = z.number().parse(this.db.get('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM requirements')?.next);
       const id = requirementId(seq);
       const now = this.clock.next();
-      this.db.run(
-        `INSERT INTO requirements (seq, ${columns}) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?)`,
-        [seq, id, input.productId, input.title, input.description, JSON.stringify(input.demands), input.demandScore, input.idempotencyKey, now, now],
-      );
+      this.db.run(`INSERT INTO requirements (seq, ${columns}) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?)`, [
+        seq,
+        id,
+        input.productId,
+        input.title,
+        input.description,
+        JSON.stringify(input.demands),
+        input.demandScore,
+        input.idempotencyKey,
+        now,
+        now,
+      ]);
       this.indexLinks(id, input.demands);
       return { requirement: this.require(id), created: true };
     });

@@ -53,7 +53,12 @@ export class PmsStore {
 
   private constructor(private readonly db: Database) {
     const newest = db.get('SELECT MAX(updated_at) AS newest FROM products');
-    this.clock = new MonotonicClock(z.string().nullable().parse(newest?.newest ?? null));
+    this.clock = new MonotonicClock(
+      z
+        .string()
+        .nullable()
+        .parse(newest?.newest ?? null),
+    );
   }
 
   /** Opens (or creates) the store at `dbPath`; ':memory:' for a throwaway store. */
@@ -85,10 +90,9 @@ export class PmsStore {
   /** The products among `ids` that exist, in the order asked for, each once. */
   getMany(ids: readonly string[]): RawPmsProduct[] {
     const unique = [...new Set(ids)];
-    const rows = this.db.all(
-      'SELECT id, updated_at, deleted, doc FROM products WHERE id IN (SELECT value FROM json_each(?))',
-      [JSON.stringify(unique)],
-    );
+    const rows = this.db.all('SELECT id, updated_at, deleted, doc FROM products WHERE id IN (SELECT value FROM json_each(?))', [
+      JSON.stringify(unique),
+    ]);
     const byId = new Map(rows.map((row) => rowSchema.parse(row)).map((row) => [row.id, toProduct(row)]));
     return unique.flatMap((id) => byId.get(id) ?? []);
   }

@@ -39,11 +39,7 @@ export interface RouteInput<S extends RouteSpec> {
   body: Parsed<S['body']>;
 }
 
-export type RouteHandler<S extends RouteSpec> = (
-  input: RouteInput<S>,
-  request: FastifyRequest,
-  reply: FastifyReply,
-) => unknown;
+export type RouteHandler<S extends RouteSpec> = (input: RouteInput<S>, request: FastifyRequest, reply: FastifyReply) => unknown;
 
 /** Lets a route phrase body errors its own way (e.g. "Batch refused: input 3 ..."). */
 export type BodyErrorFormatter = (error: z.ZodError, body: unknown) => HttpError;

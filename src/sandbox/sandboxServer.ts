@@ -1,20 +1,8 @@
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { createLogger, type Logger } from '../logging/logger';
 import { requireBearerToken } from './auth';
-import {
-  FaultInjector,
-  faultAdminRoutes,
-  faultSettingsPatchSchema,
-  installFaultHooks,
-  registerFaultAdminRoutes,
-} from './faults';
+import { FaultInjector, faultAdminRoutes, faultSettingsPatchSchema, installFaultHooks, registerFaultAdminRoutes } from './faults';
 import { formatPath, installErrorHandling } from './httpErrors';
 import { buildOpenApiDocument, type ApiInfo } from './openapi';
 import { randomSeed } from './prng';
@@ -101,9 +89,7 @@ const openApiRoute = {
  * The shell both sandbox services share: logging, error shape, body limit, health, OpenAPI, the
  * authenticated /_admin scope with fault controls, and the authenticated, fault-injected /api scope.
  */
-export function createSandboxServer<Store extends { close(): void }>(
-  definition: SandboxDefinition<Store>,
-): SandboxServer<Store> {
+export function createSandboxServer<Store extends { close(): void }>(definition: SandboxDefinition<Store>): SandboxServer<Store> {
   const { name, info, options, store } = definition;
   // Typed as fastify's base logger so the instance has the plain FastifyInstance type plugins expect.
   const logger: FastifyBaseLogger = options.logger ?? createLogger(name);

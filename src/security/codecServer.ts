@@ -13,11 +13,12 @@ import { listenable, type ListenableServer } from '../http/listenable';
  */
 
 const maxPayloads = 1000;
-const base64 = z.string().max(8 * 1024 * 1024).regex(/^[A-Za-z0-9+/=_-]*$/, 'expected base64');
+const base64 = z
+  .string()
+  .max(8 * 1024 * 1024)
+  .regex(/^[A-Za-z0-9+/=_-]*$/, 'expected base64');
 const payloadsSchema = z.object({
-  payloads: z
-    .array(z.object({ metadata: z.record(z.string().max(256), base64).default({}), data: base64.default('') }))
-    .max(maxPayloads),
+  payloads: z.array(z.object({ metadata: z.record(z.string().max(256), base64).default({}), data: base64.default('') })).max(maxPayloads),
 });
 type JsonPayloads = z.infer<typeof payloadsSchema>;
 
@@ -41,7 +42,9 @@ function fromJson({ payloads }: JsonPayloads): Payload[] {
 function toJson(payloads: Payload[]): JsonPayloads {
   return {
     payloads: payloads.map((payload) => ({
-      metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value).toString('base64')])),
+      metadata: Object.fromEntries(
+        Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+      ),
       data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64'),
     })),
   };
@@ -70,7 +73,10 @@ export function createCodecServer(options: CodecServerOptions): CodecServer {
     if (origin === undefined) return;
     if (!allowed.has(origin)) {
       request.log.warn({ origin }, 'codec request from an origin that is not allowed');
-      return reply.code(403).send({ error: 'ORIGIN_NOT_ALLOWED', message: `Origin ${origin} may not use this codec server; add it to security.codecServer.origins in the bridge configuration.` });
+      return reply.code(403).send({
+        error: 'ORIGIN_NOT_ALLOWED',
+        message: `Origin ${origin} may not use this codec server; add it to security.codecServer.origins in the bridge configuration.`,
+      });
     }
     reply.header('Access-Control-Allow-Origin', origin);
     reply.header('Vary', 'Origin');
@@ -85,20 +91,27 @@ export function createCodecServer(options: CodecServerOptions): CodecServer {
     return presented !== null && tokensMatch(presented, options.token);
   };
 
-  const handle = (direction: 'encode' | 'decode') => async (request: FastifyRequest<{ Params: { token?: string } }>, reply: FastifyReply) => {
-    if (!authorized(request)) {
-      return reply.code(401).send({ error: 'UNAUTHORIZED', message: 'The codec server needs its token: Authorization: Bearer <token>, or the endpoint URL that npm start printed.' });
-    }
-    const body = payloadsSchema.safeParse(request.body);
-    if (!body.success) {
-      return reply.code(400).send({ error: 'BAD_REQUEST', message: `Expected {"payloads": [{"metadata": {...}, "data": "<base64>"}]}: ${body.error.issues[0]?.message}` });
-    }
-    try {
-      return toJson(await options.codec[direction](fromJson(body.data)));
-    } catch (error) {
-      return reply.code(422).send({ error: 'CODEC_FAILED', message: (error as Error).message });
-    }
-  };
+  const handle =
+    (direction: 'encode' | 'decode') => async (request: FastifyRequest<{ Params: { token?: string } }>, reply: FastifyReply) => {
+      if (!authorized(request)) {
+        return reply.code(401).send({
+          error: 'UNAUTHORIZED',
+          message: 'The codec server needs its token: Authorization: Bearer <token>, or the endpoint URL that npm start printed.',
+        });
+      }
+      const body = payloadsSchema.safeParse(request.body);
+      if (!body.success) {
+        return reply.code(400).send({
+          error: 'BAD_REQUEST',
+          message: `Expected {"payloads": [{"metadata": {...}, "data": "<base64>"}]}: ${body.error.issues[0]?.message}`,
+        });
+      }
+      try {
+        return toJson(await options.codec[direction](fromJson(body.data)));
+      } catch (error) {
+        return reply.code(422).send({ error: 'CODEC_FAILED', message: (error as Error).message });
+      }
+    };
 
   for (const direction of ['encode', 'decode'] as const) {
     app.post(`/${direction}`, handle(direction));

@@ -61,7 +61,9 @@ export class EncryptionCodec implements PayloadCodec {
     try {
       plain = Buffer.concat([decipher.update(data.subarray(ivLength, data.length - tagLength)), decipher.final()]);
     } catch {
-      throw new Error(`Encrypted payload (key '${keyId}') failed its integrity check: it was altered, or the key is not the one it was written with.`);
+      throw new Error(
+        `Encrypted payload (key '${keyId}') failed its integrity check: it was altered, or the key is not the one it was written with.`,
+      );
     }
     return temporal.api.common.v1.Payload.decode(plain);
   }

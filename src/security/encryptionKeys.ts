@@ -26,7 +26,9 @@ export type KeyFile = z.infer<typeof keyFileSchema>;
 function decodeKey(keyId: string, base64: string, source: string): Buffer {
   const key = Buffer.from(base64, 'base64');
   if (key.length !== 32) {
-    throw new KeyringError(`Encryption key '${keyId}' in ${source} is ${key.length} bytes; AES-256 needs 32 bytes, base64-encoded (e.g. \`openssl rand -base64 32\`).`);
+    throw new KeyringError(
+      `Encryption key '${keyId}' in ${source} is ${key.length} bytes; AES-256 needs 32 bytes, base64-encoded (e.g. \`openssl rand -base64 32\`).`,
+    );
   }
   return key;
 }
@@ -50,7 +52,9 @@ export function readKeyFile(file: string): EncryptionKeyring {
   const result = keyFileSchema.safeParse(parsed);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'file'}: ${issue.message}`).join('; ');
-    throw new KeyringError(`Encryption key file ${file} is invalid (${problems}); expected {"activeKeyId": "...", "keys": {"<id>": "<base64 32 bytes>"}}.`);
+    throw new KeyringError(
+      `Encryption key file ${file} is invalid (${problems}); expected {"activeKeyId": "...", "keys": {"<id>": "<base64 32 bytes>"}}.`,
+    );
   }
   return keyringFrom(result.data, file);
 }
@@ -60,7 +64,10 @@ export function readKeyFile(file: string): EncryptionKeyring {
  * environment keeps keys out of files on disk where a secret store injects them.
  */
 export function parseKeysVariable(value: string): EncryptionKeyring {
-  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new KeyringError('BRIDGE_ENCRYPTION_KEYS is empty; expected "<key id>:<base64 key>[,...]".');
   const keys: Record<string, string> = {};
   for (const entry of entries) {

@@ -7,7 +7,9 @@ function readPem(file: string, what: string): Buffer {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new ConfigError(`Cannot read the ${what} at ${file} (temporal.tls): ${(error as Error).message}. Fix the path or the file's permissions.`);
+    throw new ConfigError(
+      `Cannot read the ${what} at ${file} (temporal.tls): ${(error as Error).message}. Fix the path or the file's permissions.`,
+    );
   }
 }
 
@@ -15,7 +17,10 @@ function readPem(file: string, what: string): Buffer {
  * How to reach Temporal: the address, plus TLS (server CA, mTLS client pair, server name) and an
  * API key when configured. Shared by clients and workers so both connect the same way.
  */
-export function temporalConnectionOptions(config: BridgeConfig, address: string): Pick<ConnectionOptions, 'address' | 'tls'> & { apiKey?: string } {
+export function temporalConnectionOptions(
+  config: BridgeConfig,
+  address: string,
+): Pick<ConnectionOptions, 'address' | 'tls'> & { apiKey?: string } {
   const { tls, apiKey } = config.temporal;
   return {
     address,

@@ -31,12 +31,17 @@ export function postgresTargetFromEnvironment(env: NodeJS.ProcessEnv, defaults: 
 
 async function sqlTool(toolPath: string, target: PostgresTarget, database: string, args: string[]): Promise<void> {
   const connection = [
-    '--plugin', 'postgres12',
-    '--endpoint', target.host,
-    '--port', String(target.port),
-    '--user', target.user,
+    '--plugin',
+    'postgres12',
+    '--endpoint',
+    target.host,
+    '--port',
+    String(target.port),
+    '--user',
+    target.user,
     ...(target.password ? ['--password', target.password] : []),
-    '--database', database,
+    '--database',
+    database,
   ];
   try {
     await execFileAsync(toolPath, ['--quiet', ...connection, ...args], { maxBuffer: 16 * 1024 * 1024 });

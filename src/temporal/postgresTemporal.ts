@@ -72,7 +72,9 @@ async function waitForFrontend(address: string, child: ChildProcess, logFile: st
   let lastError = '';
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      throw new Error(`The Temporal server exited with code ${child.exitCode} while starting. Its log (${logFile}) ends with:\n${serverLogTail(logFile)}`);
+      throw new Error(
+        `The Temporal server exited with code ${child.exitCode} while starting. Its log (${logFile}) ends with:\n${serverLogTail(logFile)}`,
+      );
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: '2 seconds' });
@@ -83,7 +85,9 @@ async function waitForFrontend(address: string, child: ChildProcess, logFile: st
       await sleep(300);
     }
   }
-  throw new Error(`The Temporal server did not answer on ${address} within ${timeoutMs / 1000} s (${lastError}). Its log (${logFile}) ends with:\n${serverLogTail(logFile)}`);
+  throw new Error(
+    `The Temporal server did not answer on ${address} within ${timeoutMs / 1000} s (${lastError}). Its log (${logFile}) ends with:\n${serverLogTail(logFile)}`,
+  );
 }
 
 function isAlreadyExists(error: unknown): boolean {
@@ -116,7 +120,8 @@ async function prepareNamespace(connection: Connection, namespace: string): Prom
       await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`Namespace '${namespace}' is not usable on the new server after 60 s: ${(error as Error).message}`);
+      if (Date.now() > deadline)
+        throw new Error(`Namespace '${namespace}' is not usable on the new server after 60 s: ${(error as Error).message}`);
       await sleep(500);
     }
   }
@@ -192,7 +197,9 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'install') {
     const build = await ensureTemporalServer();
     const took = build.tookMs === undefined ? '' : ` (built in ${seconds(build.tookMs)})`;
-    process.stderr.write(`Temporal server: ${build.serverPath}\nSQL tool: ${build.sqlToolPath}\nSchema: ${build.postgresSchemaDir} [${build.source}]${took}\n`);
+    process.stderr.write(
+      `Temporal server: ${build.serverPath}\nSQL tool: ${build.sqlToolPath}\nSchema: ${build.postgresSchemaDir} [${build.source}]${took}\n`,
+    );
     return;
   }
   if (command !== 'start') throw new Error(`Unknown command '${command}': use 'install' or 'start'.`);

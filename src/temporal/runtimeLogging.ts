@@ -19,7 +19,16 @@ export function installRuntimeLogging(logger: Logger, level: LogLevel = 'INFO', 
   const sdkLog = logger.child({ component: 'temporal' });
   Runtime.install({
     logger: new DefaultLogger(level, ({ level: entryLevel, message, meta }) => {
-      const method = entryLevel === 'TRACE' ? 'trace' : entryLevel === 'DEBUG' ? 'debug' : entryLevel === 'WARN' ? 'warn' : entryLevel === 'ERROR' ? 'error' : 'info';
+      const method =
+        entryLevel === 'TRACE'
+          ? 'trace'
+          : entryLevel === 'DEBUG'
+            ? 'debug'
+            : entryLevel === 'WARN'
+              ? 'warn'
+              : entryLevel === 'ERROR'
+                ? 'error'
+                : 'info';
       sdkLog[method](meta ?? {}, message);
     }),
     ...(telemetry.prometheusBindAddress

@@ -72,7 +72,11 @@ function scheduleOptions(sync: SyncStart, taskQueue: string): ScheduleOptions {
     // provides when runs cannot overlap: never ALLOW_ALL (the configuration refuses it).
     // A run that fails (change guard, credentials, nobody answered a NeedsAttention stop) pauses
     // the schedule, so it does not fail again every minute: the UI shows it paused, with the reason.
-    policies: { overlap: overlapPolicy[sync.schedule.overlap], catchupWindow: sync.schedule.catchupWindow as Duration, pauseOnFailure: true },
+    policies: {
+      overlap: overlapPolicy[sync.schedule.overlap],
+      catchupWindow: sync.schedule.catchupWindow as Duration,
+      pauseOnFailure: true,
+    },
     state: { paused: sync.schedule.paused, note: sync.schedule.paused ? 'paused in configuration' : undefined },
     memo: { managedBy: 'crm-pms-bridge' },
   };
@@ -87,7 +91,7 @@ export interface SchedulePlanEntry {
 }
 
 function memoOf(description: ScheduleDescription): Partial<ScheduleMemo> {
-  return (description.action.memo ?? {});
+  return description.action.memo ?? {};
 }
 
 /** The settings (dotted paths) whose values differ between two configurations. */
@@ -192,7 +196,11 @@ export function describeSchedule(schedule: ScheduleConfig): string {
  * Leaves an operator request (retry or skip failed records) in the schedule's action memo for the
  * next run, which carries it out once.
  */
-export async function leaveOperatorRequest(client: Client, scheduleId: string, request: { id: string } & Record<string, unknown>): Promise<void> {
+export async function leaveOperatorRequest(
+  client: Client,
+  scheduleId: string,
+  request: { id: string } & Record<string, unknown>,
+): Promise<void> {
   await client.schedule.getHandle(scheduleId).update((previous) => ({
     ...previous,
     action: { ...previous.action, memo: { ...(previous.action.memo ?? {}), operatorRequest: request } },

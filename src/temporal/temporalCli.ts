@@ -63,9 +63,7 @@ async function trySdkDownload(cacheDir: string, log: (line: string) => void): Pr
     const attempt = TestWorkflowEnvironment.createLocal({
       server: { executable: { type: 'cached-download', downloadDir: cacheDir, version: `v${temporalCliVersion}` } },
     });
-    const timeout = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error('timed out after 30 s')), 30_000).unref(),
-    );
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out after 30 s')), 30_000).unref());
     const env = await Promise.race([attempt, timeout]);
     await env.teardown();
     const downloaded = findOnPath('temporal', { PATH: cacheDir }) ?? findDownloadedBinary(cacheDir);
@@ -91,16 +89,16 @@ async function goAvailable(): Promise<boolean> {
 }
 
 async function goInstall(cacheDir: string, log: (line: string) => void): Promise<string> {
-  log(`Building the Temporal CLI v${temporalCliVersion} from the Go module proxy into ${cacheDir} (first time only; about 2 minutes on 2 cores)...`);
+  log(
+    `Building the Temporal CLI v${temporalCliVersion} from the Go module proxy into ${cacheDir} (first time only; about 2 minutes on 2 cores)...`,
+  );
   await new Promise<void>((resolve, reject) => {
     const child = spawn('go', ['install', goPackage], {
       env: { ...process.env, GOTOOLCHAIN: 'local', GOBIN: cacheDir, GOFLAGS: process.env.GOFLAGS ?? '-buildvcs=false' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`go install ${goPackage} exited with code ${code}`)),
-    );
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install ${goPackage} exited with code ${code}`))));
   });
   return path.join(cacheDir, 'temporal');
 }
@@ -109,9 +107,7 @@ async function goInstall(cacheDir: string, log: (line: string) => void): Promise
  * Returns a `temporal` executable, obtaining one if needed: TEMPORAL_CLI_PATH, then PATH, then the
  * per-user cache, then the SDK's download, then a build from the Go module proxy.
  */
-export async function ensureTemporalCli(
-  options: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {},
-): Promise<LocatedCli> {
+export async function ensureTemporalCli(options: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {}): Promise<LocatedCli> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const found = findTemporalCli(env);

@@ -61,7 +61,9 @@ async function postgresSchemaDir(env: NodeJS.ProcessEnv): Promise<string> {
   }
   const schemaDir = path.join(moduleDir, 'schema', 'postgresql', 'v12');
   if (!existsSync(path.join(schemaDir, 'temporal', 'versioned'))) {
-    throw new Error(`The Temporal server module at ${moduleDir} has no PostgreSQL schema under schema/postgresql/v12; remove it from the Go module cache and try again.`);
+    throw new Error(
+      `The Temporal server module at ${moduleDir} has no PostgreSQL schema under schema/postgresql/v12; remove it from the Go module cache and try again.`,
+    );
   }
   return schemaDir;
 }
@@ -70,7 +72,11 @@ function goInstall(packages: string[], env: NodeJS.ProcessEnv, log: (line: strin
   return new Promise<void>((resolve, reject) => {
     const child = spawn('go', ['install', ...packages], { env, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new Error('Go is not installed, so the Temporal server cannot be built: install Go (1.24 or newer) and try again.') : error),
+      reject(
+        error.code === 'ENOENT'
+          ? new Error('Go is not installed, so the Temporal server cannot be built: install Go (1.24 or newer) and try again.')
+          : error,
+      ),
     );
     child.on('exit', (code) => {
       if (code === 0) return resolve();
@@ -85,7 +91,9 @@ function goInstall(packages: string[], env: NodeJS.ProcessEnv, log: (line: strin
  * into the per-user cache the first time (2 to 5 minutes on 2 cores). Fails loudly, with what to
  * do, when they cannot be had: a test relying on them must never pass by skipping.
  */
-export async function ensureTemporalServer(options: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {}): Promise<TemporalServerBuild> {
+export async function ensureTemporalServer(
+  options: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {},
+): Promise<TemporalServerBuild> {
   const cacheDir = serverCacheDir(options.env);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const serverPath = path.join(cacheDir, 'temporal-server');
@@ -96,7 +104,9 @@ export async function ensureTemporalServer(options: { env?: NodeJS.ProcessEnv; l
   }
 
   mkdirSync(cacheDir, { recursive: true });
-  log(`Building the Temporal server v${temporalServerVersion} and its SQL tool from the Go module proxy into ${cacheDir} (first time only; 2 to 5 minutes on 2 cores).`);
+  log(
+    `Building the Temporal server v${temporalServerVersion} and its SQL tool from the Go module proxy into ${cacheDir} (first time only; 2 to 5 minutes on 2 cores).`,
+  );
   const started = Date.now();
   const version = `@v${temporalServerVersion}`;
   await goInstall([`${serverModule}/cmd/server${version}`, `${serverModule}/cmd/tools/sql${version}`], env, log);

@@ -17,7 +17,15 @@ export interface TemporalServerPorts {
 }
 
 export const temporalServerPortNames: Array<keyof TemporalServerPorts> = [
-  'frontend', 'frontendHttp', 'frontendMembership', 'history', 'historyMembership', 'matching', 'matchingMembership', 'worker', 'workerMembership',
+  'frontend',
+  'frontendHttp',
+  'frontendMembership',
+  'history',
+  'historyMembership',
+  'matching',
+  'matchingMembership',
+  'worker',
+  'workerMembership',
 ];
 
 function sqlStore(target: PostgresTarget, database: string, maxConns: number) {

@@ -40,7 +40,11 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
       webhookUrl: config.alerts.webhookUrl,
       logger: activityLogger,
       runUrl: config.alerts.uiUrl
-        ? (workflowId, runId) => new URL(`namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}/${runId}`, `${config.alerts.uiUrl!.replace(/\/$/, '')}/`).toString()
+        ? (workflowId, runId) =>
+            new URL(
+              `namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}/${runId}`,
+              `${config.alerts.uiUrl!.replace(/\/$/, '')}/`,
+            ).toString()
         : undefined,
     }),
   };

@@ -35,7 +35,8 @@ export function createWorkerHealthServer(sources: WorkerHealthSources): FastifyI
   });
   app.get('/readyz', async (_request, reply) => {
     const state = sources.workerState();
-    if (state !== 'RUNNING') return reply.code(503).send({ status: 'not ready', worker: state, reason: `the worker is ${state.toLowerCase()}` });
+    if (state !== 'RUNNING')
+      return reply.code(503).send({ status: 'not ready', worker: state, reason: `the worker is ${state.toLowerCase()}` });
     const problem = await temporalAnswers(sources.connection);
     if (problem) return reply.code(503).send({ status: 'not ready', worker: state, reason: `Temporal does not answer: ${problem}` });
     return reply.send({ status: 'ready', worker: state });

@@ -68,7 +68,12 @@ export function createProductWebhookReceiver(options: ProductWebhookReceiverOpti
     const { integrationId } = paramsSchema.parse(request.params);
     const settings = options.streams.get(integrationId);
     if (!settings) {
-      return refuse(reply, 404, 'UNKNOWN_INTEGRATION', `No product sync '${integrationId}' accepts webhooks here; known: ${[...options.streams.keys()].join(', ')}`);
+      return refuse(
+        reply,
+        404,
+        'UNKNOWN_INTEGRATION',
+        `No product sync '${integrationId}' accepts webhooks here; known: ${[...options.streams.keys()].join(', ')}`,
+      );
     }
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const header = (name: string) => {

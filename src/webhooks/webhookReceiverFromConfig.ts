@@ -14,7 +14,9 @@ import { createProductWebhookReceiver, webhookPath, type ProductWebhookReceiver,
 export function webhookSecret(config: BridgeConfig, allowGenerated: boolean): string {
   if (config.webhooks.secret) return config.webhooks.secret;
   if (allowGenerated) return readOrCreateSecret(path.join(config.dataDir, 'webhook-secret'));
-  throw new ConfigError('The webhook receiver needs the secret it shares with the PMS: set BRIDGE_WEBHOOK_SECRET (at least 16 characters).');
+  throw new ConfigError(
+    'The webhook receiver needs the secret it shares with the PMS: set BRIDGE_WEBHOOK_SECRET (at least 16 characters).',
+  );
 }
 
 /** Every configured product sync accepts webhooks, with its mode and the configured window and batch. */

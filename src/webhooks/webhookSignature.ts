@@ -30,7 +30,8 @@ export function verifyDelivery(
   options: { nowMs?: number; toleranceMs?: number } = {},
 ): SignatureCheck {
   const { signature, timestamp } = headers;
-  if (!signature) return { ok: false, reason: `missing ${signatureHeader} header: deliveries must be signed with the shared webhook secret` };
+  if (!signature)
+    return { ok: false, reason: `missing ${signatureHeader} header: deliveries must be signed with the shared webhook secret` };
   if (!timestamp || !/^\d{1,12}$/.test(timestamp)) {
     return { ok: false, reason: `missing or malformed ${timestampHeader} header: expected the signing time in Unix seconds` };
   }
@@ -43,7 +44,10 @@ export function verifyDelivery(
   const ageMs = Math.abs((options.nowMs ?? Date.now()) - Number(timestamp) * 1000);
   const toleranceMs = options.toleranceMs ?? defaultToleranceMs;
   if (ageMs > toleranceMs) {
-    return { ok: false, reason: `delivery signed ${Math.round(ageMs / 1000)} s from now, outside the ${toleranceMs / 1000} s tolerance: refused as a possible replay (check the sender's clock)` };
+    return {
+      ok: false,
+      reason: `delivery signed ${Math.round(ageMs / 1000)} s from now, outside the ${toleranceMs / 1000} s tolerance: refused as a possible replay (check the sender's clock)`,
+    };
   }
   return { ok: true };
 }

@@ -25,7 +25,8 @@ export async function startChaosTemporal(): Promise<ChaosTemporal> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bridge-chaos-temporal-'));
   const [port, uiPort] = await freePorts(2);
   const logger = createLogger('chaos-temporal', { level: 'error' });
-  const start = (): Promise<DevServer> => startDevServer({ cliPath: cli.path, dataDir, port: port!, uiPort: uiPort!, namespace: 'default', logger });
+  const start = (): Promise<DevServer> =>
+    startDevServer({ cliPath: cli.path, dataDir, port: port!, uiPort: uiPort!, namespace: 'default', logger });
   let server = await start();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });

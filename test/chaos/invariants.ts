@@ -137,9 +137,11 @@ export function checkWatermark(sandbox: TestSandbox, watermark: ChangeCursor | n
     const expected = expectationFor(raw, mode);
     const held = crm.hashOf(raw.id);
     const ok =
-      expected.kind === 'held' ? held !== undefined && !held.archived && held.hash === expected.hash
-      : expected.kind === 'notActive' ? !held || held.archived
-      : true;
+      expected.kind === 'held'
+        ? held !== undefined && !held.archived && held.hash === expected.hash
+        : expected.kind === 'notActive'
+          ? !held || held.archived
+          : true;
     if (!ok) ahead.push(`${raw.id} (watermark ${watermark.since} ${watermark.afterId})`);
   }
   return ahead;

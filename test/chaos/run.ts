@@ -28,17 +28,24 @@ function options() {
     process.exit(0);
   }
   const scenarios = values.scenario === undefined ? chaosScenarios : chaosScenarios.filter((s) => s.name === values.scenario);
-  if (scenarios.length === 0) throw new Error(`unknown scenario '${values.scenario}'; known: ${chaosScenarios.map((s) => s.name).join(', ')}`);
+  if (scenarios.length === 0)
+    throw new Error(`unknown scenario '${values.scenario}'; known: ${chaosScenarios.map((s) => s.name).join(', ')}`);
   const seedCount = Number(values.seeds);
   if (!Number.isInteger(seedCount) || seedCount < 1) throw new Error(`--seeds must be a whole number >= 1, got '${values.seeds}'`);
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !Number.isInteger(seed)) throw new Error(`--seed must be a whole number, got '${values.seed}'`);
-  return { scenarios, seeds: seed === undefined ? Array.from({ length: seedCount }, randomSeed) : [seed], scale: values.short ? ('short' as const) : ('full' as const) };
+  return {
+    scenarios,
+    seeds: seed === undefined ? Array.from({ length: seedCount }, randomSeed) : [seed],
+    scale: values.short ? ('short' as const) : ('full' as const),
+  };
 }
 
 function table(reports: ScenarioReport[]): string {
   const rows = reports.map((r) => {
-    const injected = Object.entries(r.faults).map(([kind, n]) => `${n} ${kind}`).join(', ');
+    const injected = Object.entries(r.faults)
+      .map(([kind, n]) => `${n} ${kind}`)
+      .join(', ');
     const result = r.broken === 0 ? 'pass' : `FAIL${r.error ? `: ${r.error.slice(0, 80)}` : ''}`;
     return `| ${r.scenario} | ${r.seed} | ${r.seconds.toFixed(0)} s | ${r.recordsChecked} | ${injected} | ${r.watermarkSamples} | ${r.violations.lost.length} | ${r.violations.duplicates.length} | ${r.broken} | ${result} |`;
   });

@@ -42,7 +42,9 @@ export async function runScenario(
     });
     const broken = violationCount(outcome.violations);
     const report = { ...base, ...outcome, seconds: (Date.now() - started) / 1000, broken };
-    log(`${prefix} ${broken === 0 ? 'passed' : `FAILED: ${describeViolations(outcome.violations)}`} in ${report.seconds.toFixed(1)} s; ${outcome.recordsChecked} records checked; faults ${JSON.stringify(outcome.faults)}`);
+    log(
+      `${prefix} ${broken === 0 ? 'passed' : `FAILED: ${describeViolations(outcome.violations)}`} in ${report.seconds.toFixed(1)} s; ${outcome.recordsChecked} records checked; faults ${JSON.stringify(outcome.faults)}`,
+    );
     return report;
   } catch (error) {
     const message = (error as Error).stack ?? String(error);

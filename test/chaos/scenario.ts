@@ -108,7 +108,10 @@ export async function waitUntil(what: string, check: () => Promise<boolean> | bo
 }
 
 /** The run's `progress`, or undefined when no worker or server answers within two seconds. */
-export async function progressOf(context: ChaosContext, handle: WorkflowHandle): Promise<Awaited<ReturnType<typeof queryProgress>> | undefined> {
+export async function progressOf(
+  context: ChaosContext,
+  handle: WorkflowHandle,
+): Promise<Awaited<ReturnType<typeof queryProgress>> | undefined> {
   try {
     return await context.temporal.client.withDeadline(Date.now() + 2_000, () => queryProgress(handle));
   } catch {
@@ -150,7 +153,11 @@ export function sampleWatermarks(context: ChaosContext, handle: WorkflowHandle, 
 /** The sandbox's counters of injected HTTP faults, without the zeros. */
 export function injectedFaults(prefix: string, counters: Record<string, number>): Record<string, number> {
   const notFaults = new Set(['requests', 'delayed']);
-  return Object.fromEntries(Object.entries(counters).filter(([kind, n]) => n > 0 && !notFaults.has(kind)).map(([kind, n]) => [`${prefix} ${kind}`, n]));
+  return Object.fromEntries(
+    Object.entries(counters)
+      .filter(([kind, n]) => n > 0 && !notFaults.has(kind))
+      .map(([kind, n]) => [`${prefix} ${kind}`, n]),
+  );
 }
 
 /** What a scenario works in: its own sandbox, task queue and `bridge worker` processes. */

@@ -55,7 +55,16 @@ export function akeneoProduct(index: number, updated: Date): AkeneoFakeProduct {
         { locale: 'en_US', scope: 'ecommerce', data: `Web text ${index}` },
         { locale: 'en_US', scope: 'print', data: `Print text ${index}` },
       ],
-      price: [{ locale: null, scope: null, data: [{ amount: `${10 + index}.50`, currency: 'EUR' }, { amount: `${12 + index}.00`, currency: 'USD' }] }],
+      price: [
+        {
+          locale: null,
+          scope: null,
+          data: [
+            { amount: `${10 + index}.50`, currency: 'EUR' },
+            { amount: `${12 + index}.00`, currency: 'USD' },
+          ],
+        },
+      ],
       stock_level: [{ locale: null, scope: null, data: String(index * 3) }],
       features: [{ locale: 'en_US', scope: null, data: 'Waterproof\nLight' }],
     },
@@ -64,7 +73,13 @@ export function akeneoProduct(index: number, updated: Date): AkeneoFakeProduct {
   };
 }
 
-export async function startAkeneoFake(options: { clientId: string; secret: string; username: string; password: string; products: number }): Promise<AkeneoFake> {
+export async function startAkeneoFake(options: {
+  clientId: string;
+  secret: string;
+  username: string;
+  password: string;
+  products: number;
+}): Promise<AkeneoFake> {
   const app = Fastify({ logger: false });
   const products = new Map<string, AkeneoFakeProduct>();
   // Whole seconds, several products per second: the connector must tie-break on the uuid.
@@ -82,13 +97,18 @@ export async function startAkeneoFake(options: { clientId: string; secret: strin
 
   app.post('/api/oauth/v1/token', async (request, reply) => {
     const basic = `Basic ${Buffer.from(`${options.clientId}:${options.secret}`).toString('base64')}`;
-    if (request.headers.authorization !== basic) return reply.code(422).send({ code: 422, message: 'Parameter "client_id" is missing or does not match any client, or secret is invalid' });
+    if (request.headers.authorization !== basic)
+      return reply
+        .code(422)
+        .send({ code: 422, message: 'Parameter "client_id" is missing or does not match any client, or secret is invalid' });
     const body = request.body as Record<string, string>;
     if (body.grant_type === 'password') {
-      if (body.username !== options.username || body.password !== options.password) return reply.code(422).send({ code: 422, message: 'No user found for the given username and password' });
+      if (body.username !== options.username || body.password !== options.password)
+        return reply.code(422).send({ code: 422, message: 'No user found for the given username and password' });
       issued.password += 1;
     } else if (body.grant_type === 'refresh_token') {
-      if (!refresh.has(body.refresh_token ?? '')) return reply.code(422).send({ code: 422, message: 'Refresh token is invalid or has expired' });
+      if (!refresh.has(body.refresh_token ?? ''))
+        return reply.code(422).send({ code: 422, message: 'Refresh token is invalid or has expired' });
       refresh.delete(body.refresh_token!);
       issued.refresh += 1;
     } else return reply.code(422).send({ code: 422, message: 'Parameter "grant_type" is missing' });
@@ -103,7 +123,8 @@ export async function startAkeneoFake(options: { clientId: string; secret: strin
     if (request.url.startsWith('/api/oauth/')) return;
     requests.push(`${request.method} ${request.url}`);
     const header = request.headers.authorization ?? '';
-    if (!header.startsWith('Bearer ') || !access.has(header.slice(7))) return reply.code(401).send({ code: 401, message: 'The access token provided is invalid.' });
+    if (!header.startsWith('Bearer ') || !access.has(header.slice(7)))
+      return reply.code(401).send({ code: 401, message: 'The access token provided is invalid.' });
     if (limited > 0) {
       limited -= 1;
       if (retryAfter) void reply.header('retry-after', retryAfter);
@@ -115,7 +136,8 @@ export async function startAkeneoFake(options: { clientId: string; secret: strin
     const query = request.query as Record<string, string>;
     const limit = Number(query.limit ?? 10);
     if (limit > 100) return reply.code(422).send({ code: 422, message: 'You cannot request more than 100 items.' });
-    if (query.pagination_type !== 'search_after') return reply.code(422).send({ code: 422, message: 'This fake only pages with search_after.' });
+    if (query.pagination_type !== 'search_after')
+      return reply.code(422).send({ code: 422, message: 'This fake only pages with search_after.' });
     let search: Record<string, Array<{ operator: string; value: unknown }>>;
     try {
       search = JSON.parse(query.search ?? '{}') as typeof search;
@@ -125,13 +147,16 @@ export async function startAkeneoFake(options: { clientId: string; secret: strin
     let items = [...products.values()].sort((a, b) => (a.uuid < b.uuid ? -1 : 1));
     for (const filter of search.updated ?? []) {
       if (filter.operator !== '>' || typeof filter.value !== 'string' || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(filter.value)) {
-        return reply.code(422).send({ code: 422, message: 'Filter on property "updated" expects a string with the format "yyyy-mm-dd H:i:s" as data.' });
+        return reply
+          .code(422)
+          .send({ code: 422, message: 'Filter on property "updated" expects a string with the format "yyyy-mm-dd H:i:s" as data.' });
       }
       const bound = Date.parse(`${filter.value.replace(' ', 'T')}Z`);
       items = items.filter((p) => Date.parse(p.updated) > bound);
     }
     for (const filter of search.uuid ?? []) {
-      if (filter.operator !== 'IN' || !Array.isArray(filter.value)) return reply.code(422).send({ code: 422, message: 'Filter on property "uuid" expects an array with the operator IN.' });
+      if (filter.operator !== 'IN' || !Array.isArray(filter.value))
+        return reply.code(422).send({ code: 422, message: 'Filter on property "uuid" expects an array with the operator IN.' });
       const wanted = new Set(filter.value as string[]);
       items = items.filter((p) => wanted.has(p.uuid));
     }
@@ -142,7 +167,12 @@ export async function startAkeneoFake(options: { clientId: string; secret: strin
     nextUrl.searchParams.set('search_after', page.at(-1)?.uuid ?? '');
     return {
       _links: { self: { href: self }, first: { href: self }, ...(items.length > limit ? { next: { href: nextUrl.href } } : {}) },
-      _embedded: { items: page.map((p) => ({ _links: { self: { href: `http://${request.headers.host}/api/rest/v1/products-uuid/${p.uuid}` } }, ...p })) },
+      _embedded: {
+        items: page.map((p) => ({
+          _links: { self: { href: `http://${request.headers.host}/api/rest/v1/products-uuid/${p.uuid}` } },
+          ...p,
+        })),
+      },
     };
   });
 

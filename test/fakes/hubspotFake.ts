@@ -94,7 +94,13 @@ export interface HubSpotFake {
   close(): Promise<void>;
 }
 
-const property = (name: string, label: string, type: HubSpotProperty['type'], groupName: string, hasUniqueValue = false): HubSpotProperty => ({
+const property = (
+  name: string,
+  label: string,
+  type: HubSpotProperty['type'],
+  groupName: string,
+  hasUniqueValue = false,
+): HubSpotProperty => ({
   name,
   label,
   type,
@@ -165,11 +171,13 @@ const isObjectType = (name: string): name is HubSpotObjectType => (hubspotObject
 
 export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<HubSpotFake> {
   const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
-  const objects = Object.fromEntries(hubspotObjectTypes.map((t) => [t, new Map<string, HubSpotRecord>()])) as Record<HubSpotObjectType, Map<string, HubSpotRecord>>;
-  const propertiesOf = Object.fromEntries(hubspotObjectTypes.map((t) => [t, new Map(builtInProperties[t].map((p) => [p.name, { ...p }]))])) as Record<
+  const objects = Object.fromEntries(hubspotObjectTypes.map((t) => [t, new Map<string, HubSpotRecord>()])) as Record<
     HubSpotObjectType,
-    Map<string, HubSpotProperty>
+    Map<string, HubSpotRecord>
   >;
+  const propertiesOf = Object.fromEntries(
+    hubspotObjectTypes.map((t) => [t, new Map(builtInProperties[t].map((p) => [p.name, { ...p }]))]),
+  ) as Record<HubSpotObjectType, Map<string, HubSpotProperty>>;
   /** from type -> to type -> from id -> (to id -> primary) */
   const associations = new Map<string, Map<string, Map<string, Map<string, boolean>>>>();
   const products = objects.products;
@@ -214,7 +222,12 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
     if (request.headers.authorization !== `Bearer ${options.token}`) {
       return reply
         .code(401)
-        .send(error('INVALID_AUTHENTICATION', 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview'));
+        .send(
+          error(
+            'INVALID_AUTHENTICATION',
+            'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview',
+          ),
+        );
     }
     const now = Date.now();
     if (dailyUsed >= dailyLimit) {
@@ -263,15 +276,27 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
     return undefined;
   }
   const stringify = (values: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === null || v === undefined ? null : typeof v === 'string' ? v : String(v as number | boolean)]));
+    Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [
+        k,
+        v === null || v === undefined ? null : typeof v === 'string' ? v : String(v as number | boolean),
+      ]),
+    );
 
   function view(type: HubSpotObjectType, record: HubSpotRecord, wanted?: string[]) {
     const defaults = builtInProperties[type].map((p) => p.name);
     const names = wanted && wanted.length > 0 ? [...new Set([...wanted, 'hs_object_id', 'createdate', 'hs_lastmodifieddate'])] : defaults;
-    return { ...record, properties: Object.fromEntries(names.filter((n) => n in record.properties).map((n) => [n, record.properties[n]!])) };
+    return {
+      ...record,
+      properties: Object.fromEntries(names.filter((n) => n in record.properties).map((n) => [n, record.properties[n]!])),
+    };
   }
 
-  function write(type: HubSpotObjectType, existing: HubSpotRecord | undefined, values: Record<string, string | null>): { record: HubSpotRecord; created: boolean } {
+  function write(
+    type: HubSpotObjectType,
+    existing: HubSpotRecord | undefined,
+    values: Record<string, string | null>,
+  ): { record: HubSpotRecord; created: boolean } {
     const now = stamp();
     const store = objects[type];
     if (existing) {
@@ -282,22 +307,32 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
       return { record, created: false };
     }
     const id = String(nextId++);
-    const record = { id, properties: { ...values, hs_object_id: id, createdate: now, hs_lastmodifieddate: now }, createdAt: now, updatedAt: now, archived: false };
+    const record = {
+      id,
+      properties: { ...values, hs_object_id: id, createdate: now, hs_lastmodifieddate: now },
+      createdAt: now,
+      updatedAt: now,
+      archived: false,
+    };
     store.set(id, record);
     return { record, created: true };
   }
 
-  const byProperty = (type: HubSpotObjectType, name: string, value: string) => [...objects[type].values()].find((p) => !p.archived && p.properties[name] === value);
+  const byProperty = (type: HubSpotObjectType, name: string, value: string) =>
+    [...objects[type].values()].find((p) => !p.archived && p.properties[name] === value);
   /** A record by id, or by the value of a unique property (HubSpot refuses a non-unique one). */
   const findRecord = (type: HubSpotObjectType, id: string, idProperty?: string) =>
     idProperty && idProperty !== 'hs_object_id' ? byProperty(type, idProperty, id) : objects[type].get(id);
   const nonUnique = (type: HubSpotObjectType, idProperty: string | undefined) =>
     idProperty !== undefined && idProperty !== 'hs_object_id' && propertiesOf[type].get(idProperty)?.hasUniqueValue !== true;
-  const nonUniqueError = (idProperty: string) => error('VALIDATION_ERROR', `Unable to perform update/upsert by non-unique 0-7 property ${idProperty}`);
+  const nonUniqueError = (idProperty: string) =>
+    error('VALIDATION_ERROR', `Unable to perform update/upsert by non-unique 0-7 property ${idProperty}`);
 
   function batchLimit(inputs: unknown[], reply: FastifyReply, limit = 100): boolean {
     if (inputs.length <= limit) return false;
-    void reply.code(400).send(error('VALIDATION_ERROR', `Too many inputs: ${inputs.length}. The batch limit is ${limit} inputs per request.`));
+    void reply
+      .code(400)
+      .send(error('VALIDATION_ERROR', `Too many inputs: ${inputs.length}. The batch limit is ${limit} inputs per request.`));
     return true;
   }
 
@@ -315,8 +350,10 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
     const type = objectTypeOf(request, reply);
     if (!type) return;
     const body = request.body as Partial<HubSpotProperty>;
-    if (!body.name || !body.type || !body.fieldType || !body.groupName || !body.label) return reply.code(400).send(error('VALIDATION_ERROR', 'name, label, type, fieldType and groupName are required'));
-    if (propertiesOf[type].has(body.name)) return reply.code(409).send(error('OBJECT_ALREADY_EXISTS', `A property named '${body.name}' already exists.`));
+    if (!body.name || !body.type || !body.fieldType || !body.groupName || !body.label)
+      return reply.code(400).send(error('VALIDATION_ERROR', 'name, label, type, fieldType and groupName are required'));
+    if (propertiesOf[type].has(body.name))
+      return reply.code(409).send(error('OBJECT_ALREADY_EXISTS', `A property named '${body.name}' already exists.`));
     if (body.hasUniqueValue && type === 'products' && options.allowUniqueProductProperties === false) {
       return reply.code(400).send(error('VALIDATION_ERROR', 'Unique value properties are not supported for object type PRODUCT'));
     }
@@ -340,13 +377,25 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
     const errors = [];
     for (const input of inputs) {
       if (failInBatch.has(input.id)) {
-        errors.push(error('CONFLICT', `Record ${input.id} is being modified by another process; try again.`, { context: { ids: [input.id] } }));
+        errors.push(
+          error('CONFLICT', `Record ${input.id} is being modified by another process; try again.`, { context: { ids: [input.id] } }),
+        );
         continue;
       }
-      const { record, created } = write(type, byProperty(type, input.idProperty, input.id), stringify({ ...input.properties, [input.idProperty]: input.id }));
+      const { record, created } = write(
+        type,
+        byProperty(type, input.idProperty, input.id),
+        stringify({ ...input.properties, [input.idProperty]: input.id }),
+      );
       results.push({ ...view(type, record, Object.keys(input.properties).concat(input.idProperty)), new: created });
     }
-    const body = { status: 'COMPLETE', results, startedAt, completedAt: stamp(), ...(errors.length > 0 ? { errors, numErrors: errors.length } : {}) };
+    const body = {
+      status: 'COMPLETE',
+      results,
+      startedAt,
+      completedAt: stamp(),
+      ...(errors.length > 0 ? { errors, numErrors: errors.length } : {}),
+    };
     return reply.code(errors.length > 0 ? 207 : 200).send(body);
   });
 
@@ -360,12 +409,29 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
     const found = [];
     const missing = [];
     for (const { id } of body.inputs) {
-      const record = body.idProperty ? [...objects[type].values()].find((p) => p.properties[body.idProperty!] === id) : objects[type].get(id);
+      const record = body.idProperty
+        ? [...objects[type].values()].find((p) => p.properties[body.idProperty!] === id)
+        : objects[type].get(id);
       if (record && record.archived === archived) found.push(view(type, record, body.properties));
       else missing.push(id);
     }
-    const errors = missing.length > 0 ? [error('OBJECT_NOT_FOUND', `Could not get some ${type.toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`, { context: { ids: missing } })] : [];
-    return reply.code(errors.length > 0 ? 207 : 200).send({ status: 'COMPLETE', results: found, startedAt: stamp(), completedAt: stamp(), ...(errors.length ? { errors, numErrors: 1 } : {}) });
+    const errors =
+      missing.length > 0
+        ? [
+            error(
+              'OBJECT_NOT_FOUND',
+              `Could not get some ${type.toUpperCase()} objects, they may be deleted or not exist. Check that ids are valid.`,
+              { context: { ids: missing } },
+            ),
+          ]
+        : [];
+    return reply.code(errors.length > 0 ? 207 : 200).send({
+      status: 'COMPLETE',
+      results: found,
+      startedAt: stamp(),
+      completedAt: stamp(),
+      ...(errors.length ? { errors, numErrors: 1 } : {}),
+    });
   });
 
   app.post('/crm/v3/objects/:objectType/batch/create', async (request, reply) => {
@@ -377,7 +443,9 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
       const problem = validateValues(type, input.properties);
       if (problem) return reply.code(400).send(error('VALIDATION_ERROR', problem));
     }
-    const results = inputs.map((input) => view(type, write(type, undefined, stringify(input.properties)).record, Object.keys(input.properties)));
+    const results = inputs.map((input) =>
+      view(type, write(type, undefined, stringify(input.properties)).record, Object.keys(input.properties)),
+    );
     return reply.code(201).send({ status: 'COMPLETE', results, startedAt: stamp(), completedAt: stamp() });
   });
 
@@ -390,44 +458,80 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
       if (nonUnique(type, input.idProperty)) return reply.code(400).send(nonUniqueError(input.idProperty!));
       const problem = validateValues(type, input.properties);
       if (problem) return reply.code(400).send(error('VALIDATION_ERROR', problem));
-      if (!findRecord(type, input.id, input.idProperty)) return reply.code(400).send(error('VALIDATION_ERROR', `Object ${input.id} does not exist`));
+      if (!findRecord(type, input.id, input.idProperty))
+        return reply.code(400).send(error('VALIDATION_ERROR', `Object ${input.id} does not exist`));
     }
-    const results = inputs.map((input) => view(type, write(type, findRecord(type, input.id, input.idProperty), stringify(input.properties)).record, Object.keys(input.properties)));
+    const results = inputs.map((input) =>
+      view(
+        type,
+        write(type, findRecord(type, input.id, input.idProperty), stringify(input.properties)).record,
+        Object.keys(input.properties),
+      ),
+    );
     return { status: 'COMPLETE', results, startedAt: stamp(), completedAt: stamp() };
   });
 
-  interface Filter { propertyName: string; operator: string; value?: string; values?: string[] }
+  interface Filter {
+    propertyName: string;
+    operator: string;
+    value?: string;
+    values?: string[];
+  }
   function matches(type: HubSpotObjectType, record: HubSpotRecord, filter: Filter): boolean {
     const raw = record.properties[filter.propertyName];
     const isTime = propertiesOf[type].get(filter.propertyName)?.type === 'datetime';
     const compare = (a: string | null | undefined, b: string) => (isTime ? Date.parse(a ?? '') - Number(b) : Number(a) - Number(b));
     switch (filter.operator) {
-      case 'EQ': return raw === filter.value;
-      case 'IN': return filter.values!.includes(raw ?? '');
-      case 'GTE': return compare(raw, filter.value!) >= 0;
-      case 'GT': return compare(raw, filter.value!) > 0;
-      case 'HAS_PROPERTY': return raw !== null && raw !== undefined && raw !== '';
-      default: return false;
+      case 'EQ':
+        return raw === filter.value;
+      case 'IN':
+        return filter.values!.includes(raw ?? '');
+      case 'GTE':
+        return compare(raw, filter.value!) >= 0;
+      case 'GT':
+        return compare(raw, filter.value!) > 0;
+      case 'HAS_PROPERTY':
+        return raw !== null && raw !== undefined && raw !== '';
+      default:
+        return false;
     }
   }
 
   app.post('/crm/v3/objects/:objectType/search', async (request, reply) => {
     const type = objectTypeOf(request, reply);
     if (!type) return;
-    const body = request.body as { filterGroups?: Array<{ filters: Filter[] }>; sorts?: Array<{ propertyName: string; direction: string }>; properties?: string[]; limit?: number; after?: string };
+    const body = request.body as {
+      filterGroups?: Array<{ filters: Filter[] }>;
+      sorts?: Array<{ propertyName: string; direction: string }>;
+      properties?: string[];
+      limit?: number;
+      after?: string;
+    };
     const limit = body.limit ?? 10;
     const after = Number(body.after ?? 0);
     if (limit > 200) return reply.code(400).send(error('VALIDATION_ERROR', 'limit must be at most 200'));
     if (after + limit > searchResultCap) {
-      return reply.code(400).send(error('VALIDATION_ERROR', `There was a problem with the request. Paging is limited to ${searchResultCap} results; narrow the query.`));
+      return reply
+        .code(400)
+        .send(
+          error(
+            'VALIDATION_ERROR',
+            `There was a problem with the request. Paging is limited to ${searchResultCap} results; narrow the query.`,
+          ),
+        );
     }
     const groups = body.filterGroups ?? [];
-    let found = [...objects[type].values()].filter((r) => !r.archived && (groups.length === 0 || groups.some((g) => g.filters.every((f) => matches(type, r, f)))));
+    let found = [...objects[type].values()].filter(
+      (r) => !r.archived && (groups.length === 0 || groups.some((g) => g.filters.every((f) => matches(type, r, f)))),
+    );
     const sort = body.sorts?.[0];
     // Ties on the sort key come back in no particular order (here: newest id first), as in HubSpot.
     found = found.sort((a, b) => Number(b.id) - Number(a.id));
     if (sort) {
-      const key = (r: HubSpotRecord) => (propertiesOf[type].get(sort.propertyName)?.type === 'datetime' ? Date.parse(r.properties[sort.propertyName] ?? '') : Number(r.properties[sort.propertyName]));
+      const key = (r: HubSpotRecord) =>
+        propertiesOf[type].get(sort.propertyName)?.type === 'datetime'
+          ? Date.parse(r.properties[sort.propertyName] ?? '')
+          : Number(r.properties[sort.propertyName]);
       found = found.sort((a, b) => (key(a) - key(b)) * (sort.direction === 'DESCENDING' ? -1 : 1));
     }
     const page = found.slice(after, after + limit);
@@ -450,7 +554,8 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
 
   app.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/read', async (request, reply) => {
     const { fromObjectType, toObjectType } = request.params as { fromObjectType: string; toObjectType: string };
-    if (!isObjectType(fromObjectType) || !isObjectType(toObjectType)) return reply.code(400).send(error('VALIDATION_ERROR', `Unable to infer object type from: ${fromObjectType}/${toObjectType}`));
+    if (!isObjectType(fromObjectType) || !isObjectType(toObjectType))
+      return reply.code(400).send(error('VALIDATION_ERROR', `Unable to infer object type from: ${fromObjectType}/${toObjectType}`));
     const { inputs } = request.body as { inputs: Array<{ id: string }> };
     if (batchLimit(inputs, reply, 1000)) return;
     const byId = associationsFrom(fromObjectType, toObjectType);
@@ -459,11 +564,26 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
     for (const { id } of inputs) {
       const to = byId.get(id);
       if (!to || to.size === 0) missing.push(id);
-      else results.push({ from: { id }, to: [...to].map(([toObjectId, primary]) => ({ toObjectId: Number(toObjectId), associationTypes: associationTypes(primary) })) });
+      else
+        results.push({
+          from: { id },
+          to: [...to].map(([toObjectId, primary]) => ({ toObjectId: Number(toObjectId), associationTypes: associationTypes(primary) })),
+        });
     }
     // Records without associations come back as errors of a 207, as HubSpot does.
-    const errors = missing.map((id) => ({ status: 'error', category: 'OBJECT_NOT_FOUND', message: `No ${toObjectType} is associated with ${fromObjectType} ${id}.`, context: { fromObjectId: [id] } }));
-    return reply.code(errors.length > 0 ? 207 : 200).send({ status: 'COMPLETE', results, startedAt: stamp(), completedAt: stamp(), ...(errors.length ? { errors, numErrors: errors.length } : {}) });
+    const errors = missing.map((id) => ({
+      status: 'error',
+      category: 'OBJECT_NOT_FOUND',
+      message: `No ${toObjectType} is associated with ${fromObjectType} ${id}.`,
+      context: { fromObjectId: [id] },
+    }));
+    return reply.code(errors.length > 0 ? 207 : 200).send({
+      status: 'COMPLETE',
+      results,
+      startedAt: stamp(),
+      completedAt: stamp(),
+      ...(errors.length ? { errors, numErrors: errors.length } : {}),
+    });
   });
 
   const address = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -114,7 +114,9 @@ export async function startInHouseFake(options: InHouseFakeOptions): Promise<InH
   const since = (query: Record<string, string>) => Number(query.modified_since ?? 0);
   /** Change-feed order: (modified, productId), only items modified at or after `since`. */
   const changed = (query: Record<string, string>) =>
-    [...items.values()].filter((item) => item.modified >= since(query)).sort((a, b) => a.modified - b.modified || a.productId.localeCompare(b.productId));
+    [...items.values()]
+      .filter((item) => item.modified >= since(query))
+      .sort((a, b) => a.modified - b.modified || a.productId.localeCompare(b.productId));
 
   app.get('/items/page', async (request) => {
     const query = request.query as Record<string, string>;
@@ -134,7 +136,10 @@ export async function startInHouseFake(options: InHouseFakeOptions): Promise<InH
     const size = Number(query.limit ?? 10);
     const all = changed(query);
     if (position + size < all.length) {
-      const next = new URL(`/items/link?position=${position + size}&limit=${size}&modified_since=${since(query)}`, `http://${request.headers.host}`);
+      const next = new URL(
+        `/items/link?position=${position + size}&limit=${size}&modified_since=${since(query)}`,
+        `http://${request.headers.host}`,
+      );
       void reply.header('link', `<${next.href}>; rel="next", <${next.origin}/items/link>; rel="first"`);
     }
     return all.slice(position, position + size);
@@ -144,7 +149,10 @@ export async function startInHouseFake(options: InHouseFakeOptions): Promise<InH
     const position = Number(query.position ?? 0);
     const size = Number(query.limit ?? 10);
     const all = changed(query);
-    const next = position + size < all.length ? `http://${request.headers.host}/items/next?position=${position + size}&limit=${size}&modified_since=${since(query)}` : null;
+    const next =
+      position + size < all.length
+        ? `http://${request.headers.host}/items/next?position=${position + size}&limit=${size}&modified_since=${since(query)}`
+        : null;
     return { result: { items: all.slice(position, position + size) }, next };
   });
   /** Ordered by modification, but ties in descending id order: a cut must never split a tie. */

@@ -54,7 +54,8 @@ export async function startProductboardFake(options: { token: string; perSecond?
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     requests.push(`${request.method} ${request.url.split('?')[0]}`);
-    if (request.headers.authorization !== `Bearer ${options.token}`) return reply.code(401).send({ errors: [{ code: 'unauthorized', detail: 'Invalid or missing access token' }] });
+    if (request.headers.authorization !== `Bearer ${options.token}`)
+      return reply.code(401).send({ errors: [{ code: 'unauthorized', detail: 'Invalid or missing access token' }] });
     const now = Date.now();
     window = window.filter((t) => t > now - 1000);
     if (forced > 0 || window.length >= perSecond) {
@@ -75,17 +76,23 @@ export async function startProductboardFake(options: { token: string; perSecond?
     const query = request.query as Record<string, string>;
     const system = query['metadata[source][system]'];
     const recordId = query['metadata[source][recordId]'];
-    const all = [...notes.values()].filter((n) => (!system || n.metadata.source.system === system) && (!recordId || n.metadata.source.recordId === recordId));
+    const all = [...notes.values()].filter(
+      (n) => (!system || n.metadata.source.system === system) && (!recordId || n.metadata.source.recordId === recordId),
+    );
     const offset = Number(query.pageCursor ?? 0);
     const page = all.slice(offset, offset + pageSize);
-    const next = offset + pageSize < all.length ? `http://${request.headers.host}/v2/notes?${new URLSearchParams({ ...query, pageCursor: String(offset + pageSize) }).toString()}` : null;
+    const next =
+      offset + pageSize < all.length
+        ? `http://${request.headers.host}/v2/notes?${new URLSearchParams({ ...query, pageCursor: String(offset + pageSize) }).toString()}`
+        : null;
     return { data: page.map(view), links: { next } };
   });
 
   app.post('/v2/notes', async (request, reply) => {
     const body = request.body as { data?: Partial<FakeNote> };
     const data = body.data;
-    if (!data?.type || !data.fields?.name) return reply.code(400).send({ errors: [{ code: 'validation', detail: 'data.type and data.fields.name are required' }] });
+    if (!data?.type || !data.fields?.name)
+      return reply.code(400).send({ errors: [{ code: 'validation', detail: 'data.type and data.fields.name are required' }] });
     const note: FakeNote = {
       id: randomUUID(),
       type: data.type,
@@ -102,7 +109,9 @@ export async function startProductboardFake(options: { token: string; perSecond?
     const raw = query['type[]'];
     const types = Array.isArray(raw) ? raw : raw ? [raw] : [];
     if (types.length === 0) return reply.code(400).send({ errors: [{ code: 'validation', detail: 'type[] is required' }] });
-    const all = [...entities].filter(([, type]) => types.includes(type)).map(([id, type]) => ({ id, type, fields: { name: entityNames.get(id) ?? '' } }));
+    const all = [...entities]
+      .filter(([, type]) => types.includes(type))
+      .map(([id, type]) => ({ id, type, fields: { name: entityNames.get(id) ?? '' } }));
     const offset = Number(query.pageCursor ?? 0);
     const rest = new URLSearchParams(types.map((t): [string, string] => ['type[]', t]));
     rest.set('pageCursor', String(offset + pageSize));
@@ -151,7 +160,13 @@ export async function startProductboardFake(options: { token: string; perSecond?
     addForeignNotes: (count) => {
       for (let i = 0; i < count; i++) {
         const id = randomUUID();
-        notes.set(id, { id, type: 'textNote', fields: { name: `Other ${i}`, content: '' }, metadata: { source: { system: 'zendesk', recordId: `Z-${i}` } }, relationships: [] });
+        notes.set(id, {
+          id,
+          type: 'textNote',
+          fields: { name: `Other ${i}`, content: '' },
+          metadata: { source: { system: 'zendesk', recordId: `Z-${i}` } },
+          relationships: [],
+        });
       }
     },
     close: () => app.close(),

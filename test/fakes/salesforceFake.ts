@@ -90,7 +90,15 @@ const standardFields: Record<string, string[]> = {
   Order: ['Id', 'AccountId', 'EffectiveDate', 'Status', 'SystemModstamp'],
   OrderItem: ['Id', 'OrderId', 'Product2Id', 'Quantity', 'UnitPrice', 'SystemModstamp'],
 };
-const prefixes: Record<string, string> = { Product2: '01t', PricebookEntry: '01u', Case: '500', Account: '001', Contact: '003', Order: '801', OrderItem: '802' };
+const prefixes: Record<string, string> = {
+  Product2: '01t',
+  PricebookEntry: '01u',
+  Case: '500',
+  Account: '001',
+  Contact: '003',
+  Order: '801',
+  OrderItem: '802',
+};
 const createOnly: Record<string, string[]> = { PricebookEntry: ['Pricebook2Id', 'Product2Id'] };
 const base = '/services/data/v61.0';
 
@@ -139,7 +147,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     if (!header.startsWith('Bearer ') || !tokens.has(header.slice(7))) {
       return reply.code(401).send([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
     }
-    if (apiUsed >= dailyLimit) return reply.code(403).send([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+    if (apiUsed >= dailyLimit)
+      return reply.code(403).send([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
     apiUsed += 1;
     void reply.header('sforce-limit-info', `api-usage=${apiUsed}/${dailyLimit}`);
     if (malformed) {
@@ -155,16 +164,26 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
 
   function validate(type: string, record: Record<string, unknown>, existing: SfRecord | undefined) {
     const merged = { ...existing, ...record };
-    if (type === 'Product2' && (typeof merged.Name !== 'string' || merged.Name === '')) return [sfError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Name]', ['Name'])];
-    if (typeof merged.Name === 'string' && merged.Name.length > 255) return [sfError('STRING_TOO_LONG', 'Product Name: data value too large', ['Name'])];
-    if (typeof merged.Name === 'string' && failNames.has(merged.Name)) return [sfError('UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record')];
+    if (type === 'Product2' && (typeof merged.Name !== 'string' || merged.Name === ''))
+      return [sfError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Name]', ['Name'])];
+    if (typeof merged.Name === 'string' && merged.Name.length > 255)
+      return [sfError('STRING_TOO_LONG', 'Product Name: data value too large', ['Name'])];
+    if (typeof merged.Name === 'string' && failNames.has(merged.Name))
+      return [sfError('UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record')];
     const failure = existing && failIds.get(existing.Id);
-    if (failure) return [sfError(failure, failure === 'UNABLE_TO_LOCK_ROW' ? 'unable to obtain exclusive access to this record' : 'A validation rule refused the change')];
+    if (failure)
+      return [
+        sfError(
+          failure,
+          failure === 'UNABLE_TO_LOCK_ROW' ? 'unable to obtain exclusive access to this record' : 'A validation rule refused the change',
+        ),
+      ];
     if (existing) {
       const bad = (createOnly[type] ?? []).filter((f) => f in record && record[f] !== existing[f]);
       if (bad.length > 0) return [sfError('INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${bad.join(', ')}.`, bad)];
     }
-    if (type === 'PricebookEntry' && !existing && (!merged.Pricebook2Id || !merged.Product2Id)) return [sfError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Pricebook2Id, Product2Id]')];
+    if (type === 'PricebookEntry' && !existing && (!merged.Pricebook2Id || !merged.Product2Id))
+      return [sfError('REQUIRED_FIELD_MISSING', 'Required fields are missing: [Pricebook2Id, Product2Id]')];
     return [];
   }
 
@@ -173,7 +192,11 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     delete fields.attributes;
     const now = stamp();
     const saved: SfRecord = existing
-      ? { ...existing, ...fields, SystemModstamp: Object.keys(fields).some((k) => existing[k] !== fields[k]) ? now : existing.SystemModstamp }
+      ? {
+          ...existing,
+          ...fields,
+          SystemModstamp: Object.keys(fields).some((k) => existing[k] !== fields[k]) ? now : existing.SystemModstamp,
+        }
       : { ...(type === 'Product2' ? { IsActive: false } : {}), ...fields, Id: newId(type), SystemModstamp: now, CreatedDate: now };
     // Contact.Name is compound and read-only: Salesforce derives it from FirstName and LastName.
     if (type === 'Contact') saved.Name = [saved.FirstName, saved.LastName].filter(Boolean).join(' ');
@@ -182,19 +205,26 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
   }
 
   const tooMany = (reply: FastifyReply, count: number) =>
-    reply.code(400).send([{ message: `The number of records in the collection, ${count}, exceeds the maximum of 200.`, errorCode: 'EXCEEDED_ID_LIMIT' }]);
+    reply
+      .code(400)
+      .send([
+        { message: `The number of records in the collection, ${count}, exceeds the maximum of 200.`, errorCode: 'EXCEEDED_ID_LIMIT' },
+      ]);
 
   // Upsert by external id (v46+): PATCH /composite/sobjects/{type}/{externalIdField}
   app.patch(`${base}/composite/sobjects/:type/:field`, async (request, reply) => {
     const { type, field } = request.params as { type: string; field: string };
     const body = request.body as { allOrNone?: boolean; records: Array<Record<string, unknown>> };
     if (!records.has(type)) return reply.code(404).send([{ message: `The requested resource does not exist`, errorCode: 'NOT_FOUND' }]);
-    if (!fieldsOf(type).has(field)) return reply.code(400).send([{ message: `No such column '${field}' on sobject of type ${type}`, errorCode: 'INVALID_FIELD' }]);
+    if (!fieldsOf(type).has(field))
+      return reply.code(400).send([{ message: `No such column '${field}' on sobject of type ${type}`, errorCode: 'INVALID_FIELD' }]);
     if (body.records.length > 200) return tooMany(reply, body.records.length);
     for (const record of body.records) {
-      if ((record.attributes as { type?: string } | undefined)?.type !== type) return reply.code(400).send([{ message: 'Each record needs attributes.type', errorCode: 'INVALID_TYPE' }]);
+      if ((record.attributes as { type?: string } | undefined)?.type !== type)
+        return reply.code(400).send([{ message: 'Each record needs attributes.type', errorCode: 'INVALID_TYPE' }]);
       const unknown = unknownField(type, record);
-      if (unknown) return reply.code(400).send([{ message: `No such column '${unknown}' on sobject of type ${type}`, errorCode: 'INVALID_FIELD' }]);
+      if (unknown)
+        return reply.code(400).send([{ message: `No such column '${unknown}' on sobject of type ${type}`, errorCode: 'INVALID_FIELD' }]);
     }
     return body.records.map((record) => {
       const existing = [...records.get(type)!.values()].find((r) => r[field] === record[field]);
@@ -223,7 +253,9 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
       const existing = records.get(type)?.get(record.Id as string);
       if (!existing) return { id: record.Id, success: false, errors: [sfError('ENTITY_IS_DELETED', 'entity is deleted')] };
       const errors = validate(type, record, existing);
-      return errors.length > 0 ? { id: existing.Id, success: false, errors } : { id: save(type, record, existing).Id, success: true, errors: [] };
+      return errors.length > 0
+        ? { id: existing.Id, success: false, errors }
+        : { id: save(type, record, existing).Id, success: true, errors: [] };
     });
   });
 
@@ -320,10 +352,13 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     lineEnding: 'LF',
     apiVersion: 61.0,
     ...(job.errorMessage ? { errorMessage: job.errorMessage } : {}),
-    ...(job.state === 'JobComplete' ? { numberRecordsProcessed: job.successful.length + job.failed.length, numberRecordsFailed: job.failed.length } : {}),
+    ...(job.state === 'JobComplete'
+      ? { numberRecordsProcessed: job.successful.length + job.failed.length, numberRecordsFailed: job.failed.length }
+      : {}),
   });
   const csvCell = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
-  const csvOf = (header: string[], rows: Array<Record<string, string>>) => [header, ...rows.map((r) => header.map((h) => r[h] ?? ''))].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+  const csvOf = (header: string[], rows: Array<Record<string, string>>) =>
+    [header, ...rows.map((r) => header.map((h) => r[h] ?? ''))].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
 
   function parseCsvRows(text: string): Array<Record<string, string>> {
     const rows: string[][] = [];
@@ -376,7 +411,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
       }
       const existing = [...records.get(job.object)!.values()].find((r) => r[job.externalIdFieldName] === record[job.externalIdFieldName]);
       const errors = validate(job.object, record, existing);
-      if (errors.length > 0) job.failed.push({ sf__Id: existing?.Id ?? '', sf__Error: `${errors[0]!.statusCode}:${errors[0]!.message}`, ...row });
+      if (errors.length > 0)
+        job.failed.push({ sf__Id: existing?.Id ?? '', sf__Error: `${errors[0]!.statusCode}:${errors[0]!.message}`, ...row });
       else job.successful.push({ sf__Id: save(job.object, record, existing).Id, sf__Created: String(!existing), ...row });
     });
     job.state = 'JobComplete';
@@ -384,11 +420,24 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
 
   app.post(`${base}/jobs/ingest/`, async (request, reply) => {
     const body = request.body as { object?: string; operation?: string; externalIdFieldName?: string; contentType?: string };
-    if (!body.object || !records.has(body.object)) return reply.code(400).send([{ message: `Entity type ${body.object} is not supported by the Bulk API`, errorCode: 'INVALIDENTITY' }]);
+    if (!body.object || !records.has(body.object))
+      return reply.code(400).send([{ message: `Entity type ${body.object} is not supported by the Bulk API`, errorCode: 'INVALIDENTITY' }]);
     if (body.operation !== 'upsert' || !body.externalIdFieldName || !fieldsOf(body.object).has(body.externalIdFieldName)) {
-      return reply.code(400).send([{ message: `The External ID field ${body.externalIdFieldName} does not exist on ${body.object}`, errorCode: 'INVALIDJOB' }]);
+      return reply
+        .code(400)
+        .send([{ message: `The External ID field ${body.externalIdFieldName} does not exist on ${body.object}`, errorCode: 'INVALIDJOB' }]);
     }
-    const job: BulkJob = { id: `750${String(bulkJobs.size + 1).padStart(12, '0')}AAA`, object: body.object, externalIdFieldName: body.externalIdFieldName, state: 'Open', csv: '', polls: 0, successful: [], failed: [], unprocessed: [] };
+    const job: BulkJob = {
+      id: `750${String(bulkJobs.size + 1).padStart(12, '0')}AAA`,
+      object: body.object,
+      externalIdFieldName: body.externalIdFieldName,
+      state: 'Open',
+      csv: '',
+      polls: 0,
+      successful: [],
+      failed: [],
+      unprocessed: [],
+    };
     bulkJobs.set(job.id, job);
     return jobView(job);
   });
@@ -400,8 +449,10 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
   app.put(`${base}/jobs/ingest/:id/batches/`, async (request, reply) => {
     const job = findJob(request, reply);
     if (!job) return;
-    if (job.state !== 'Open') return reply.code(409).send([{ message: `Job ${job.id} is not open for uploads`, errorCode: 'INVALIDJOBSTATE' }]);
-    if (request.headers['content-type'] !== 'text/csv') return reply.code(400).send([{ message: 'Content-Type must be text/csv', errorCode: 'INVALID_CONTENT_TYPE' }]);
+    if (job.state !== 'Open')
+      return reply.code(409).send([{ message: `Job ${job.id} is not open for uploads`, errorCode: 'INVALIDJOBSTATE' }]);
+    if (request.headers['content-type'] !== 'text/csv')
+      return reply.code(400).send([{ message: 'Content-Type must be text/csv', errorCode: 'INVALID_CONTENT_TYPE' }]);
     job.csv += request.body as string;
     return reply.code(201).send();
   });
@@ -411,7 +462,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     const { state } = request.body as { state?: string };
     if (state === 'Aborted') job.state = 'Aborted';
     else if (state === 'UploadComplete' && job.state === 'Open') job.state = 'UploadComplete';
-    else return reply.code(400).send([{ message: `Cannot move job ${job.id} from ${job.state} to ${state}`, errorCode: 'INVALIDJOBSTATE' }]);
+    else
+      return reply.code(400).send([{ message: `Cannot move job ${job.id} from ${job.state} to ${state}`, errorCode: 'INVALIDJOBSTATE' }]);
     return jobView(job);
   });
   app.get(`${base}/jobs/ingest/:id/`, async (request, reply) => {
@@ -450,7 +502,9 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     // The resource ignores seconds: whole minutes only.
     const from = Math.floor(Date.parse(start) / 60_000) * 60_000;
     const to = Math.floor(Date.parse(end) / 60_000) * 60_000 + 59_999;
-    const deletedRecords = deleted.filter((d) => d.type === type && Date.parse(d.deletedDate) >= from && Date.parse(d.deletedDate) <= to).map(({ id, deletedDate }) => ({ id, deletedDate }));
+    const deletedRecords = deleted
+      .filter((d) => d.type === type && Date.parse(d.deletedDate) >= from && Date.parse(d.deletedDate) <= to)
+      .map(({ id, deletedDate }) => ({ id, deletedDate }));
     return { deletedRecords, earliestDateAvailable: sfTime(Date.now() - 15 * 86_400_000), latestDateCovered: sfTime(to) };
   });
 

@@ -8,6 +8,8 @@ export async function requirementsFor(sandbox: TestSandbox, productId: string): 
 
 /** The order quantities the PMS holds for one product, as [period, quantity] pairs. */
 export async function demandSignalsFor(sandbox: TestSandbox, productId: string): Promise<Array<[string, number]>> {
-  const { data } = (await sandbox.pmsApi('GET', `/api/demand-signals?productId=${productId}`)) as { data: Array<{ period: string; quantity: number }> };
+  const { data } = (await sandbox.pmsApi('GET', `/api/demand-signals?productId=${productId}`)) as {
+    data: Array<{ period: string; quantity: number }>;
+  };
   return data.map((signal) => [signal.period, signal.quantity]);
 }

@@ -64,8 +64,22 @@ export async function startSandbox(
 ): Promise<TestSandbox> {
   const dir = mkdtempSync(path.join(tmpdir(), 'bridge-sandbox-'));
   const logger = createLogger('test-sandbox', { level: 'error' });
-  const pms = createPmsServer({ dbPath: path.join(dir, 'pms.db'), token: pmsToken, seedProducts: options.products ?? 0, faults: options.pmsFaults, seed: options.faultSeed ?? 11, logger });
-  const crm = createCrmServer({ dbPath: path.join(dir, 'crm.db'), token: crmToken, faults: options.crmFaults, seedCustomers: options.customers ?? false, seed: (options.faultSeed ?? 6) + 1, logger });
+  const pms = createPmsServer({
+    dbPath: path.join(dir, 'pms.db'),
+    token: pmsToken,
+    seedProducts: options.products ?? 0,
+    faults: options.pmsFaults,
+    seed: options.faultSeed ?? 11,
+    logger,
+  });
+  const crm = createCrmServer({
+    dbPath: path.join(dir, 'crm.db'),
+    token: crmToken,
+    faults: options.crmFaults,
+    seedCustomers: options.customers ?? false,
+    seed: (options.faultSeed ?? 6) + 1,
+    logger,
+  });
   const pmsUrl = await pms.listen(0);
   const crmUrl = await crm.listen(0);
   return {
@@ -99,7 +113,11 @@ export async function startSandbox(
 }
 
 /** The bridge configuration for a test: the sandbox systems, one product sync, a given task queue. */
-export function testConfig(sandbox: Pick<TestSandbox, 'pmsUrl' | 'crmUrl'>, taskQueue: string, overrides: Record<string, unknown> = {}): BridgeConfig {
+export function testConfig(
+  sandbox: Pick<TestSandbox, 'pmsUrl' | 'crmUrl'>,
+  taskQueue: string,
+  overrides: Record<string, unknown> = {},
+): BridgeConfig {
   return configSchema.parse({
     logLevel: 'warn',
     temporal: { taskQueue },
@@ -114,7 +132,11 @@ export function testConfig(sandbox: Pick<TestSandbox, 'pmsUrl' | 'crmUrl'>, task
 }
 
 /** The environment a separate `bridge` process needs to work against a test's server and sandbox. */
-export function bridgeEnvironment(temporalAddress: string, sandbox: Pick<TestSandbox, 'pmsUrl' | 'crmUrl' | 'dir'>, taskQueue: string): Record<string, string> {
+export function bridgeEnvironment(
+  temporalAddress: string,
+  sandbox: Pick<TestSandbox, 'pmsUrl' | 'crmUrl' | 'dir'>,
+  taskQueue: string,
+): Record<string, string> {
   return {
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,

@@ -20,12 +20,22 @@ export async function createTestWorker(env: TestWorkflowEnvironment, config: Bri
   });
 }
 
-export async function startProductSync(client: Client, config: BridgeConfig, input: ProductSyncInput, workflowId = `product-sync-test-${++counter}`) {
+export async function startProductSync(
+  client: Client,
+  config: BridgeConfig,
+  input: ProductSyncInput,
+  workflowId = `product-sync-test-${++counter}`,
+) {
   return client.workflow.start('productSync', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] });
 }
 
 /** Runs one workflow to completion on a worker of the given configuration. */
-export async function runWorkflow<T>(env: TestWorkflowEnvironment, config: BridgeConfig, workflowType: string, input: object = {}): Promise<T> {
+export async function runWorkflow<T>(
+  env: TestWorkflowEnvironment,
+  config: BridgeConfig,
+  workflowType: string,
+  input: object = {},
+): Promise<T> {
   const worker = await createTestWorker(env, config);
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start(workflowType, {
@@ -38,7 +48,11 @@ export async function runWorkflow<T>(env: TestWorkflowEnvironment, config: Bridg
 }
 
 /** Runs one productSync to completion on a worker of the given configuration. */
-export async function runProductSync(env: TestWorkflowEnvironment, config: BridgeConfig, input: ProductSyncInput = {}): Promise<ProductSyncSummary> {
+export async function runProductSync(
+  env: TestWorkflowEnvironment,
+  config: BridgeConfig,
+  input: ProductSyncInput = {},
+): Promise<ProductSyncSummary> {
   const worker = await createTestWorker(env, config);
   return worker.runUntil(async () => {
     const handle = await startProductSync(env.client, config, input);

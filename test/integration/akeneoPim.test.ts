@@ -81,7 +81,10 @@ describe('Akeneo PIM as a product source', () => {
     assert.deepEqual(records.map(position), records.map(position).sort());
     assert.equal(fake.requests.length, 3, 'one read of three pages serves the whole run');
     assert.ok(fake.requests.every((r) => r.includes('pagination_type=search_after') && r.includes('limit=100')));
-    assert.ok(fake.requests.slice(1).every((r) => r.includes('search_after=')), 'next pages come from _links.next.href');
+    assert.ok(
+      fake.requests.slice(1).every((r) => r.includes('search_after=')),
+      'next pages come from _links.next.href',
+    );
   });
 
   test('values are taken for the configured locale and channel, typed, and make valid bridge products', async () => {
@@ -89,8 +92,24 @@ describe('Akeneo PIM as a product source', () => {
     const { records } = await readAll(source, 300);
     const sample = records.find((r) => r.sku === 'AK-7')!;
     assert.deepEqual(
-      { name: sample.name, description: sample.description, price: sample.price, stock: sample.stock, features: sample.features, lifecycle: sample.lifecycle, category: sample.category },
-      { name: 'Akeneo product 7', description: 'Web text 7', price: { amount: 17.5, currency: 'EUR' }, stock: 21, features: ['Waterproof', 'Light'], lifecycle: 'active', category: 'tools' },
+      {
+        name: sample.name,
+        description: sample.description,
+        price: sample.price,
+        stock: sample.stock,
+        features: sample.features,
+        lifecycle: sample.lifecycle,
+        category: sample.category,
+      },
+      {
+        name: 'Akeneo product 7',
+        description: 'Web text 7',
+        price: { amount: 17.5, currency: 'EUR' },
+        stock: 21,
+        features: ['Waterproof', 'Light'],
+        lifecycle: 'active',
+        category: 'tools',
+      },
     );
     assert.equal(records.find((r) => r.sku === 'AK-10')!.lifecycle, 'discontinued');
     assert.ok(records.every((r) => validatePmsProduct(r).ok));
@@ -127,13 +146,19 @@ describe('Akeneo PIM as a product source', () => {
   });
 
   test('a wrong password is a non-retryable credentials error with Akeneo reason', async () => {
-    await assert.rejects(sourceOf(fake, 'wrong').listChanged(null, 1), (error) => error instanceof AuthenticationError && !error.retryable && /No user found/.test(error.message));
+    await assert.rejects(
+      sourceOf(fake, 'wrong').listChanged(null, 1),
+      (error) => error instanceof AuthenticationError && !error.retryable && /No user found/.test(error.message),
+    );
   });
 
   test('429 waits the Retry-After Akeneo sends', async () => {
     const source = sourceOf(fake);
     fake.rateLimitNext(1, '3');
-    await assert.rejects(source.listChanged({ since: '2032-01-01T00:00:00.000Z', afterId: '' }, 1), (error) => error instanceof RateLimitedError && error.retryAfterMs === 3000);
+    await assert.rejects(
+      source.listChanged({ since: '2032-01-01T00:00:00.000Z', afterId: '' }, 1),
+      (error) => error instanceof RateLimitedError && error.retryAfterMs === 3000,
+    );
   });
 
   test('a page size above the 100 Akeneo allows is refused by the configuration check', () => {

@@ -29,7 +29,10 @@ describe('chaos (short variant of npm run chaos): nothing lost, nothing duplicat
         `${report.error ?? describeViolations(report.violations)}\nreplay: ${replayCommand(scenario.name, seed, 'short')}\n${lines.join('\n')}`,
       );
       assert.ok(report.recordsChecked > 0, 'the scenario checked records');
-      assert.ok(Object.values(report.faults).some((n) => n > 0), 'the scenario injected faults');
+      assert.ok(
+        Object.values(report.faults).some((n) => n > 0),
+        'the scenario injected faults',
+      );
     });
   });
 });

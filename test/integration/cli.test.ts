@@ -6,8 +6,6 @@ import { bridge } from '../helpers/bridgeCli';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { createTestWorker, uniqueTaskQueue } from '../helpers/worker';
 
-
-
 describe('the bridge CLI on a real Temporal server', () => {
   const temporal = useTemporalServer();
 

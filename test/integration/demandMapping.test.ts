@@ -35,8 +35,17 @@ async function seedExportDemands(sandbox: TestSandbox): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 1; i <= 10; i++) {
     const accountId = `A-T${i}`;
-    await sandbox.crmApi('PUT', `/api/accounts/${accountId}`, { name: `Test Account ${i}`, segment: i % 2 ? 'enterprise' : 'smb', annualValue: i * 10_000 });
-    await sandbox.crmApi('PUT', `/api/contacts/C-T${i}`, { accountId, name: `Contact ${i}`, email: `contact${i}@account${i}.example`, phone: `+49 30 1234${i}` });
+    await sandbox.crmApi('PUT', `/api/accounts/${accountId}`, {
+      name: `Test Account ${i}`,
+      segment: i % 2 ? 'enterprise' : 'smb',
+      annualValue: i * 10_000,
+    });
+    await sandbox.crmApi('PUT', `/api/contacts/C-T${i}`, {
+      accountId,
+      name: `Contact ${i}`,
+      email: `contact${i}@account${i}.example`,
+      phone: `+49 30 1234${i}`,
+    });
     const id = `D-T${i}`;
     await sandbox.crmApi('PUT', `/api/demands/${id}`, {
       title: wordings[(i - 1) % wordings.length],
@@ -82,9 +91,15 @@ describe('demand mapping and demand status on a real Temporal server and the san
       const exportReq = requirements.find((r) => r.demands.length === 10)!;
       const ssoReq = requirements.find((r) => r.demands.length === 1)!;
       assert.ok(exportReq && ssoReq);
-      assert.deepEqual(ssoReq.demands.map((d) => d.demandId), ['D-T99']);
+      assert.deepEqual(
+        ssoReq.demands.map((d) => d.demandId),
+        ['D-T99'],
+      );
       assert.equal(exportReq.demandScore, demandScore(exportReq.demands, scoringSchema.parse({})));
-      assert.equal(exportReq.demandScore, 10 * 10 + 0.1 * 550 + exportReq.demands.reduce((sum, d) => sum + { low: 1, medium: 2, high: 4, critical: 8 }[d.priority], 0));
+      assert.equal(
+        exportReq.demandScore,
+        10 * 10 + 0.1 * 550 + exportReq.demands.reduce((sum, d) => sum + { low: 1, medium: 2, high: 4, critical: 8 }[d.priority], 0),
+      );
       const merged = exportReq.demands.filter((d) => d.matchReason);
       assert.equal(merged.length, 9, 'every merge says why');
       assert.match(merged[0]!.matchReason!, /^merged: similarity \d\.\d\d .*shared terms: /);
@@ -106,11 +121,20 @@ describe('demand mapping and demand status on a real Temporal server and the san
       await runProductSync(temporal.env, config);
       await seedExportDemands(sandbox);
       const lines = [
-        { id: 'O-T1', orderedAt: '2026-10-05T10:00:00Z', lines: [{ sku: 'SKU-000003', quantity: 5 }, { sku: 'SKU-000004', quantity: 2 }, { sku: 'SKU-000003', quantity: 1 }] },
+        {
+          id: 'O-T1',
+          orderedAt: '2026-10-05T10:00:00Z',
+          lines: [
+            { sku: 'SKU-000003', quantity: 5 },
+            { sku: 'SKU-000004', quantity: 2 },
+            { sku: 'SKU-000003', quantity: 1 },
+          ],
+        },
         { id: 'O-T2', orderedAt: '2026-10-20T10:00:00Z', lines: [{ sku: 'SKU-000003', quantity: 7 }] },
         { id: 'O-T3', orderedAt: '2026-11-02T10:00:00Z', lines: [{ sku: 'SKU-000004', quantity: 4 }] },
       ];
-      for (const order of lines) await sandbox.crmApi('PUT', `/api/orders/${order.id}`, { accountId: 'A-T1', orderedAt: order.orderedAt, lines: order.lines });
+      for (const order of lines)
+        await sandbox.crmApi('PUT', `/api/orders/${order.id}`, { accountId: 'A-T1', orderedAt: order.orderedAt, lines: order.lines });
 
       const input = { retry: { initialIntervalMs: 50, maximumIntervalMs: 200, maximumAttempts: 30 } };
       const first = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', input);
@@ -120,10 +144,17 @@ describe('demand mapping and demand status on a real Temporal server and the san
       assert.equal((await requirementsFor(sandbox, 'P-000003')).length, 2, 'no duplicate requirement');
 
       assert.deepEqual(await demandSignalsFor(sandbox, 'P-000003'), [['2026-10', 13]]);
-      assert.deepEqual((await demandSignalsFor(sandbox, 'P-000004')).sort(), [['2026-10', 2], ['2026-11', 4]]);
+      assert.deepEqual((await demandSignalsFor(sandbox, 'P-000004')).sort(), [
+        ['2026-10', 2],
+        ['2026-11', 4],
+      ]);
 
       // The customer edits an order: it no longer contains SKU-000004. Its old contribution goes.
-      await sandbox.crmApi('PUT', '/api/orders/O-T1', { accountId: 'A-T1', orderedAt: '2026-10-05T10:00:00Z', lines: [{ sku: 'SKU-000003', quantity: 6 }] });
+      await sandbox.crmApi('PUT', '/api/orders/O-T1', {
+        accountId: 'A-T1',
+        orderedAt: '2026-10-05T10:00:00Z',
+        lines: [{ sku: 'SKU-000003', quantity: 6 }],
+      });
       await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', input);
       assert.deepEqual(await demandSignalsFor(sandbox, 'P-000003'), [['2026-10', 13]]);
       assert.deepEqual(await demandSignalsFor(sandbox, 'P-000004'), [['2026-11', 4]]);
@@ -140,7 +171,9 @@ describe('demand mapping and demand status on a real Temporal server and the san
       const ids = await seedExportDemands(sandbox);
       const long = 'Our controllers export weekly reports for the plant managers. '.repeat(60);
       for (const id of ids) {
-        const { results } = (await sandbox.crmApi('POST', '/api/demands/batch/read', { ids: [id] })) as { results: Array<Record<string, unknown>> };
+        const { results } = (await sandbox.crmApi('POST', '/api/demands/batch/read', { ids: [id] })) as {
+          results: Array<Record<string, unknown>>;
+        };
         await sandbox.crmApi('PUT', `/api/demands/${id}`, { ...results[0], description: long });
       }
       const summary = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', { maxPageBytes: 10_000 });
@@ -185,18 +218,33 @@ describe('demand mapping and demand status on a real Temporal server and the san
       const [extra] = generateProducts(1, 5, 21);
       await sandbox.putProduct(extra!.id, extra!);
       await seedExportDemands(sandbox);
-      await sandbox.crmApi('PUT', '/api/demands/D-NEW', { title: 'Wall mount kit', kind: 'need', skus: [extra!.sku], priority: 'medium', accountId: 'A-T3', contactId: null, status: 'open' });
+      await sandbox.crmApi('PUT', '/api/demands/D-NEW', {
+        title: 'Wall mount kit',
+        kind: 'need',
+        skus: [extra!.sku],
+        priority: 'medium',
+        accountId: 'A-T3',
+        contactId: null,
+        status: 'open',
+      });
 
       const first = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
       assert.equal(first.status, 'CompletedWithFailures');
-      assert.deepEqual(first.failed.map((f) => f.id), ['D-NEW']);
+      assert.deepEqual(
+        first.failed.map((f) => f.id),
+        ['D-NEW'],
+      );
       assert.match(first.failed[0]!.reason, /in the PMS but not yet in the CRM .*the next run retries it/);
       assert.equal(first.demands.rejected, 0);
 
       await runProductSync(temporal.env, config);
       const second = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', { watermark: first.watermark });
       assert.equal(second.status, 'Completed');
-      assert.equal((await demands(sandbox, ['D-NEW']))[0]?.pmsRequirementId !== null, true, 'the demand landed once its product was synced');
+      assert.equal(
+        (await demands(sandbox, ['D-NEW']))[0]?.pmsRequirementId !== null,
+        true,
+        'the demand landed once its product was synced',
+      );
     } finally {
       await sandbox.close();
     }

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { upsertIsolatingRejects } from '../../activities/upsertIsolatingRejects';
 import type { ChangeCursor } from '../../src/connectors/changeFeed';
-import { AuthenticationError, BatchRejectedError, InvalidResponseError, RateLimitedError, RequestRejectedError } from '../../src/connectors/errors';
+import {
+  AuthenticationError,
+  BatchRejectedError,
+  InvalidResponseError,
+  RateLimitedError,
+  RequestRejectedError,
+} from '../../src/connectors/errors';
 import { hubspotSystemSchema } from '../../src/connectors/hubspotConfig';
 import { HubSpotCrm } from '../../src/connectors/hubspotCrm';
 import type { CrmProductInput } from '../../src/connectors/productConnectors';
@@ -57,7 +63,9 @@ describe('HubSpot products: batch upsert by a unique id property', () => {
     ]);
     assert.equal(fake.products.size, 250, 'upserting again creates nothing');
     const read = await crm.readByExternalIds(['P-00002', 'P-99999']);
-    assert.deepEqual(read, [{ externalId: 'P-00002', properties: { name: 'Product 2', price: 11.5, hs_sku: 'SKU-2', pim_stock: 1 }, archived: false }]);
+    assert.deepEqual(read, [
+      { externalId: 'P-00002', properties: { name: 'Product 2', price: 11.5, hs_sku: 'SKU-2', pim_stock: 1 }, archived: false },
+    ]);
     assert.equal(await crm.count(), 250);
   });
 
@@ -65,7 +73,10 @@ describe('HubSpot products: batch upsert by a unique id property', () => {
     const { fake, crm } = await setup();
     fake.failInBatch.add('P-00003');
     const outcome = await upsertIsolatingRejects(crm, products(5), () => {});
-    assert.deepEqual(outcome.written.map((w) => w.externalId), ['P-00001', 'P-00002', 'P-00004', 'P-00005']);
+    assert.deepEqual(
+      outcome.written.map((w) => w.externalId),
+      ['P-00001', 'P-00002', 'P-00004', 'P-00005'],
+    );
     assert.equal(outcome.failed.length, 1);
     assert.equal(outcome.failed[0]!.externalId, 'P-00003');
     assert.match(outcome.failed[0]!.reason, /HubSpot refused the record: CONFLICT: Record P-00003 is being modified/);
@@ -76,7 +87,10 @@ describe('HubSpot products: batch upsert by a unique id property', () => {
     const batch = products(4);
     batch[2]!.properties.price = 'twelve';
     const outcome = await upsertIsolatingRejects(crm, batch, () => {});
-    assert.deepEqual(outcome.failed.map((f) => f.externalId), ['P-00003']);
+    assert.deepEqual(
+      outcome.failed.map((f) => f.externalId),
+      ['P-00003'],
+    );
     assert.match(outcome.failed[0]!.reason, /not a valid number/);
     assert.equal(fake.products.size, 3);
   });
@@ -96,8 +110,16 @@ describe('HubSpot products: batch upsert by a unique id property', () => {
 
   test('a mapped property HubSpot does not have stops the sync with a message naming it', async () => {
     fake = await startHubSpotFake({ token });
-    const crm = new HubSpotCrm({ baseUrl: fake.url, token, config: hubspotSystemSchema.parse({ kind: 'hubspot' }), propertyNames: ['name', 'pim_colour'] });
-    await assert.rejects(crm.upsertBatch(products(1)), (error) => error instanceof RequestRejectedError && !error.retryable && /pim_colour/.test(error.message));
+    const crm = new HubSpotCrm({
+      baseUrl: fake.url,
+      token,
+      config: hubspotSystemSchema.parse({ kind: 'hubspot' }),
+      propertyNames: ['name', 'pim_colour'],
+    });
+    await assert.rejects(
+      crm.upsertBatch(products(1)),
+      (error) => error instanceof RequestRejectedError && !error.retryable && /pim_colour/.test(error.message),
+    );
   });
 });
 
@@ -110,7 +132,10 @@ describe('HubSpot products: search-then-write where the account refuses unique p
     assert.equal(crm.capabilities.upsert, 'lookup-then-write');
     const changed = products(4).map((p) => ({ ...p, properties: { ...p.properties, name: `${String(p.properties.name)}!` } }));
     const second = await crm.upsertBatch(changed);
-    assert.deepEqual(second.map((r) => r.created), [false, false, false, true]);
+    assert.deepEqual(
+      second.map((r) => r.created),
+      [false, false, false, true],
+    );
     assert.equal(fake.products.size, 4);
     assert.deepEqual((await crm.readByExternalIds(['P-00001']))[0]!.properties.name, 'Product 1!');
   });
@@ -118,7 +143,10 @@ describe('HubSpot products: search-then-write where the account refuses unique p
   test('forcing batch upsert on a non-unique property is a configuration error that says what to change', async () => {
     const { fake, crm } = await setup({}, { products: { upsert: 'batch-upsert' } });
     fake.addProperty('bridge_external_id', 'string', false);
-    await assert.rejects(crm.upsertBatch(products(1)), (error) => error instanceof RequestRejectedError && /search-then-write/.test(error.message));
+    await assert.rejects(
+      crm.upsertBatch(products(1)),
+      (error) => error instanceof RequestRejectedError && /search-then-write/.test(error.message),
+    );
   });
 });
 
@@ -127,7 +155,10 @@ describe('HubSpot rate limits', () => {
     const { fake, crm } = await setup();
     await crm.upsertBatch(products(1));
     fake.exhaustTenSecondWindow();
-    await assert.rejects(crm.readByExternalIds(['P-00001']), (error) => error instanceof RateLimitedError && error.retryAfterMs === 10_000 && /TEN_SECONDLY_ROLLING/.test(error.message));
+    await assert.rejects(
+      crm.readByExternalIds(['P-00001']),
+      (error) => error instanceof RateLimitedError && error.retryAfterMs === 10_000 && /TEN_SECONDLY_ROLLING/.test(error.message),
+    );
   });
 
   test('429 DAILY parks the sync until midnight in the account time zone and says so', async () => {
@@ -169,7 +200,11 @@ describe('HubSpot incremental reads through the search API', () => {
     const ids = await readAll(crm, 150);
     assert.equal(ids.length, 450);
     assert.equal(new Set(ids).size, 450);
-    const order = [...fake.products.values()].sort((a, b) => Date.parse(a.properties.hs_lastmodifieddate!) - Date.parse(b.properties.hs_lastmodifieddate!) || (a.id < b.id ? -1 : 1)).map((p) => p.id);
+    const order = [...fake.products.values()]
+      .sort(
+        (a, b) => Date.parse(a.properties.hs_lastmodifieddate!) - Date.parse(b.properties.hs_lastmodifieddate!) || (a.id < b.id ? -1 : 1),
+      )
+      .map((p) => p.id);
     assert.deepEqual(ids, order);
     assert.equal(fake.refusals.SECONDLY ?? 0, 0, 'the connector keeps to the search rate');
   });
@@ -189,7 +224,10 @@ describe('HubSpot incremental reads through the search API', () => {
     await crm.upsertBatch(products(3));
     const [first] = [...fake.products.values()];
     const found = await crm.getByIds([first!.id, '999999']);
-    assert.deepEqual(found.map((r) => [r.id, r.bridge_external_id, r.pim_stock]), [[first!.id, 'P-00001', 0]]);
+    assert.deepEqual(
+      found.map((r) => [r.id, r.bridge_external_id, r.pim_stock]),
+      [[first!.id, 'P-00001', 0]],
+    );
   });
 
   test('changes after the cursor only, with HubSpot values typed by their property definitions', async () => {
@@ -210,13 +248,24 @@ describe('HubSpot failures', () => {
     const { fake, crm } = await setup();
     await crm.readByExternalIds(['P-00001']);
     fake.malformNext();
-    await assert.rejects(crm.upsertBatch(products(2)), (error) => error instanceof InvalidResponseError && /unexpected shape/.test(error.message));
+    await assert.rejects(
+      crm.upsertBatch(products(2)),
+      (error) => error instanceof InvalidResponseError && /unexpected shape/.test(error.message),
+    );
     assert.equal(fake.products.size, 0);
   });
 
   test('a wrong token fails at once, not retried, telling the operator to check it', async () => {
     fake = await startHubSpotFake({ token });
-    const crm = new HubSpotCrm({ baseUrl: fake.url, token: 'wrong', config: hubspotSystemSchema.parse({ kind: 'hubspot' }), propertyNames: ['name'] });
-    await assert.rejects(crm.upsertBatch(products(1)), (error) => error instanceof AuthenticationError && !error.retryable && /credentials/.test(error.message));
+    const crm = new HubSpotCrm({
+      baseUrl: fake.url,
+      token: 'wrong',
+      config: hubspotSystemSchema.parse({ kind: 'hubspot' }),
+      propertyNames: ['name'],
+    });
+    await assert.rejects(
+      crm.upsertBatch(products(1)),
+      (error) => error instanceof AuthenticationError && !error.retryable && /credentials/.test(error.message),
+    );
   });
 });

@@ -51,7 +51,15 @@ demandSyncs:
       const enterprise = hubspot.createRecord('companies', { name: 'Acme GmbH', industry: 'enterprise', annualrevenue: '200000' });
       const smb = hubspot.createRecord('companies', { name: 'Corner Shop', industry: 'smb', annualrevenue: '5000' });
       const ticket = (company: string | null, subject: string, skus: string, priority = 'HIGH') => {
-        const id = hubspot.createRecord('tickets', { subject, content: '', hs_pipeline: '0', hs_pipeline_stage: '1', hs_ticket_priority: priority, bridge_demand_kind: 'feature-request', bridge_demand_skus: skus });
+        const id = hubspot.createRecord('tickets', {
+          subject,
+          content: '',
+          hs_pipeline: '0',
+          hs_pipeline_stage: '1',
+          hs_ticket_priority: priority,
+          bridge_demand_kind: 'feature-request',
+          bridge_demand_skus: skus,
+        });
         if (company) hubspot.associate('tickets', id, 'companies', company, true);
         return id;
       };
@@ -62,12 +70,20 @@ demandSyncs:
       const noCompany = ticket(null, 'Nobody asked', String(otherProduct.sku));
       const deal = hubspot.createRecord('deals', { dealname: 'Acme Q4', dealstage: 'closedwon', closedate: '2026-10-15T09:00:00.000Z' });
       hubspot.associate('deals', deal, 'companies', enterprise, true);
-      hubspot.associate('deals', deal, 'line_items', hubspot.createRecord('line_items', { hs_sku: String(exportProduct.sku), quantity: '7' }));
+      hubspot.associate(
+        'deals',
+        deal,
+        'line_items',
+        hubspot.createRecord('line_items', { hs_sku: String(exportProduct.sku), quantity: '7' }),
+      );
 
       const run = { integrationId: 'hubspot-demands' };
       const first = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', run);
       assert.equal(first.status, 'Completed', 'rejected records are reported, not retried');
-      assert.deepEqual({ created: first.demands.created, linked: first.demands.linked, rejected: first.demands.rejected }, { created: 2, linked: 1, rejected: 2 });
+      assert.deepEqual(
+        { created: first.demands.created, linked: first.demands.linked, rejected: first.demands.rejected },
+        { created: 2, linked: 1, rejected: 2 },
+      );
       assert.deepEqual(first.rejected.map((r) => r.id).sort(), [unknownSku, noCompany].sort());
       assert.match(first.rejected.find((r) => r.id === unknownSku)!.reason, /SKU-NOT-ANYWHERE, which neither the CRM nor the PMS knows/);
       assert.match(first.rejected.find((r) => r.id === noCompany)!.reason, /has no account/);
@@ -85,7 +101,11 @@ demandSyncs:
       assert.deepEqual(ticketLink(hubspot, exportB), [exportRequirement.id, exportRequirement.status]);
       const [ssoRequirement] = await requirementsFor(sandbox, otherProduct.id);
       assert.deepEqual(ticketLink(hubspot, darkMode), [ssoRequirement!.id, ssoRequirement!.status]);
-      assert.equal(hubspot.objects.tickets.get(unknownSku)!.properties.bridge_pms_requirement_id, undefined, 'a rejected ticket gets no link');
+      assert.equal(
+        hubspot.objects.tickets.get(unknownSku)!.properties.bridge_pms_requirement_id,
+        undefined,
+        'a rejected ticket gets no link',
+      );
 
       assert.deepEqual(await demandSignalsFor(sandbox, exportProduct.id), [['2026-10', 7]]);
 
@@ -93,7 +113,11 @@ demandSyncs:
       const updatesBefore = hubspot.requests.filter((r) => r === 'POST /crm/v3/objects/tickets/batch/update').length;
       const second = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', run);
       assert.equal(second.demands.created + second.demands.linked + second.demands.updated, 0);
-      assert.equal(hubspot.requests.filter((r) => r === 'POST /crm/v3/objects/tickets/batch/update').length, updatesBefore, 'no ticket written again');
+      assert.equal(
+        hubspot.requests.filter((r) => r === 'POST /crm/v3/objects/tickets/batch/update').length,
+        updatesBefore,
+        'no ticket written again',
+      );
       assert.equal((await requirementsFor(sandbox, exportProduct.id)).length, 1);
 
       // The product team decides in the PMS; demandStatus carries it onto both tickets, and only the link fields change.

@@ -39,7 +39,16 @@ function seedAccount(hubspot: HubSpotFake) {
 }
 
 function ticket(hubspot: HubSpotFake, company: string, values: Record<string, string>, primary = true): string {
-  const id = hubspot.createRecord('tickets', { subject: 'Export to Excel', content: 'Finance needs it', hs_pipeline: '0', hs_pipeline_stage: '1', hs_ticket_priority: 'HIGH', bridge_demand_kind: 'feature-request', bridge_demand_skus: 'SKU-1', ...values });
+  const id = hubspot.createRecord('tickets', {
+    subject: 'Export to Excel',
+    content: 'Finance needs it',
+    hs_pipeline: '0',
+    hs_pipeline_stage: '1',
+    hs_ticket_priority: 'HIGH',
+    bridge_demand_kind: 'feature-request',
+    bridge_demand_skus: 'SKU-1',
+    ...values,
+  });
   hubspot.associate('tickets', id, 'companies', company, primary);
   return id;
 }
@@ -89,16 +98,26 @@ describe('HubSpot tickets as the demand source', () => {
     assert.deepEqual(later, [], 'nothing after the last one');
     fake.updateRecord('tickets', ids[3]!, { subject: 'Edited' });
     const afterEdit = await crm.listDemandChanges({ since: demands.at(-1)!.updatedAt, afterId: demands.at(-1)!.id }, 10);
-    assert.deepEqual(afterEdit.records.map((d) => [d.id, d.title]), [[ids[3], 'Edited']]);
+    assert.deepEqual(
+      afterEdit.records.map((d) => [d.id, d.title]),
+      [[ids[3], 'Edited']],
+    );
 
-    assert.deepEqual(await crm.readAccounts([company, '999999']), [{ id: company, name: 'Acme GmbH', segment: 'enterprise', annualValue: 250_000 }]);
+    assert.deepEqual(await crm.readAccounts([company, '999999']), [
+      { id: company, name: 'Acme GmbH', segment: 'enterprise', annualValue: 250_000 },
+    ]);
     assert.deepEqual(await crm.readContacts([contact]), [{ id: contact, name: 'Ada Lovelace', email: 'ada@acme.example', phone: '+44 1' }]);
   });
 
   test('a ticket without a company or with an unknown kind comes through as it is, for the demand schema to reject with a reason', async () => {
     const { fake, crm } = await setup();
     seedAccount(fake);
-    const loose = fake.createRecord('tickets', { subject: 'No company', hs_ticket_priority: 'LOW', bridge_demand_kind: 'feature-request', bridge_demand_skus: 'SKU-1' });
+    const loose = fake.createRecord('tickets', {
+      subject: 'No company',
+      hs_ticket_priority: 'LOW',
+      bridge_demand_kind: 'feature-request',
+      bridge_demand_skus: 'SKU-1',
+    });
     const [demand] = (await crm.listDemandChanges(null, 10)).records;
     assert.equal(demand!.id, loose);
     const result = crmDemandSchema.safeParse(demand);
@@ -121,7 +140,10 @@ describe('HubSpot tickets as the demand source', () => {
     const { company } = seedAccount(fake);
     const inPipeline = ticket(fake, company, { hs_pipeline: 'demands' });
     ticket(fake, company, { hs_pipeline: '0' });
-    assert.deepEqual((await crm.listDemandChanges(null, 10)).records.map((d) => d.id), [inPipeline]);
+    assert.deepEqual(
+      (await crm.listDemandChanges(null, 10)).records.map((d) => d.id),
+      [inPipeline],
+    );
   });
 });
 
@@ -147,18 +169,28 @@ describe('HubSpot tickets as the demand link sink', () => {
     assert.equal(fake.objects.tickets.get(a)!.properties.subject, 'Export to Excel', 'the CRM-owned fields are untouched');
 
     const read = await crm.readDemands([a, b]);
-    assert.deepEqual(read.map((d) => [d.id, d.pmsRequirementId, d.pmsStatus]), [
-      [a, 'REQ-1', 'open'],
-      [b, 'REQ-1', 'open'],
-    ]);
+    assert.deepEqual(
+      read.map((d) => [d.id, d.pmsRequirementId, d.pmsStatus]),
+      [
+        [a, 'REQ-1', 'open'],
+        [b, 'REQ-1', 'open'],
+      ],
+    );
 
     const writesBefore = fake.requests.filter((r) => r === 'POST /crm/v3/objects/tickets/batch/update').length;
     const again = await crm.updateDemandLinks([
       { id: a, pmsRequirementId: 'REQ-1', pmsStatus: 'open' },
       { id: b, pmsRequirementId: 'REQ-1', pmsStatus: 'planned' },
     ]);
-    assert.deepEqual(again.map((r) => r.changed), [false, true]);
-    assert.equal(fake.requests.filter((r) => r === 'POST /crm/v3/objects/tickets/batch/update').length, writesBefore + 1, 'one write, for the ticket that differed');
+    assert.deepEqual(
+      again.map((r) => r.changed),
+      [false, true],
+    );
+    assert.equal(
+      fake.requests.filter((r) => r === 'POST /crm/v3/objects/tickets/batch/update').length,
+      writesBefore + 1,
+      'one write, for the ticket that differed',
+    );
     assert.equal(fake.objects.tickets.get(b)!.properties.bridge_pms_status, 'planned');
   });
 
@@ -169,22 +201,41 @@ describe('HubSpot tickets as the demand link sink', () => {
     const id = ticket(fake, company, { demand_ref: 'WEB-17' });
     ticket(fake, company, {});
     const demands = (await crm.listDemandChanges(null, 10)).records;
-    assert.deepEqual(demands.map((d) => d.id), ['WEB-17'], 'a ticket without a demand id is not a demand yet');
+    assert.deepEqual(
+      demands.map((d) => d.id),
+      ['WEB-17'],
+      'a ticket without a demand id is not a demand yet',
+    );
     await crm.updateDemandLinks([{ id: 'WEB-17', pmsRequirementId: 'REQ-9', pmsStatus: 'open' }]);
     assert.equal(fake.objects.tickets.get(id)!.properties.bridge_pms_requirement_id, 'REQ-9');
-    assert.deepEqual((await crm.readDemands(['WEB-17'])).map((d) => d.pmsRequirementId), ['REQ-9']);
+    assert.deepEqual(
+      (await crm.readDemands(['WEB-17'])).map((d) => d.pmsRequirementId),
+      ['REQ-9'],
+    );
   });
 
   test('a demand id property that is not unique, or a missing ticket property, is a configuration error naming the field', async () => {
     const { fake, crm } = await setup({ idProperty: 'demand_ref' });
     fake.addObjectProperty('tickets', 'demand_ref', 'string', false);
-    await assert.rejects(crm.listDemandChanges(null, 10), (error) => error instanceof RequestRejectedError && !error.retryable && /demands\.idProperty/.test(error.message) && /not unique/.test(error.message));
+    await assert.rejects(
+      crm.listDemandChanges(null, 10),
+      (error) =>
+        error instanceof RequestRejectedError &&
+        !error.retryable &&
+        /demands\.idProperty/.test(error.message) &&
+        /not unique/.test(error.message),
+    );
     await fake.close();
 
     const second = await setup({ properties: { skus: 'product_codes' }, createLinkProperties: false });
     await assert.rejects(
       second.crm.listDemandChanges(null, 10),
-      (error) => error instanceof RequestRejectedError && /product_codes, bridge_pms_requirement_id, bridge_pms_status|bridge_pms_requirement_id, bridge_pms_status, .*product_codes/.test(error.message) && /demands\.properties/.test(error.message),
+      (error) =>
+        error instanceof RequestRejectedError &&
+        /product_codes, bridge_pms_requirement_id, bridge_pms_status|bridge_pms_requirement_id, bridge_pms_status, .*product_codes/.test(
+          error.message,
+        ) &&
+        /demands\.properties/.test(error.message),
     );
   });
 });
@@ -213,7 +264,18 @@ describe('HubSpot deals as orders', () => {
         const order = crmOrderSchema.parse(record);
         return { ...order, lines: [...order.lines].sort((x, y) => x.sku.localeCompare(y.sku)), updatedAt: undefined };
       }),
-      [{ id: won, accountId: company, orderedAt: '2026-10-15T09:00:00.000Z', lines: [{ sku: 'SKU-1', quantity: 3 }, { sku: 'SKU-2', quantity: 5 }], updatedAt: undefined }],
+      [
+        {
+          id: won,
+          accountId: company,
+          orderedAt: '2026-10-15T09:00:00.000Z',
+          lines: [
+            { sku: 'SKU-1', quantity: 3 },
+            { sku: 'SKU-2', quantity: 5 },
+          ],
+          updatedAt: undefined,
+        },
+      ],
     );
   });
 });
@@ -231,7 +293,10 @@ describe('HubSpot demand connector failures', () => {
     const id = ticket(fake, company, {});
     await crm.readDemands([id]);
     fake.malformNext();
-    await assert.rejects(crm.updateDemandLinks([{ id, pmsRequirementId: 'REQ-1', pmsStatus: 'open' }]), (error) => error instanceof InvalidResponseError && /unexpected shape/.test(error.message));
+    await assert.rejects(
+      crm.updateDemandLinks([{ id, pmsRequirementId: 'REQ-1', pmsStatus: 'open' }]),
+      (error) => error instanceof InvalidResponseError && /unexpected shape/.test(error.message),
+    );
     assert.equal(fake.objects.tickets.get(id)!.properties.bridge_pms_requirement_id, undefined);
   });
 

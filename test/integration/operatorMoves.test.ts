@@ -19,7 +19,6 @@ import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fastRetry = { initialIntervalMs: 50, maximumIntervalMs: 100, maximumAttempts: 3 };
 
-
 async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -59,15 +58,31 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
       const config = testConfig(sandbox, uniqueTaskQueue('attention'), { alerts: { webhookUrl: alerts.url } });
       const worker = await createTestWorker(temporal.env, config);
       await worker.runUntil(async () => {
-        const handle = await startProductSync(temporal.env.client, config, { pageSize: 100, retry: fastRetry, attention: { timeoutMs: 120_000 } });
-        await waitFor(async () => sandbox.crm.store.count(), (n) => n >= 200, 'two pages in the CRM');
+        const handle = await startProductSync(temporal.env.client, config, {
+          pageSize: 100,
+          retry: fastRetry,
+          attention: { timeoutMs: 120_000 },
+        });
+        await waitFor(
+          async () => sandbox.crm.store.count(),
+          (n) => n >= 200,
+          'two pages in the CRM',
+        );
         await sandbox.setCrmFaults({ down: true });
 
-        const progress = await waitFor(() => handle.query(progressQuery), (p: SyncProgress) => p.state === 'NeedsAttention', 'NeedsAttention');
+        const progress = await waitFor(
+          () => handle.query(progressQuery),
+          (p: SyncProgress) => p.state === 'NeedsAttention',
+          'NeedsAttention',
+        );
         assert.match(progress.attentionReason ?? '', /CRM.*503/);
         const described = await handle.describe();
         assert.equal(described.typedSearchAttributes.get(syncStatusKey), 'NeedsAttention', 'the UI can filter on it');
-        await waitFor(async () => alerts.posts.length, (n) => n === 1, 'the alert');
+        await waitFor(
+          async () => alerts.posts.length,
+          (n) => n === 1,
+          'the alert',
+        );
         assert.match(alerts.posts[0]!.text, /productSync 'products' needs attention/);
         assert.match(alerts.posts[0]!.text, new RegExp(handle.workflowId));
         const writtenWhileDown = sandbox.crm.store.count();
@@ -97,12 +112,20 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
         const handle = await startProductSync(temporal.env.client, config, { pageSize: 100 });
         await handle.signal(retryFailedSignal, { ids: 'P-1' } as never);
         await handle.signal(skipFailedSignal, { ids: ['P-1'] } as never);
-        const progress = await waitFor(() => handle.query(progressQuery), (p: SyncProgress) => (p.refusedCommands?.length ?? 0) === 2, 'refusals');
+        const progress = await waitFor(
+          () => handle.query(progressQuery),
+          (p: SyncProgress) => (p.refusedCommands?.length ?? 0) === 2,
+          'refusals',
+        );
         assert.match(progress.refusedCommands![0]!, /retryFailed refused: ids: ids must be a list of record ids/);
         assert.match(progress.refusedCommands![1]!, /skipFailed refused: reason: reason is required/);
         assert.equal(progress.state, 'Running');
 
-        await waitFor(async () => sandbox.crm.store.count(), (n) => n >= 100, 'a first page');
+        await waitFor(
+          async () => sandbox.crm.store.count(),
+          (n) => n >= 100,
+          'a first page',
+        );
         await handle.cancel();
         const summary = (await handle.result()) as ProductSyncSummary;
         assert.equal(summary.status, 'Cancelled');
@@ -110,7 +133,11 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
         assert.equal(summary.counts.created % 100, 0, 'whole pages only: the batch in flight finished');
         assert.equal(sandbox.crm.store.count(), summary.counts.created, 'the summary accounts for every record written');
         const lastWritten = sandbox.pmsProducts()[summary.counts.created - 1]!;
-        assert.deepEqual(summary.watermark, { since: lastWritten.updatedAt, afterId: lastWritten.id }, 'the watermark is exactly where writing stopped');
+        assert.deepEqual(
+          summary.watermark,
+          { since: lastWritten.updatedAt, afterId: lastWritten.id },
+          'the watermark is exactly where writing stopped',
+        );
       });
     } finally {
       await sandbox.close();
@@ -135,7 +162,10 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
         target: 'crm',
         overlapMs: 0,
         schedule,
-        failurePolicy: { parkAfterRuns: 2, retry: { read: { maximumAttempts: 3, initialInterval: '50ms' }, write: { maximumAttempts: 3, initialInterval: '50ms' } } },
+        failurePolicy: {
+          parkAfterRuns: 2,
+          retry: { read: { maximumAttempts: 3, initialInterval: '50ms' }, write: { maximumAttempts: 3, initialInterval: '50ms' } },
+        },
       });
       const configFile = path.join(sandbox.dir, 'bridge.yaml');
       const writeConfig = (syncs: unknown[]) => writeFileSync(configFile, toYaml({ productSyncs: syncs, demandSyncs: [] }));
@@ -167,21 +197,36 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
       const before = await createTestWorker(temporal.env, workerConfig(defaultFieldMapping));
       await before.runUntil(async () => {
         const first = await trigger();
-        assert.deepEqual(first.failed.map((f) => [f.id, f.attempts]), [[retried, 1], [skipped, 1]]);
+        assert.deepEqual(
+          first.failed.map((f) => [f.id, f.attempts]),
+          [
+            [retried, 1],
+            [skipped, 1],
+          ],
+        );
         const second = await trigger();
         assert.deepEqual(second.parked.map((f) => f.id).sort(), [retried, skipped].sort(), 'parked after 2 runs');
 
         const csv = await bridge(['failures', id, '--csv'], env);
         assert.match(csv.stdout, /^kind,id,reason,attempts,skippedAt,failure$/m);
-        assert.match(csv.stdout, new RegExp(`^parked,${retried},"?CRM refused the record: .*name must be at most 100 characters.*,2,,$`, 'm'));
+        assert.match(
+          csv.stdout,
+          new RegExp(`^parked,${retried},"?CRM refused the record: .*name must be at most 100 characters.*,2,,$`, 'm'),
+        );
 
         const skip = await bridge(['skip', id, '--ids', skipped, '--reason', 'legacy product, retired next month', '--json'], env);
         assert.equal(skip.code, 0, skip.stderr);
         const skipRun = (JSON.parse(skip.stdout) as Array<{ target: string }>)[0]!.target;
         const afterSkip = (await temporal.env.client.workflow.getHandle(skipRun).result()) as ProductSyncSummary;
-        assert.deepEqual(afterSkip.skippedFailures.map((s) => [s.id, s.reason]), [[skipped, 'legacy product, retired next month']]);
+        assert.deepEqual(
+          afterSkip.skippedFailures.map((s) => [s.id, s.reason]),
+          [[skipped, 'legacy product, retired next month']],
+        );
         assert.match(afterSkip.skippedFailures[0]!.failure, /name must be at most 100/);
-        assert.deepEqual(afterSkip.parked.map((f) => f.id), [retried]);
+        assert.deepEqual(
+          afterSkip.parked.map((f) => f.id),
+          [retried],
+        );
       });
 
       // The fix: the mapping now truncates names to the CRM's limit; workers are redeployed with it.
@@ -195,7 +240,11 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
         const landed = (await temporal.env.client.workflow.getHandle(retryRun.target).result()) as ProductSyncSummary;
         assert.equal(landed.parked.length, 0);
         assert.equal(landed.status, 'Completed');
-        assert.deepEqual(landed.skippedFailures.map((s) => s.id), [skipped], 'the skip stays on record for audit');
+        assert.deepEqual(
+          landed.skippedFailures.map((s) => s.id),
+          [skipped],
+          'the skip stays on record for audit',
+        );
         const [landedRecord] = sandbox.crm.store.readByExternalIds([retried]);
         assert.equal(String(landedRecord?.properties.name).length, 100);
         assert.deepEqual(sandbox.crm.store.readByExternalIds([skipped]), [], 'a skipped record is not retried');
@@ -222,4 +271,3 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
     }
   });
 });
-

@@ -68,7 +68,9 @@ describe('Temporal on PostgreSQL with two bridge workers', () => {
 
       const summary = (await handle.result()) as ProductSyncSummary;
       const seconds = (Date.now() - started) / 1000;
-      t.diagnostic(`2 workers on Temporal/PostgreSQL, one killed: ${catalogSize} products in ${seconds.toFixed(1)} s (${Math.round(catalogSize / seconds)} records/s)`);
+      t.diagnostic(
+        `2 workers on Temporal/PostgreSQL, one killed: ${catalogSize} products in ${seconds.toFixed(1)} s (${Math.round(catalogSize / seconds)} records/s)`,
+      );
       assert.equal(summary.status, 'Completed');
       assert.equal(summary.counts.failed, 0);
       assert.equal(survivor.child.exitCode, null, 'the surviving worker is still running');

@@ -10,7 +10,6 @@ import { createTestWorker, runProductSync, startProductSync, uniqueTaskQueue } f
 /** Fast retries keep fault tests short; the policy's shape is the production one. */
 const fastRetry = { initialIntervalMs: 100, maximumIntervalMs: 1_000, maximumAttempts: 20 };
 
-
 describe('productSync on a real Temporal server and the sandbox systems', () => {
   const temporal = useTemporalServer();
 
@@ -91,14 +90,23 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
   });
 
   test('with the CRM failing 20% of requests and answering bursts of 429, everything lands once', async () => {
-    const sandbox = await startSandbox({ products: 600, crmFaults: { errorRate: 0.2, errorAfterWriteRate: 0.05, throttleNext: 5, retryAfterSeconds: 1 } });
+    const sandbox = await startSandbox({
+      products: 600,
+      crmFaults: { errorRate: 0.2, errorAfterWriteRate: 0.05, throttleNext: 5, retryAfterSeconds: 1 },
+    });
     try {
-      const summary = await runProductSync(temporal.env, testConfig(sandbox, uniqueTaskQueue('faults')), { pageSize: 100, retry: fastRetry });
+      const summary = await runProductSync(temporal.env, testConfig(sandbox, uniqueTaskQueue('faults')), {
+        pageSize: 100,
+        retry: fastRetry,
+      });
       assert.equal(summary.status, 'Completed');
       assert.equal(summary.counts.created + summary.counts.updated, 600);
       assertCrmMatchesPms(sandbox);
       const injected = (await sandbox.crmStats()) as unknown as { faults: Record<string, number> };
-      assert.ok(Object.values(injected.faults).some((n) => n > 0), 'faults were really injected');
+      assert.ok(
+        Object.values(injected.faults).some((n) => n > 0),
+        'faults were really injected',
+      );
     } finally {
       await sandbox.close();
     }
@@ -131,7 +139,10 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
       const config = testConfig(sandbox, uniqueTaskQueue('mirror'));
       await runProductSync(temporal.env, config, {});
       const [deleted, discontinued] = sandbox.pmsProducts().filter((p) => p.lifecycle === 'active');
-      await fetch(`${sandbox.pmsUrl}/api/products/${deleted!.id}`, { method: 'DELETE', headers: { authorization: 'Bearer test-pms-token' } });
+      await fetch(`${sandbox.pmsUrl}/api/products/${deleted!.id}`, {
+        method: 'DELETE',
+        headers: { authorization: 'Bearer test-pms-token' },
+      });
       await sandbox.putProduct(discontinued!.id, { ...discontinued, lifecycle: 'discontinued' });
       const alreadyDiscontinued = sandbox.pmsProducts().filter((p) => p.lifecycle === 'discontinued' && p.id !== discontinued!.id).length;
 
@@ -159,9 +170,14 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
         await sandbox.putProduct(product.id, { ...product, price: { amount: 0.01, currency: 'EUR' } });
       }
       await sandbox.resetCrmStats();
-      const failure = await runProductSync(temporal.env, config, { guard: { maxChangeShare: 0.25, minRecords: 100 } }).catch((error: unknown) => error);
+      const failure = await runProductSync(temporal.env, config, { guard: { maxChangeShare: 0.25, minRecords: 100 } }).catch(
+        (error: unknown) => error,
+      );
       assert.ok(failure instanceof WorkflowFailedError);
-      assert.match(String(failure.cause?.message), /Change guard: this run would update or archive more than 25% of the CRM's 200 products/);
+      assert.match(
+        String(failure.cause?.message),
+        /Change guard: this run would update or archive more than 25% of the CRM's 200 products/,
+      );
       assert.ok((await sandbox.crmStats()).recordsUpdated <= 50, 'never more than the allowed share was changed');
     } finally {
       await sandbox.close();
@@ -182,7 +198,7 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
     }
   });
 
-  test('a CRM that stays down stops the run for an operator; when nobody answers in time it fails with the CRM\'s answer as the reason', async () => {
+  test("a CRM that stays down stops the run for an operator; when nobody answers in time it fails with the CRM's answer as the reason", async () => {
     const sandbox = await startSandbox({ products: 50, crmFaults: { down: true } });
     try {
       const input = { retry: { initialIntervalMs: 50, maximumIntervalMs: 100, maximumAttempts: 3 }, attention: { timeoutMs: 1_000 } };
@@ -199,7 +215,9 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
   test('an invalid workflow input fails with a message naming the field', async () => {
     const sandbox = await startSandbox({ products: 0 });
     try {
-      const failure = await runProductSync(temporal.env, testConfig(sandbox, uniqueTaskQueue('input')), { pageSize: 0 }).catch((e: unknown) => e);
+      const failure = await runProductSync(temporal.env, testConfig(sandbox, uniqueTaskQueue('input')), { pageSize: 0 }).catch(
+        (e: unknown) => e,
+      );
       assert.ok(failure instanceof WorkflowFailedError);
       assert.match(String(failure.cause?.message), /Invalid productSync input: pageSize: Too small/);
     } finally {

@@ -5,7 +5,12 @@ import type { Worker } from '@temporalio/worker';
 import { createLogger } from '../../src/logging/logger';
 import { generateProducts } from '../../src/sandbox/seed';
 import type { ProductChangeEvent } from '../../src/webhooks/productChangeEvent';
-import { changeStreamWorkflowId, createProductWebhookReceiver, webhookPath, type ProductWebhookReceiver } from '../../src/webhooks/productWebhookReceiver';
+import {
+  changeStreamWorkflowId,
+  createProductWebhookReceiver,
+  webhookPath,
+  type ProductWebhookReceiver,
+} from '../../src/webhooks/productWebhookReceiver';
 import { signDelivery } from '../../src/webhooks/webhookSignature';
 import { streamProgressQuery } from '../../workflows/messages';
 import { startSandbox, testConfig, type TestSandbox } from '../helpers/sandbox';
@@ -88,7 +93,11 @@ describe('event-driven product sync', () => {
       await sandbox.putProduct(second!.id, { ...second!, price: { amount: 20, currency: 'EUR' } });
       const [v2] = sandbox.pms.store.getMany([second!.id]);
       const v1At = new Date(Date.parse(v2!.updatedAt) - 1).toISOString();
-      const event = (updatedAt: string, eventId: string): ProductChangeEvent => ({ type: 'product.changed', eventId, product: { id: second!.id, updatedAt, deleted: false } });
+      const event = (updatedAt: string, eventId: string): ProductChangeEvent => ({
+        type: 'product.changed',
+        eventId,
+        product: { id: second!.id, updatedAt, deleted: false },
+      });
       await sandbox.resetCrmStats();
 
       // The newer change first, then the older one, then the newer one again (a sender's retry).
@@ -100,7 +109,9 @@ describe('event-driven product sync', () => {
 
       // The old change delivered once more, long after: it reads the product again and writes nothing.
       assert.equal((await signedEvent(event(v1At, 'e-1'))).status, 202);
-      await until('the late delivery to be processed', async () => ((await stream().query(streamProgressQuery)).totals.batches > batchesBefore ? true : undefined));
+      await until('the late delivery to be processed', async () =>
+        (await stream().query(streamProgressQuery)).totals.batches > batchesBefore ? true : undefined,
+      );
       assert.equal(crmPrice(second!.id), 20);
       const stats = await sandbox.crmStats();
       assert.equal(stats.recordsCreated + stats.recordsUpdated, 1, 'the product was written exactly once');
@@ -109,7 +120,11 @@ describe('event-driven product sync', () => {
 
     test('a delivery with a wrong or missing signature is refused with 401 and changes nothing', async () => {
       const signalsBefore = (await stream().query(streamProgressQuery)).totals.signals;
-      const body = JSON.stringify({ type: 'product.changed', eventId: 'e-x', product: { id: third!.id, updatedAt: '2026-11-24T10:00:00.000Z', deleted: false } });
+      const body = JSON.stringify({
+        type: 'product.changed',
+        eventId: 'e-x',
+        product: { id: third!.id, updatedAt: '2026-11-24T10:00:00.000Z', deleted: false },
+      });
       const forged = await deliver(body, signDelivery('not-the-shared-secret', body));
       assert.equal(forged.status, 401);
       assert.match(((await forged.json()) as { message: string }).message, /signature does not match/);

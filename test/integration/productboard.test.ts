@@ -38,22 +38,41 @@ describe('Productboard notes: lookup by source record id, then create; idempoten
     const { fake, sink } = await setup({ pageSize: 5 });
     fake.addForeignNotes(12);
     const first = await sink.recordDemandNotes([demand('D-1'), demand('D-2', ['feat-export', 'feat-sso'], 'comp-globex')]);
-    assert.deepEqual(first.map((o) => [o.demandId, o.created, o.error]), [['D-1', true, undefined], ['D-2', true, undefined]]);
+    assert.deepEqual(
+      first.map((o) => [o.demandId, o.created, o.error]),
+      [
+        ['D-1', true, undefined],
+        ['D-2', true, undefined],
+      ],
+    );
     const note = fake.notes.get(first[1]!.noteId!)!;
     assert.deepEqual(note.metadata.source, { system: 'crm-pms-bridge', recordId: 'D-2' });
     assert.equal(note.fields.content, '<p>Export reports to &lt;Excel&gt;</p><p>Every month</p>');
-    assert.deepEqual(note.relationships.map((r) => `${r.type}:${r.target.type}:${r.target.id}`).sort(), ['customer:company:comp-globex', 'link:feature:feat-export', 'link:feature:feat-sso']);
+    assert.deepEqual(note.relationships.map((r) => `${r.type}:${r.target.type}:${r.target.id}`).sort(), [
+      'customer:company:comp-globex',
+      'link:feature:feat-export',
+      'link:feature:feat-sso',
+    ]);
 
     const writesBefore = fake.requests.filter((r) => r.startsWith('POST')).length;
     const again = await sink.recordDemandNotes([demand('D-1'), demand('D-2', ['feat-export', 'feat-sso'], 'comp-globex')]);
-    assert.deepEqual(again.map((o) => [o.noteId, o.created]), first.map((o) => [o.noteId, false]));
+    assert.deepEqual(
+      again.map((o) => [o.noteId, o.created]),
+      first.map((o) => [o.noteId, false]),
+    );
     assert.equal(fake.notes.size, 14, 'no second note');
     assert.equal(fake.requests.filter((r) => r.startsWith('POST')).length, writesBefore, 'no write at all the second time');
   });
 
   test('a note written by another system with the same record id is not taken for the bridge note', async () => {
     const { fake, sink } = await setup();
-    fake.notes.set('foreign', { id: 'foreign', type: 'textNote', fields: { name: 'x', content: '' }, metadata: { source: { system: 'zendesk', recordId: 'D-9' } }, relationships: [] });
+    fake.notes.set('foreign', {
+      id: 'foreign',
+      type: 'textNote',
+      fields: { name: 'x', content: '' },
+      metadata: { source: { system: 'zendesk', recordId: 'D-9' } },
+      relationships: [],
+    });
     const [outcome] = await sink.recordDemandNotes([demand('D-9')]);
     assert.equal(outcome!.created, true);
     assert.notEqual(outcome!.noteId, 'foreign');
@@ -63,7 +82,10 @@ describe('Productboard notes: lookup by source record id, then create; idempoten
     const { fake, sink } = await setup();
     const [first] = await sink.recordDemandNotes([demand('D-3')]);
     await sink.recordDemandNotes([demand('D-3', ['feat-export', 'feat-sso'], 'comp-globex')]);
-    const relationships = fake.notes.get(first!.noteId!)!.relationships.map((r) => `${r.type}:${r.target.id}`).sort();
+    const relationships = fake.notes
+      .get(first!.noteId!)!
+      .relationships.map((r) => `${r.type}:${r.target.id}`)
+      .sort();
     assert.deepEqual(relationships, ['customer:comp-globex', 'link:feat-export', 'link:feat-sso']);
   });
 
@@ -106,7 +128,10 @@ describe('Productboard limits and credentials', () => {
   test('429 waits the Retry-After Productboard sends', async () => {
     const { fake, sink } = await setup();
     fake.rateLimitNext(1);
-    await assert.rejects(sink.recordDemandNotes([demand('D-6')]), (error) => error instanceof RateLimitedError && error.retryAfterMs === 1000);
+    await assert.rejects(
+      sink.recordDemandNotes([demand('D-6')]),
+      (error) => error instanceof RateLimitedError && error.retryAfterMs === 1000,
+    );
   });
 
   test('the connector keeps to the per-token rate instead of collecting 429s', async () => {
@@ -125,7 +150,11 @@ describe('Productboard limits and credentials', () => {
   test('configured by YAML alone, with the token from PRODUCTBOARD_TOKEN', async () => {
     const { fake } = await setup();
     const config = configSchema.parse({
-      systems: { pms: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' }, crm: { kind: 'sandbox-crm', url: 'http://127.0.0.1:2', token: 't' }, pb: { kind: 'productboard', url: fake.url } },
+      systems: {
+        pms: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' },
+        crm: { kind: 'sandbox-crm', url: 'http://127.0.0.1:2', token: 't' },
+        pb: { kind: 'productboard', url: fake.url },
+      },
       productSyncs: [{ id: 'products', source: 'pms', target: 'crm' }],
     });
     const sink = buildIntegrations(config, { env: { PRODUCTBOARD_TOKEN: token } }).noteSinks.get('pb')!;

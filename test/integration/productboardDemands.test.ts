@@ -23,24 +23,46 @@ describe('demandMapping writing each demand as a Productboard note (fake), on th
         demandSyncs: [
           {
             ...base.demandSyncs[0],
-            notes: { system: 'pb', entityByProduct: { 'P-000003': 'feat-export', 'P-000004': 'feat-removed' }, companyByAccount: { 'A-T1': 'comp-a1' } },
+            notes: {
+              system: 'pb',
+              entityByProduct: { 'P-000003': 'feat-export', 'P-000004': 'feat-removed' },
+              companyByAccount: { 'A-T1': 'comp-a1' },
+            },
           },
         ],
       });
       await runProductSync(temporal.env, config);
-      for (const i of [1, 2]) await sandbox.crmApi('PUT', `/api/accounts/A-T${i}`, { name: `Account ${i}`, segment: 'smb', annualValue: 10_000 });
+      for (const i of [1, 2])
+        await sandbox.crmApi('PUT', `/api/accounts/A-T${i}`, { name: `Account ${i}`, segment: 'smb', annualValue: 10_000 });
       const demand = (id: string, accountId: string, sku: string, title: string) =>
-        sandbox.crmApi('PUT', `/api/demands/${id}`, { title, description: 'From the field', kind: 'feature-request', skus: [sku], priority: 'high', accountId, contactId: null, status: 'open' });
+        sandbox.crmApi('PUT', `/api/demands/${id}`, {
+          title,
+          description: 'From the field',
+          kind: 'feature-request',
+          skus: [sku],
+          priority: 'high',
+          accountId,
+          contactId: null,
+          status: 'open',
+        });
       await demand('D-P1', 'A-T1', 'SKU-000003', 'Export reports to Excel');
       await demand('D-P2', 'A-T2', 'SKU-000003', 'Excel export for reports');
       await demand('D-P3', 'A-T2', 'SKU-000004', 'Dark mode');
 
       const first = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
-      assert.deepEqual(first.failed.map((f) => f.id), ['D-P3']);
+      assert.deepEqual(
+        first.failed.map((f) => f.id),
+        ['D-P3'],
+      );
       assert.match(first.failed[0]!.reason, /Productboard refused its note: .*feature feat-removed does not exist/);
       const byDemand = new Map([...productboard.notes.values()].map((n) => [n.metadata.source.recordId, n]));
       assert.deepEqual(
-        ['D-P1', 'D-P2'].map((id) => byDemand.get(id)!.relationships.map((r) => `${r.type}:${r.target.id}`).sort()),
+        ['D-P1', 'D-P2'].map((id) =>
+          byDemand
+            .get(id)!
+            .relationships.map((r) => `${r.type}:${r.target.id}`)
+            .sort(),
+        ),
         [['customer:comp-a1', 'link:feat-export'], ['link:feat-export']],
       );
       assert.equal(byDemand.get('D-P1')!.metadata.source.system, 'crm-pms-bridge');
@@ -80,12 +102,24 @@ describe('demandMapping writing each demand as a Productboard note (fake), on th
       await runProductSync(temporal.env, config);
       await sandbox.crmApi('PUT', '/api/accounts/A-N1', { name: 'Acme GmbH', segment: 'enterprise', annualValue: 50_000 });
       const demand = (id: string, sku: string, title: string) =>
-        sandbox.crmApi('PUT', `/api/demands/${id}`, { title, description: '', kind: 'feature-request', skus: [sku], priority: 'medium', accountId: 'A-N1', contactId: null, status: 'open' });
+        sandbox.crmApi('PUT', `/api/demands/${id}`, {
+          title,
+          description: '',
+          kind: 'feature-request',
+          skus: [sku],
+          priority: 'medium',
+          accountId: 'A-N1',
+          contactId: null,
+          status: 'open',
+        });
       await demand('D-N1', 'SKU-000003', 'Export reports to Excel');
       await demand('D-N2', 'SKU-000004', 'Dark mode please');
 
       const first = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
-      assert.deepEqual(first.failed.map((f) => [f.id, f.reason]), [['D-N2', "Productboard cannot take its note: Productboard has no feature named 'Dark mode'"]]);
+      assert.deepEqual(
+        first.failed.map((f) => [f.id, f.reason]),
+        [['D-N2', "Productboard cannot take its note: Productboard has no feature named 'Dark mode'"]],
+      );
       assert.deepEqual(byDemandNow(productboard, 'D-N1'), [`customer:${acme}`, `link:${exportFeature}`].sort());
       assert.deepEqual(byDemandNow(productboard, 'D-N2'), [], 'no note without its feature');
 

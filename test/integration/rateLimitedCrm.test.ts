@@ -9,7 +9,7 @@ interface FaultState {
   injected: { rateLimited: number; throttled: number };
 }
 
-describe('client-side rate limiting toward the sandbox CRM\'s rolling window', () => {
+describe("client-side rate limiting toward the sandbox CRM's rolling window", () => {
   let sandbox: TestSandbox;
   const faults = async () => (await sandbox.crmApi('GET', '/_admin/faults')) as FaultState;
 
@@ -54,7 +54,12 @@ describe('client-side rate limiting toward the sandbox CRM\'s rolling window', (
 
   test('a 429 that comes anyway holds every request back for its Retry-After', async () => {
     await sandbox.setCrmFaults({ throttleNext: 1, retryAfterSeconds: 1 });
-    const sink = new SandboxCrmSink({ baseUrl: sandbox.crmUrl, token: crmToken, timeoutMs: 10_000, pacer: new RequestPacer({ requests: 100, perMs: 1000 }) });
+    const sink = new SandboxCrmSink({
+      baseUrl: sandbox.crmUrl,
+      token: crmToken,
+      timeoutMs: 10_000,
+      pacer: new RequestPacer({ requests: 100, perMs: 1000 }),
+    });
     const refused = await sink.count().catch((error: unknown) => error);
     assert.ok(refused instanceof RateLimitedError);
     assert.equal(refused.retryAfterMs, 1000);

@@ -12,7 +12,10 @@ import { DeterminismViolationError } from '@temporalio/workflow';
  * caught; the other makes the same change behind patched(), and must replay cleanly.
  */
 // The SDK logs each failed replay as a warning; here failing is the point, the assertions say the rest.
-Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+Runtime.install({
+  logger: new DefaultLogger('ERROR'),
+  telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+});
 
 const fixtures = path.join(__dirname, '../fixtures/histories');
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };

@@ -21,7 +21,11 @@ function connectors(systemYaml: string, env: NodeJS.ProcessEnv = {}): { source: 
   return { source: integration.source, sink: integration.sink };
 }
 
-function sourceOnly(fake: InHouseFake, productSource: string, auth = `{ type: api-key, header: X-API-Key, key: { env: ERP_KEY } }`): ProductSource {
+function sourceOnly(
+  fake: InHouseFake,
+  productSource: string,
+  auth = `{ type: api-key, header: X-API-Key, key: { env: ERP_KEY } }`,
+): ProductSource {
   return connectors(
     `
 kind: rest
@@ -143,7 +147,10 @@ describe('REST connector: pagination styles, field paths and incremental reads a
     const source = sourceOnly(fake, styles.offset!);
     fake.requests.length = 0;
     const page = await source.listChanged({ since: '2026-11-01T00:00:07.000Z', afterId: 'IH-0021' }, 10);
-    assert.deepEqual(page.records.map((r) => r.id), ['IH-0022', 'IH-0023']);
+    assert.deepEqual(
+      page.records.map((r) => r.id),
+      ['IH-0022', 'IH-0023'],
+    );
     assert.equal(page.hasMore, false);
     assert.ok(fake.requests[0]!.includes(`modified_since=${Date.parse('2026-11-01T00:00:07.000Z')}`), fake.requests[0]);
   });
@@ -165,7 +172,10 @@ describe('REST connector: pagination styles, field paths and incremental reads a
   test('without a get endpoint, named products are found by scanning the feed', async () => {
     const source = sourceOnly(fake, styles['page number']!);
     const found = await source.getByIds(['IH-0020', 'missing', 'IH-0005']);
-    assert.deepEqual(found.map((r) => [r.id, r.name]).sort(), [['IH-0005', 'In-house product 5'], ['IH-0020', 'In-house product 20']]);
+    assert.deepEqual(found.map((r) => [r.id, r.name]).sort(), [
+      ['IH-0005', 'In-house product 5'],
+      ['IH-0020', 'In-house product 20'],
+    ]);
   });
 
   test('429 becomes a rate-limit error carrying the Retry-After delay', async () => {
@@ -177,7 +187,10 @@ describe('REST connector: pagination styles, field paths and incremental reads a
   test('an answer without records where the configuration says is rejected with the setting to check', async () => {
     const source = sourceOnly(fake, styles.offset!);
     fake.malformNext();
-    await assert.rejects(source.listChanged(null, 5), (error) => error instanceof InvalidResponseError && /productSource\.recordsPath/.test(error.message));
+    await assert.rejects(
+      source.listChanged(null, 5),
+      (error) => error instanceof InvalidResponseError && /productSource\.recordsPath/.test(error.message),
+    );
   });
 
   test('a wrong API key fails at once as a credentials problem', async () => {
@@ -187,7 +200,11 @@ describe('REST connector: pagination styles, field paths and incremental reads a
 
   test('a secret named by an environment variable that is not set stops the wiring with the variable named', () => {
     assert.throws(
-      () => connectors(`{ kind: rest, url: '${fake.url}', auth: { type: basic, username: u, password: { env: ERP_PASSWORD } }, productSource: { path: /items/page } }`, {}),
+      () =>
+        connectors(
+          `{ kind: rest, url: '${fake.url}', auth: { type: basic, username: u, password: { env: ERP_PASSWORD } }, productSource: { path: /items/page } }`,
+          {},
+        ),
       /ERP_PASSWORD, which is not set/,
     );
   });
@@ -275,7 +292,11 @@ describe('REST connector: OAuth2 client credentials', () => {
   test('a wrong client secret is a non-retryable credentials error naming what to check', async () => {
     await assert.rejects(
       oauthSource('wrong').listChanged(null, 5),
-      (error) => error instanceof AuthenticationError && !error.retryable && /invalid_client/.test(error.message) && /client id, secret/.test(error.message),
+      (error) =>
+        error instanceof AuthenticationError &&
+        !error.retryable &&
+        /invalid_client/.test(error.message) &&
+        /client id, secret/.test(error.message),
     );
   });
 

@@ -66,9 +66,10 @@ productSyncs:
 
 function restConfig(sandbox: TestSandbox, name: string, crmRateLimit?: string): BridgeConfig {
   const yaml = restYaml(sandbox, uniqueTaskQueue(name));
-  return configSchema.parse(parseYaml(crmRateLimit ? yaml.replace('    displayName: CRM\n', `    displayName: CRM\n    rateLimit: ${crmRateLimit}\n`) : yaml));
+  return configSchema.parse(
+    parseYaml(crmRateLimit ? yaml.replace('    displayName: CRM\n', `    displayName: CRM\n    rateLimit: ${crmRateLimit}\n`) : yaml),
+  );
 }
-
 
 describe('the configurable REST connector reaching the sandbox PMS and CRM by configuration alone', () => {
   const temporal = useTemporalServer();
@@ -103,15 +104,26 @@ describe('the configurable REST connector reaching the sandbox PMS and CRM by co
       await sandbox.pmsApi('DELETE', `/api/products/${deleted!.id}`);
 
       const summary = await runProductSync(temporal.env, config, { mode: 'mirror', watermark: null });
-      assert.deepEqual(summary.failed.map((f) => f.id), [tooLong!.id]);
+      assert.deepEqual(
+        summary.failed.map((f) => f.id),
+        [tooLong!.id],
+      );
       assert.match(summary.failed[0]!.reason, /CRM refused the record/);
-      const discontinued = sandbox.pmsProducts().filter((p) => !p.deleted && p.lifecycle === 'discontinued' && validatePmsProduct(p).ok).length;
+      const discontinued = sandbox
+        .pmsProducts()
+        .filter((p) => !p.deleted && p.lifecycle === 'discontinued' && validatePmsProduct(p).ok).length;
       assert.equal(summary.counts.archived, discontinued + 1, 'the deleted product and every discontinued one are archived');
       assert.equal(sandbox.crm.store.all().find((r) => r.externalId === deleted!.id)?.archived, true);
 
       const source = buildIntegrations(config).products.get('products')!.source;
       const byId = await source.getByIds([deleted!.id, 'P-999999', tooLong!.id]);
-      assert.deepEqual(byId.map((r) => [r.id, r.deleted]).sort(), [[deleted!.id, true], [tooLong!.id, false]].sort());
+      assert.deepEqual(
+        byId.map((r) => [r.id, r.deleted]).sort(),
+        [
+          [deleted!.id, true],
+          [tooLong!.id, false],
+        ].sort(),
+      );
     } finally {
       await sandbox.close();
     }

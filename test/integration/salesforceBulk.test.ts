@@ -27,7 +27,11 @@ async function setup(options: { bulk?: Record<string, unknown>; pollsUntilDone?:
     kind: 'salesforce',
     url: fake.url,
     auth: { type: 'oauth2-client-credentials', tokenUrl: `${fake.url}/services/oauth2/token`, clientId: 'bridge', clientSecret: 's3cret' },
-    products: { externalIdField: 'PMS_Id__c', pricebook: { pricebook2Id: fake.standardPricebookId, keyField: 'PMS_Key__c' }, bulk: { ...bulk, ...options.bulk } },
+    products: {
+      externalIdField: 'PMS_Id__c',
+      pricebook: { pricebook2Id: fake.standardPricebookId, keyField: 'PMS_Key__c' },
+      bulk: { ...bulk, ...options.bulk },
+    },
   });
   const crm = new SalesforceCrm({
     auth: restAuthProvider(config.auth, { system: 'Salesforce', timeoutMs: 5_000, env: {} }),
@@ -40,7 +44,12 @@ async function setup(options: { bulk?: Record<string, unknown>; pollsUntilDone?:
 function products(count: number, from = 1): CrmProductInput[] {
   return Array.from({ length: count }, (_, i) => ({
     externalId: `P-${String(from + i).padStart(5, '0')}`,
-    properties: { Name: `Product ${from + i}, "boxed"`, ProductCode: `SKU-${from + i}`, Description: i % 2 ? 'Two\nlines' : null, UnitPrice: 9.5 + i },
+    properties: {
+      Name: `Product ${from + i}, "boxed"`,
+      ProductCode: `SKU-${from + i}`,
+      Description: i % 2 ? 'Two\nlines' : null,
+      UnitPrice: 9.5 + i,
+    },
   }));
 }
 
@@ -79,7 +88,10 @@ describe('Salesforce products through Bulk API 2.0 above a configured size', () 
     assert.equal(fake.records.get('PricebookEntry')!.size, 1_200, 'each price written too');
 
     const again = await crm.upsertBatch(products(600));
-    assert.ok(again.every((r) => !r.created && r.error === undefined), 'upsert by external id: nothing created twice');
+    assert.ok(
+      again.every((r) => !r.created && r.error === undefined),
+      'upsert by external id: nothing created twice',
+    );
     assert.equal(fake.records.get('Product2')!.size, 1_200);
     const read = await crm.readByExternalIds(['P-00002']);
     assert.deepEqual(read[0]!.properties, { Name: 'Product 2, "boxed"', ProductCode: 'SKU-2', Description: 'Two\nlines', UnitPrice: 10.5 });
@@ -99,7 +111,10 @@ describe('Salesforce products through Bulk API 2.0 above a configured size', () 
     fake.bulkRowLimit.value = 990;
     const results = await crm.upsertBatch(products(1_000));
     const failed = results.filter((r) => r.error !== undefined);
-    assert.deepEqual(failed.map((r) => r.externalId), ['P-00007', ...Array.from({ length: 10 }, (_, i) => `P-${String(991 + i).padStart(5, '0')}`)]);
+    assert.deepEqual(
+      failed.map((r) => r.externalId),
+      ['P-00007', ...Array.from({ length: 10 }, (_, i) => `P-${String(991 + i).padStart(5, '0')}`)],
+    );
     assert.match(failed[0]!.error!, /^UNABLE_TO_LOCK_ROW: unable to obtain exclusive access/);
     assert.match(failed[1]!.error!, /UNPROCESSED: the Bulk API job 750\w+ did not process this record/);
     assert.equal(results.filter((r) => r.created).length, 989);
@@ -108,19 +123,29 @@ describe('Salesforce products through Bulk API 2.0 above a configured size', () 
   test('a job Salesforce fails as a whole (a field it does not know) is a non-retryable error with its message', async () => {
     const { crm } = await setup({ propertyNames: ['Name', 'Colour__c'] });
     const batch = products(600).map((p) => ({ ...p, properties: { Name: p.properties.Name ?? null, Colour__c: 'red' } }));
-    await assert.rejects(crm.upsertBatch(batch), (error) => error instanceof RequestRejectedError && !error.retryable && /InvalidBatch : Field name not found : Colour__c/.test(error.message));
+    await assert.rejects(
+      crm.upsertBatch(batch),
+      (error) =>
+        error instanceof RequestRejectedError && !error.retryable && /InvalidBatch : Field name not found : Colour__c/.test(error.message),
+    );
   });
 
   test('a job that does not finish in time is aborted and the write fails as retryable', async () => {
     const { fake, crm } = await setup({ pollsUntilDone: 1_000, bulk: { maxWaitMs: 1_000, pollIntervalMs: 100 } });
-    await assert.rejects(crm.upsertBatch(products(500)), (error) => error instanceof SystemUnavailableError && error.retryable && /did not finish within 1000 ms/.test(error.message));
+    await assert.rejects(
+      crm.upsertBatch(products(500)),
+      (error) => error instanceof SystemUnavailableError && error.retryable && /did not finish within 1000 ms/.test(error.message),
+    );
     assert.equal([...fake.bulkJobs.values()][0]!.state, 'Aborted');
   });
 
   test('a write above bulk.maxRecords is refused before anything is sent', async () => {
     const { fake, crm } = await setup();
     assert.equal(crm.capabilities.maxWriteBatch, 2_000);
-    await assert.rejects(crm.upsertBatch(products(2_001)), (error) => error instanceof BatchRejectedError && error.reason === 'too-large' && /products\.bulk\.maxRecords/.test(error.message));
+    await assert.rejects(
+      crm.upsertBatch(products(2_001)),
+      (error) => error instanceof BatchRejectedError && error.reason === 'too-large' && /products\.bulk\.maxRecords/.test(error.message),
+    );
     assert.equal(fake.requests.length, 0);
   });
 });

@@ -11,9 +11,14 @@ import { startSalesforceFake } from '../fakes/salesforceFake';
 describe('productSync into Salesforce (fake) through Bulk API 2.0, on the real Temporal server', () => {
   const temporal = useTemporalServer();
 
-  test('each page\'s writes go as one ingest job, polled while the activity heartbeats; every product lands once, a re-run writes nothing', async () => {
+  test("each page's writes go as one ingest job, polled while the activity heartbeats; every product lands once, a re-run writes nothing", async () => {
     const sandbox = await startSandbox({ products: 1_400 });
-    const salesforce = await startSalesforceFake({ clientId: 'bridge', clientSecret: 's3cret', customFields: { Product2: ['PMS_Id__c'] }, bulkPollsUntilDone: 3 });
+    const salesforce = await startSalesforceFake({
+      clientId: 'bridge',
+      clientSecret: 's3cret',
+      customFields: { Product2: ['PMS_Id__c'] },
+      bulkPollsUntilDone: 3,
+    });
     try {
       const config = configSchema.parse(
         parseYaml(`
@@ -52,7 +57,10 @@ productSyncs:
       const jobs = [...salesforce.bulkJobs.values()];
       assert.equal(jobs.length, first.pages, 'one job per page');
       assert.ok(jobs.every((job) => job.state === 'JobComplete'));
-      assert.equal(jobs.reduce((sum, job) => sum + job.successful.length, 0), valid.length);
+      assert.equal(
+        jobs.reduce((sum, job) => sum + job.successful.length, 0),
+        valid.length,
+      );
       assert.ok(!salesforce.requests.some((r) => r.endsWith('/composite/sobjects/Product2/PMS_Id__c')), 'no collections upsert');
 
       const second = await runProductSync(temporal.env, config, { watermark: null });

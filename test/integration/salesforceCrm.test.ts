@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { upsertIsolatingRejects } from '../../activities/upsertIsolatingRejects';
 import type { ChangeCursor } from '../../src/connectors/changeFeed';
-import { AuthenticationError, BatchRejectedError, InvalidResponseError, RateLimitedError, RequestRejectedError } from '../../src/connectors/errors';
+import {
+  AuthenticationError,
+  BatchRejectedError,
+  InvalidResponseError,
+  RateLimitedError,
+  RequestRejectedError,
+} from '../../src/connectors/errors';
 import type { CrmProductInput } from '../../src/connectors/productConnectors';
 import { restAuthProvider } from '../../src/connectors/restAuth';
 import { salesforceSystemSchema } from '../../src/connectors/salesforceConfig';
@@ -17,13 +23,24 @@ afterEach(async () => {
 
 const customFields = { Product2: ['PMS_Id__c'], PricebookEntry: ['PMS_Key__c'] };
 
-async function setup(options: { secret?: string; dailyApiLimit?: number; config?: Record<string, unknown>; propertyNames?: string[] } = {}) {
+async function setup(
+  options: { secret?: string; dailyApiLimit?: number; config?: Record<string, unknown>; propertyNames?: string[] } = {},
+) {
   fake = await startSalesforceFake({ clientId: 'bridge', clientSecret: 's3cret', customFields, dailyApiLimit: options.dailyApiLimit });
   const config = salesforceSystemSchema.parse({
     kind: 'salesforce',
     url: fake.url,
-    auth: { type: 'oauth2-client-credentials', tokenUrl: `${fake.url}/services/oauth2/token`, clientId: 'bridge', clientSecret: options.secret ?? 's3cret' },
-    products: { externalIdField: 'PMS_Id__c', pricebook: { pricebook2Id: fake.standardPricebookId, keyField: 'PMS_Key__c' }, queryBatchSize: 200 },
+    auth: {
+      type: 'oauth2-client-credentials',
+      tokenUrl: `${fake.url}/services/oauth2/token`,
+      clientId: 'bridge',
+      clientSecret: options.secret ?? 's3cret',
+    },
+    products: {
+      externalIdField: 'PMS_Id__c',
+      pricebook: { pricebook2Id: fake.standardPricebookId, keyField: 'PMS_Key__c' },
+      queryBatchSize: 200,
+    },
     ...options.config,
   });
   const crm = new SalesforceCrm({
@@ -50,7 +67,11 @@ describe('Salesforce products: sObject Collections upsert by external id', () =>
     assert.equal(fake.requests.filter((r) => r.startsWith('PATCH') && r.endsWith('/composite/sobjects/Product2/PMS_Id__c')).length, 3);
     assert.equal(fake.records.get('PricebookEntry')!.size, 450);
     const [read] = await crm.readByExternalIds(['P-00003']);
-    assert.deepEqual(read, { externalId: 'P-00003', properties: { Name: 'Product 3', ProductCode: 'SKU-3', Description: 'A product', UnitPrice: 11.5 }, archived: false });
+    assert.deepEqual(read, {
+      externalId: 'P-00003',
+      properties: { Name: 'Product 3', ProductCode: 'SKU-3', Description: 'A product', UnitPrice: 11.5 },
+      archived: false,
+    });
     assert.equal(await crm.count(), 450);
   });
 
@@ -74,8 +95,14 @@ describe('Salesforce products: sObject Collections upsert by external id', () =>
     batch[1]!.properties.Name = 'x'.repeat(300);
     fake.failNames.add('Product 4');
     const outcome = await upsertIsolatingRejects(crm, batch, () => {});
-    assert.deepEqual(outcome.written.map((w) => w.externalId), ['P-00001', 'P-00003']);
-    assert.deepEqual(outcome.failed.map((f) => f.externalId), ['P-00002', 'P-00004']);
+    assert.deepEqual(
+      outcome.written.map((w) => w.externalId),
+      ['P-00001', 'P-00003'],
+    );
+    assert.deepEqual(
+      outcome.failed.map((f) => f.externalId),
+      ['P-00002', 'P-00004'],
+    );
     assert.match(outcome.failed[0]!.reason, /STRING_TOO_LONG/);
     assert.match(outcome.failed[1]!.reason, /UNABLE_TO_LOCK_ROW/);
   });
@@ -94,7 +121,10 @@ describe('Salesforce products: sObject Collections upsert by external id', () =>
 
   test('a mapped field Product2 does not have is a non-retryable error naming it', async () => {
     const { crm } = await setup({ propertyNames: ['Name', 'Colour__c'] });
-    await assert.rejects(crm.upsertBatch([{ externalId: 'P-1', properties: { Name: 'A', Colour__c: 'red' } }]), (error) => error instanceof RequestRejectedError && !error.retryable && /Colour__c/.test(error.message));
+    await assert.rejects(
+      crm.upsertBatch([{ externalId: 'P-1', properties: { Name: 'A', Colour__c: 'red' } }]),
+      (error) => error instanceof RequestRejectedError && !error.retryable && /Colour__c/.test(error.message),
+    );
   });
 
   test('a malformed answer is rejected with a clear error and nothing more is written', async () => {
@@ -111,7 +141,10 @@ describe('Salesforce limits and credentials', () => {
     const { fake, crm } = await setup({ dailyApiLimit: 100 });
     await crm.count();
     fake.setApiUsage(100);
-    await assert.rejects(crm.count(), (error) => error instanceof RateLimitedError && error.retryAfterMs === 900_000 && /REQUEST_LIMIT_EXCEEDED/.test(error.message));
+    await assert.rejects(
+      crm.count(),
+      (error) => error instanceof RateLimitedError && error.retryAfterMs === 900_000 && /REQUEST_LIMIT_EXCEEDED/.test(error.message),
+    );
   });
 
   test('Sforce-Limit-Info near the daily limit stops the bridge before the org runs out', async () => {
@@ -119,7 +152,10 @@ describe('Salesforce limits and credentials', () => {
     fake.setApiUsage(94);
     await crm.count();
     const sent = fake.requests.length;
-    await assert.rejects(crm.count(), (error) => error instanceof RateLimitedError && /used 95 of its 100 API requests/.test(error.message));
+    await assert.rejects(
+      crm.count(),
+      (error) => error instanceof RateLimitedError && /used 95 of its 100 API requests/.test(error.message),
+    );
     assert.equal(fake.requests.length, sent, 'nothing was sent');
   });
 
@@ -133,7 +169,10 @@ describe('Salesforce limits and credentials', () => {
 
   test('a wrong client secret is a clear non-retryable error', async () => {
     const { crm } = await setup({ secret: 'wrong' });
-    await assert.rejects(crm.count(), (error) => error instanceof AuthenticationError && !error.retryable && /invalid_client/.test(error.message));
+    await assert.rejects(
+      crm.count(),
+      (error) => error instanceof AuthenticationError && !error.retryable && /invalid_client/.test(error.message),
+    );
   });
 });
 
@@ -158,7 +197,10 @@ describe('Salesforce as an incremental source', () => {
     assert.equal(new Set(ids).size, 500);
     const position = (r: { updatedAt: string; id: string }) => `${r.updatedAt}|${r.id}`;
     assert.deepEqual(records.map(position), records.map(position).sort(), 'in (SystemModstamp, Id) order');
-    assert.ok(fake.requests.some((r) => /\/query\/01g/.test(r)), 'followed nextRecordsUrl');
+    assert.ok(
+      fake.requests.some((r) => /\/query\/01g/.test(r)),
+      'followed nextRecordsUrl',
+    );
   });
 
   test('named products are read by Salesforce Id; unknown ones are absent', async () => {
@@ -166,7 +208,10 @@ describe('Salesforce as an incremental source', () => {
     await crm.upsertBatch(products(3));
     const [first, , third] = [...fake.records.get('Product2')!.values()];
     const found = await crm.getByIds([third!.Id, '01t000000000999AAA', first!.Id]);
-    assert.deepEqual(found.map((r) => [r.id, r.Name]).sort(), [[first!.Id, 'Product 1'], [third!.Id, 'Product 3']]);
+    assert.deepEqual(found.map((r) => [r.id, r.Name]).sort(), [
+      [first!.Id, 'Product 1'],
+      [third!.Id, 'Product 3'],
+    ]);
   });
 
   test('a product deleted in Salesforce comes back as deleted after the cursor, for mirror mode', async () => {
@@ -177,6 +222,9 @@ describe('Salesforce as an incremental source', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     fake.deleteRecord('Product2', victim.Id);
     const page = await crm.listChanged(cursor, 100);
-    assert.deepEqual(page.records.map((r) => ({ id: r.id, deleted: r.deleted })), [{ id: victim.Id, deleted: true }]);
+    assert.deepEqual(
+      page.records.map((r) => ({ id: r.id, deleted: r.deleted })),
+      [{ id: victim.Id, deleted: true }],
+    );
   });
 });

@@ -59,7 +59,16 @@ demandSyncs:
       const enterprise = salesforce.createRecord('Account', { Name: 'Acme GmbH', Industry: 'enterprise', AnnualRevenue: 200_000 });
       const smb = salesforce.createRecord('Account', { Name: 'Corner Shop', Industry: 'smb', AnnualRevenue: 5_000 });
       const newCase = (account: string | null, subject: string, skus: string, priority = 'High', type = 'Feature Request') =>
-        salesforce.createRecord('Case', { Subject: subject, Description: '', Type: type, Status: 'New', Priority: priority, AccountId: account, Demand_Kind__c: 'feature-request', Demand_SKUs__c: skus });
+        salesforce.createRecord('Case', {
+          Subject: subject,
+          Description: '',
+          Type: type,
+          Status: 'New',
+          Priority: priority,
+          AccountId: account,
+          Demand_Kind__c: 'feature-request',
+          Demand_SKUs__c: skus,
+        });
       const exportA = newCase(enterprise, 'Export reports to Excel', String(exportProduct.sku), 'Critical');
       const exportB = newCase(smb, 'Excel export for reports', String(exportProduct.sku), 'Low');
       const sso = newCase(enterprise, 'Single sign-on with Azure AD', String(otherProduct.sku));
@@ -72,7 +81,10 @@ demandSyncs:
       const run = { integrationId: 'salesforce-demands' };
       const first = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', run);
       assert.equal(first.status, 'Completed', 'rejected records are reported, not retried');
-      assert.deepEqual({ created: first.demands.created, linked: first.demands.linked, rejected: first.demands.rejected }, { created: 2, linked: 1, rejected: 2 });
+      assert.deepEqual(
+        { created: first.demands.created, linked: first.demands.linked, rejected: first.demands.rejected },
+        { created: 2, linked: 1, rejected: 2 },
+      );
       assert.deepEqual(first.rejected.map((r) => r.id).sort(), [unknownSku, noAccount].sort());
       assert.match(first.rejected.find((r) => r.id === unknownSku)!.reason, /SKU-NOT-ANYWHERE, which neither the CRM nor the PMS knows/);
       assert.match(first.rejected.find((r) => r.id === noAccount)!.reason, /has no account/);

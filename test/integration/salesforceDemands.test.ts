@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { ChangeCursor, FeedRecord } from '../../src/connectors/changeFeed';
-import { AuthenticationError, InvalidResponseError, RateLimitedError, RequestRejectedError, SystemUnavailableError } from '../../src/connectors/errors';
+import {
+  AuthenticationError,
+  InvalidResponseError,
+  RateLimitedError,
+  RequestRejectedError,
+  SystemUnavailableError,
+} from '../../src/connectors/errors';
 import { restAuthProvider } from '../../src/connectors/restAuth';
 import { SalesforceApi } from '../../src/connectors/salesforceApi';
 import { salesforceSystemSchema } from '../../src/connectors/salesforceConfig';
@@ -16,33 +22,70 @@ afterEach(async () => {
 });
 
 /** An org set up as the README says: the Product2 external id and the four custom Case fields. */
-const customFields = { Product2: ['PMS_Id__c'], Case: ['Demand_Kind__c', 'Demand_SKUs__c', 'PMS_Requirement_Id__c', 'PMS_Status__c', 'Web_Ref__c'] };
+const customFields = {
+  Product2: ['PMS_Id__c'],
+  Case: ['Demand_Kind__c', 'Demand_SKUs__c', 'PMS_Requirement_Id__c', 'PMS_Status__c', 'Web_Ref__c'],
+};
 
-async function setup(options: { demands?: Record<string, unknown>; fields?: Record<string, string[]>; dailyApiLimit?: number; secret?: string } = {}) {
-  fake = await startSalesforceFake({ clientId: 'bridge', clientSecret: 's3cret', customFields: options.fields ?? customFields, dailyApiLimit: options.dailyApiLimit });
+async function setup(
+  options: { demands?: Record<string, unknown>; fields?: Record<string, string[]>; dailyApiLimit?: number; secret?: string } = {},
+) {
+  fake = await startSalesforceFake({
+    clientId: 'bridge',
+    clientSecret: 's3cret',
+    customFields: options.fields ?? customFields,
+    dailyApiLimit: options.dailyApiLimit,
+  });
   const config = salesforceSystemSchema.parse({
     kind: 'salesforce',
     url: fake.url,
-    auth: { type: 'oauth2-client-credentials', tokenUrl: `${fake.url}/services/oauth2/token`, clientId: 'bridge', clientSecret: options.secret ?? 's3cret' },
+    auth: {
+      type: 'oauth2-client-credentials',
+      tokenUrl: `${fake.url}/services/oauth2/token`,
+      clientId: 'bridge',
+      clientSecret: options.secret ?? 's3cret',
+    },
     products: { externalIdField: 'PMS_Id__c', queryBatchSize: 200 },
     demands: options.demands ?? {},
   });
-  const api = new SalesforceApi({ auth: restAuthProvider(config.auth, { system: 'Salesforce', timeoutMs: 5_000, env: {} }), config, queryBatchSize: 200 });
+  const api = new SalesforceApi({
+    auth: restAuthProvider(config.auth, { system: 'Salesforce', timeoutMs: 5_000, env: {} }),
+    config,
+    queryBatchSize: 200,
+  });
   return { fake, crm: new SalesforceDemands(api, config) };
 }
 
 /** An account, a contact, and products as product sync leaves them (each with its PMS id). */
 function seedAccount(sf: SalesforceFake) {
   const account = sf.createRecord('Account', { Name: 'Acme GmbH', Industry: 'enterprise', AnnualRevenue: 250_000 });
-  const contact = sf.createRecord('Contact', { FirstName: 'Ada', LastName: 'Lovelace', Email: 'ada@acme.example', Phone: '+44 1', AccountId: account });
-  const products = [1, 2, 3].map((n) => sf.createRecord('Product2', { Name: `Product ${n}`, ProductCode: `SKU-${n}`, PMS_Id__c: `P-${n}`, IsActive: true }));
+  const contact = sf.createRecord('Contact', {
+    FirstName: 'Ada',
+    LastName: 'Lovelace',
+    Email: 'ada@acme.example',
+    Phone: '+44 1',
+    AccountId: account,
+  });
+  const products = [1, 2, 3].map((n) =>
+    sf.createRecord('Product2', { Name: `Product ${n}`, ProductCode: `SKU-${n}`, PMS_Id__c: `P-${n}`, IsActive: true }),
+  );
   // A product the bridge does not keep (no PMS id): its SKU must not resolve.
   sf.createRecord('Product2', { Name: 'Manual product', ProductCode: 'SKU-9' });
   return { account, contact, products };
 }
 
 function newCase(sf: SalesforceFake, account: string | null, fields: Record<string, unknown> = {}): string {
-  return sf.createRecord('Case', { Subject: 'Export to Excel', Description: 'Finance needs it', Type: 'Feature Request', Status: 'New', Priority: 'High', AccountId: account, Demand_Kind__c: 'feature-request', Demand_SKUs__c: 'SKU-1', ...fields });
+  return sf.createRecord('Case', {
+    Subject: 'Export to Excel',
+    Description: 'Finance needs it',
+    Type: 'Feature Request',
+    Status: 'New',
+    Priority: 'High',
+    AccountId: account,
+    Demand_Kind__c: 'feature-request',
+    Demand_SKUs__c: 'SKU-1',
+    ...fields,
+  });
 }
 
 async function readAll(crm: SalesforceDemands, limit: number): Promise<FeedRecord[]> {
@@ -84,12 +127,21 @@ describe('Salesforce Cases as the demand source', () => {
       },
     );
     const last = demands.at(-1)!;
-    assert.deepEqual((await crm.listDemandChanges({ since: last.updatedAt, afterId: last.id }, 10)).records, [], 'nothing after the last one');
+    assert.deepEqual(
+      (await crm.listDemandChanges({ since: last.updatedAt, afterId: last.id }, 10)).records,
+      [],
+      'nothing after the last one',
+    );
     fake.updateRecord('Case', ids[3]!, { Subject: 'Edited' });
     const afterEdit = await crm.listDemandChanges({ since: last.updatedAt, afterId: last.id }, 10);
-    assert.deepEqual(afterEdit.records.map((d) => [d.id, d.title]), [[ids[3], 'Edited']]);
+    assert.deepEqual(
+      afterEdit.records.map((d) => [d.id, d.title]),
+      [[ids[3], 'Edited']],
+    );
 
-    assert.deepEqual(await crm.readAccounts([account, '001000000000999AAA']), [{ id: account, name: 'Acme GmbH', segment: 'enterprise', annualValue: 250_000 }]);
+    assert.deepEqual(await crm.readAccounts([account, '001000000000999AAA']), [
+      { id: account, name: 'Acme GmbH', segment: 'enterprise', annualValue: 250_000 },
+    ]);
     assert.deepEqual(await crm.readContacts([contact]), [{ id: contact, name: 'Ada Lovelace', email: 'ada@acme.example', phone: '+44 1' }]);
   });
 
@@ -99,7 +151,10 @@ describe('Salesforce Cases as the demand source', () => {
     const loose = newCase(fake, null);
     newCase(fake, null, { Type: 'Problem' });
     const records = (await crm.listDemandChanges(null, 10)).records;
-    assert.deepEqual(records.map((d) => d.id), [loose]);
+    assert.deepEqual(
+      records.map((d) => d.id),
+      [loose],
+    );
     const result = crmDemandSchema.safeParse(records[0]);
     assert.equal(result.success, false);
     assert.match(JSON.stringify(result.error?.issues), /has no account/);
@@ -136,10 +191,13 @@ describe('Salesforce Cases as the demand link sink', () => {
     ]);
     assert.equal(fake.records.get('Case')!.size, 2, 'no Case created');
     assert.equal(fake.records.get('Case')!.get(a)!.Subject, 'Export to Excel', 'the CRM-owned fields are untouched');
-    assert.deepEqual((await crm.readDemands([a, b])).map((d) => [d.id, d.pmsRequirementId, d.pmsStatus]), [
-      [a, 'REQ-1', 'open'],
-      [b, 'REQ-1', 'open'],
-    ]);
+    assert.deepEqual(
+      (await crm.readDemands([a, b])).map((d) => [d.id, d.pmsRequirementId, d.pmsStatus]),
+      [
+        [a, 'REQ-1', 'open'],
+        [b, 'REQ-1', 'open'],
+      ],
+    );
 
     const writes = () => fake.requests.filter((r) => r.startsWith('PATCH') && r.endsWith('/composite/sobjects')).length;
     const before = writes();
@@ -147,7 +205,10 @@ describe('Salesforce Cases as the demand link sink', () => {
       { id: a, pmsRequirementId: 'REQ-1', pmsStatus: 'open' },
       { id: b, pmsRequirementId: 'REQ-1', pmsStatus: 'planned' },
     ]);
-    assert.deepEqual(again.map((r) => r.changed), [false, true]);
+    assert.deepEqual(
+      again.map((r) => r.changed),
+      [false, true],
+    );
     assert.equal(writes(), before + 1);
     assert.equal(fake.records.get('Case')!.get(b)!.PMS_Status__c, 'planned');
   });
@@ -157,17 +218,28 @@ describe('Salesforce Cases as the demand link sink', () => {
     const { account } = seedAccount(fake);
     const id = newCase(fake, account, { Web_Ref__c: 'WEB-17' });
     newCase(fake, account);
-    assert.deepEqual((await crm.listDemandChanges(null, 10)).records.map((d) => d.id), ['WEB-17'], 'a Case without a demand id is not a demand yet');
+    assert.deepEqual(
+      (await crm.listDemandChanges(null, 10)).records.map((d) => d.id),
+      ['WEB-17'],
+      'a Case without a demand id is not a demand yet',
+    );
     await crm.updateDemandLinks([{ id: 'WEB-17', pmsRequirementId: 'REQ-9', pmsStatus: 'open' }]);
     assert.equal(fake.records.get('Case')!.get(id)!.PMS_Requirement_Id__c, 'REQ-9');
-    assert.deepEqual((await crm.readDemands(['WEB-17'])).map((d) => d.pmsRequirementId), ['REQ-9']);
+    assert.deepEqual(
+      (await crm.readDemands(['WEB-17'])).map((d) => d.pmsRequirementId),
+      ['REQ-9'],
+    );
   });
 
   test('a Case field the org lacks is a configuration error naming it and the config path', async () => {
     const { crm } = await setup({ fields: { Product2: ['PMS_Id__c'], Case: ['Demand_Kind__c', 'Demand_SKUs__c'] } });
     await assert.rejects(
       crm.listDemandChanges(null, 10),
-      (error) => error instanceof RequestRejectedError && !error.retryable && /PMS_Requirement_Id__c, PMS_Status__c/.test(error.message) && /demands\.fields/.test(error.message),
+      (error) =>
+        error instanceof RequestRejectedError &&
+        !error.retryable &&
+        /PMS_Requirement_Id__c, PMS_Status__c/.test(error.message) &&
+        /demands\.fields/.test(error.message),
     );
   });
 });
@@ -189,7 +261,18 @@ describe('Salesforce Orders', () => {
         const parsed = crmOrderSchema.parse(record);
         return { ...parsed, lines: [...parsed.lines].sort((x, y) => x.sku.localeCompare(y.sku)), updatedAt: undefined };
       }),
-      [{ id: order, accountId: account, orderedAt: '2026-10-15T00:00:00.000Z', lines: [{ sku: 'SKU-1', quantity: 3 }, { sku: 'SKU-2', quantity: 5 }], updatedAt: undefined }],
+      [
+        {
+          id: order,
+          accountId: account,
+          orderedAt: '2026-10-15T00:00:00.000Z',
+          lines: [
+            { sku: 'SKU-1', quantity: 3 },
+            { sku: 'SKU-2', quantity: 5 },
+          ],
+          updatedAt: undefined,
+        },
+      ],
     );
   });
 });
@@ -198,7 +281,10 @@ describe('Salesforce demand connector failures', () => {
   test('REQUEST_LIMIT_EXCEEDED is a rate limit, not a credentials error', async () => {
     const { fake, crm } = await setup({ dailyApiLimit: 1_000 });
     fake.setApiUsage(1_000);
-    await assert.rejects(crm.readAccounts(['001000000000001AAA']), (error) => error instanceof RateLimitedError && /REQUEST_LIMIT_EXCEEDED/.test(error.message));
+    await assert.rejects(
+      crm.readAccounts(['001000000000001AAA']),
+      (error) => error instanceof RateLimitedError && /REQUEST_LIMIT_EXCEEDED/.test(error.message),
+    );
   });
 
   test('a locked Case is worth retrying; a refused one is not', async () => {
@@ -206,11 +292,17 @@ describe('Salesforce demand connector failures', () => {
     const { account } = seedAccount(fake);
     const id = newCase(fake, account);
     fake.failIds.set(id, 'UNABLE_TO_LOCK_ROW');
-    await assert.rejects(crm.updateDemandLinks([{ id, pmsRequirementId: 'REQ-1', pmsStatus: 'open' }]), (error) => error instanceof SystemUnavailableError && error.retryable && /UNABLE_TO_LOCK_ROW/.test(error.message));
+    await assert.rejects(
+      crm.updateDemandLinks([{ id, pmsRequirementId: 'REQ-1', pmsStatus: 'open' }]),
+      (error) => error instanceof SystemUnavailableError && error.retryable && /UNABLE_TO_LOCK_ROW/.test(error.message),
+    );
     fake.failIds.set(id, 'FIELD_CUSTOM_VALIDATION_EXCEPTION');
     await assert.rejects(
       crm.updateDemandLinks([{ id, pmsRequirementId: 'REQ-1', pmsStatus: 'open' }]),
-      (error) => error instanceof RequestRejectedError && !error.retryable && /FIELD_CUSTOM_VALIDATION_EXCEPTION: A validation rule refused the change/.test(error.message),
+      (error) =>
+        error instanceof RequestRejectedError &&
+        !error.retryable &&
+        /FIELD_CUSTOM_VALIDATION_EXCEPTION: A validation rule refused the change/.test(error.message),
     );
   });
 
@@ -220,7 +312,10 @@ describe('Salesforce demand connector failures', () => {
     const id = newCase(fake, account);
     await crm.readDemands([id]);
     fake.malformNext();
-    await assert.rejects(crm.updateDemandLinks([{ id, pmsRequirementId: 'REQ-1', pmsStatus: 'open' }]), (error) => error instanceof InvalidResponseError && /unexpected shape/.test(error.message));
+    await assert.rejects(
+      crm.updateDemandLinks([{ id, pmsRequirementId: 'REQ-1', pmsStatus: 'open' }]),
+      (error) => error instanceof InvalidResponseError && /unexpected shape/.test(error.message),
+    );
     assert.equal(fake.records.get('Case')!.get(id)!.PMS_Requirement_Id__c, undefined);
   });
 
@@ -234,6 +329,9 @@ describe('Salesforce demand connector failures', () => {
     await fake.close();
 
     const wrong = await setup({ secret: 'nope' });
-    await assert.rejects(wrong.crm.resolveSkus(['SKU-1']), (error) => error instanceof AuthenticationError && !error.retryable && /invalid_client/.test(error.message));
+    await assert.rejects(
+      wrong.crm.resolveSkus(['SKU-1']),
+      (error) => error instanceof AuthenticationError && !error.retryable && /invalid_client/.test(error.message),
+    );
   });
 });

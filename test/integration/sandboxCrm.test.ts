@@ -202,7 +202,9 @@ describe('sandbox CRM over HTTP', () => {
     );
     assert.equal((await stats()).readRequests, 1);
 
-    const tooMany = await call(baseUrl, 'POST', '/api/products/batch/read', { body: { externalIds: Array.from({ length: 1001 }, String) } });
+    const tooMany = await call(baseUrl, 'POST', '/api/products/batch/read', {
+      body: { externalIds: Array.from({ length: 1001 }, String) },
+    });
     assert.match(errorOf(tooMany).message, /body field 'externalIds': must contain at most 1000 external ids/);
   });
 
@@ -281,7 +283,9 @@ describe('sandbox CRM over HTTP', () => {
       requestBody: z.object({
         content: z.object({
           'application/json': z.object({
-            schema: z.object({ properties: z.object({ inputs: z.object({ items: z.object({ properties: z.object({ properties: propertiesSchema }) }) }) }) }),
+            schema: z.object({
+              properties: z.object({ inputs: z.object({ items: z.object({ properties: z.object({ properties: propertiesSchema }) }) }) }),
+            }),
           }),
         }),
       }),

@@ -66,7 +66,11 @@ describe('sandbox PMS over HTTP', () => {
     for (let i = 1; i < rows.length; i++) {
       assert.ok(feedKey(rows[i - 1] as RawPmsProduct) < feedKey(rows[i] as RawPmsProduct), `row ${i} is out of order`);
     }
-    assert.deepEqual(rows.slice(-3).map((row) => row.id), ['Z-1', 'A-1', 'M-1'], 'later writes come last');
+    assert.deepEqual(
+      rows.slice(-3).map((row) => row.id),
+      ['Z-1', 'A-1', 'M-1'],
+      'later writes come last',
+    );
   });
 
   test('a page after the last row is empty with a null cursor and hasMore false', async () => {
@@ -101,7 +105,10 @@ describe('sandbox PMS over HTTP', () => {
     const ahead = rows.filter((row) => row.id === updatedAhead);
     assert.equal(ahead.length, 1, 'moved behind the cursor, still seen exactly once');
     assert.equal(ahead[0]?.stock, 2);
-    assert.deepEqual(rows.slice(-2).map((row) => row.id), [updatedBehind, updatedAhead]);
+    assert.deepEqual(
+      rows.slice(-2).map((row) => row.id),
+      [updatedBehind, updatedAhead],
+    );
   });
 
   test('PUT creates, then replaces the whole document; the path id wins and managed fields are ignored', async () => {
@@ -185,7 +192,10 @@ describe('sandbox PMS over HTTP', () => {
     const answer = await call(baseUrl, 'POST', '/api/products/batch-get', { body: { ids: ['NEW-1', 'missing', 'PATCH-1', 'NEW-1'] } });
     assert.equal(answer.status, 200);
     const { data } = batchGetResponseSchema.parse(answer.body);
-    assert.deepEqual(data.map((row) => row.id), ['NEW-1', 'PATCH-1']);
+    assert.deepEqual(
+      data.map((row) => row.id),
+      ['NEW-1', 'PATCH-1'],
+    );
   });
 
   test('requests without the right bearer token get 401 and write nothing', async () => {
@@ -195,8 +205,7 @@ describe('sandbox PMS over HTTP', () => {
       assert.equal(answer.headers.get('www-authenticate'), 'Bearer realm="sandbox"');
       assert.deepEqual(answer.body, {
         error: 'UNAUTHORIZED',
-        message:
-          'Missing or invalid bearer token: set Authorization: Bearer <token> (the sandbox token from the configuration)',
+        message: 'Missing or invalid bearer token: set Authorization: Bearer <token> (the sandbox token from the configuration)',
       });
     }
     assert.equal(server.store.get('SNEAKY-1'), undefined);
@@ -279,7 +288,12 @@ describe('sandbox PMS over HTTP', () => {
     assert.deepEqual(Object.keys(document.paths['/api/products/{id}'] ?? {}).sort(), ['delete', 'patch', 'put']);
     const list = operationSchema.parse(document.paths['/api/products']?.get);
     const limit = list.parameters.find((parameter) => parameter.name === 'limit');
-    assert.deepEqual(limit, { name: 'limit', in: 'query', required: false, schema: { default: 100, type: 'integer', minimum: 1, maximum: 1000 } });
+    assert.deepEqual(limit, {
+      name: 'limit',
+      in: 'query',
+      required: false,
+      schema: { default: 100, type: 'integer', minimum: 1, maximum: 1000 },
+    });
   });
 });
 

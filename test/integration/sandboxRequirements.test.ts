@@ -96,7 +96,10 @@ describe('sandbox PMS requirements and demand signals over HTTP', () => {
       server.faults.update({ errorAfterWriteRate: 0 });
     }
     const retried = requirementOf(await create(body), 200);
-    assert.deepEqual(retried.demands.map((d) => d.demandId), ['D-LOST']);
+    assert.deepEqual(
+      retried.demands.map((d) => d.demandId),
+      ['D-LOST'],
+    );
   });
 
   test('a create for an unknown or deleted product is refused with 400 naming the product, and nothing is created', async () => {
@@ -114,7 +117,10 @@ describe('sandbox PMS requirements and demand signals over HTTP', () => {
   test('invalid links are refused with the field named: duplicate demand, bad priority, missing account', async () => {
     const duplicate = await create(newRequirement({ demands: [demandLink('D-X'), demandLink('D-Y'), demandLink('D-X')] }));
     assert.equal(duplicate.status, 400);
-    assert.match(errorOf(duplicate).message, /body field 'demands\[2\]\.demandId': demand D-X is listed more than once \(first at position 0\)/);
+    assert.match(
+      errorOf(duplicate).message,
+      /body field 'demands\[2\]\.demandId': demand D-X is listed more than once \(first at position 0\)/,
+    );
 
     const priority = await create(newRequirement({ demands: [demandLink('D-X', { priority: 'urgent' })] }));
     assert.match(errorOf(priority).message, /'demands\[0\]\.priority': priority must be one of 'low', 'medium', 'high', 'critical'/);
@@ -155,7 +161,10 @@ describe('sandbox PMS requirements and demand signals over HTTP', () => {
     assert.ok(forProduct.every((r) => r.productId === 'P-000003'));
 
     const forDemand = pageSchema.parse((await call(baseUrl, 'GET', '/api/requirements?demandId=D-FEED-4')).body).data;
-    assert.deepEqual(forDemand.map((r) => r.demands[0]?.demandId), ['D-FEED-4']);
+    assert.deepEqual(
+      forDemand.map((r) => r.demands[0]?.demandId),
+      ['D-FEED-4'],
+    );
     const shared = pageSchema.parse((await call(baseUrl, 'GET', '/api/requirements?demandId=D-SHARED&productId=P-000003')).body).data;
     assert.equal(shared.length, 4, 'filters combine');
     assert.deepEqual(pageSchema.parse((await call(baseUrl, 'GET', '/api/requirements?demandId=D-NOBODY')).body).data, []);
@@ -165,21 +174,30 @@ describe('sandbox PMS requirements and demand signals over HTTP', () => {
     const created = requirementOf(await create(newRequirement({ demands: [demandLink('D-R1'), demandLink('D-R2')] })), 201);
     const links = [demandLink('D-R1'), demandLink('D-R3', { matchReason: 'merged: similarity 0.71', priority: 'critical' })];
 
-    const replaced = requirementOf(await call(baseUrl, 'PUT', `/api/requirements/${created.id}/demands`, { body: { demands: links, demandScore: 31.5 } }));
+    const replaced = requirementOf(
+      await call(baseUrl, 'PUT', `/api/requirements/${created.id}/demands`, { body: { demands: links, demandScore: 31.5 } }),
+    );
     assert.deepEqual(replaced.demands, links);
     assert.equal(replaced.demandScore, 31.5);
     assert.ok(replaced.updatedAt > created.updatedAt);
     assert.equal(replaced.title, created.title, 'title and status are untouched');
 
-    const again = requirementOf(await call(baseUrl, 'PUT', `/api/requirements/${created.id}/demands`, { body: { demands: links, demandScore: 31.5 } }));
+    const again = requirementOf(
+      await call(baseUrl, 'PUT', `/api/requirements/${created.id}/demands`, { body: { demands: links, demandScore: 31.5 } }),
+    );
     assert.equal(again.updatedAt, replaced.updatedAt, 'no change, no new updatedAt');
 
     const byRemoved = pageSchema.parse((await call(baseUrl, 'GET', '/api/requirements?demandId=D-R2')).body).data;
     assert.deepEqual(byRemoved, [], 'an unlinked demand no longer finds the requirement');
     const byAdded = pageSchema.parse((await call(baseUrl, 'GET', '/api/requirements?demandId=D-R3')).body).data;
-    assert.deepEqual(byAdded.map((r) => r.id), [created.id]);
+    assert.deepEqual(
+      byAdded.map((r) => r.id),
+      [created.id],
+    );
 
-    const duplicate = await call(baseUrl, 'PUT', `/api/requirements/${created.id}/demands`, { body: { demands: [demandLink('D-R1'), demandLink('D-R1')], demandScore: 1 } });
+    const duplicate = await call(baseUrl, 'PUT', `/api/requirements/${created.id}/demands`, {
+      body: { demands: [demandLink('D-R1'), demandLink('D-R1')], demandScore: 1 },
+    });
     assert.equal(duplicate.status, 400);
     const unknown = await call(baseUrl, 'PUT', '/api/requirements/REQ-999999/demands', { body: { demands: links, demandScore: 1 } });
     assert.equal(unknown.status, 404);
@@ -188,7 +206,9 @@ describe('sandbox PMS requirements and demand signals over HTTP', () => {
   test('a link write based on a stale read answers 409 and writes nothing; one based on the current version lands', async () => {
     const created = requirementOf(await create(newRequirement({ demands: [demandLink('D-C1')] })), 201);
     const edited = requirementOf(
-      await call(baseUrl, 'PUT', `/api/requirements/${created.id}/demands`, { body: { demands: [demandLink('D-C1'), demandLink('D-C9')], demandScore: 2 } }),
+      await call(baseUrl, 'PUT', `/api/requirements/${created.id}/demands`, {
+        body: { demands: [demandLink('D-C1'), demandLink('D-C9')], demandScore: 2 },
+      }),
     );
 
     const stale = await call(baseUrl, 'PUT', `/api/requirements/${created.id}/demands`, {
@@ -197,7 +217,10 @@ describe('sandbox PMS requirements and demand signals over HTTP', () => {
     assert.equal(stale.status, 409);
     assert.match(JSON.stringify(stale.body), /changed at .* read it again and resend\. Nothing was written/);
     const unchanged = requirementOf(await call(baseUrl, 'GET', `/api/requirements/${created.id}`));
-    assert.deepEqual(unchanged.demands.map((d) => d.demandId), ['D-C1', 'D-C9']);
+    assert.deepEqual(
+      unchanged.demands.map((d) => d.demandId),
+      ['D-C1', 'D-C9'],
+    );
 
     const current = await call(baseUrl, 'PUT', `/api/requirements/${created.id}/demands`, {
       body: { demands: [demandLink('D-C1'), demandLink('D-C9'), demandLink('D-C2')], demandScore: 3, expectedUpdatedAt: edited.updatedAt },
@@ -217,7 +240,10 @@ describe('sandbox PMS requirements and demand signals over HTTP', () => {
 
     const bad = await call(baseUrl, 'PATCH', `/api/requirements/${created.id}`, { body: { status: 'shipped' } });
     assert.equal(bad.status, 400);
-    assert.match(errorOf(bad).message, /status must be one of 'new', 'under-review', 'planned', 'in-progress', 'released', 'declined' \(got "shipped"\)/);
+    assert.match(
+      errorOf(bad).message,
+      /status must be one of 'new', 'under-review', 'planned', 'in-progress', 'released', 'declined' \(got "shipped"\)/,
+    );
     const empty = await call(baseUrl, 'PATCH', `/api/requirements/${created.id}`, { body: {} });
     assert.match(errorOf(empty).message, /name at least one of status, title, description/);
     assert.equal((await call(baseUrl, 'PATCH', '/api/requirements/REQ-999999', { body: { status: 'planned' } })).status, 404);
@@ -242,12 +268,18 @@ describe('sandbox PMS requirements and demand signals over HTTP', () => {
       { productId: 'P-000002', period: '2025-03', quantity: 2, orders: 1 },
     ]);
 
-    await upsertSignals([{ productId: 'P-000001', period: '2025-03', orderId: 'O-2', quantity: 1 }, { productId: 'P-000001', period: '2025-04', orderId: 'O-3', quantity: 0 }]);
+    await upsertSignals([
+      { productId: 'P-000001', period: '2025-03', orderId: 'O-2', quantity: 1 },
+      { productId: 'P-000001', period: '2025-04', orderId: 'O-3', quantity: 0 },
+    ]);
     assert.deepEqual(await signals('?productId=P-000001'), [
       { productId: 'P-000001', period: '2025-03', quantity: 6, orders: 2 },
       { productId: 'P-000001', period: '2025-04', quantity: 0, orders: 0 },
     ]);
-    assert.deepEqual((await signals('?period=2025-03&productId=P-000002')).map((s) => s.quantity), [2]);
+    assert.deepEqual(
+      (await signals('?period=2025-03&productId=P-000002')).map((s) => s.quantity),
+      [2],
+    );
   });
 
   test('a signal batch naming an unknown product is refused whole, with every offender in details', async () => {
@@ -259,8 +291,17 @@ describe('sandbox PMS requirements and demand signals over HTTP', () => {
     ]);
     assert.equal(answer.status, 400);
     const error = errorOf(answer);
-    assert.match(error.message, /^Batch refused: input 1: no product 'P-777777' exists in the PMS \(and 1 more, see details\)\. Nothing was written/);
-    assert.deepEqual(z.array(z.object({ index: z.number(), productId: z.string() }).loose()).parse(error.details).map((d) => d.index), [1, 2]);
+    assert.match(
+      error.message,
+      /^Batch refused: input 1: no product 'P-777777' exists in the PMS \(and 1 more, see details\)\. Nothing was written/,
+    );
+    assert.deepEqual(
+      z
+        .array(z.object({ index: z.number(), productId: z.string() }).loose())
+        .parse(error.details)
+        .map((d) => d.index),
+      [1, 2],
+    );
     assert.deepEqual(await signals(), before, 'the valid input of the batch was not written either');
 
     const badPeriod = await upsertSignals([{ productId: 'P-000001', period: '2025-13', orderId: 'O-9', quantity: 1 }]);
@@ -305,14 +346,20 @@ describe('sandbox PMS requirements persistence', () => {
       const firstUrl = await first.listen();
       const body = newRequirement({ demands: [demandLink('D-KEEP')], idempotencyKey: 'crm-demand:D-KEEP' });
       const created = requirementOf(await call(firstUrl, 'POST', '/api/requirements', { body }), 201);
-      await call(firstUrl, 'POST', '/api/demand-signals/batch/upsert', { body: { inputs: [{ productId: 'P-000002', period: '2025-06', orderId: 'O-1', quantity: 9 }] } });
+      await call(firstUrl, 'POST', '/api/demand-signals/batch/upsert', {
+        body: { inputs: [{ productId: 'P-000002', period: '2025-06', orderId: 'O-1', quantity: 9 }] },
+      });
       await first.close();
 
       const second = createPmsServer({ dbPath, token, logger, seedProducts: 5 });
       const secondUrl = await second.listen();
       try {
         assert.equal(second.store.count(), 5, 'products share the file and are not seeded again');
-        assert.deepEqual(requirementOf(await call(secondUrl, 'POST', '/api/requirements', { body }), 200), created, 'the key still deduplicates');
+        assert.deepEqual(
+          requirementOf(await call(secondUrl, 'POST', '/api/requirements', { body }), 200),
+          created,
+          'the key still deduplicates',
+        );
         const byDemand = pageSchema.parse((await call(secondUrl, 'GET', '/api/requirements?demandId=D-KEEP')).body).data;
         assert.deepEqual(byDemand, [created]);
         const next = requirementOf(await call(secondUrl, 'POST', '/api/requirements', { body: newRequirement() }), 201);

@@ -22,7 +22,12 @@ describe('scheduled and operator-steered productSync runs', () => {
     const sandbox = await startSandbox({ products: 400 });
     try {
       const config = testConfig(sandbox, uniqueTaskQueue('schedule'));
-      const sync = { ...config.productSyncs[0]!, id: `sched-${Date.now()}`, overlapMs: 0, schedule: { ...config.productSyncs[0]!.schedule, every: '1h', paused: true } };
+      const sync = {
+        ...config.productSyncs[0]!,
+        id: `sched-${Date.now()}`,
+        overlapMs: 0,
+        schedule: { ...config.productSyncs[0]!.schedule, every: '1h', paused: true },
+      };
       config.productSyncs = [sync];
       const start = productSyncStart(sync);
       assert.equal(await ensureSchedule(temporal.env.client, start, config.temporal.taskQueue), 'create');
@@ -62,7 +67,12 @@ describe('scheduled and operator-steered productSync runs', () => {
         await sandbox.putProduct(product.id, index === 20 ? { ...product, name: product.name.padEnd(150, 'x') } : product);
       }
       const config = testConfig(sandbox, uniqueTaskQueue('park'));
-      const sync = { ...config.productSyncs[0]!, id: `park-${Date.now()}`, overlapMs: 0, schedule: { ...config.productSyncs[0]!.schedule, every: '1h', paused: true } };
+      const sync = {
+        ...config.productSyncs[0]!,
+        id: `park-${Date.now()}`,
+        overlapMs: 0,
+        schedule: { ...config.productSyncs[0]!.schedule, every: '1h', paused: true },
+      };
       config.productSyncs = [sync];
       const start = productSyncStart(sync);
       await ensureSchedule(temporal.env.client, start, config.temporal.taskQueue);
@@ -74,16 +84,29 @@ describe('scheduled and operator-steered productSync runs', () => {
           return (await temporal.env.client.workflow.getHandle(workflowId, runId).result()) as ProductSyncSummary;
         };
         const first = await runOnce();
-        assert.deepEqual(first.failed.map((f) => [f.id, f.attempts]), [[offender, 1]]);
+        assert.deepEqual(
+          first.failed.map((f) => [f.id, f.attempts]),
+          [[offender, 1]],
+        );
         const second = await runOnce();
-        assert.deepEqual(second.failed.map((f) => [f.id, f.attempts]), [[offender, 2]]);
+        assert.deepEqual(
+          second.failed.map((f) => [f.id, f.attempts]),
+          [[offender, 2]],
+        );
         assert.equal(second.counts.fetched, 30, 'the watermark held at the failed record, so the run re-read from there');
         const third = await runOnce();
-        assert.deepEqual(third.parked.map((f) => [f.id, f.attempts]), [[offender, 3]]);
+        assert.deepEqual(
+          third.parked.map((f) => [f.id, f.attempts]),
+          [[offender, 3]],
+        );
         assert.equal(third.failed.length, 0);
         const fourth = await runOnce();
         assert.equal(fourth.counts.fetched, 0, 'past the parked record, nothing is read again');
-        assert.deepEqual(fourth.parked.map((f) => f.id), [offender], 'the parked record stays listed');
+        assert.deepEqual(
+          fourth.parked.map((f) => f.id),
+          [offender],
+          'the parked record stays listed',
+        );
       });
       await temporal.env.client.schedule.getHandle(start.scheduleId).delete();
     } finally {

@@ -32,7 +32,8 @@ function readable(historyJson: string): string {
     if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {
       for (const [key, value] of Object.entries(node)) {
-        if ((key === 'data' || key === 'encoding') && typeof value === 'string') parts.push(Buffer.from(value, 'base64').toString('latin1'));
+        if ((key === 'data' || key === 'encoding') && typeof value === 'string')
+          parts.push(Buffer.from(value, 'base64').toString('latin1'));
         else walk(value);
       }
     }
@@ -42,8 +43,12 @@ function readable(historyJson: string): string {
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  return { status: response.status, headers: response.headers, body: (await response.json()) };
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, headers: response.headers, body: await response.json() };
 }
 
 /** A payload as the Web UI sends it: proto JSON, bytes in base64. */
@@ -57,15 +62,27 @@ async function encryptedJsonPayload(value: unknown) {
 
 describe('codec server', () => {
   test('decodes for the Web UI origin with the token in the path, and answers its CORS preflight', async () => {
-    const server = createCodecServer({ codec: new EncryptionCodec(keyring), token: codecToken, allowedOrigins: [uiOrigin], logger: silent });
+    const server = createCodecServer({
+      codec: new EncryptionCodec(keyring),
+      token: codecToken,
+      allowedOrigins: [uiOrigin],
+      logger: silent,
+    });
     const url = await server.listen();
     try {
-      const preflight = await fetch(`${url}/t/${codecToken}/decode`, { method: 'OPTIONS', headers: { origin: uiOrigin, 'access-control-request-method': 'POST' } });
+      const preflight = await fetch(`${url}/t/${codecToken}/decode`, {
+        method: 'OPTIONS',
+        headers: { origin: uiOrigin, 'access-control-request-method': 'POST' },
+      });
       assert.equal(preflight.status, 204);
       assert.equal(preflight.headers.get('access-control-allow-origin'), uiOrigin);
       assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /x-namespace/);
 
-      const answer = await post(`${url}/t/${codecToken}/decode`, { payloads: [await encryptedJsonPayload({ name: 'Acme' })] }, { origin: uiOrigin, 'x-namespace': 'default' });
+      const answer = await post(
+        `${url}/t/${codecToken}/decode`,
+        { payloads: [await encryptedJsonPayload({ name: 'Acme' })] },
+        { origin: uiOrigin, 'x-namespace': 'default' },
+      );
       assert.equal(answer.status, 200);
       assert.equal(answer.headers.get('access-control-allow-origin'), uiOrigin);
       const decoded = (answer.body as { payloads: Array<{ data: string }> }).payloads[0]!;
@@ -76,7 +93,12 @@ describe('codec server', () => {
   });
 
   test('refuses a request without the token (401) and one from another origin (403, no CORS grant)', async () => {
-    const server = createCodecServer({ codec: new EncryptionCodec(keyring), token: codecToken, allowedOrigins: [uiOrigin], logger: silent });
+    const server = createCodecServer({
+      codec: new EncryptionCodec(keyring),
+      token: codecToken,
+      allowedOrigins: [uiOrigin],
+      logger: silent,
+    });
     const url = await server.listen();
     try {
       const body = { payloads: [await encryptedJsonPayload({ name: 'Acme' })] };
@@ -90,7 +112,11 @@ describe('codec server', () => {
       assert.equal(otherOrigin.headers.get('access-control-allow-origin'), null);
       assert.match(JSON.stringify(otherOrigin.body), /may not use this codec server/);
 
-      assert.equal((await post(`${url}/decode`, body, { authorization: `Bearer ${codecToken}` })).status, 200, 'the CLI, with no Origin, uses the header');
+      assert.equal(
+        (await post(`${url}/decode`, body, { authorization: `Bearer ${codecToken}` })).status,
+        200,
+        'the CLI, with no Origin, uses the header',
+      );
     } finally {
       await server.close();
     }
@@ -126,7 +152,12 @@ describe('encrypted payloads on a real Temporal server', () => {
 
   test('a full demand mapping run leaves no customer data or credential readable in the raw history; the codec server shows it, and the logs hold none of it', async () => {
     const sandbox = await startSandbox({ products: 500, customers: true });
-    const codecServer = createCodecServer({ codec: new EncryptionCodec(keyring), token: codecToken, allowedOrigins: [uiOrigin], logger: silent });
+    const codecServer = createCodecServer({
+      codec: new EncryptionCodec(keyring),
+      token: codecToken,
+      allowedOrigins: [uiOrigin],
+      logger: silent,
+    });
     const codecUrl = await codecServer.listen();
     const logLines: string[] = [];
     const capture = new Writable({
@@ -152,7 +183,11 @@ describe('encrypted payloads on a real Temporal server', () => {
       });
       const workflowId = `encrypted-demands-${Date.now()}`;
       await worker.runUntil(async () => {
-        await client.workflow.execute('productSync', { taskQueue: config.temporal.taskQueue, workflowId: `${workflowId}-products`, args: [{}] });
+        await client.workflow.execute('productSync', {
+          taskQueue: config.temporal.taskQueue,
+          workflowId: `${workflowId}-products`,
+          args: [{}],
+        });
         await client.workflow.execute('demandMapping', { taskQueue: config.temporal.taskQueue, workflowId, args: [{}] });
       });
 
@@ -160,15 +195,25 @@ describe('encrypted payloads on a real Temporal server', () => {
       const show = ['workflow', 'show', '--workflow-id', workflowId, '--address', temporal.env.address, '--output', 'json'];
       const raw = readable((await run(cli, show, { maxBuffer: 64 * 1024 * 1024 })).stdout);
       const decoded = readable(
-        (await run(cli, [...show, '--codec-endpoint', codecUrl, '--codec-auth', `Bearer ${codecToken}`], { maxBuffer: 64 * 1024 * 1024 })).stdout,
+        (await run(cli, [...show, '--codec-endpoint', codecUrl, '--codec-auth', `Bearer ${codecToken}`], { maxBuffer: 64 * 1024 * 1024 }))
+          .stdout,
       );
       assert.match(raw, /binary\/encrypted/, 'the raw history holds encrypted payloads');
 
       const contacts = sandbox.crm.customers.allContacts();
       const accounts = sandbox.crm.customers.all('accounts');
-      const secrets = [pmsToken, crmToken, codecToken, ...contacts.flatMap((c) => [c.name, c.email, c.phone]), ...accounts.map((a) => a.name)];
+      const secrets = [
+        pmsToken,
+        crmToken,
+        codecToken,
+        ...contacts.flatMap((c) => [c.name, c.email, c.phone]),
+        ...accounts.map((a) => a.name),
+      ];
       for (const secret of secrets) assert.ok(!raw.includes(secret), `"${secret}" is readable in the raw history`);
-      assert.ok(contacts.some((c) => decoded.includes(c.email)), 'through the codec server the history shows the contact data');
+      assert.ok(
+        contacts.some((c) => decoded.includes(c.email)),
+        'through the codec server the history shows the contact data',
+      );
       assert.ok(accounts.some((a) => decoded.includes(a.name)));
 
       const log = logLines.join('');

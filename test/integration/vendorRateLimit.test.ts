@@ -36,7 +36,11 @@ demandSyncs:
 }
 
 /** 25 product reads and 25 company reads, the two connectors side by side; 429s are counted, not thrown. */
-async function burst(sink: Awaited<ReturnType<typeof integrationsFor>>['sink'], crm: Awaited<ReturnType<typeof integrationsFor>>['crm'], company: string) {
+async function burst(
+  sink: Awaited<ReturnType<typeof integrationsFor>>['sink'],
+  crm: Awaited<ReturnType<typeof integrationsFor>>['crm'],
+  company: string,
+) {
   let refused = 0;
   const count = async (call: () => Promise<unknown>) => {
     try {

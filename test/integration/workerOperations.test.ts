@@ -39,11 +39,18 @@ describe('a bridge worker process in operation', () => {
       const text = await (await fetch(workers[0]!.metricsUrl)).text();
       const ofIntegration = { integration: 'products' };
       assert.equal(metricSum(text, 'bridge_records_fetched', ofIntegration), summary.counts.fetched);
-      assert.equal(metricSum(text, 'bridge_records_written', ofIntegration), summary.counts.created + summary.counts.updated + summary.counts.archived);
+      assert.equal(
+        metricSum(text, 'bridge_records_written', ofIntegration),
+        summary.counts.created + summary.counts.updated + summary.counts.archived,
+      );
       assert.equal(metricSum(text, 'bridge_records_unchanged', ofIntegration), summary.counts.unchanged);
       assert.equal(metricSum(text, 'bridge_records_rejected', ofIntegration), summary.counts.rejected);
       assert.equal(metricSum(text, 'bridge_records_failed', ofIntegration), summary.counts.failed);
-      assert.equal(metricSum(text, 'bridge_rate_limited_responses', { ...ofIntegration, system: 'CRM' }), 3, 'the three 429 answers the CRM gave');
+      assert.equal(
+        metricSum(text, 'bridge_rate_limited_responses', { ...ofIntegration, system: 'CRM' }),
+        3,
+        'the three 429 answers the CRM gave',
+      );
       assert.equal(metricSum(text, 'bridge_sync_lag_seconds', ofIntegration), 0, 'the run read the feed to its end');
       const run = { ...ofIntegration, status: 'CompletedWithFailures' };
       assert.equal(metricSum(text, 'bridge_sync_run_duration_count', run), 1);
@@ -66,7 +73,11 @@ describe('a bridge worker process in operation', () => {
       await waitUntilReady(workers[0]!);
       const config = testConfig(sandbox, taskQueue);
       await (await startProductSync(temporal.env.client, config, {})).result();
-      const handle = await temporal.env.client.workflow.start('demandMapping', { taskQueue, workflowId: `demand-metrics-${Date.now()}`, args: [{}] });
+      const handle = await temporal.env.client.workflow.start('demandMapping', {
+        taskQueue,
+        workflowId: `demand-metrics-${Date.now()}`,
+        args: [{}],
+      });
       const summary = (await handle.result()) as DemandMappingSummary;
 
       const text = await (await fetch(workers[0]!.metricsUrl)).text();
@@ -74,7 +85,10 @@ describe('a bridge worker process in operation', () => {
       const orders = { integration: 'demands', sync: 'orderSignals' };
       assert.equal(metricSum(text, 'bridge_records_fetched', demands), summary.demands.fetched);
       assert.equal(metricSum(text, 'bridge_records_rejected', demands), summary.demands.rejected);
-      assert.equal(metricSum(text, 'bridge_records_written', demands), summary.demands.created + summary.demands.linked + summary.demands.updated);
+      assert.equal(
+        metricSum(text, 'bridge_records_written', demands),
+        summary.demands.created + summary.demands.linked + summary.demands.updated,
+      );
       assert.equal(metricSum(text, 'bridge_records_fetched', orders), summary.orders.fetched);
       assert.equal(metricSum(text, 'bridge_records_written', orders), summary.orders.signals);
       assert.equal(metricSum(text, 'bridge_sync_runs', { integration: 'demands', status: summary.status }), 1);
@@ -96,7 +110,10 @@ describe('a bridge worker process in operation', () => {
       const first = await startWorkerProcess(env);
       workers.push(first);
       await waitUntilReady(first);
-      const handle = await startProductSync(temporal.env.client, testConfig(sandbox, taskQueue), { pageSize: 100, heartbeatTimeoutMs: 2_000 });
+      const handle = await startProductSync(temporal.env.client, testConfig(sandbox, taskQueue), {
+        pageSize: 100,
+        heartbeatTimeoutMs: 2_000,
+      });
       let running: { activityId: string } | undefined;
       await waitFor(
         async () => {
@@ -130,7 +147,10 @@ describe('a bridge worker process in operation', () => {
       const completed = events.find((e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(scheduled?.eventId));
       assert.ok(completed, 'the activity running at SIGTERM completed');
       assert.equal(started?.activityTaskStartedEventAttributes?.attempt, 1);
-      assert.ok(started?.activityTaskStartedEventAttributes?.identity?.startsWith(`${first.child.pid}@`), 'it completed on the worker that was stopping');
+      assert.ok(
+        started?.activityTaskStartedEventAttributes?.identity?.startsWith(`${first.child.pid}@`),
+        'it completed on the worker that was stopping',
+      );
     } finally {
       stopWorkers(workers);
       await Promise.all(workers.map((worker) => worker.exited));

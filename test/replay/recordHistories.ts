@@ -5,7 +5,14 @@ import { generateProducts } from '../../src/sandbox/seed';
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { startTemporal } from '../helpers/temporalServer';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
-import { pauseSignal, productChangedSignal, progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from '../../workflows/messages';
+import {
+  pauseSignal,
+  productChangedSignal,
+  progressQuery,
+  resumeSignal,
+  retryFailedSignal,
+  skipFailedSignal,
+} from '../../workflows/messages';
 import type { SyncProgress } from '../../workflows/syncProgress';
 
 /**
@@ -28,7 +35,12 @@ async function main(): Promise<void> {
   const products = generateProducts(120, 3);
   try {
     for (const [index, product] of products.entries()) {
-      const body = index === 5 ? { ...product, price: { amount: -1, currency: 'EUR' } } : index === 50 ? { ...product, name: product.name.padEnd(150, 'x') } : product;
+      const body =
+        index === 5
+          ? { ...product, price: { amount: -1, currency: 'EUR' } }
+          : index === 50
+            ? { ...product, name: product.name.padEnd(150, 'x') }
+            : product;
       await sandbox.putProduct(product.id, body);
     }
     const config = testConfig(sandbox, uniqueTaskQueue('record'));
@@ -47,11 +59,17 @@ async function main(): Promise<void> {
       if (wanted('productSync-operator-moves')) await recordOperatorMoves();
       if (wanted('productSync-cancelled')) await recordCancelled();
       await seedDemands();
-      for (const [name, workflowType, input] of ([
-        ['demandMapping-merge-reject-orders', 'demandMapping', { pageSize: 3, pagesPerRun: 2 }],
-        ['demandStatus', 'demandStatus', {}],
-      ] as const).filter(([name]) => wanted(name))) {
-        const handle = await env.client.workflow.start(workflowType, { taskQueue: config.temporal.taskQueue, workflowId: `record-${name}`, args: [input] });
+      for (const [name, workflowType, input] of (
+        [
+          ['demandMapping-merge-reject-orders', 'demandMapping', { pageSize: 3, pagesPerRun: 2 }],
+          ['demandStatus', 'demandStatus', {}],
+        ] as const
+      ).filter(([name]) => wanted(name))) {
+        const handle = await env.client.workflow.start(workflowType, {
+          taskQueue: config.temporal.taskQueue,
+          workflowId: `record-${name}`,
+          args: [input],
+        });
         await handle.result();
         await saveHistory(name, handle.workflowId, handle.firstExecutionRunId);
       }
@@ -131,12 +149,24 @@ async function main(): Promise<void> {
     async function seedDemands(): Promise<void> {
       await sandbox.crmApi('PUT', '/api/accounts/A-1', { name: 'Acme', segment: 'enterprise', annualValue: 120_000 });
       await sandbox.crmApi('PUT', '/api/accounts/A-2', { name: 'Globex', segment: 'smb', annualValue: 20_000 });
-      const demand = (title: string, accountId: string, sku = products[1]!.sku) => ({ title, kind: 'feature-request', skus: [sku], priority: 'high', accountId, contactId: null, status: 'open' });
+      const demand = (title: string, accountId: string, sku = products[1]!.sku) => ({
+        title,
+        kind: 'feature-request',
+        skus: [sku],
+        priority: 'high',
+        accountId,
+        contactId: null,
+        status: 'open',
+      });
       await sandbox.crmApi('PUT', '/api/demands/D-1', demand('Export reports to Excel', 'A-1'));
       await sandbox.crmApi('PUT', '/api/demands/D-2', demand('Excel export for reports', 'A-2'));
       await sandbox.crmApi('PUT', '/api/demands/D-3', demand('Single sign-on with Azure AD', 'A-2'));
       await sandbox.crmApi('PUT', '/api/demands/D-4', demand('Longer cables', 'A-1', 'SKU-999999'));
-      await sandbox.crmApi('PUT', '/api/orders/O-1', { accountId: 'A-1', orderedAt: '2026-11-02T10:00:00Z', lines: [{ sku: products[1]!.sku, quantity: 3 }] });
+      await sandbox.crmApi('PUT', '/api/orders/O-1', {
+        accountId: 'A-1',
+        orderedAt: '2026-11-02T10:00:00Z',
+        lines: [{ sku: products[1]!.sku, quantity: 3 }],
+      });
     }
   } finally {
     await sandbox.close();

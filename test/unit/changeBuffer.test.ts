@@ -22,7 +22,13 @@ describe('ChangeBuffer: changes waiting in the event-driven sync', () => {
 
   test('take returns at most the batch size, in the order products were first announced, and removes them', () => {
     const buffer = new ChangeBuffer([change('P-3', 'a'), change('P-1', 'a'), change('P-2', 'a')]);
-    assert.deepEqual(buffer.take(2).map((c) => c.productId), ['P-3', 'P-1']);
-    assert.deepEqual(buffer.snapshot().map((c) => c.productId), ['P-2']);
+    assert.deepEqual(
+      buffer.take(2).map((c) => c.productId),
+      ['P-3', 'P-1'],
+    );
+    assert.deepEqual(
+      buffer.snapshot().map((c) => c.productId),
+      ['P-2'],
+    );
   });
 });

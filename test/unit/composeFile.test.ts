@@ -22,7 +22,9 @@ interface Service {
   stop_grace_period?: string;
 }
 
-const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
 const services = compose.services;
 const bridgeServices = Object.entries(services).filter(([, service]) => service.build !== undefined);
 
@@ -46,10 +48,16 @@ const seconds = (duration: string) => Number(/^(\d+)s$/.exec(duration)?.[1] ?? N
 
 describe('docker-compose.yml', () => {
   test('has Temporal on PostgreSQL, its setup, the Web UI, the codec server, the workers, the schedules job and the sandbox', () => {
-    assert.deepEqual(
-      Object.keys(services).sort(),
-      ['codec-server', 'postgresql', 'sandbox', 'schedules', 'temporal', 'temporal-setup', 'temporal-ui', 'worker'],
-    );
+    assert.deepEqual(Object.keys(services).sort(), [
+      'codec-server',
+      'postgresql',
+      'sandbox',
+      'schedules',
+      'temporal',
+      'temporal-setup',
+      'temporal-ui',
+      'worker',
+    ]);
     assert.equal(services.temporal!.environment!.DB, 'postgres12');
     assert.equal(services.temporal!.environment!.POSTGRES_SEEDS, 'postgresql');
   });
@@ -82,7 +90,10 @@ describe('docker-compose.yml', () => {
     assert.equal(env.BRIDGE_LISTEN_HOST, '0.0.0.0');
     assert.ok(worker.expose?.includes(String(env.BRIDGE_METRICS_PORT)), 'the metrics port is exposed to the network');
     assert.match(worker.healthcheck!.test.join(' '), new RegExp(`127\\.0\\.0\\.1:${env.BRIDGE_HEALTH_PORT}/readyz`));
-    assert.ok(seconds(worker.stop_grace_period!) * 1000 > Number(env.BRIDGE_SHUTDOWN_GRACE_MS), 'Docker waits longer than the shutdown grace time');
+    assert.ok(
+      seconds(worker.stop_grace_period!) * 1000 > Number(env.BRIDGE_SHUTDOWN_GRACE_MS),
+      'Docker waits longer than the shutdown grace time',
+    );
   });
 
   test('points the workers at the services of the file: Temporal, and the sandbox on the ports it listens on', () => {
@@ -94,7 +105,11 @@ describe('docker-compose.yml', () => {
     assert.equal(env.PMS_TOKEN, sandbox.PMS_TOKEN);
     assert.equal(env.CRM_TOKEN, sandbox.CRM_TOKEN);
     assert.equal(services.schedules!.environment!.TEMPORAL_TASK_QUEUE, env.TEMPORAL_TASK_QUEUE);
-    assert.equal(services['codec-server']!.environment!.BRIDGE_ENCRYPTION_KEYS, env.BRIDGE_ENCRYPTION_KEYS, 'workers and the codec server share the keys');
+    assert.equal(
+      services['codec-server']!.environment!.BRIDGE_ENCRYPTION_KEYS,
+      env.BRIDGE_ENCRYPTION_KEYS,
+      'workers and the codec server share the keys',
+    );
   });
 
   test('gives every long-running service a health check and makes dependants wait on it', () => {

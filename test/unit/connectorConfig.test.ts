@@ -12,16 +12,33 @@ const sync = [{ id: 'products', source: 'a', target: 'b' }];
 describe('systems: one schema per kind', () => {
   test('the sandbox kinds parse exactly as before, defaults included', () => {
     const config = configSchema.parse({
-      systems: { a: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' }, b: { kind: 'sandbox-crm', url: 'http://127.0.0.1:2', token: 't' } },
+      systems: {
+        a: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' },
+        b: { kind: 'sandbox-crm', url: 'http://127.0.0.1:2', token: 't' },
+      },
       productSyncs: sync,
     });
-    assert.deepEqual(config.systems.b, { kind: 'sandbox-crm', url: 'http://127.0.0.1:2', token: 't', timeoutMs: 30_000, maxWriteBatch: 100 });
+    assert.deepEqual(config.systems.b, {
+      kind: 'sandbox-crm',
+      url: 'http://127.0.0.1:2',
+      token: 't',
+      timeoutMs: 30_000,
+      maxWriteBatch: 100,
+    });
   });
 
   test('each vendor kind is checked by its own schema, and a misspelt key is named', () => {
     const result = configSchema.safeParse({
       systems: {
-        a: { kind: 'akeneo', url: 'https://pim.example.com', clientId: 'c', secret: { env: 'S' }, username: 'u', password: { env: 'P' }, products: { fields: {} } },
+        a: {
+          kind: 'akeneo',
+          url: 'https://pim.example.com',
+          clientId: 'c',
+          secret: { env: 'S' },
+          username: 'u',
+          password: { env: 'P' },
+          products: { fields: {} },
+        },
         b: { kind: 'hubspot', products: { idPropery: 'pim_id' } },
       },
       productSyncs: sync,
@@ -31,7 +48,10 @@ describe('systems: one schema per kind', () => {
   });
 
   test('a HubSpot demand source is configured in YAML alone: defaults fill in, a wrong key or value is named with its path', () => {
-    const ok = configSchema.parse({ systems: { a: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' }, b: { kind: 'hubspot', demands: { pipeline: '0' } } }, productSyncs: sync });
+    const ok = configSchema.parse({
+      systems: { a: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' }, b: { kind: 'hubspot', demands: { pipeline: '0' } } },
+      productSyncs: sync,
+    });
     const hubspot = ok.systems.b;
     assert.ok(hubspot?.kind === 'hubspot');
     assert.equal(hubspot.demands.properties.skus, 'bridge_demand_skus');
@@ -49,13 +69,23 @@ describe('systems: one schema per kind', () => {
 
   test('a Salesforce demand source is configured in YAML alone, its Case fields named with their path when wrong', () => {
     const systems = { a: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' } };
-    const ok = configSchema.parse({ systems: { ...systems, b: { kind: 'salesforce', url: 'https://acme.my.salesforce.com', products: { externalIdField: 'PMS_Id__c' } } }, productSyncs: sync });
+    const ok = configSchema.parse({
+      systems: { ...systems, b: { kind: 'salesforce', url: 'https://acme.my.salesforce.com', products: { externalIdField: 'PMS_Id__c' } } },
+      productSyncs: sync,
+    });
     const salesforce = ok.systems.b;
     assert.ok(salesforce?.kind === 'salesforce');
     assert.equal(salesforce.demands.fields.requirementId, 'PMS_Requirement_Id__c');
     assert.deepEqual(salesforce.demands.orders.statuses, ['Activated']);
     const result = configSchema.safeParse({
-      systems: { b: { kind: 'salesforce', url: 'https://acme.my.salesforce.com', products: { externalIdField: 'PMS_Id__c' }, demands: { fields: { skus: 'Demand SKUs' } } } },
+      systems: {
+        b: {
+          kind: 'salesforce',
+          url: 'https://acme.my.salesforce.com',
+          products: { externalIdField: 'PMS_Id__c' },
+          demands: { fields: { skus: 'Demand SKUs' } },
+        },
+      },
       productSyncs: sync,
     });
     assert.equal(result.success, false);
@@ -64,11 +94,18 @@ describe('systems: one schema per kind', () => {
 
   test('a system that cannot hold demands is refused as the CRM of a demand sync, naming the kinds that can', () => {
     const config = configSchema.parse({
-      systems: { a: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' }, b: { kind: 'sandbox-crm', url: 'http://127.0.0.1:2', token: 't' }, pb: { kind: 'productboard', token: 'x' } },
+      systems: {
+        a: { kind: 'sandbox-pms', url: 'http://127.0.0.1:1', token: 't' },
+        b: { kind: 'sandbox-crm', url: 'http://127.0.0.1:2', token: 't' },
+        pb: { kind: 'productboard', token: 'x' },
+      },
       productSyncs: [{ id: 'products', source: 'a', target: 'b' }],
       demandSyncs: [{ id: 'demands', crm: 'pb', pms: 'a' }],
     });
-    assert.throws(() => buildIntegrations(config, { env: {} }), /System 'pb' is a productboard, which cannot be the CRM of a demand sync; use a sandbox-crm, hubspot or salesforce system/);
+    assert.throws(
+      () => buildIntegrations(config, { env: {} }),
+      /System 'pb' is a productboard, which cannot be the CRM of a demand sync; use a sandbox-crm, hubspot or salesforce system/,
+    );
   });
 
   test('an unknown kind lists the kinds there are', () => {
@@ -80,7 +117,9 @@ describe('systems: one schema per kind', () => {
 
   test('a REST source needs pagination of a known style', () => {
     const result = configSchema.safeParse({
-      systems: { a: { kind: 'rest', url: 'https://erp.example.com', productSource: { path: '/items', pagination: { type: 'infinite-scroll' } } } },
+      systems: {
+        a: { kind: 'rest', url: 'https://erp.example.com', productSource: { path: '/items', pagination: { type: 'infinite-scroll' } } },
+      },
       productSyncs: sync,
     });
     assert.equal(result.success, false);
@@ -96,11 +135,14 @@ describe('REST connector building blocks', () => {
   });
 
   test('body templates put whole values where a $variable stands and leave other text alone', () => {
-    const body = renderTemplate({ data: { id: '$externalId', attributes: '$properties', price: '$properties.price', kind: 'product', list: ['$archived'] } }, {
-      externalId: 'P-1',
-      properties: { name: 'A', price: 3 },
-      archived: false,
-    });
+    const body = renderTemplate(
+      { data: { id: '$externalId', attributes: '$properties', price: '$properties.price', kind: 'product', list: ['$archived'] } },
+      {
+        externalId: 'P-1',
+        properties: { name: 'A', price: 3 },
+        archived: false,
+      },
+    );
     assert.deepEqual(body, { data: { id: 'P-1', attributes: { name: 'A', price: 3 }, price: 3, kind: 'product', list: [false] } });
   });
 
@@ -115,10 +157,14 @@ describe('rate-limit pacing', () => {
   test('below the reserve, the rest of the window is spread over its length; above it, nothing waits', async () => {
     let now = 1_000;
     const waits: number[] = [];
-    const pacer = new RateLimitPacer(5, () => now, async (ms) => {
-      waits.push(ms);
-      now += ms;
-    });
+    const pacer = new RateLimitPacer(
+      5,
+      () => now,
+      async (ms) => {
+        waits.push(ms);
+        now += ms;
+      },
+    );
     pacer.observeWindow(50, 10_000);
     await pacer.wait();
     pacer.observeWindow(4, 10_000);

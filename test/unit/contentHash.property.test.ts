@@ -11,7 +11,13 @@ import { validatePmsProduct } from '../../src/domain/validation';
 // Property tests: fast-check prints the seed of a failure; see ./arbitraries/replay.ts to replay it.
 
 /** What a mapping can produce: text of any kind, finite numbers, booleans, null. */
-const crmValue: fc.Arbitrary<CrmValue> = fc.oneof(anyText({ maxLength: 20 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.boolean(), fc.constant(null));
+const crmValue: fc.Arbitrary<CrmValue> = fc.oneof(
+  anyText({ maxLength: 20 }),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+);
 const fieldName = fc.oneof(fc.string({ minLength: 1, maxLength: 10 }), fc.constantFrom(...prototypeKeys));
 const properties = fc.array(fc.tuple(fieldName, crmValue), { minLength: 1, maxLength: 8 }).map((entries) => {
   const record: CrmProperties = {};
@@ -22,7 +28,9 @@ const properties = fc.array(fc.tuple(fieldName, crmValue), { minLength: 1, maxLe
 /** The same properties with their keys in another order. */
 function reordered(record: CrmProperties, order: number[]): CrmProperties {
   const keys = Object.keys(record);
-  const shuffled = keys.map((key, index) => ({ key, rank: order[index % order.length]! * keys.length + index })).sort((a, b) => a.rank - b.rank);
+  const shuffled = keys
+    .map((key, index) => ({ key, rank: order[index % order.length]! * keys.length + index }))
+    .sort((a, b) => a.rank - b.rank);
   const copy: CrmProperties = {};
   for (const { key } of shuffled) withOwnKey(copy, key, record[key]);
   return copy;
@@ -79,7 +87,11 @@ describe('content hash (properties)', () => {
 
   test('two valid products hash alike under the default mapping exactly when they map alike', () => {
     // The second product takes one field (name, price, features ...) from an unrelated product.
-    const pair = fc.tuple(mappedProduct, mappedProduct, fc.constantFrom('name', 'sku', 'description', 'category', 'price', 'stock', 'features', 'lifecycle'));
+    const pair = fc.tuple(
+      mappedProduct,
+      mappedProduct,
+      fc.constantFrom('name', 'sku', 'description', 'category', 'price', 'stock', 'features', 'lifecycle'),
+    );
     fc.assert(
       fc.property(pair, ([product, other, field]) => {
         const changed = { ...product, [field]: other[field] };

@@ -5,10 +5,7 @@ import { contentHash } from '../../src/domain/contentHash';
 describe('content hash', () => {
   const owned = ['name', 'price'];
   test('ignores property order and fields the bridge does not own', () => {
-    assert.equal(
-      contentHash({ name: 'A', price: 1, crmOnly: 'x' }, false, owned),
-      contentHash({ price: 1, name: 'A' }, false, owned),
-    );
+    assert.equal(contentHash({ name: 'A', price: 1, crmOnly: 'x' }, false, owned), contentHash({ price: 1, name: 'A' }, false, owned));
   });
   test('treats an absent owned property as null', () => {
     assert.equal(contentHash({ name: 'A', price: null }, false, owned), contentHash({ name: 'A' }, false, owned));

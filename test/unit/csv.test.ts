@@ -4,11 +4,14 @@ import { parseCsv, toCsv } from '../../src/connectors/csv';
 
 describe('CSV for Salesforce Bulk API 2.0', () => {
   test('quotes only what needs it and reads back what it wrote, commas, quotes and line breaks included', () => {
-    const text = toCsv(['PMS_Id__c', 'Name', 'Description'], [
-      ['P-1', 'Plain', ''],
-      ['P-2', 'Comma, inside', 'He said "hi"'],
-      ['P-3', 'Two\nlines', '#N/A'],
-    ]);
+    const text = toCsv(
+      ['PMS_Id__c', 'Name', 'Description'],
+      [
+        ['P-1', 'Plain', ''],
+        ['P-2', 'Comma, inside', 'He said "hi"'],
+        ['P-3', 'Two\nlines', '#N/A'],
+      ],
+    );
     assert.equal(text.split('\n')[0], 'PMS_Id__c,Name,Description');
     assert.match(text, /"Comma, inside","He said ""hi"""/);
     assert.deepEqual(parseCsv(text), [

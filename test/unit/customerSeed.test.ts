@@ -27,7 +27,10 @@ describe('generateCustomers', () => {
     assert.equal(orders.length, 200);
     assert.deepEqual(accounts.map((a) => a.id).slice(0, 2), ['A-0001', 'A-0002']);
     assert.equal(new Set(demands.map((d) => d.id)).size, demands.length);
-    assert.deepEqual(orders.map((o) => o.id), orders.map((_, i) => `O-${String(i + 1).padStart(4, '0')}`));
+    assert.deepEqual(
+      orders.map((o) => o.id),
+      orders.map((_, i) => `O-${String(i + 1).padStart(4, '0')}`),
+    );
   });
 
   test('accounts mix all segments with annual values from 5k to 2M EUR, and pass the CRM and bridge checks', () => {

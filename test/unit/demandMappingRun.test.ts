@@ -44,7 +44,16 @@ describe('order signals', () => {
       ['SKU-1', 'P-1'],
       ['SKU-2', 'P-2'],
     ]);
-    const signals = orderSignals('O-1', '2026-10-31T23:00:00Z', [{ sku: 'SKU-1', quantity: 3 }, { sku: 'SKU-2', quantity: 1 }, { sku: 'SKU-1', quantity: 4 }], products);
+    const signals = orderSignals(
+      'O-1',
+      '2026-10-31T23:00:00Z',
+      [
+        { sku: 'SKU-1', quantity: 3 },
+        { sku: 'SKU-2', quantity: 1 },
+        { sku: 'SKU-1', quantity: 4 },
+      ],
+      products,
+    );
     assert.deepEqual(signals, [
       { productId: 'P-1', period: '2026-10', orderId: 'O-1', quantity: 7 },
       { productId: 'P-2', period: '2026-10', orderId: 'O-1', quantity: 1 },
@@ -55,8 +64,21 @@ describe('order signals', () => {
 describe('batches of order signals', () => {
   test('never split an order, and stay within the size unless one order alone is larger', () => {
     const signal = (orderId: string, productId: string) => ({ orderId, productId, period: '2026-11', quantity: 1 });
-    const signals = [signal('O-1', 'P-1'), signal('O-1', 'P-2'), signal('O-2', 'P-1'), signal('O-3', 'P-1'), signal('O-3', 'P-2'), signal('O-3', 'P-3')];
+    const signals = [
+      signal('O-1', 'P-1'),
+      signal('O-1', 'P-2'),
+      signal('O-2', 'P-1'),
+      signal('O-3', 'P-1'),
+      signal('O-3', 'P-2'),
+      signal('O-3', 'P-3'),
+    ];
     const batches = batchesOfWholeOrders(signals, 3);
-    assert.deepEqual(batches.map((batch) => batch.map((s) => `${s.orderId}/${s.productId}`)), [['O-1/P-1', 'O-1/P-2', 'O-2/P-1'], ['O-3/P-1', 'O-3/P-2', 'O-3/P-3']]);
+    assert.deepEqual(
+      batches.map((batch) => batch.map((s) => `${s.orderId}/${s.productId}`)),
+      [
+        ['O-1/P-1', 'O-1/P-2', 'O-2/P-1'],
+        ['O-3/P-1', 'O-3/P-2', 'O-3/P-3'],
+      ],
+    );
   });
 });

@@ -5,7 +5,14 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import './arbitraries/replay';
 import { anyText, unusualCharacters } from './arbitraries/hostile';
 import { createDemandActivities } from '../../activities/demandMappingActivities';
-import type { DemandLink, DemandLinkSink, DemandSource, NewRequirement, Requirement, RequirementStore } from '../../src/connectors/demandConnectors';
+import type {
+  DemandLink,
+  DemandLinkSink,
+  DemandSource,
+  NewRequirement,
+  Requirement,
+  RequirementStore,
+} from '../../src/connectors/demandConnectors';
 import { ConflictError } from '../../src/connectors/errors';
 import { findMatch, keyTerms, matcherConfigSchema, similarity, type MatchCandidate } from '../../src/domain/demandMatcher';
 import { scoringSchema } from '../../src/domain/demandScore';
@@ -15,14 +22,51 @@ import type { MapDemandsResult, PreparedDemand } from '../../workflows/demandTyp
 // Property tests: fast-check prints the seed of a failure; see ./arbitraries/replay.ts to replay it.
 
 /** Words customers really use, synonyms and stop words among them, so texts overlap and merge. */
-const words = ['export', 'exports', 'exporting', 'report', 'reports', 'excel', 'XLSX', 'spreadsheet', 'csv', 'download', 'SSO', 'SAML', 'login', 'sign-on', 'mobile', 'app', 'alerts', 'notification', 'slow', 'dashboard', 'Café', 'café', 'the', 'please', 'to', 'for', 'our', 'need'];
+const words = [
+  'export',
+  'exports',
+  'exporting',
+  'report',
+  'reports',
+  'excel',
+  'XLSX',
+  'spreadsheet',
+  'csv',
+  'download',
+  'SSO',
+  'SAML',
+  'login',
+  'sign-on',
+  'mobile',
+  'app',
+  'alerts',
+  'notification',
+  'slow',
+  'dashboard',
+  'Café',
+  'café',
+  'the',
+  'please',
+  'to',
+  'for',
+  'our',
+  'need',
+];
 const customerText = fc.oneof(
-  { weight: 4, arbitrary: fc.array(fc.oneof(fc.constantFrom(...words), fc.constantFrom(...unusualCharacters)), { maxLength: 7 }).map((parts) => parts.join(' ')) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .array(fc.oneof(fc.constantFrom(...words), fc.constantFrom(...unusualCharacters)), { maxLength: 7 })
+      .map((parts) => parts.join(' ')),
+  },
   { weight: 1, arbitrary: anyText({ maxLength: 40 }) },
 );
 const text = fc.record({ title: customerText, description: customerText });
 const config = matcherConfigSchema.parse({});
-const candidates = fc.array(fc.record({ id: fc.constantFrom('R-1', 'R-2', 'R-3', 'R-10'), title: customerText, description: customerText }), { maxLength: 8 });
+const candidates = fc.array(
+  fc.record({ id: fc.constantFrom('R-1', 'R-2', 'R-3', 'R-10'), title: customerText, description: customerText }),
+  { maxLength: 8 },
+);
 const thresholds = fc.constantFrom(0, 0.3, 0.45, 0.8, 1).map((threshold) => ({ ...config, threshold }));
 
 /** An in-memory PMS with the store's contract: idempotent creates, links replaced only at the version read. */
@@ -60,27 +104,39 @@ function memoryPms(): { store: RequirementStore; all: () => Requirement[] } {
 }
 
 const preparedDemands = fc
-  .array(fc.record({ productId: fc.constantFrom('P-1', 'P-2', 'P-3'), title: customerText, description: customerText, account: fc.constantFrom('A-1', 'A-2', 'A-3') }), { minLength: 1, maxLength: 12 })
+  .array(
+    fc.record({
+      productId: fc.constantFrom('P-1', 'P-2', 'P-3'),
+      title: customerText,
+      description: customerText,
+      account: fc.constantFrom('A-1', 'A-2', 'A-3'),
+    }),
+    { minLength: 1, maxLength: 12 },
+  )
   .map((demands) =>
-    demands.map(
-      ({ productId, title, description, account }, index): PreparedDemand => ({
-        demandId: `D-${index + 1}`,
-        title,
-        description,
-        kind: 'feature-request',
-        priority: 'medium',
-        productId,
-        otherProductIds: [],
-        account: { id: account, name: account, segment: 'smb', value: 1000 },
-        current: { requirementId: null, status: null },
-        position: { since: '2026-11-01T00:00:00.000Z', afterId: `D-${index + 1}` },
-      }),
-    ),
+    demands.map(({ productId, title, description, account }, index): PreparedDemand => ({
+      demandId: `D-${index + 1}`,
+      title,
+      description,
+      kind: 'feature-request',
+      priority: 'medium',
+      productId,
+      otherProductIds: [],
+      account: { id: account, name: account, segment: 'smb', value: 1000 },
+      current: { requirementId: null, status: null },
+      position: { since: '2026-11-01T00:00:00.000Z', afterId: `D-${index + 1}` },
+    })),
   );
 
 async function mapDemands(store: RequirementStore, demands: PreparedDemand[]): Promise<MapDemandsResult> {
   const activities = createDemandActivities({
-    integration: () => ({ crm: {} as DemandSource & DemandLinkSink, pms: store, matcher: config, scoring: scoringSchema.parse({}), contactFields: [] }),
+    integration: () => ({
+      crm: {} as DemandSource & DemandLinkSink,
+      pms: store,
+      matcher: config,
+      scoring: scoringSchema.parse({}),
+      contactFields: [],
+    }),
     logger: createLogger('test', { level: 'silent' }),
   });
   return new MockActivityEnvironment().run((input) => activities.mapDemands(input), { integrationId: 'demands', demands });
@@ -119,7 +175,13 @@ describe('demand matcher over hostile and overlapping texts (properties)', () =>
         if (best < matcher.threshold) return assert.equal(match, undefined);
         assert.ok(match, 'a candidate at or above the threshold is found');
         assert.equal(match.score, best);
-        assert.equal(match.id, scores.filter((s) => s.score === best).map((s) => s.id).sort()[0]);
+        assert.equal(
+          match.id,
+          scores
+            .filter((s) => s.score === best)
+            .map((s) => s.id)
+            .sort()[0],
+        );
       }),
       { numRuns: 300 },
     );
@@ -128,7 +190,10 @@ describe('demand matcher over hostile and overlapping texts (properties)', () =>
   test('the match, reason included, does not depend on the order of the candidates', () => {
     fc.assert(
       fc.property(text, candidates, thresholds, fc.array(fc.nat()), (demand, list, matcher, order) => {
-        const shuffled: MatchCandidate[] = list.map((c, i) => ({ c, rank: (order[i] ?? i) * list.length + i })).sort((x, y) => x.rank - y.rank).map(({ c }) => c);
+        const shuffled: MatchCandidate[] = list
+          .map((c, i) => ({ c, rank: (order[i] ?? i) * list.length + i }))
+          .sort((x, y) => x.rank - y.rank)
+          .map(({ c }) => c);
         assert.deepEqual(findMatch(demand, shuffled, matcher), findMatch(demand, list, matcher));
       }),
       { numRuns: 300 },
@@ -145,14 +210,24 @@ describe('demand matcher over hostile and overlapping texts (properties)', () =>
         const placed = new Map<string, string>();
         for (const requirement of pms.all()) {
           for (const link of requirement.demands) {
-            assert.equal(productOf.get(link.demandId), requirement.productId, `${link.demandId} merged into ${requirement.id} of another product`);
+            assert.equal(
+              productOf.get(link.demandId),
+              requirement.productId,
+              `${link.demandId} merged into ${requirement.id} of another product`,
+            );
             assert.ok(!placed.has(link.demandId), `${link.demandId} is on ${placed.get(link.demandId)} and ${requirement.id}`);
             placed.set(link.demandId, requirement.id);
           }
         }
-        assert.deepEqual(first.outcomes.map((o) => [o.demandId, o.requirementId]), demands.map((d) => [d.demandId, placed.get(d.demandId)]));
+        assert.deepEqual(
+          first.outcomes.map((o) => [o.demandId, o.requirementId]),
+          demands.map((d) => [d.demandId, placed.get(d.demandId)]),
+        );
         const again = await mapDemands(pms.store, demands);
-        assert.deepEqual(again.outcomes.map((o) => [o.demandId, o.requirementId, o.action]), first.outcomes.map((o) => [o.demandId, o.requirementId, 'unchanged']));
+        assert.deepEqual(
+          again.outcomes.map((o) => [o.demandId, o.requirementId, o.action]),
+          first.outcomes.map((o) => [o.demandId, o.requirementId, 'unchanged']),
+        );
       }),
       { numRuns: 60 },
     );

@@ -27,7 +27,10 @@ describe('demand matcher', () => {
   }
 
   test('an unrelated demand matches nothing', () => {
-    assert.equal(findMatch({ title: 'Single sign-on with Azure AD', description: 'SAML login for our staff' }, [requirement], config), undefined);
+    assert.equal(
+      findMatch({ title: 'Single sign-on with Azure AD', description: 'SAML login for our staff' }, [requirement], config),
+      undefined,
+    );
   });
 
   test('the best of several candidates wins, and ties go to the smaller id', () => {
@@ -53,7 +56,11 @@ describe('demand matcher', () => {
   // The next two were found by test/unit/demandMatcher.property.test.ts.
   test('a word that names an Object member is a word like any other', () => {
     assert.deepEqual([...keyTerms('Constructor portal for the constructor teams')].sort(), ['constructor', 'portal', 'team']);
-    const match = findMatch({ title: 'Constructor portal', description: '' }, [{ id: 'R-1', title: 'Portal for constructors', description: '' }], config);
+    const match = findMatch(
+      { title: 'Constructor portal', description: '' },
+      [{ id: 'R-1', title: 'Portal for constructors', description: '' }],
+      config,
+    );
     assert.match(match?.reason ?? '', /shared terms: constructor, portal$/);
   });
 
@@ -67,4 +74,3 @@ describe('demand matcher', () => {
     assert.match(findMatch(demand, texts, config)!.reason, /with "Excel export"/);
   });
 });
-

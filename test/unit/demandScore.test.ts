@@ -29,7 +29,11 @@ describe('demand score', () => {
   });
 
   test('weights come from configuration', () => {
-    const onlyAccounts = scoringSchema.parse({ perAccount: 1, perThousandValue: 0, priorityWeights: { low: 0, medium: 0, high: 0, critical: 0 } });
+    const onlyAccounts = scoringSchema.parse({
+      perAccount: 1,
+      perThousandValue: 0,
+      priorityWeights: { low: 0, medium: 0, high: 0, critical: 0 },
+    });
     assert.equal(demandScore([{ accountId: 'A', accountValue: 1e6, priority: 'critical' }], onlyAccounts), 1);
   });
 

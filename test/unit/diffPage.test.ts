@@ -22,7 +22,13 @@ describe('diffing a page against the CRM', () => {
       ['C', crm('same')],
     ]);
     const result = diffPage([product('A', 'new'), product('B', 'new name'), product('C', 'same')], current, 'upsert', owned, 1e6);
-    assert.deepEqual(result.writes.map((w) => [w.externalId, w.action]), [['A', 'create'], ['B', 'update']]);
+    assert.deepEqual(
+      result.writes.map((w) => [w.externalId, w.action]),
+      [
+        ['A', 'create'],
+        ['B', 'update'],
+      ],
+    );
     assert.equal(result.unchanged, 1);
     assert.equal(result.writes[1]?.hash, contentHash({ name: 'new name', price: 1 }, false, owned));
   });
@@ -39,7 +45,13 @@ describe('diffing a page against the CRM', () => {
       ['E', crm('old')],
     ]);
     const mirror = diffPage([deleted('D'), product('E', 'old', true), deleted('F')], current, 'mirror', owned, 1e6);
-    assert.deepEqual(mirror.writes.map((w) => [w.externalId, w.action, w.archived]), [['D', 'archive', true], ['E', 'archive', true]]);
+    assert.deepEqual(
+      mirror.writes.map((w) => [w.externalId, w.action, w.archived]),
+      [
+        ['D', 'archive', true],
+        ['E', 'archive', true],
+      ],
+    );
     assert.equal(mirror.skipped, 1);
     const upsert = diffPage([deleted('D')], current, 'upsert', owned, 1e6);
     assert.equal(upsert.writes.length, 0);
@@ -54,7 +66,10 @@ describe('diffing a page against the CRM', () => {
   test('the byte budget cuts the page after the last record that fits', () => {
     const big = 'x'.repeat(400);
     const result = diffPage([product('A', big), product('B', big), product('C', big)], new Map(), 'upsert', owned, 1200);
-    assert.deepEqual(result.writes.map((w) => w.externalId), ['A', 'B']);
+    assert.deepEqual(
+      result.writes.map((w) => w.externalId),
+      ['A', 'B'],
+    );
     assert.deepEqual(result.cutAt, position('B'));
   });
 });

@@ -23,14 +23,20 @@ describe('payload encryption', () => {
   test('after rotation, payloads written with the old key still decode; new ones use the new key', async () => {
     const [old] = await new EncryptionCodec(parseKeysVariable(`2026-05:${key(1)}`)).encode([payload]);
     const rotated = new EncryptionCodec(parseKeysVariable(`2026-11:${key(2)},2026-05:${key(1)}`));
-    assert.deepEqual(defaultPayloadConverter.fromPayload((await rotated.decode([old!]))[0]!), { customer: 'Acme GmbH', email: 'anna@acme.example' });
+    assert.deepEqual(defaultPayloadConverter.fromPayload((await rotated.decode([old!]))[0]!), {
+      customer: 'Acme GmbH',
+      email: 'anna@acme.example',
+    });
     const [fresh] = await rotated.encode([payload]);
     assert.equal(Buffer.from(fresh!.metadata![keyIdMetadataKey]!).toString(), '2026-11');
   });
 
   test('a payload with an unknown key id fails with a message naming the key id', async () => {
     const [old] = await new EncryptionCodec(parseKeysVariable(`retired:${key(1)}`)).encode([payload]);
-    await assert.rejects(new EncryptionCodec(parseKeysVariable(`current:${key(2)}`)).decode([old!]), /encrypted with key 'retired': that key is not configured here \(known: current\)/);
+    await assert.rejects(
+      new EncryptionCodec(parseKeysVariable(`current:${key(2)}`)).decode([old!]),
+      /encrypted with key 'retired': that key is not configured here \(known: current\)/,
+    );
   });
 
   test('a tampered payload fails its integrity check', async () => {

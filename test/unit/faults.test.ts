@@ -232,7 +232,9 @@ describe('fault injection over HTTP', () => {
   test('duplicateRate 1 repeats records of a page next to their first copy', async () => {
     for (const id of ['DUP-1', 'DUP-2', 'DUP-3', 'DUP-4', 'DUP-5', 'DUP-6']) await upsert(id);
     await setFaults({ duplicateRate: 1 });
-    const page = z.object({ results: z.array(z.object({ externalId: z.string() })) }).parse((await call('GET', '/api/products?limit=100')).body);
+    const page = z
+      .object({ results: z.array(z.object({ externalId: z.string() })) })
+      .parse((await call('GET', '/api/products?limit=100')).body);
     const ids = page.results.map((record) => record.externalId);
     assert.ok(ids.length > new Set(ids).size, 'some records appear twice');
     for (const id of new Set(ids)) {

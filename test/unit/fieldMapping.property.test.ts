@@ -32,7 +32,21 @@ function assertCrmScalars(properties: CrmProperties): void {
 }
 
 const sourcePath = fc.oneof(
-  fc.constantFrom('name', 'sku', 'description', 'category', 'price', 'price.amount', 'price.currency', 'stock', 'features', 'lifecycle', 'updatedAt', 'deleted', 'id'),
+  fc.constantFrom(
+    'name',
+    'sku',
+    'description',
+    'category',
+    'price',
+    'price.amount',
+    'price.currency',
+    'stock',
+    'features',
+    'lifecycle',
+    'updatedAt',
+    'deleted',
+    'id',
+  ),
   fc.constantFrom(...prototypeKeys, 'price.__proto__', 'name.length', 'constructor.name', 'missing', 'a.b.c', ''),
   anyText({ maxLength: 12 }),
 );
@@ -42,7 +56,9 @@ const transform = fc.oneof(
   fc.constant({ type: 'copy' }),
   fc.record({
     type: fc.constant('enum'),
-    values: fc.dictionary(fc.oneof(fc.constantFrom(...lifecycleStatuses, ...prototypeKeys), fc.string()), fc.oneof(fc.string(), anyValue), { maxKeys: 5 }),
+    values: fc.dictionary(fc.oneof(fc.constantFrom(...lifecycleStatuses, ...prototypeKeys), fc.string()), fc.oneof(fc.string(), anyValue), {
+      maxKeys: 5,
+    }),
   }),
   fc.record({ type: fc.constant('join'), separator: anyText({ maxLength: 12 }) }, { requiredKeys: ['type'] }),
   fc.record({ type: fc.constant('round'), decimals: fc.oneof(fc.integer({ min: -1, max: 8 }), anyValue) }),
@@ -50,7 +66,10 @@ const transform = fc.oneof(
     {
       type: fc.constant('currency'),
       currencyFrom: sourcePath,
-      locale: fc.oneof(fc.constantFrom('en-US', 'de-DE', 'ar-EG', 'ja-JP', 'hi-IN-u-nu-deva', 'xx', 'en_US', '', '!!', '__proto__'), anyText({ maxLength: 8 })),
+      locale: fc.oneof(
+        fc.constantFrom('en-US', 'de-DE', 'ar-EG', 'ja-JP', 'hi-IN-u-nu-deva', 'xx', 'en_US', '', '!!', '__proto__'),
+        anyText({ maxLength: 8 }),
+      ),
     },
     { requiredKeys: ['type', 'currencyFrom'] },
   ),
@@ -67,17 +86,31 @@ const priceWithLocale = fc
 const rule = fc.oneof(
   sourcePath,
   priceWithLocale,
-  fc.record({ from: sourcePath, transform, default: fc.oneof(fc.string(), fc.double(), fc.boolean(), fc.constant(null), anyValue) }, { requiredKeys: ['from'] }),
+  fc.record(
+    { from: sourcePath, transform, default: fc.oneof(fc.string(), fc.double(), fc.boolean(), fc.constant(null), anyValue) },
+    { requiredKeys: ['from'] },
+  ),
   anyValue,
 );
 
 /** A mapping as an operator may write it in bridge.yaml: CRM property names, valid or not, prototype keys included. */
 const hostileMapping = fc
-  .array(fc.tuple(fc.oneof(fc.constantFrom('name', 'price', 'status', 'constructor', 'toString', '__proto__', '1st', 'a-b'), fc.string({ maxLength: 8 })), rule), { maxLength: 5 })
+  .array(
+    fc.tuple(
+      fc.oneof(
+        fc.constantFrom('name', 'price', 'status', 'constructor', 'toString', '__proto__', '1st', 'a-b'),
+        fc.string({ maxLength: 8 }),
+      ),
+      rule,
+    ),
+    { maxLength: 5 },
+  )
   .map((entries) => entries.reduce((mapping, [field, value]) => withOwnKey(mapping, field, value), {} as Record<string, unknown>));
 
 /** Products whose free text is a prototype key, to reach enum lookups and paths with it. */
-const productWithPrototypeText = fc.tuple(validProduct, fc.constantFrom(...prototypeKeys)).map(([product, key]): PmsProduct => ({ ...product, name: key, category: key }));
+const productWithPrototypeText = fc
+  .tuple(validProduct, fc.constantFrom(...prototypeKeys))
+  .map(([product, key]): PmsProduct => ({ ...product, name: key, category: key }));
 
 describe('field mapping over hostile products and mappings (properties)', () => {
   test('every valid product maps with the default mapping to CRM scalars, the same every time', () => {

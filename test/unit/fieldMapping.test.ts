@@ -35,11 +35,14 @@ describe('field mapping', () => {
 
   test('a value missing from an enum map is a mapping error naming the field and value', () => {
     const mapping = fieldMappingSchema.parse({ status: { from: 'lifecycle', transform: { type: 'enum', values: { draft: 'Draft' } } } });
-    assert.throws(() => mapProduct(product, mapping), (error: unknown) => {
-      assert.ok(error instanceof MappingError);
-      assert.match(error.message, /status: value 'active' has no entry/);
-      return true;
-    });
+    assert.throws(
+      () => mapProduct(product, mapping),
+      (error: unknown) => {
+        assert.ok(error instanceof MappingError);
+        assert.match(error.message, /status: value 'active' has no entry/);
+        return true;
+      },
+    );
   });
 
   test('a list mapped without a transform is refused instead of being stringified', () => {
@@ -85,11 +88,16 @@ describe('field mapping', () => {
 
   test('a currency code that is not three letters is a mapping error for the record, not a RangeError for the page', () => {
     const mapping = fieldMappingSchema.parse({ label: { from: 'price.amount', transform: { type: 'currency', currencyFrom: 'name' } } });
-    assert.throws(() => mapProduct(product, mapping), (error: unknown) => error instanceof MappingError && /label: needs a number and a currency code at name/.test(error.message));
+    assert.throws(
+      () => mapProduct(product, mapping),
+      (error: unknown) => error instanceof MappingError && /label: needs a number and a currency code at name/.test(error.message),
+    );
   });
 
   test('a malformed locale is refused when the configuration is read', () => {
-    const parsed = fieldMappingSchema.safeParse({ label: { from: 'price.amount', transform: { type: 'currency', currencyFrom: 'price.currency', locale: 'en_US' } } });
+    const parsed = fieldMappingSchema.safeParse({
+      label: { from: 'price.amount', transform: { type: 'currency', currencyFrom: 'price.currency', locale: 'en_US' } },
+    });
     assert.ok(!parsed.success);
     assert.match(parsed.error.issues[0]!.message, /BCP 47 locale/);
   });

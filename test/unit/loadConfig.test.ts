@@ -30,12 +30,15 @@ describe('configuration', () => {
 
   test('a bad value stops start-up with a message naming the field and what was expected', () => {
     const { dir } = withFile('productSyncs:\n  - id: products\n    source: pms\n    target: crm\n    pageSize: 0\n    mode: sideways\n');
-    assert.throws(() => loadConfig({}, dir), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /productSyncs\.0\.pageSize: Too small/);
-      assert.match(error.message, /productSyncs\.0\.mode: Invalid option: expected one of "upsert"\|"update-only"\|"mirror"/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({}, dir),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /productSyncs\.0\.pageSize: Too small/);
+        assert.match(error.message, /productSyncs\.0\.mode: Invalid option: expected one of "upsert"\|"update-only"\|"mirror"/);
+        return true;
+      },
+    );
   });
 
   test('a sync that names an unknown system is refused with the known ones listed', () => {
@@ -65,11 +68,17 @@ describe('connection to a real Temporal cluster', () => {
     assert.equal(options.apiKey, 'key-123');
 
     const broken = loadConfig({ TEMPORAL_TLS_CERT: path.join(dir, 'missing.pem'), TEMPORAL_TLS_KEY: path.join(dir, 'key.pem') }, dir);
-    assert.throws(() => temporalConnectionOptions(broken, 'cluster.example:7233'), /Cannot read the client certificate at .*missing\.pem \(temporal\.tls\)/);
+    assert.throws(
+      () => temporalConnectionOptions(broken, 'cluster.example:7233'),
+      /Cannot read the client certificate at .*missing\.pem \(temporal\.tls\)/,
+    );
   });
 
   test('mTLS with a certificate but no key is refused at start-up', () => {
-    assert.throws(() => loadConfig({ TEMPORAL_TLS_CERT: '/etc/cert.pem' }, emptyDir()), /temporal\.tls: mTLS needs both certFile and keyFile/);
+    assert.throws(
+      () => loadConfig({ TEMPORAL_TLS_CERT: '/etc/cert.pem' }, emptyDir()),
+      /temporal\.tls: mTLS needs both certFile and keyFile/,
+    );
   });
 
   test('an API key alone turns TLS on, as Temporal Cloud requires', async () => {

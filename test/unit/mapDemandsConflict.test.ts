@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDemandActivities } from '../../activities/demandMappingActivities';
-import type { DemandLink, DemandLinkSink, DemandSource, NewRequirement, Requirement, RequirementStore } from '../../src/connectors/demandConnectors';
+import type {
+  DemandLink,
+  DemandLinkSink,
+  DemandSource,
+  NewRequirement,
+  Requirement,
+  RequirementStore,
+} from '../../src/connectors/demandConnectors';
 import { ConflictError } from '../../src/connectors/errors';
 import { matcherConfigSchema } from '../../src/domain/demandMatcher';
 import { scoringSchema } from '../../src/domain/demandScore';
@@ -46,7 +53,11 @@ function pmsWithConcurrentEdit() {
       writes += 1;
       if (writes === 1) {
         // The product manager's edit lands first.
-        requirement = { ...requirement, demands: [...requirement.demands, link('D-9', 'Added by hand')], updatedAt: '2026-11-02T00:00:00.000Z' };
+        requirement = {
+          ...requirement,
+          demands: [...requirement.demands, link('D-9', 'Added by hand')],
+          updatedAt: '2026-11-02T00:00:00.000Z',
+        };
       }
       if (expectedUpdatedAt !== requirement.updatedAt) throw new ConflictError('PMS', 'changed meanwhile');
       requirement = { ...requirement, demands, demandScore, updatedAt: '2026-11-03T00:00:00.000Z' };
@@ -84,9 +95,19 @@ describe('linking a demand while a product manager edits the same requirement', 
       }),
       logger: createLogger('test', { level: 'silent' }),
     });
-    const result: MapDemandsResult = await new MockActivityEnvironment().run((input) => activities.mapDemands(input), { integrationId: 'demands', demands: [demand] });
-    assert.deepEqual(result.outcomes.map((o) => [o.demandId, o.requirementId, o.action]), [['D-2', 'REQ-1', 'linked']]);
-    assert.deepEqual(pms.current().demands.map((d) => d.demandId), ['D-1', 'D-9', 'D-2'], 'the hand-added D-9 survives');
+    const result: MapDemandsResult = await new MockActivityEnvironment().run((input) => activities.mapDemands(input), {
+      integrationId: 'demands',
+      demands: [demand],
+    });
+    assert.deepEqual(
+      result.outcomes.map((o) => [o.demandId, o.requirementId, o.action]),
+      [['D-2', 'REQ-1', 'linked']],
+    );
+    assert.deepEqual(
+      pms.current().demands.map((d) => d.demandId),
+      ['D-1', 'D-9', 'D-2'],
+      'the hand-added D-9 survives',
+    );
     assert.equal(pms.writes(), 2);
   });
 });

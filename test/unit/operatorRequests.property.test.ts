@@ -12,8 +12,14 @@ const schemas = { retryFailed: retryFailedSchema, skipFailed: skipFailedSchema, 
 const schemaName = fc.constantFrom(...(Object.keys(schemas) as Array<keyof typeof schemas>));
 
 /** What an operator may legitimately type in the Temporal UI. */
-const ids = fc.oneof(fc.array(nonBlankText(200), { minLength: 1, maxLength: 20 }), fc.constant(Array.from({ length: 1000 }, (_, i) => `SKU-${i}`)));
-const reason = fc.tuple(fc.constantFrom('', ' ', '\n'), nonBlankText(200), fc.constantFrom('', ' ', '\t')).map(([before, text, after]) => `${before}${text}${after}`).filter((text) => [...text.trim()].length >= 3 && [...text.trim()].length <= 300);
+const ids = fc.oneof(
+  fc.array(nonBlankText(200), { minLength: 1, maxLength: 20 }),
+  fc.constant(Array.from({ length: 1000 }, (_, i) => `SKU-${i}`)),
+);
+const reason = fc
+  .tuple(fc.constantFrom('', ' ', '\n'), nonBlankText(200), fc.constantFrom('', ' ', '\t'))
+  .map(([before, text, after]) => `${before}${text}${after}`)
+  .filter((text) => [...text.trim()].length >= 3 && [...text.trim()].length <= 300);
 const retryRequest = fc.record({ ids }, { requiredKeys: [] });
 const skipRequest = fc.record({ ids, reason }, { requiredKeys: ['reason'] });
 
@@ -21,7 +27,16 @@ const skipRequest = fc.record({ ids, reason }, { requiredKeys: ['reason'] });
 const badIds = fc.oneof(
   fc.constant([]),
   fc.constant(Array.from({ length: 1001 }, (_, i) => `SKU-${i}`)),
-  fc.tuple(fc.array(fc.string({ minLength: 1 }), { maxLength: 3 }), fc.oneof(fc.constant(''), textLongerThan(200), anyValue.filter((v) => typeof v !== 'string'))).map(([good, bad]) => [...good, bad]),
+  fc
+    .tuple(
+      fc.array(fc.string({ minLength: 1 }), { maxLength: 3 }),
+      fc.oneof(
+        fc.constant(''),
+        textLongerThan(200),
+        anyValue.filter((v) => typeof v !== 'string'),
+      ),
+    )
+    .map(([good, bad]) => [...good, bad]),
   anyValue.filter((value) => !Array.isArray(value) && value !== undefined),
 );
 
@@ -48,14 +63,20 @@ describe('operator signal payloads over hostile input (properties)', () => {
         // Spread: fast-check also makes null-prototype objects; what comes out is a plain object.
         assert.deepEqual(retryFailedSchema.parse(retry), { ...retry });
         assert.deepEqual(skipFailedSchema.parse(skip), { ...skip, reason: skip.reason.trim() });
-        assert.deepEqual(memoRequestSchema.parse({ id: 'r-1', retryFailed: retry, skipFailed: skip }), { id: 'r-1', retryFailed: { ...retry }, skipFailed: { ...skip, reason: skip.reason.trim() } });
+        assert.deepEqual(memoRequestSchema.parse({ id: 'r-1', retryFailed: retry, skipFailed: skip }), {
+          id: 'r-1',
+          retryFailed: { ...retry },
+          skipFailed: { ...skip, reason: skip.reason.trim() },
+        });
       }),
       { numRuns: 200 },
     );
   });
 
   test('a signal with any key besides ids and reason, prototype keys included, is refused rather than half-understood', () => {
-    const extraKey = fc.oneof(fc.constantFrom(...prototypeKeys, 'id', 'Ids', 'reasons'), fc.string({ minLength: 1, maxLength: 8 })).filter((key) => key !== 'ids' && key !== 'reason');
+    const extraKey = fc
+      .oneof(fc.constantFrom(...prototypeKeys, 'id', 'Ids', 'reasons'), fc.string({ minLength: 1, maxLength: 8 }))
+      .filter((key) => key !== 'ids' && key !== 'reason');
     fc.assert(
       fc.property(fc.oneof(retryRequest, skipRequest), extraKey, anyValue, (request, key, value) => {
         const schema = 'reason' in request ? skipFailedSchema : retryFailedSchema;
@@ -78,7 +99,9 @@ describe('operator signal payloads over hostile input (properties)', () => {
   test('a schedule memo request keeps what it knows and drops other fields without touching the prototype', () => {
     fc.assert(
       fc.property(retryRequest, extraFields, (retry, extras) => {
-        const result = memoRequestSchema.safeParse(withExtraFields({ id: 'r-1', retryFailed: retry }, extras, Object.keys(memoRequestSchema.shape)));
+        const result = memoRequestSchema.safeParse(
+          withExtraFields({ id: 'r-1', retryFailed: retry }, extras, Object.keys(memoRequestSchema.shape)),
+        );
         assert.ok(result.success, result.success ? '' : describeRequestIssues(result.error));
         assert.deepEqual(result.data, { id: 'r-1', retryFailed: { ...retry } });
         assert.equal(Object.getPrototypeOf(result.data), Object.prototype);

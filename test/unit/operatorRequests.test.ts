@@ -6,7 +6,14 @@ import { ProductSyncRun } from '../../workflows/productSyncRun';
 import { productSyncInputSchema, type PlannedWrite } from '../../workflows/productSyncTypes';
 
 const at = (second: number, id: string) => ({ since: `2026-11-24T10:00:${String(second).padStart(2, '0')}.000Z`, afterId: id });
-const write = (id: string, second: number): PlannedWrite => ({ externalId: id, properties: {}, archived: false, action: 'update', hash: 'h', position: at(second, id) });
+const write = (id: string, second: number): PlannedWrite => ({
+  externalId: id,
+  properties: {},
+  archived: false,
+  action: 'update',
+  hash: 'h',
+  position: at(second, id),
+});
 const now = '2026-11-24T10:01:00.000Z';
 const newRun = (input: object = {}) => ProductSyncRun.begin(productSyncInputSchema.parse(input), undefined, now);
 
@@ -110,7 +117,16 @@ describe('retrying and skipping failed records in a run', () => {
 describe('progress of a run', () => {
   test('gives the rate and, when the source says how much is left, the time left at that rate', () => {
     const run = ProductSyncRun.begin(productSyncInputSchema.parse({}), undefined, '2026-11-24T10:00:00.000Z');
-    run.recordPage({ fetched: 200, writes: [], unchanged: 200, skipped: 0, rejected: [], nextCursor: at(1, 'A'), hasMore: true, remaining: 1000 });
+    run.recordPage({
+      fetched: 200,
+      writes: [],
+      unchanged: 200,
+      skipped: 0,
+      rejected: [],
+      nextCursor: at(1, 'A'),
+      hasMore: true,
+      remaining: 1000,
+    });
     const progress = run.progress('Running', '2026-11-24T10:00:02.000Z');
     assert.equal(progress.recordsPerSecond, 100);
     assert.equal(progress.estimatedSecondsLeft, 10);

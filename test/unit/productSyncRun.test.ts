@@ -45,7 +45,11 @@ describe('productSync run bookkeeping', () => {
   });
 
   test('a scheduled run starts from the previous result and counts repeated failures', () => {
-    const previous = { watermark: at(20, 'P-5'), counts: {}, failed: [{ id: 'P-7', reason: 'x', attempts: 2 }] } as unknown as ProductSyncSummary;
+    const previous = {
+      watermark: at(20, 'P-5'),
+      counts: {},
+      failed: [{ id: 'P-7', reason: 'x', attempts: 2 }],
+    } as unknown as ProductSyncSummary;
     const run = ProductSyncRun.begin(settings({ overlapMs: 0, parkAfterAttempts: 5 }), previous, now);
     assert.deepEqual(run.cursor, at(20, 'P-5'));
     run.recordFailed(write('P-7', 30), 'still failing');
@@ -70,7 +74,15 @@ describe('productSync run bookkeeping', () => {
 
   test('a continuation carries counters and lists, and counts pages per run', () => {
     const first = ProductSyncRun.begin(settings(), undefined, now);
-    first.recordPage({ fetched: 10, writes: [], unchanged: 7, skipped: 1, rejected: [{ id: 'X', reason: 'bad', position: at(1, 'X') }], nextCursor: at(5, 'E'), hasMore: true });
+    first.recordPage({
+      fetched: 10,
+      writes: [],
+      unchanged: 7,
+      skipped: 1,
+      rejected: [{ id: 'X', reason: 'bad', position: at(1, 'X') }],
+      nextCursor: at(5, 'E'),
+      hasMore: true,
+    });
     first.finishPage(at(5, 'E'));
     const second = ProductSyncRun.begin(settings({ continuation: first.continuation() }), undefined, now);
     assert.equal(second.pagesThisRun, 0);
@@ -82,7 +94,12 @@ describe('productSync run bookkeeping', () => {
   });
 
   test('a record failing for the third run in a row is parked: the watermark passes it, and a later success clears it', () => {
-    const previous = { watermark: at(1, 'A'), counts: {}, failed: [{ id: 'B', reason: 'too long', attempts: 2 }], parked: [] } as unknown as ProductSyncSummary;
+    const previous = {
+      watermark: at(1, 'A'),
+      counts: {},
+      failed: [{ id: 'B', reason: 'too long', attempts: 2 }],
+      parked: [],
+    } as unknown as ProductSyncSummary;
     const run = ProductSyncRun.begin(settings({ overlapMs: 0 }), previous, now);
     run.recordFailed(write('B', 2), 'CRM refused the record: name too long');
     run.finishPage(at(9, 'Z'));

@@ -25,14 +25,18 @@ describe('configuration of rate limits and webhooks', () => {
   test('a rate limit of zero requests is refused with the field named', () => {
     assert.throws(
       () => loadConfig({}, dirWith('systems:\n  crm:\n    rateLimit: { requests: 0, perMs: 10000 }\n')),
-      (error: unknown) => error instanceof ConfigError && /systems\.crm\.rateLimit\.requests: must allow at least one request/.test(error.message),
+      (error: unknown) =>
+        error instanceof ConfigError && /systems\.crm\.rateLimit\.requests: must allow at least one request/.test(error.message),
     );
   });
 
   test('the webhook secret comes from BRIDGE_WEBHOOK_SECRET, and a short one is refused', () => {
     const dir = dirWith('');
     assert.equal(loadConfig({ BRIDGE_WEBHOOK_SECRET: 'a-secret-of-enough-length' }, dir).webhooks.secret, 'a-secret-of-enough-length');
-    assert.throws(() => loadConfig({ BRIDGE_WEBHOOK_SECRET: 'short' }, dir), /webhooks\.secret: the webhook secret must be at least 16 characters/);
+    assert.throws(
+      () => loadConfig({ BRIDGE_WEBHOOK_SECRET: 'short' }, dir),
+      /webhooks\.secret: the webhook secret must be at least 16 characters/,
+    );
   });
 
   test('bridge webhooks without a secret stops with a message saying what to set', () => {

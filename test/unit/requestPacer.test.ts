@@ -30,7 +30,7 @@ describe('bucketFor: a token bucket that fits under a rolling-window limit', () 
     });
   }
 
-  test('paces HubSpot\'s 100 per 10 s at more than 95% of the limit', () => {
+  test("paces HubSpot's 100 per 10 s at more than 95% of the limit", () => {
     const bucket = bucketFor({ requests: 100, perMs: 10_000 });
     assert.ok((bucket.tokensPerInterval / bucket.interval) * 10_000 >= 95);
   });

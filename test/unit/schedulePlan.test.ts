@@ -7,7 +7,13 @@ import { changedSettings, describeSchedule } from '../../src/temporal/schedules'
 
 describe('schedule configuration and plans', () => {
   test('a schedule defaults to every minute, UTC, skip, unpaused; cron, time zone and jitter are read as given', () => {
-    assert.deepEqual(scheduleSchema.parse(undefined), { every: '1m', timeZone: 'UTC', overlap: 'skip', catchupWindow: '1m', paused: false });
+    assert.deepEqual(scheduleSchema.parse(undefined), {
+      every: '1m',
+      timeZone: 'UTC',
+      overlap: 'skip',
+      catchupWindow: '1m',
+      paused: false,
+    });
     const cron = scheduleSchema.parse({ cron: '0 6 * * 1-5', timeZone: 'Europe/Berlin', jitter: '30s' });
     assert.equal(describeSchedule(cron), 'cron 0 6 * * 1-5 (Europe/Berlin), jitter 30s');
   });
@@ -34,7 +40,14 @@ describe('schedule configuration and plans', () => {
       rejected: [],
       counts: { failed: 1, parked: 0, skipped: 1, rejected: 0 },
     });
-    assert.equal(csv, ['kind,id,reason,attempts,skippedAt,failure', 'failed,P-1,"CRM said ""no"", twice",2,,', 'skipped,P-2,retired,,2026-11-24T10:00:00.000Z,"too long\nname"'].join('\n'));
+    assert.equal(
+      csv,
+      [
+        'kind,id,reason,attempts,skippedAt,failure',
+        'failed,P-1,"CRM said ""no"", twice",2,,',
+        'skipped,P-2,retired,,2026-11-24T10:00:00.000Z,"too long\nname"',
+      ].join('\n'),
+    );
   });
 });
 
@@ -50,6 +63,9 @@ describe('the live progress line of `--wait`', () => {
       recordsPerSecond: 412.5,
       attentionReason: 'Writing products to the CRM: CRM failed with 503',
     });
-    assert.equal(line, 'NeedsAttention page 3 · fetched 600 · created 580 · 412.5 rec/s · Writing products to the CRM: CRM failed with 503');
+    assert.equal(
+      line,
+      'NeedsAttention page 3 · fetched 600 · created 580 · 412.5 rec/s · Writing products to the CRM: CRM failed with 503',
+    );
   });
 });

@@ -35,7 +35,10 @@ describe('upserting with reject isolation', () => {
   test('a refused batch is split until the offenders stand alone; the rest land', async () => {
     const { sink } = strictSink((input) => input.externalId === 'P-2' || input.externalId === 'P-7', 8);
     const outcome = await upsertIsolatingRejects(sink, records(10), () => {});
-    assert.deepEqual(outcome.failed.map((f) => f.externalId), ['P-2', 'P-7']);
+    assert.deepEqual(
+      outcome.failed.map((f) => f.externalId),
+      ['P-2', 'P-7'],
+    );
     assert.match(outcome.failed[0]!.reason, /CRM refused the record: name of P-2 is too long/);
     assert.equal(outcome.written.length, 8);
   });
@@ -47,7 +50,10 @@ describe('upserting with reject isolation', () => {
         throw new SystemUnavailableError('CRM', 'CRM failed with 503');
       },
     };
-    await assert.rejects(upsertIsolatingRejects(sink, records(3), () => {}), SystemUnavailableError);
+    await assert.rejects(
+      upsertIsolatingRejects(sink, records(3), () => {}),
+      SystemUnavailableError,
+    );
   });
 
   test('a retried attempt resumes after the batches the failed one heartbeated, and returns the whole outcome', async () => {
@@ -60,14 +66,20 @@ describe('upserting with reject isolation', () => {
         return inputs.map((input) => ({ externalId: input.externalId, created: true }));
       },
     };
-    await assert.rejects(upsertIsolatingRejects(failing, records(10), (progress) => beats.push(structuredClone(progress))), SystemUnavailableError);
+    await assert.rejects(
+      upsertIsolatingRejects(failing, records(10), (progress) => beats.push(structuredClone(progress))),
+      SystemUnavailableError,
+    );
     const last = beats.at(-1)!;
     assert.equal(last.done, 8, 'two batches of 4 were written before the failure');
 
     const { sink, requests } = strictSink(() => false);
     const outcome = await upsertIsolatingRejects(sink, records(10), () => {}, last);
     assert.deepEqual(requests, [2], 'only the last batch is written again');
-    assert.deepEqual(outcome.written.map((w) => w.externalId), records(10).map((r) => r.externalId));
+    assert.deepEqual(
+      outcome.written.map((w) => w.externalId),
+      records(10).map((r) => r.externalId),
+    );
   });
 
   test('a batch that fails while being split is written again whole on resume: every record is reported once', async () => {
@@ -83,11 +95,17 @@ describe('upserting with reject isolation', () => {
         return strict.upsertBatch(inputs);
       },
     };
-    await assert.rejects(upsertIsolatingRejects(flaky, records(4).reverse(), (progress) => beats.push(structuredClone(progress))), SystemUnavailableError);
+    await assert.rejects(
+      upsertIsolatingRejects(flaky, records(4).reverse(), (progress) => beats.push(structuredClone(progress))),
+      SystemUnavailableError,
+    );
     assert.deepEqual(beats.at(-1), { done: 0, outcome: { written: [], failed: [] } }, 'the half-written batch is not reported as progress');
 
     const outcome = await upsertIsolatingRejects(strict, records(4).reverse(), () => {}, beats.at(-1));
     assert.deepEqual(outcome.written.map((w) => w.externalId).sort(), ['P-0', 'P-2', 'P-3']);
-    assert.deepEqual(outcome.failed.map((f) => f.externalId), ['P-1']);
+    assert.deepEqual(
+      outcome.failed.map((f) => f.externalId),
+      ['P-1'],
+    );
   });
 });

@@ -32,7 +32,18 @@ function expectedProduct(raw: ValidRawProduct) {
   };
 }
 
-const requiredFields = ['id', 'sku', 'name', 'category', 'price', 'price.amount', 'price.currency', 'stock', 'lifecycle', 'updatedAt'] as const;
+const requiredFields = [
+  'id',
+  'sku',
+  'name',
+  'category',
+  'price',
+  'price.amount',
+  'price.currency',
+  'stock',
+  'lifecycle',
+  'updatedAt',
+] as const;
 
 const notString = anyValue.filter((value) => typeof value !== 'string');
 const notBoolean = anyValue.filter((value) => typeof value !== 'boolean' && value !== undefined);
@@ -41,7 +52,10 @@ const wrongValues: Record<string, fc.Arbitrary<unknown>> = {
   id: fc.oneof(notString, fc.constant(''), textLongerThan(64)),
   sku: fc.oneof(notString, fc.constant(''), textLongerThan(64)),
   name: fc.oneof(notString, fc.constantFrom('', '   ', '\t\n'), textLongerThan(productLimits.nameMaxLength)),
-  description: fc.oneof(notString.filter((value) => value !== undefined), textLongerThan(productLimits.descriptionMaxLength)),
+  description: fc.oneof(
+    notString.filter((value) => value !== undefined),
+    textLongerThan(productLimits.descriptionMaxLength),
+  ),
   category: fc.oneof(notString, fc.constant(''), textLongerThan(100)),
   'price.amount': fc.oneof(
     hostileNumber.filter((n) => !Number.isFinite(n) || n < 0),
@@ -53,13 +67,20 @@ const wrongValues: Record<string, fc.Arbitrary<unknown>> = {
     anyText().filter((code) => !knownCurrencies.includes(code)),
     fc.constantFrom('XXY', 'eur', 'EURO', 'BTC', 'ABC'),
   ),
-  stock: fc.oneof(hostileNumber.filter((n) => !Number.isSafeInteger(n) || n < 0), fc.double({ min: 0.01, max: 1e6, noNaN: true }).filter((n) => !Number.isInteger(n)), anyValue.filter((v) => typeof v !== 'number')),
+  stock: fc.oneof(
+    hostileNumber.filter((n) => !Number.isSafeInteger(n) || n < 0),
+    fc.double({ min: 0.01, max: 1e6, noNaN: true }).filter((n) => !Number.isInteger(n)),
+    anyValue.filter((v) => typeof v !== 'number'),
+  ),
   features: fc.oneof(
     anyValue.filter((value) => !Array.isArray(value) && value !== undefined),
     fc.array(fc.string(), { minLength: productLimits.featuresMaxCount + 1, maxLength: productLimits.featuresMaxCount + 3 }),
     fc.tuple(fc.array(fc.string(), { maxLength: 3 }), notString).map(([strings, odd]) => [...strings, odd]),
   ),
-  lifecycle: fc.oneof(notString, anyText().filter((status) => !(lifecycleStatuses as readonly string[]).includes(status))),
+  lifecycle: fc.oneof(
+    notString,
+    anyText().filter((status) => !(lifecycleStatuses as readonly string[]).includes(status)),
+  ),
   updatedAt: fc.oneof(notString, anyText(), fc.constantFrom('2026-13-01T00:00:00Z', '2026-11-24', 'yesterday', '2026-11-24T10:00:00')),
   deleted: notBoolean,
 };
@@ -67,9 +88,17 @@ const wrongValues: Record<string, fc.Arbitrary<unknown>> = {
 describe('PMS product validation over hostile inputs (properties)', () => {
   test('any value at all yields the product or a reason, and never throws', () => {
     fc.assert(
-      fc.property(fc.oneof(anyValue, fc.tuple(validRawProduct, fc.constantFrom(...Object.keys(wrongValues)), anyValue).map(([raw, path, value]) => withValueAt(raw, path, value))), (input) => {
-        assertDocumentedResult(validatePmsProduct(input));
-      }),
+      fc.property(
+        fc.oneof(
+          anyValue,
+          fc
+            .tuple(validRawProduct, fc.constantFrom(...Object.keys(wrongValues)), anyValue)
+            .map(([raw, path, value]) => withValueAt(raw, path, value)),
+        ),
+        (input) => {
+          assertDocumentedResult(validatePmsProduct(input));
+        },
+      ),
       { numRuns: 400 },
     );
   });

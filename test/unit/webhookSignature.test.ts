@@ -3,7 +3,9 @@ import { describe, test } from 'node:test';
 import { signDelivery, signatureHeader, timestampHeader, verifyDelivery } from '../../src/webhooks/webhookSignature';
 
 const secret = 'a-shared-webhook-secret';
-const body = Buffer.from('{"type":"product.changed","eventId":"e-1","product":{"id":"P-1","updatedAt":"2026-11-24T10:00:00.000Z","deleted":false}}');
+const body = Buffer.from(
+  '{"type":"product.changed","eventId":"e-1","product":{"id":"P-1","updatedAt":"2026-11-24T10:00:00.000Z","deleted":false}}',
+);
 const now = Date.parse('2026-11-24T10:00:00Z');
 
 function headersOf(signed: Record<string, string>) {

@@ -8,7 +8,12 @@ const cwd = '/nonexistent-dir-without-bridge-yaml';
 describe('worker settings', () => {
   test('default to no endpoints, loopback, 20 s grace, 100 activity and 40 workflow task slots', () => {
     const { worker } = loadConfig({}, cwd);
-    assert.deepEqual(worker, { listenHost: '127.0.0.1', shutdownGraceMs: 20_000, maxConcurrentActivities: 100, maxConcurrentWorkflowTasks: 40 });
+    assert.deepEqual(worker, {
+      listenHost: '127.0.0.1',
+      shutdownGraceMs: 20_000,
+      maxConcurrentActivities: 100,
+      maxConcurrentWorkflowTasks: 40,
+    });
   });
 
   test('come from environment variables', () => {
@@ -38,11 +43,14 @@ describe('worker settings', () => {
   });
 
   test('a value that is not a number stops start-up naming the field', () => {
-    assert.throws(() => loadConfig({ BRIDGE_METRICS_PORT: 'ninety' }, cwd), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /worker\.metricsPort: .*number/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ BRIDGE_METRICS_PORT: 'ninety' }, cwd),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /worker\.metricsPort: .*number/);
+        return true;
+      },
+    );
   });
 });
 

@@ -6,7 +6,16 @@ import type { DemandMappingSummary } from '../../../workflows/demandTypes';
 import type { ProductSyncSummary } from '../../../workflows/productSyncTypes';
 import type { TestSandbox } from '../../helpers/sandbox';
 import { checkDemands } from '../invariants';
-import { finishProductRun, injectedFaults, onStage, patientRetry, resultOf, sampleWatermarks, startProductSync, type ChaosScenario } from '../scenario';
+import {
+  finishProductRun,
+  injectedFaults,
+  onStage,
+  patientRetry,
+  resultOf,
+  sampleWatermarks,
+  startProductSync,
+  type ChaosScenario,
+} from '../scenario';
 
 const sizes = { short: { products: 800 }, full: { products: 5_000 } };
 
@@ -39,7 +48,11 @@ function gusts(sandbox: TestSandbox, prng: Prng) {
     calm: async () => {
       blowing = false;
       await loop;
-      await sandbox.setCrmFaults({ ...Object.fromEntries(Object.keys(steadyFaults).map((key) => [key, 0])), latencyMs: 0, throttleNext: 0 });
+      await sandbox.setCrmFaults({
+        ...Object.fromEntries(Object.keys(steadyFaults).map((key) => [key, 0])),
+        latencyMs: 0,
+        throttleNext: 0,
+      });
       return counts;
     },
   };
@@ -50,35 +63,41 @@ export const crmFaultStorm: ChaosScenario = {
   name: 'crm-fault-storm',
   title: 'CRM fault storm: 30% 5xx, 429 bursts with Retry-After, latency spikes, connections reset mid-answer',
   run: (context) =>
-    onStage(context, { products: sizes[context.scale].products, customers: true, crmFaults: steadyFaults }, async ({ sandbox, taskQueue, workers }) => {
-      await workers.start();
-      const storm = gusts(sandbox, context.prng);
-      const handle = await startProductSync(context, taskQueue, { heartbeatTimeoutMs: 10_000, retry: patientRetry });
-      const watermarks = sampleWatermarks(context, handle, sandbox, 'upsert');
-      const summary = await resultOf<ProductSyncSummary>(handle, 600_000);
-      context.log(`products synced through the storm: ${JSON.stringify(summary.counts)}`);
+    onStage(
+      context,
+      { products: sizes[context.scale].products, customers: true, crmFaults: steadyFaults },
+      async ({ sandbox, taskQueue, workers }) => {
+        await workers.start();
+        const storm = gusts(sandbox, context.prng);
+        const handle = await startProductSync(context, taskQueue, { heartbeatTimeoutMs: 10_000, retry: patientRetry });
+        const watermarks = sampleWatermarks(context, handle, sandbox, 'upsert');
+        const summary = await resultOf<ProductSyncSummary>(handle, 600_000);
+        context.log(`products synced through the storm: ${JSON.stringify(summary.counts)}`);
 
-      const demandRun = await context.temporal.client.workflow.start('demandMapping', {
-        taskQueue,
-        workflowId: `chaos-${context.scenario}-demands-${context.seed}-${Date.now()}`,
-        args: [{ pageSize: 25, heartbeatTimeoutMs: 10_000, retry: patientRetry }],
-      });
-      const demands = await resultOf<DemandMappingSummary>(demandRun, 600_000);
-      context.log(`demands mapped through the storm: ${JSON.stringify(demands.demands)}, orders ${JSON.stringify(demands.orders)}`);
-      const gustCounts = await storm.calm();
-      const counters = (await sandbox.crmApi('GET', '/_admin/faults')) as { injected: FaultCounters };
+        const demandRun = await context.temporal.client.workflow.start('demandMapping', {
+          taskQueue,
+          workflowId: `chaos-${context.scenario}-demands-${context.seed}-${Date.now()}`,
+          args: [{ pageSize: 25, heartbeatTimeoutMs: 10_000, retry: patientRetry }],
+        });
+        const demands = await resultOf<DemandMappingSummary>(demandRun, 600_000);
+        context.log(`demands mapped through the storm: ${JSON.stringify(demands.demands)}, orders ${JSON.stringify(demands.orders)}`);
+        const gustCounts = await storm.calm();
+        const counters = (await sandbox.crmApi('GET', '/_admin/faults')) as { injected: FaultCounters };
 
-      const outcome = await finishProductRun(sandbox, { summary, watermarks, mode: 'upsert' });
-      const { violations } = outcome;
-      if (demands.status !== 'Completed') violations.lost.push(`demand run ended ${demands.status}`);
-      Object.assign(violations, checkDemands(sandbox));
-      const linked = new Set(sandbox.pms.requirements.listChanges({ limit: 100_000 }).data.flatMap((r) => r.demands.map((d) => d.demandId)));
-      const mappable = generateCustomers().demands.filter((demand) => !demand.skus.includes(unknownSku));
-      violations.lost.push(...mappable.filter((demand) => !linked.has(demand.id)).map((demand) => `demand ${demand.id}`));
-      return {
-        ...outcome,
-        recordsChecked: outcome.recordsChecked + mappable.length,
-        faults: { ...injectedFaults('CRM', counters.injected), ...gustCounts },
-      };
-    }),
+        const outcome = await finishProductRun(sandbox, { summary, watermarks, mode: 'upsert' });
+        const { violations } = outcome;
+        if (demands.status !== 'Completed') violations.lost.push(`demand run ended ${demands.status}`);
+        Object.assign(violations, checkDemands(sandbox));
+        const linked = new Set(
+          sandbox.pms.requirements.listChanges({ limit: 100_000 }).data.flatMap((r) => r.demands.map((d) => d.demandId)),
+        );
+        const mappable = generateCustomers().demands.filter((demand) => !demand.skus.includes(unknownSku));
+        violations.lost.push(...mappable.filter((demand) => !linked.has(demand.id)).map((demand) => `demand ${demand.id}`));
+        return {
+          ...outcome,
+          recordsChecked: outcome.recordsChecked + mappable.length,
+          faults: { ...injectedFaults('CRM', counters.injected), ...gustCounts },
+        };
+      },
+    ),
 };

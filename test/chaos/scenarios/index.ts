@@ -8,4 +8,12 @@ import { webhookDisorder } from './webhookDisorder';
 import { workerKills } from './workerKills';
 
 /** Every chaos scenario, in the order the issue lists them. */
-export const chaosScenarios: ChaosScenario[] = [workerKills, serverRestart, crmFaultStorm, crmOutage, pmsGarbage, webhookDisorder, racingWorkers];
+export const chaosScenarios: ChaosScenario[] = [
+  workerKills,
+  serverRestart,
+  crmFaultStorm,
+  crmOutage,
+  pmsGarbage,
+  webhookDisorder,
+  racingWorkers,
+];

@@ -3,7 +3,17 @@ import type { FaultCounters } from '../../../src/sandbox/faults';
 import type { Prng } from '../../../src/sandbox/prng';
 import type { ProductSyncSummary } from '../../../workflows/productSyncTypes';
 import type { TestSandbox } from '../../helpers/sandbox';
-import { finishProductRun, injectedFaults, onStage, patientRetry, progressOf, resultOf, sampleWatermarks, startProductSync, type ChaosScenario } from '../scenario';
+import {
+  finishProductRun,
+  injectedFaults,
+  onStage,
+  patientRetry,
+  progressOf,
+  resultOf,
+  sampleWatermarks,
+  startProductSync,
+  type ChaosScenario,
+} from '../scenario';
 
 const sizes = { short: { products: 800, hostile: 12, deletes: 6 }, full: { products: 5_000, hostile: 40, deletes: 25 } };
 
@@ -47,7 +57,12 @@ export const pmsGarbage: ChaosScenario = {
       const hostile = await plantHostileRecords(sandbox, context.prng, size.hostile, size.products);
       await sandbox.setPmsFaults({ malformedRate: 0.1, duplicateRate: 0.2, resetRate: 0.03 });
       await workers.start();
-      const handle = await startProductSync(context, taskQueue, { mode: 'mirror', pageSize: 100, heartbeatTimeoutMs: 5_000, retry: patientRetry });
+      const handle = await startProductSync(context, taskQueue, {
+        mode: 'mirror',
+        pageSize: 100,
+        heartbeatTimeoutMs: 5_000,
+        retry: patientRetry,
+      });
       const watermarks = sampleWatermarks(context, handle, sandbox, 'mirror');
 
       // Deletes while the run pages: some products were already read, some not yet.
@@ -64,7 +79,9 @@ export const pmsGarbage: ChaosScenario = {
         await sleep(context.prng.int(50, 400));
       }
       const summary = await done;
-      context.log(`${hostile.length} hostile rows planted, ${deleted} products deleted mid-run; run counts ${JSON.stringify(summary.counts)}`);
+      context.log(
+        `${hostile.length} hostile rows planted, ${deleted} products deleted mid-run; run counts ${JSON.stringify(summary.counts)}`,
+      );
       const counters = (await sandbox.pmsApi('GET', '/_admin/faults')) as { injected: FaultCounters };
 
       // A delete may land after the run read the feed's end: it is past the run's watermark, so it
@@ -78,8 +95,12 @@ export const pmsGarbage: ChaosScenario = {
       const outcome = await finishProductRun(sandbox, { summary, watermarks, mode: 'mirror', summaries: [next] });
       // Repeated copies of a hostile row are one rejected record, not several. (Fewer is possible:
       // a hostile row deleted before it was read is not rejected; the checks list any missed.)
-      if (summary.counts.rejected > hostile.length) outcome.violations.duplicates.push(`${summary.counts.rejected} rejections reported for ${hostile.length} hostile rows`);
-      return { ...outcome, faults: { ...injectedFaults('PMS', counters.injected), 'hostile rows': hostile.length, 'deleted mid-run': deleted } };
+      if (summary.counts.rejected > hostile.length)
+        outcome.violations.duplicates.push(`${summary.counts.rejected} rejections reported for ${hostile.length} hostile rows`);
+      return {
+        ...outcome,
+        faults: { ...injectedFaults('PMS', counters.injected), 'hostile rows': hostile.length, 'deleted mid-run': deleted },
+      };
     });
   },
 };

@@ -29,7 +29,9 @@ async function disorderlyRelay(target: string, prng: Prng) {
       response.writeHead(202).end();
       counts.received += 1;
       const order = ++received;
-      const headers = Object.fromEntries(Object.entries(request.headers).filter(([key]) => key.startsWith('x-') || key === 'content-type')) as Record<string, string>;
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).filter(([key]) => key.startsWith('x-') || key === 'content-type'),
+      ) as Record<string, string>;
       const copies = prng.int(1, 3);
       counts.duplicates += copies - 1;
       for (let copy = 0; copy < copies; copy++) {
@@ -65,7 +67,10 @@ async function changeProducts(sandbox: TestSandbox, prng: Prng, size: { products
     if (newProduct) await sandbox.putProduct(newProduct.id, newProduct);
     else {
       const id = `P-${String(prng.int(1, Math.min(size.products, 60))).padStart(6, '0')}`;
-      await sandbox.pmsApi('PATCH', `/api/products/${id}`, { stock: prng.int(0, 9_999), price: { amount: prng.int(100, 99_999) / 100, currency: 'EUR' } });
+      await sandbox.pmsApi('PATCH', `/api/products/${id}`, {
+        stock: prng.int(0, 9_999),
+        price: { amount: prng.int(100, 99_999) / 100, currency: 'EUR' },
+      });
     }
     if (prng.chance(0.2)) await sleep(prng.int(0, 50));
   }
@@ -96,7 +101,11 @@ export const webhookDisorder: ChaosScenario = {
         context.log(`${size.changes} PMS changes; relay ${JSON.stringify(relay.counts)}`);
         const settled = () => violationCount(checkProducts(sandbox, { mode: 'upsert', summaries: [] }).violations) === 0;
         await waitUntil('the CRM to match the PMS', settled, 60_000).catch(() => undefined); // the check below says what differs
-        const { recordsChecked, violations } = checkProducts(sandbox, { mode: 'upsert', summaries: [], recordsCreated: (await sandbox.crmStats()).recordsCreated });
+        const { recordsChecked, violations } = checkProducts(sandbox, {
+          mode: 'upsert',
+          summaries: [],
+          recordsCreated: (await sandbox.crmStats()).recordsCreated,
+        });
         return {
           recordsChecked,
           faults: { 'duplicate deliveries': relay.counts.duplicates, 'deliveries overtaken': relay.counts.overtaken },
@@ -104,7 +113,10 @@ export const webhookDisorder: ChaosScenario = {
           violations,
         };
       } finally {
-        await context.temporal.client.workflow.getHandle(changeStreamWorkflowId('products')).terminate('chaos scenario over').catch(() => undefined);
+        await context.temporal.client.workflow
+          .getHandle(changeStreamWorkflowId('products'))
+          .terminate('chaos scenario over')
+          .catch(() => undefined);
         await relay.close();
         await receiver.close();
       }

@@ -48,7 +48,9 @@ export function nonBlankText(maxCodePoints: number): fc.Arbitrary<string> {
   return fc.oneof(
     {
       weight: 5,
-      arbitrary: wellFormedText({ minLength: 1, maxLength: Math.min(maxCodePoints, 40) }).filter((text) => text.trim().length > 0 && [...text].length <= maxCodePoints),
+      arbitrary: wellFormedText({ minLength: 1, maxLength: Math.min(maxCodePoints, 40) }).filter(
+        (text) => text.trim().length > 0 && [...text].length <= maxCodePoints,
+      ),
     },
     { weight: 1, arbitrary: fc.constantFrom(...prototypeKeys) },
   );
@@ -73,7 +75,16 @@ export function textLongerThan(length: number): fc.Arbitrary<string> {
 
 /** Numbers that break arithmetic or are out of range for any amount or count. */
 export const hostileNumber = fc.oneof(
-  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, -1, -Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE),
+  fc.constantFrom(
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    -0,
+    -1,
+    -Number.MIN_VALUE,
+    Number.MAX_VALUE,
+    -Number.MAX_VALUE,
+  ),
   fc.double(),
 );
 
@@ -100,14 +111,22 @@ export function withValueAt(record: object, path: string, value: unknown): Recor
 
 /** Anything a JSON body, a YAML file or the Temporal UI can carry, with prototype keys among the object keys. */
 export const anyValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.anything({ key: fc.oneof(fc.string(), fc.constantFrom(...prototypeKeys)), withNullPrototype: true, withBoxedValues: true, withSparseArray: true }),
+  fc.anything({
+    key: fc.oneof(fc.string(), fc.constantFrom(...prototypeKeys)),
+    withNullPrototype: true,
+    withBoxedValues: true,
+    withSparseArray: true,
+  }),
   hostileNumber,
   anyText(),
   fc.jsonValue().map((json) => JSON.parse(JSON.stringify(json)) as unknown),
 );
 
 /** Extra fields to add to an otherwise valid object: unknown names and prototype keys. */
-export const extraFields = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...prototypeKeys), fc.string({ minLength: 1, maxLength: 12 })), anyValue), { maxLength: 4 });
+export const extraFields = fc.array(
+  fc.tuple(fc.oneof(fc.constantFrom(...prototypeKeys), fc.string({ minLength: 1, maxLength: 12 })), anyValue),
+  { maxLength: 4 },
+);
 
 /** A copy of `record` with the extra fields set as own properties, except those named in `known` (the schema's own). */
 export function withExtraFields<T extends object>(record: T, extras: Array<[string, unknown]>, known: readonly string[]): T {

@@ -6,7 +6,10 @@ export const knownCurrencies = Intl.supportedValuesOf('currency');
 
 /** ISO 8601 with a Z or a numeric offset, as zod's `iso.datetime({ offset: true })` accepts. */
 const isoTimestamp = fc
-  .tuple(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }), fc.constantFrom('Z', '+02:00', '-05:30'))
+  .tuple(
+    fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }),
+    fc.constantFrom('Z', '+02:00', '-05:30'),
+  )
   .map(([date, offset]) => date.toISOString().replace('Z', offset));
 
 /**
@@ -21,7 +24,10 @@ export const validRawProduct = fc.record(
     description: fc.oneof(wellFormedText({ maxLength: 200 }), fc.constant('d'.repeat(productLimits.descriptionMaxLength))),
     category: nonBlankText(100),
     price: fc.record({
-      amount: fc.oneof(fc.double({ min: -0, max: Number.MAX_VALUE, noNaN: true }), fc.integer({ min: 0, max: 1_000_000 }).map((cents) => cents / 100)),
+      amount: fc.oneof(
+        fc.double({ min: -0, max: Number.MAX_VALUE, noNaN: true }),
+        fc.integer({ min: 0, max: 1_000_000 }).map((cents) => cents / 100),
+      ),
       currency: fc.constantFrom(...knownCurrencies),
     }),
     stock: fc.oneof(fc.nat(), fc.constant(Number.MAX_SAFE_INTEGER)),

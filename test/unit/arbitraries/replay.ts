@@ -11,4 +11,5 @@ import fc from 'fast-check';
  */
 const seed = process.env.FC_SEED;
 const path = process.env.FC_PATH;
-if (seed !== undefined) fc.configureGlobal({ ...fc.readConfigureGlobal(), seed: Number(seed), ...(path ? { path, endOnFailure: true } : {}) });
+if (seed !== undefined)
+  fc.configureGlobal({ ...fc.readConfigureGlobal(), seed: Number(seed), ...(path ? { path, endOnFailure: true } : {}) });
