@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../src/logging/logger';
+import { failureTypes } from '../src/shared/failureTypes';
 
 /** A logger whose every line names the integration, workflow, run, activity and attempt. */
 export function activityLogger(logger: Logger, integrationId: string): Logger {
@@ -18,7 +19,7 @@ export function requireIntegration<T>(lookup: (id: string) => T | undefined, int
   const integration = lookup(integrationId);
   if (integration) return integration;
   throw ApplicationFailure.create({
-    type: 'UnknownIntegration',
+    type: failureTypes.unknownIntegration,
     message: `No ${kind} integration '${integrationId}' is configured on this worker; check the integrationId in the workflow input against the bridge configuration.`,
     nonRetryable: true,
   });

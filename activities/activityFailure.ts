@@ -1,12 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { RateLimitedError, SystemError } from '../src/connectors/errors';
+import { RateLimitedError, SystemError } from '../src/shared/systemErrors';
 
 /**
  * Turns a connector error into the Temporal failure that carries the right retry decision: a rate
  * limit retries after the delay the system asked for, credentials and bad requests do not retry,
  * everything else follows the activity's retry policy.
  */
-export function toActivityFailure(error: unknown): unknown {
+function toActivityFailure(error: unknown): unknown {
   if (error instanceof RateLimitedError) {
     return ApplicationFailure.create({
       type: error.name,

@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../src/logging/logger';
-import type { AttentionAlert } from '../workflows/attention';
+import type { AttentionAlert } from '../src/shared/attentionSettings';
+import { failureTypes } from '../src/shared/failureTypes';
 
 export interface AlertDeps {
   /** Slack-compatible incoming webhook; none configured means the error log is the only alert. */
@@ -13,7 +14,7 @@ export interface AlertDeps {
 const timeoutMs = 10_000;
 
 /** The text a person reads in the chat channel: what is wrong, where, and what to do. */
-export function alertText(alert: AttentionAlert, link?: string): string {
+function alertText(alert: AttentionAlert, link?: string): string {
   return [
     `:warning: crm-pms-bridge: ${alert.workflowType} '${alert.integrationId}' needs attention.`,
     `Reason: ${alert.reason}`,
@@ -46,13 +47,13 @@ export function createAlertActivities(deps: AlertDeps) {
         // The URL is a secret (it carries the webhook's token): name the host only.
         throw ApplicationFailure.retryable(
           `The alert webhook at ${new URL(deps.webhookUrl).host} could not be reached: ${(error as Error).message}`,
-          'AlertWebhookUnavailable',
+          failureTypes.alertWebhookUnavailable,
         );
       }
       if (!response.ok) {
         throw ApplicationFailure.retryable(
           `The alert webhook at ${new URL(deps.webhookUrl).host} answered ${response.status}.`,
-          'AlertWebhookUnavailable',
+          failureTypes.alertWebhookUnavailable,
         );
       }
       log.info({ waitsUntil: alert.waitsUntil }, 'attention alert posted');

@@ -1,18 +1,6 @@
-import type { DemandNote, DemandNoteSink } from '../src/connectors/demandConnectors';
-import type { MapDemandsResult, PreparedDemand } from '../workflows/demandTypes';
-import { chunk } from '../src/chunk';
-
-/** A thing in the tool, by its id or by its name (looked up in the tool). */
-export type ToolReference = string | { name: string };
-
-/** Where a demand integration also writes each demand as a note (e.g. Productboard), from configuration. */
-export interface DemandNotesTarget {
-  sink: DemandNoteSink;
-  /** The tool's feature (or component) for a PMS product id; a product not named gets a note without link. */
-  entityByProduct: Record<string, ToolReference>;
-  /** The tool's company for a CRM account id. */
-  companyByAccount: Record<string, ToolReference>;
-}
+import type { DemandNote, DemandNotesTarget, ToolReference } from '../src/connectors/demandConnectors';
+import type { MapDemandsResult, PreparedDemand } from '../src/shared/demandActivityTypes';
+import { chunk } from '../src/shared/chunk';
 
 type Lookup = Record<'entity' | 'company', Map<string, string[]>>;
 

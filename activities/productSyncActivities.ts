@@ -1,34 +1,25 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ProductSink, ProductSource } from '../src/connectors/productConnectors';
+import type { ProductIntegration, ProductSink } from '../src/connectors/productConnectors';
 import { contentHash } from '../src/domain/contentHash';
-import { mapProduct, MappingError, type FieldMapping } from '../src/domain/fieldMapping';
-import { validatePmsProduct } from '../src/domain/validation';
-import type { RawPmsProduct } from '../src/domain/pmsProduct';
+import { diffPage, toCandidates } from '../src/domain/productPagePlan';
 import type { Logger } from '../src/logging/logger';
 import { lagSeconds, noSyncMetrics, type SyncMetrics } from '../src/metrics/syncMetrics';
+import { isAfterCursor } from '../src/shared/changeCursor';
+import { failureTypes } from '../src/shared/failureTypes';
 import type {
-  ChangeCursor,
   FetchByIdsInput,
   FetchPageInput,
   PagePlan,
-  PlannedWrite,
   RetryPlan,
   UpsertInput,
   UpsertOutcome,
   VerifyInput,
   VerifyOutcome,
-} from '../workflows/productSyncTypes';
-import { chunk } from '../src/chunk';
+} from '../src/shared/productSyncActivityTypes';
+import { chunk } from '../src/shared/chunk';
 import { activityLogger, requireIntegration } from './activityContext';
 import { withFailureMapping } from './activityFailure';
 import { upsertIsolatingRejects, upsertProgressSchema, type UpsertProgress } from './upsertIsolatingRejects';
-
-/** What one integration's activities talk to: connectors and the field mapping, from configuration. */
-export interface ProductIntegration {
-  source: ProductSource;
-  sink: ProductSink;
-  mapping: FieldMapping;
-}
 
 export interface ProductSyncDeps {
   integration(integrationId: string): ProductIntegration | undefined;
@@ -36,16 +27,6 @@ export interface ProductSyncDeps {
   /** Counters on the worker's metrics endpoint; none when absent. */
   metrics?: SyncMetrics;
 }
-
-type Candidate =
-  | { kind: 'deleted'; externalId: string; position: PlannedWrite['position'] }
-  | {
-      kind: 'product';
-      externalId: string;
-      position: PlannedWrite['position'];
-      properties: PlannedWrite['properties'];
-      discontinued: boolean;
-    };
 
 export function createProductSyncActivities(deps: ProductSyncDeps) {
   const metrics = (integrationId: string) => (deps.metrics ?? noSyncMetrics).forIntegration(integrationId, 'productSync');
@@ -94,10 +75,10 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         );
         const plan = diffPage(candidates, current, input.mode, ownedFields, input.maxBytes);
         // When the byte budget cut the page, it covers only the records up to the cut.
-        const covered = plan.cutAt ? page.records.filter((r) => !isAfter(r, plan.cutAt!)) : page.records;
+        const covered = plan.cutAt ? page.records.filter((r) => !isAfterCursor(r, plan.cutAt!)) : page.records;
         const last = covered.at(-1);
         const coveredRejects = plan.cutAt
-          ? rejected.filter((r) => !isAfter({ updatedAt: r.position.since, id: r.id }, plan.cutAt!))
+          ? rejected.filter((r) => !isAfterCursor({ updatedAt: r.position.since, id: r.id }, plan.cutAt!))
           : rejected;
         const hasMore = page.hasMore || plan.cutAt !== undefined;
         log.info(
@@ -197,117 +178,8 @@ function resumedUpsert(records: number): UpsertProgress | undefined {
 function requireArchiving(sink: ProductSink, mode: FetchPageInput['mode']): void {
   if (mode !== 'mirror' || sink.capabilities.archives) return;
   throw ApplicationFailure.create({
-    type: 'UnsupportedMode',
+    type: failureTypes.unsupportedMode,
     message: `${sink.system} cannot archive records, so mirror mode cannot run against it; use mode upsert or update-only for this sync.`,
     nonRetryable: true,
   });
-}
-
-/** Validates and maps raw PMS records; what cannot be validated or mapped is rejected with the reason. */
-/**
- * A source that repeats a record within a page (a paging bug, seen in the wild) would otherwise
- * have it written, counted and reported twice; the last copy is the newest.
- */
-function latestPerId(records: RawPmsProduct[]): RawPmsProduct[] {
-  const last = new Map(records.map((raw, index) => [raw.id, index]));
-  return records.filter((raw, index) => last.get(raw.id) === index);
-}
-
-function toCandidates(records: RawPmsProduct[], mapping: FieldMapping): { candidates: Candidate[]; rejected: PagePlan['rejected'] } {
-  const rejected: PagePlan['rejected'] = [];
-  const candidates: Candidate[] = [];
-  for (const raw of latestPerId(records)) {
-    const position = { since: raw.updatedAt, afterId: raw.id };
-    if (raw.deleted === true) {
-      candidates.push({ kind: 'deleted', externalId: raw.id, position });
-      continue;
-    }
-    const validated = validatePmsProduct(raw);
-    if (!validated.ok) {
-      rejected.push({ id: raw.id, reason: `invalid PMS record: ${validated.reason}`, position });
-      continue;
-    }
-    try {
-      const properties = mapProduct(validated.product, mapping);
-      candidates.push({
-        kind: 'product',
-        externalId: raw.id,
-        position,
-        properties,
-        discontinued: validated.product.lifecycle === 'discontinued',
-      });
-    } catch (error) {
-      if (!(error instanceof MappingError)) throw error;
-      rejected.push({ id: raw.id, reason: `cannot map: ${error.message}`, position });
-    }
-  }
-  return { candidates, rejected };
-}
-
-/** True when the record comes after the cursor in the source's (updatedAt, id) order. */
-function isAfter(record: { updatedAt: string; id: string }, cursor: ChangeCursor): boolean {
-  const byTime = Date.parse(record.updatedAt) - Date.parse(cursor.since);
-  return byTime > 0 || (byTime === 0 && record.id > cursor.afterId);
-}
-
-interface DiffResult {
-  writes: PlannedWrite[];
-  unchanged: number;
-  skipped: number;
-  /** Set when the byte budget cut the page: the position of the last record it covers. */
-  cutAt?: ChangeCursor;
-}
-
-/**
- * Decides, per record, what the CRM needs: create, update, archive, or nothing. In upsert mode a
- * deletion is ignored (skipped); update-only never creates; mirror archives deleted and
- * discontinued products.
- */
-export function diffPage(
-  candidates: Candidate[],
-  current: Map<string, { properties: PlannedWrite['properties']; archived: boolean }>,
-  mode: FetchPageInput['mode'],
-  ownedFields: string[],
-  maxBytes: number,
-): DiffResult {
-  const result: DiffResult = { writes: [], unchanged: 0, skipped: 0 };
-  let bytes = 0;
-  let previous: ChangeCursor | undefined;
-  for (const candidate of candidates) {
-    const existing = current.get(candidate.externalId);
-    const write = plannedWrite(candidate, existing, mode, ownedFields);
-    if (write === 'skip') result.skipped += 1;
-    else if (write === 'unchanged') result.unchanged += 1;
-    else {
-      const size = Buffer.byteLength(JSON.stringify(write));
-      if (bytes + size > maxBytes && previous) {
-        result.cutAt = previous;
-        return result;
-      }
-      bytes += size;
-      result.writes.push(write);
-    }
-    previous = candidate.position;
-  }
-  return result;
-}
-
-function plannedWrite(
-  candidate: Candidate,
-  existing: { properties: PlannedWrite['properties']; archived: boolean } | undefined,
-  mode: FetchPageInput['mode'],
-  ownedFields: string[],
-): PlannedWrite | 'skip' | 'unchanged' {
-  const base = { externalId: candidate.externalId, position: candidate.position };
-  if (candidate.kind === 'deleted') {
-    if (mode !== 'mirror' || !existing) return 'skip';
-    if (existing.archived) return 'unchanged';
-    return { ...base, properties: {}, archived: true, action: 'archive', hash: contentHash(existing.properties, true, ownedFields) };
-  }
-  const archived = mode === 'mirror' && candidate.discontinued;
-  if (!existing && (mode === 'update-only' || archived)) return 'skip';
-  const hash = contentHash(candidate.properties, archived, ownedFields);
-  if (existing && contentHash(existing.properties, existing.archived, ownedFields) === hash) return 'unchanged';
-  const action = !existing ? 'create' : archived && !existing.archived ? 'archive' : 'update';
-  return { ...base, properties: candidate.properties, archived, action, hash };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { BatchRejectedError } from '../src/connectors/errors';
+import { BatchRejectedError } from '../src/shared/systemErrors';
 import type { CrmProductInput, ProductSink } from '../src/connectors/productConnectors';
-import type { UpsertOutcome } from '../workflows/productSyncTypes';
+import type { UpsertOutcome } from '../src/shared/productSyncActivityTypes';
 
 /**
  * How far an upsert got: the records of the first `done` were written (or refused). Sent with

@@ -1,5 +1,4 @@
-import { defaultFieldMapping, fieldMappingSchema, mapProduct } from '../src/domain/fieldMapping';
-import type { CrmProperties } from '../src/domain/fieldMapping';
+import { defaultFieldMapping, fieldMappingSchema, mapProduct, type CrmProperties } from '../src/domain/fieldMapping';
 import { validatePmsProduct } from '../src/domain/validation';
 
 /**

@@ -18,7 +18,7 @@ export const crmToken = 'bench-crm-token';
 const repoRoot = path.resolve(__dirname, '..');
 const logger = createLogger('bench', { level: 'warn' });
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

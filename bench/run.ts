@@ -7,12 +7,13 @@ import { createLogger } from '../src/logging/logger';
 import { ensureSchedule } from '../src/temporal/schedules';
 import { productSyncStart } from '../src/temporal/syncSchedules';
 import { createProductWebhookReceiver, webhookPath } from '../src/webhooks/productWebhookReceiver';
-import type { ProductSyncSummary } from '../workflows/productSyncTypes';
+import type { ProductSyncInput, ProductSyncSummary } from '../src/shared/productSyncContract';
 import { naiveScript, rawCeiling, type LoopResult } from './baselines';
 import { BenchEnvironment, crmToken, pmsToken, withPeakRss } from './environment';
 import { chainHistory, type ChainHistory } from './historyStats';
 import { measureChangeLatency, percentile, type LatencyResult } from './latency';
 import { markdownTable, textTable, writeBenchmarksMarkdown, type Row } from './report';
+import { productSync } from '../workflows/productSync';
 
 /**
  * `npm run bench [-- --products 100000]`: the product beside the naive script and the raw API
@@ -55,14 +56,14 @@ async function main(): Promise<void> {
   const pms = { url: '', token: pmsToken };
   let counter = 0;
 
-  async function productSync(taskQueue: string, input: Record<string, unknown>): Promise<SyncRun> {
+  async function runProductSync(taskQueue: string, input: ProductSyncInput): Promise<SyncRun> {
     const started = performance.now();
-    const handle = await env.client.workflow.start('productSync', {
+    const handle = await env.client.workflow.start(productSync, {
       taskQueue,
       workflowId: `bench-product-sync-${++counter}`,
       args: [input],
     });
-    const summary = (await handle.result()) as ProductSyncSummary;
+    const summary = await handle.result();
     const seconds = (performance.now() - started) / 1000;
     return { summary, seconds, history: await chainHistory(env.client, handle.workflowId, handle.firstExecutionRunId) };
   }
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
     progress('case 1c: productSync through Temporal');
     await env.freshCrm();
     const { result: full, peakBytes: peakWorkerBytes } = await withPeakRss(worker.rss, () =>
-      productSync(worker.taskQueue, { watermark: null }),
+      runProductSync(worker.taskQueue, { watermark: null }),
     );
     const synced = full.summary.counts.created;
     progress(`  ${fmt(synced)} records in ${fmt(full.seconds, 1)} s, peak worker RSS ${mib(peakWorkerBytes)}`);
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
       env.pms.store.put(id, { ...current, stock: Number(current.stock ?? 0) + 1000 });
     }
     env.crm.stats.reset();
-    const incremental = await productSync(worker.taskQueue, { watermark: full.summary.watermark });
+    const incremental = await runProductSync(worker.taskQueue, { watermark: full.summary.watermark });
     const incStats = env.crm.stats.snapshot();
     const incWritten = incStats.recordsCreated + incStats.recordsUpdated;
     env.crm.stats.reset();
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
     progress('case 1d: productSync through Temporal, pages of 1,000 instead of the default 200');
     await env.freshCrm();
     const { result: fullLargePages, peakBytes: peakWorkerBytesLargePages } = await withPeakRss(worker.rss, () =>
-      productSync(worker.taskQueue, { watermark: null, pageSize: 1000 }),
+      runProductSync(worker.taskQueue, { watermark: null, pageSize: 1000 }),
     );
     progress(`  ${fmt(fullLargePages.summary.counts.created)} records in ${fmt(fullLargePages.seconds, 1)} s`);
 
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
     );
     const remoteCrmUrl = await env.extraCrm({ latencyMs: remoteLatencyMs });
     const remoteWorker = await env.startWorker('bench-remote', '', { pmsUrl: remotePmsUrl, crmUrl: remoteCrmUrl });
-    const remoteSync = await productSync(remoteWorker.taskQueue, { watermark: null });
+    const remoteSync = await runProductSync(remoteWorker.taskQueue, { watermark: null });
     await remoteWorker.stop();
     progress(`  naive ${fmt(remoteNaive.seconds, 1)} s, productSync ${fmt(remoteSync.seconds, 1)} s`);
 
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
       `systems:\n  crm:\n    maxWriteBatch: 100\n    rateLimit: { requests: ${rateLimit.requests}, perMs: ${rateLimit.perMs} }\n`,
     );
     env.crm.faults.resetCounters();
-    const limited = await productSync(limitedWorker.taskQueue, { watermark: null, pageSize: 1000 });
+    const limited = await runProductSync(limitedWorker.taskQueue, { watermark: null, pageSize: 1000 });
     const limitedFaults = env.crm.faults.injected;
     await limitedWorker.stop();
     env.crm.faults.update({ rateLimit: null });

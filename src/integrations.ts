@@ -1,15 +1,12 @@
-import type { DemandIntegration } from '../activities/demandMappingActivities';
-import type { ProductIntegration } from '../activities/productSyncActivities';
-import type { DemandNotesTarget } from '../activities/demandNotes';
+import type { DemandIntegration, DemandNotesTarget, DemandNoteSink } from './connectors/demandConnectors';
+import type { ProductIntegration, ProductSink, ProductSource } from './connectors/productConnectors';
 import type { BridgeConfig, DemandSyncConfig, HttpSystemConfig, SystemConfig } from './config/configSchema';
-import type { ProductSink, ProductSource } from './connectors/productConnectors';
 import { RestProductSink, RestProductSource, type RestConnection } from './connectors/restConnector';
 import type { RestSystemConfig } from './connectors/restConnectorConfig';
 import { basicHeader, restAuthProvider, staticHeaders } from './connectors/restAuth';
 import { AkeneoPimSource } from './connectors/akeneoPim';
 import type { AkeneoSystemConfig } from './connectors/akeneoConfig';
 import { OAuthTokenProvider } from './connectors/oauthToken';
-import type { DemandNoteSink } from './connectors/demandConnectors';
 import { ProductboardNotes } from './connectors/productboard';
 import { HubSpotCrm } from './connectors/hubspotCrm';
 import { HubSpotApi } from './connectors/hubspotApi';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { summaryLines, type SyncSummary } from './cli/summaryText';
+import { summaryLines } from './cli/summaryText';
 import { ConfigError, loadConfig } from './config/loadConfig';
 import { createLogger } from './logging/logger';
 import { startSandboxSystems } from './sandbox/sandboxSystems';
@@ -9,7 +9,7 @@ import { connectClient } from './temporal/clientConnection';
 import { startDevServer } from './temporal/devServer';
 import { installRuntimeLogging } from './temporal/runtimeLogging';
 import { describeSchedule, ensureSchedule, triggerSchedule } from './temporal/schedules';
-import { configuredSyncs } from './temporal/syncSchedules';
+import { configuredSyncs, type SyncStart } from './temporal/syncSchedules';
 import { ensureTemporalCli } from './temporal/temporalCli';
 import { connectWorkerToTemporal, createBridgeWorker } from './temporal/worker';
 import { createCodecServer } from './security/codecServer';
@@ -17,6 +17,7 @@ import { EncryptionCodec } from './security/encryptionCodec';
 import { encryptingDataConverter, loadOrCreateKeyring } from './security/payloadEncryption';
 import { readOrCreateSecret } from './security/tokens';
 import { receiverFromConfig, sandboxWebhookTarget, webhookSecret } from './webhooks/webhookReceiverFromConfig';
+import { untilStopSignal } from './cli/stopSignal';
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
 
@@ -31,13 +32,6 @@ async function shutdown(): Promise<void> {
       process.stderr.write(`Stopping ${step.name} failed: ${(error as Error).message}\n`);
     }
   }
-}
-
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
 }
 
 /**
@@ -125,7 +119,7 @@ async function main(): Promise<void> {
 
   // Each schedule is created, then run once at once, in order: a demand names products by SKU, so
   // the demand schedules start only after the first product sync has brought the products over.
-  const stopped = untilSignal();
+  const stopped = untilStopSignal();
   for (const sync of configuredSyncs(config)) {
     const change = await ensureSchedule(client, sync, config.temporal.taskQueue);
     const verb = { create: 'created', update: 'updated', unchanged: 'unchanged', delete: 'deleted' }[change];
@@ -133,7 +127,7 @@ async function main(): Promise<void> {
     const { workflowId, runId } = await triggerSchedule(client, sync.scheduleId);
     say(`Started ${workflowId}; waiting for its summary...`);
     const summary = await Promise.race([
-      client.workflow.getHandle(workflowId, runId).result() as Promise<SyncSummary>,
+      client.workflow.getHandle<SyncStart['workflow']>(workflowId, runId).result(),
       stopped.then(() => undefined),
     ]);
     if (!summary) break;

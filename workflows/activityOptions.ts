@@ -1,7 +1,5 @@
 import type { ActivityOptions } from '@temporalio/workflow';
-
-/** Failure types that no retry can fix: the run reports them at once. */
-export const nonRetryableErrorTypes = ['AuthenticationFailed', 'RequestRejected', 'UnknownIntegration'];
+import { nonRetryableFailureTypes } from '../src/shared/failureTypes';
 
 /**
  * Timeouts and retries for a sync's activities: exponential backoff for outages, the server's
@@ -19,7 +17,7 @@ export function syncActivityOptions(settings: {
       maximumInterval: settings.retry.maximumIntervalMs,
       backoffCoefficient: 2,
       maximumAttempts: settings.retry.maximumAttempts,
-      nonRetryableErrorTypes,
+      nonRetryableErrorTypes: nonRetryableFailureTypes,
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ProductChange } from './productChangeStreamTypes';
+import type { ProductChange } from '../src/shared/productChangeStreamContract';
 
 /**
  * The changes waiting to be written, one entry per product: a repeated or late announcement of a

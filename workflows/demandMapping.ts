@@ -8,11 +8,13 @@ import {
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { DemandActivities } from '../activities/demandMappingActivities';
+import type { DemandLinkActivities } from '../activities/demandLinkActivities';
+import type { DemandMappingActivities } from '../activities/demandMappingActivities';
 import { syncActivityOptions } from './activityOptions';
 import { timeToContinueAsNew } from './historyBudget';
 import { DemandMappingRun } from './demandMappingRun';
-import { demandMappingInputSchema, type DemandMappingInput, type DemandMappingSummary, type PreparedDemand } from './demandTypes';
+import { demandMappingInputSchema, type DemandMappingInput, type DemandMappingSummary } from '../src/shared/demandMappingContract';
+import { type PreparedDemand } from '../src/shared/demandActivityTypes';
 import { installOperatorControls } from './operatorControls';
 import { parseWorkflowInput } from './parseInput';
 
@@ -26,7 +28,7 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
   const settings = parseWorkflowInput(demandMappingInputSchema, input, 'demandMapping');
   // Inside a workflow, Date is Temporal's deterministic clock (the workflow task's time).
   const run = DemandMappingRun.begin(settings, workflowInfo().lastResult, new Date().toISOString());
-  const activities = proxyActivities<DemandActivities>(syncActivityOptions(settings));
+  const activities = proxyActivities<DemandMappingActivities & DemandLinkActivities>(syncActivityOptions(settings));
   const integrationId = settings.integrationId;
   const controls = installOperatorControls({
     workflowType: 'demandMapping',

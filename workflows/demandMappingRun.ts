@@ -7,14 +7,13 @@ import {
   type DemandMappingSummary,
   type DemandWatermark,
   type OrderCounters,
-  type PositionedIssue,
-} from './demandTypes';
+} from '../src/shared/demandMappingContract';
+import { type PositionedIssue, pushCapped } from '../src/shared/recordIssues';
 import { previousSummary } from './lastResult';
-import { runTiming } from './runSummary';
-import { feedWatermark, noteFailure, startFeed, type FeedState } from './feedCursor';
-import type { ChangeCursor } from './productSyncTypes';
-import { pushCapped } from './recordIssues';
-import type { SyncProgress, SyncState } from './syncProgress';
+import { runTiming } from '../src/shared/runFacts';
+import { feedWatermark, noteFailure, startFeed, type FeedState } from './feedState';
+import type { ChangeCursor } from '../src/shared/changeCursor';
+import type { SyncProgress, SyncState } from '../src/shared/syncProgress';
 
 const zeros = <K extends string>(names: readonly K[]) => Object.fromEntries(names.map((name) => [name, 0])) as Record<K, number>;
 

@@ -13,20 +13,20 @@ import {
 import type { z } from 'zod';
 import type { AlertActivities } from '../activities/alertActivities';
 import { asRunFailure } from './activityFailures';
-import { outageReason, type AttentionSettings } from './attention';
-import type { FailuresReport } from './failuresReport';
-import { failuresQuery, pauseSignal, progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from './messages';
+import { outageReason } from './attention';
+import { type AttentionSettings } from '../src/shared/attentionSettings';
+import type { FailuresReport } from '../src/shared/failuresReport';
+import { failuresQuery, pauseSignal, progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from '../src/shared/messages';
 import {
   describeRequestIssues,
   retryFailedSchema,
   skipFailedSchema,
   type RetryFailedRequest,
   type SkipFailedRequest,
-} from './operatorRequests';
-import { integrationIdKey, syncDirectionKey, syncStatusKey } from './searchAttributes';
-import type { SyncProgress, SyncState } from './syncProgress';
-
-export type SyncDirection = 'PmsToCrm' | 'CrmToPms';
+} from '../src/shared/operatorRequests';
+import { integrationIdKey, syncDirectionKey, syncStatusKey } from '../src/shared/searchAttributes';
+import type { SyncDirection, SyncProgress, SyncState } from '../src/shared/syncProgress';
+import { failureTypes } from '../src/shared/failureTypes';
 
 /** What a workflow plugs into its operator controls. */
 export interface ControlledRun {
@@ -200,6 +200,6 @@ function asTimeoutFailure(reason: string, timeoutMs: number): ApplicationFailure
   return ApplicationFailure.nonRetryable(
     `Nobody answered within ${hours} h (no resume or retryFailed) while the run needed attention: ${reason}. ` +
       'Nothing was lost: the next scheduled run starts again from the last verified watermark.',
-    'NeedsAttentionTimeout',
+    failureTypes.needsAttentionTimeout,
   );
 }

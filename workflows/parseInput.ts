@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { z } from 'zod';
+import { failureTypes } from '../src/shared/failureTypes';
 
 /**
  * Validates a workflow's single argument. A bad input fails the run at once with a message that
@@ -12,5 +13,5 @@ export function parseWorkflowInput<S extends z.ZodType>(schema: S, input: unknow
     .slice(0, 5)
     .map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`)
     .join('; ');
-  throw ApplicationFailure.nonRetryable(`Invalid ${workflowType} input: ${problems}`, 'InvalidWorkflowInput');
+  throw ApplicationFailure.nonRetryable(`Invalid ${workflowType} input: ${problems}`, failureTypes.invalidWorkflowInput);
 }

@@ -7,23 +7,21 @@ import {
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { ProductSyncActivities } from '../activities/productSyncActivities';
 import { syncActivityOptions } from './activityOptions';
 import { ChangeBuffer } from './changeBuffer';
-import { maxHistoryBytes } from './historyBudget';
-import { productChangedSignal, streamProgressQuery } from './messages';
+import { timeToContinueAsNew } from './historyBudget';
+import { productChangedSignal, streamProgressQuery } from '../src/shared/messages';
 import { parseWorkflowInput } from './parseInput';
+import { writeAndVerify } from './writeAndVerify';
 import {
   productChangeSchema,
   productChangeStreamInputSchema,
   type ProductChangeStreamInput,
-  type ProductChangeStreamSettings,
   type StreamTotals,
-} from './productChangeStreamTypes';
-import type { PlannedWrite } from './productSyncTypes';
-import { integrationIdKey, syncDirectionKey } from './searchAttributes';
+} from '../src/shared/productChangeStreamContract';
+import { integrationIdKey, syncDirectionKey } from '../src/shared/searchAttributes';
 
 /**
  * Event-driven PMS -> CRM sync, one long-lived run per integration (id `product-changes-<id>`).
@@ -76,7 +74,11 @@ export async function productChangeStream(input: ProductChangeStreamInput = {}):
       totals.fetched += batch.length;
       totals.unchanged += plan.resolved.length;
       totals.rejected += plan.rejected.length;
-      await writeAndVerify(plan.writes, settings, activities, totals);
+      await writeAndVerify(
+        plan.writes,
+        { integrationId: settings.integrationId, verifyAttempts: settings.verifyAttempts, activities },
+        { verified: () => void (totals.written += 1), failed: () => void (totals.failed += 1) },
+      );
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
       // The scheduled productSync will bring these over; the stream must not stop for one bad batch.
@@ -89,31 +91,4 @@ export async function productChangeStream(input: ProductChangeStreamInput = {}):
     }
     totals.batches += 1;
   }
-}
-
-function timeToContinueAsNew(batchesThisRun: number, batchesPerRun: number): boolean {
-  const info = workflowInfo();
-  return batchesThisRun >= batchesPerRun || info.historySize >= maxHistoryBytes || info.continueAsNewSuggested;
-}
-
-/** Upserts the planned writes and reads them back; a mismatch is written again up to verifyAttempts times. */
-async function writeAndVerify(
-  writes: PlannedWrite[],
-  settings: ProductChangeStreamSettings,
-  activities: ProductSyncActivities,
-  totals: StreamTotals,
-): Promise<void> {
-  let pending = writes;
-  for (let attempt = 1; pending.length > 0 && attempt <= settings.verifyAttempts; attempt++) {
-    const byId = new Map(pending.map((write) => [write.externalId, write]));
-    const records = pending.map(({ externalId, properties, archived }) => ({ externalId, properties, archived }));
-    const upserted = await activities.upsertProducts({ integrationId: settings.integrationId, records });
-    totals.failed += upserted.failed.length;
-    for (const failure of upserted.failed) byId.delete(failure.externalId);
-    const expected = [...byId.values()].map(({ externalId, hash }) => ({ externalId, hash }));
-    const outcome = await activities.verifyProducts({ integrationId: settings.integrationId, expected });
-    totals.written += outcome.verified.length;
-    pending = outcome.mismatched.map((mismatch) => byId.get(mismatch.externalId)!);
-  }
-  totals.failed += pending.length;
 }

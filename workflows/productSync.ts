@@ -14,17 +14,18 @@ import { syncActivityOptions } from './activityOptions';
 import { ErrorRateWindow } from './attention';
 import { timeToContinueAsNew } from './historyBudget';
 import { installOperatorControls, type OperatorControls } from './operatorControls';
-import { memoRequestKey, memoRequestSchema } from './operatorRequests';
+import { memoRequestKey, memoRequestSchema } from '../src/shared/operatorRequests';
 import { parseWorkflowInput } from './parseInput';
 import { ProductSyncRun } from './productSyncRun';
+import { writeAndVerify, type WriteAndVerifyStep } from './writeAndVerify';
 import {
   productSyncInputSchema,
-  type PagePlan,
-  type PlannedWrite,
   type ProductSyncInput,
   type ProductSyncSettings,
   type ProductSyncSummary,
-} from './productSyncTypes';
+} from '../src/shared/productSyncContract';
+import type { PagePlan } from '../src/shared/productSyncActivityTypes';
+import { failureTypes } from '../src/shared/failureTypes';
 
 type Activities = ReturnType<typeof activitiesFor>;
 
@@ -125,7 +126,10 @@ async function syncNextPage(
   if (settings.dryRun) run.recordPlan(page.writes);
   else {
     checkChangeGuard(run, page, settings);
-    const failed = await writeAndVerify(page.writes, run, activities, settings, controls);
+    const failed = await writeAndVerify(page.writes, writeStep(run, activities, settings, controls), {
+      verified: (write) => run.recordVerified(write),
+      failed: (write, reason) => run.recordFailed(write, reason),
+    });
     errorRate.record(page.writes.length, failed);
     const tooManyFailures = errorRate.exceeded();
     if (tooManyFailures) {
@@ -147,53 +151,8 @@ function checkChangeGuard(run: ProductSyncRun, page: PagePlan, settings: Product
   throw ApplicationFailure.nonRetryable(
     `Change guard: this run would update or archive more than ${Math.round(settings.guard.maxChangeShare * 100)}% of the CRM's ${total} products (${run.changesSoFar} done, ${pageChanges} more in the next page). ` +
       'Nothing more was written. If the PMS really changed this much, start the run with {"guard": {"maxChangeShare": 1}}; otherwise check the PMS.',
-    'ChangeGuardTripped',
+    failureTypes.changeGuardTripped,
   );
-}
-
-/**
- * Upserts writes and reads them back; a record whose read-back differs is written again, up to
- * verifyAttempts times. Returns how many records failed. A CRM that stays down stops the run for an
- * operator, and the same writes go again on resume (upsert and verify are idempotent).
- */
-async function writeAndVerify(
-  writes: PlannedWrite[],
-  run: ProductSyncRun,
-  activities: Activities,
-  settings: ProductSyncSettings,
-  controls: OperatorControls,
-  onVerified: (write: PlannedWrite) => void = (write) => run.recordVerified(write),
-  onFailed: (write: PlannedWrite, reason: string) => void = (write, reason) => run.recordFailed(write, reason),
-): Promise<number> {
-  let failed = 0;
-  let pending = writes;
-  let mismatchReasons = new Map<string, string>();
-  for (let attempt = 1; pending.length > 0 && attempt <= settings.verifyAttempts; attempt++) {
-    const byId = new Map(pending.map((write) => [write.externalId, write]));
-    const records = pending.map(({ externalId, properties, archived }) => ({ externalId, properties, archived }));
-    const { upserted, verified } = await controls.untilAvailable('Writing products to the CRM', async () => {
-      const upserted = await activities.upsertProducts.executeWithOptions(
-        { summary: `page ${run.currentPage}: write ${records.length} products (attempt ${attempt})` },
-        [{ integrationId: settings.integrationId, records }],
-      );
-      const refused = new Set(upserted.failed.map((f) => f.externalId));
-      const expected = pending.filter((w) => !refused.has(w.externalId)).map(({ externalId, hash }) => ({ externalId, hash }));
-      const verified = await activities.verifyProducts.executeWithOptions(
-        { summary: `page ${run.currentPage}: read back ${expected.length} products` },
-        [{ integrationId: settings.integrationId, expected }],
-      );
-      return { upserted, verified };
-    });
-    for (const refusal of upserted.failed) {
-      onFailed(byId.get(refusal.externalId)!, refusal.reason);
-      failed += 1;
-    }
-    for (const id of verified.verified) onVerified(byId.get(id)!);
-    mismatchReasons = new Map(verified.mismatched.map((m) => [m.externalId, m.reason]));
-    pending = [...mismatchReasons.keys()].map((id) => byId.get(id)!);
-  }
-  for (const write of pending) onFailed(write, mismatchReasons.get(write.externalId) ?? 'not verified');
-  return failed + pending.length;
 }
 
 /** Carries out an operator's `retryFailed`: the records as they are in the PMS now, written and verified. */
@@ -213,13 +172,27 @@ async function retryRequestedRecords(
   );
   for (const id of plan.resolved) run.resolveFailure({ externalId: id });
   for (const rejection of plan.rejected) run.retryFailedAgain(rejection.id, rejection.reason);
-  await writeAndVerify(
-    plan.writes,
-    run,
+  await writeAndVerify(plan.writes, writeStep(run, activities, settings, controls), {
+    verified: (write) => run.resolveFailure(write),
+    failed: (write, reason) => run.retryFailedAgain(write.externalId, reason),
+  });
+}
+
+/** How productSync writes: through the operator controls, with the page in each activity's summary. */
+function writeStep(
+  run: ProductSyncRun,
+  activities: Activities,
+  settings: ProductSyncSettings,
+  controls: OperatorControls,
+): WriteAndVerifyStep {
+  return {
+    integrationId: settings.integrationId,
+    verifyAttempts: settings.verifyAttempts,
     activities,
-    settings,
-    controls,
-    (write) => run.resolveFailure(write),
-    (write, reason) => run.retryFailedAgain(write.externalId, reason),
-  );
+    call: controls.untilAvailable,
+    summaries: {
+      write: (records, attempt) => `page ${run.currentPage}: write ${records} products (attempt ${attempt})`,
+      verify: (records) => `page ${run.currentPage}: read back ${records} products`,
+    },
+  };
 }

@@ -1,20 +1,13 @@
-import type {
-  RecordIssue,
-  ChangeCursor,
-  PagePlan,
-  PlannedWrite,
-  ProductSyncContinuation,
-  ProductSyncSettings,
-  ProductSyncSummary,
-  SyncCounters,
-} from './productSyncTypes';
+import { type RecordIssue, capReason, maxListedIssues, maxParkedRecords, pushCapped, upsertIssue } from '../src/shared/recordIssues';
+import { type ChangeCursor, compareCursors } from '../src/shared/changeCursor';
+import type { PagePlan, PlannedWrite } from '../src/shared/productSyncActivityTypes';
+import type { ProductSyncContinuation, ProductSyncSettings, ProductSyncSummary, SyncCounters } from '../src/shared/productSyncContract';
 import { previousSummary } from './lastResult';
-import { runTiming } from './runSummary';
-import { compareCursors, feedWatermark, noteFailure, startFeed } from './feedCursor';
-import type { FailuresReport } from './failuresReport';
-import type { MemoRequest, RetryFailedRequest, SkipFailedRequest } from './operatorRequests';
-import { maxListedIssues, maxParkedRecords, pushCapped, upsertIssue } from './recordIssues';
-import type { SyncProgress, SyncState } from './syncProgress';
+import { runTiming } from '../src/shared/runFacts';
+import { feedWatermark, noteFailure, startFeed } from './feedState';
+import type { FailuresReport } from '../src/shared/failuresReport';
+import type { MemoRequest, RetryFailedRequest, SkipFailedRequest } from '../src/shared/operatorRequests';
+import type { SyncProgress, SyncState } from '../src/shared/syncProgress';
 
 function emptyCounters(): SyncCounters {
   return { fetched: 0, created: 0, updated: 0, archived: 0, unchanged: 0, skipped: 0, rejected: 0, failed: 0, parked: 0 };
@@ -166,7 +159,7 @@ export class ProductSyncRun {
   /** A retried record that failed again keeps its place, with the new reason. */
   retryFailedAgain(id: string, reason: string): void {
     this.lastFailureReason = reason;
-    const update = (list: RecordIssue[]) => list.map((entry) => (entry.id === id ? { ...entry, reason: reason.slice(0, 300) } : entry));
+    const update = (list: RecordIssue[]) => list.map((entry) => (entry.id === id ? { ...entry, reason: capReason(reason) } : entry));
     this.state.failed = update(this.state.failed);
     this.state.parked = update(this.state.parked);
   }

@@ -6,7 +6,7 @@ import {
   type WorkflowInboundCallsInterceptor,
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
-import type { RunFacts } from './runSummary';
+import type { RunFacts } from '../src/shared/runFacts';
 
 /**
  * Reports each finished sync run on the worker's metrics endpoint: its duration (across every

@@ -1,14 +1,14 @@
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { progressQuery } from '../../workflows/messages';
-import { syncModes } from '../../workflows/productSyncTypes';
-import { integrationIdKey, syncDirectionKey } from '../../workflows/searchAttributes';
+import { progressQuery } from '../shared/messages';
+import { syncModes } from '../shared/syncModes';
+import { integrationIdKey, syncDirectionKey } from '../shared/searchAttributes';
 import type { BridgeConfig } from '../config/configSchema';
 import { ConfigError, loadConfig } from '../config/loadConfig';
 import { createLogger } from '../logging/logger';
 import { startSandboxSystems } from '../sandbox/sandboxSystems';
 import { connectClient } from '../temporal/clientConnection';
-import { configuredSyncs, type SyncStart } from '../temporal/syncSchedules';
+import { configuredSyncs, withProductSyncOverrides, type SyncStart } from '../temporal/syncSchedules';
 import { runWorkerProcess } from '../temporal/workerProcess';
 import { createCodecServer } from '../security/codecServer';
 import { EncryptionCodec } from '../security/encryptionCodec';
@@ -20,6 +20,7 @@ import { failures, followRun, operatorMove, reportOutcome, trigger, type MoveOpt
 import { applySchedules, listSchedules, setSchedulesPaused } from './scheduleCommands';
 import { status } from './statusCommand';
 import { progressLines } from './summaryText';
+import { untilStopSignal } from './stopSignal';
 
 const syncKinds = { products: 'productSync', demands: 'demandMapping', 'demand-status': 'demandStatus' } as const;
 type SyncKind = keyof typeof syncKinds;
@@ -33,13 +34,6 @@ function syncFor(config: BridgeConfig, kind: SyncKind, integrationId?: string): 
     );
   }
   return sync;
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
 }
 
 interface SyncOptions {
@@ -59,11 +53,14 @@ async function runSync(kind: SyncKind, options: SyncOptions): Promise<number> {
   try {
     await refuseWhileScheduledRunIsInProgress(client, sync);
     const workflowId = `${sync.scheduleId}-manual-${new Date().toISOString()}`;
-    const overrides = { ...(options.dryRun ? { dryRun: true } : {}), ...(options.mode ? { mode: options.mode } : {}) };
-    const handle = await client.workflow.start(sync.workflowType, {
+    const started = withProductSyncOverrides(sync, {
+      ...(options.dryRun ? { dryRun: true } : {}),
+      ...(options.mode ? { mode: options.mode } : {}),
+    });
+    const handle = await client.workflow.start(started.workflow, {
       taskQueue: config.temporal.taskQueue,
       workflowId,
-      args: [{ ...sync.args[0], ...overrides }],
+      args: started.args,
       typedSearchAttributes: [
         { key: integrationIdKey, value: sync.integrationId },
         { key: syncDirectionKey, value: sync.direction },
@@ -124,7 +121,7 @@ async function runWorker(): Promise<number> {
   return exitCodes.ok;
 }
 
-/** The codec server alone, for the Web UI and CLI of a real cluster (see README, Security). */
+/** The codec server alone, for the Web UI and CLI of a real cluster (see docs/security.md). */
 async function runCodecServer(): Promise<number> {
   const config = loadConfig();
   const keyring = loadKeyring(config);
@@ -143,12 +140,12 @@ async function runCodecServer(): Promise<number> {
   });
   const url = await server.listen(config.security.codecServer.port, config.sandbox.host);
   out(`Codec server on ${url} for ${config.security.codecServer.origins.join(', ')} (Ctrl-C stops it)`);
-  await untilSignal();
+  await untilStopSignal();
   await server.close();
   return exitCodes.ok;
 }
 
-/** The product-change webhook receiver until SIGINT/SIGTERM (see README, Event-driven sync). */
+/** The product-change webhook receiver until SIGINT/SIGTERM (see docs/how-it-works.md). */
 async function runWebhookReceiver(): Promise<number> {
   const config = loadConfig();
   const secret = webhookSecret(config, false);
@@ -157,7 +154,7 @@ async function runWebhookReceiver(): Promise<number> {
   const receiver = receiverFromConfig(config, client, secret, logger);
   const url = await receiver.listen(config.webhooks.port, config.webhooks.host);
   out(`Product-change webhooks on ${url}/webhooks/products/<integration id> (Ctrl-C stops it)`);
-  await untilSignal();
+  await untilStopSignal();
   await receiver.close();
   await client.connection.close();
   return exitCodes.ok;
@@ -170,7 +167,7 @@ async function runSandbox(): Promise<number> {
   const webhook = config.webhooks.secret ? sandboxWebhookTarget(config, config.webhooks.secret) : null;
   const sandbox = await startSandboxSystems(config, logger, { webhook });
   out(`Sandbox PMS: ${sandbox.pmsUrl}  Sandbox CRM: ${sandbox.crmUrl}  (Ctrl-C stops them)`);
-  await untilSignal();
+  await untilStopSignal();
   await sandbox.close();
   return exitCodes.ok;
 }

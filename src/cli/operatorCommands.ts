@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { InvalidArgumentError } from 'commander';
 import type { z } from 'zod';
-import { failuresQuery, pauseSignal, progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from '../../workflows/messages';
-import type { FailuresReport } from '../../workflows/failuresReport';
+import { failuresQuery, pauseSignal, progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from '../shared/messages';
+import type { FailuresReport } from '../shared/failuresReport';
 import {
   describeRequestIssues,
   retryFailedSchema,
   skipFailedSchema,
   type RetryFailedRequest,
   type SkipFailedRequest,
-} from '../../workflows/operatorRequests';
-import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
+} from '../shared/operatorRequests';
+import type { ProductSyncSummary } from '../shared/productSyncContract';
 import { leaveOperatorRequest, triggerSchedule } from '../temporal/schedules';
 import type { SyncStart } from '../temporal/syncSchedules';
 import { out, withBridgeClient } from './bridgeClient';
@@ -19,6 +19,7 @@ import { exitCodes } from './exitCodes';
 import { ProgressBar } from './progressBar';
 import { requireSyncs, resolveRuns } from './runTargets';
 import { summaryLines, type SyncSummary } from './summaryText';
+import type { productSync } from '../../workflows/productSync';
 
 export type OperatorMove = 'pause' | 'resume' | 'retry' | 'skip';
 
@@ -104,7 +105,7 @@ function signalName(move: OperatorMove): string {
  */
 export async function followRun(client: Client, workflowId: string, runId?: string): Promise<{ summary?: SyncSummary; failure?: string }> {
   const bar = new ProgressBar();
-  const handle = client.workflow.getHandle(workflowId, runId);
+  const handle = client.workflow.getHandle<SyncStart['workflow']>(workflowId, runId);
   const timer = bar.enabled
     ? setInterval(() => {
         client.workflow
@@ -115,7 +116,7 @@ export async function followRun(client: Client, workflowId: string, runId?: stri
       }, 500)
     : undefined;
   try {
-    return { summary: (await handle.result()) as SyncSummary };
+    return { summary: await handle.result() };
   } catch (error) {
     if (error instanceof WorkflowFailedError) return { failure: error.cause?.message ?? error.message };
     throw error;
@@ -162,9 +163,9 @@ async function lastFinishedResult(client: Client, sync: SyncStart): Promise<Prod
   const recent = info.recentActions.filter((action) => !running.has(action.action.workflow.firstExecutionRunId)).at(-1);
   if (!recent) return undefined;
   try {
-    return (await client.workflow
-      .getHandle(recent.action.workflow.workflowId, recent.action.workflow.firstExecutionRunId)
-      .result()) as ProductSyncSummary;
+    return await client.workflow
+      .getHandle<typeof productSync>(recent.action.workflow.workflowId, recent.action.workflow.firstExecutionRunId)
+      .result();
   } catch (error) {
     if (error instanceof WorkflowFailedError) return undefined;
     throw error;

@@ -1,4 +1,4 @@
-import type { SyncProgress } from '../../workflows/syncProgress';
+import type { SyncProgress } from '../shared/syncProgress';
 
 /** One status line for a run in progress: state, pages, counts, rate. */
 export function progressLine(progress: SyncProgress): string {

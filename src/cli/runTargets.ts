@@ -4,7 +4,7 @@ import type { BridgeConfig } from '../config/configSchema';
 import { configuredSyncs, type SyncStart } from '../temporal/syncSchedules';
 
 /** The syncs an operator means by an integration id ("products") or a schedule id ("product-sync-products"). */
-export function syncsNamed(config: BridgeConfig, name: string): SyncStart[] {
+function syncsNamed(config: BridgeConfig, name: string): SyncStart[] {
   return configuredSyncs(config).filter((sync) => sync.integrationId === name || sync.scheduleId === name);
 }
 
@@ -18,7 +18,7 @@ export function requireSyncs(config: BridgeConfig, name: string): SyncStart[] {
 }
 
 /** Workflow ids of the runs of a sync in progress now: scheduled ones, and ones started by hand. */
-export async function runningRuns(client: Client, sync: SyncStart): Promise<string[]> {
+async function runningRuns(client: Client, sync: SyncStart): Promise<string[]> {
   const ids = new Set<string>();
   try {
     const { info } = await client.schedule.getHandle(sync.scheduleId).describe();

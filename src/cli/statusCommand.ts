@@ -1,14 +1,13 @@
 import { ScheduleNotFoundError, WorkflowFailedError, type Client } from '@temporalio/client';
-import { progressQuery } from '../../workflows/messages';
-import { syncStatusKey } from '../../workflows/searchAttributes';
-import type { SyncStart } from '../temporal/syncSchedules';
-import { configuredSyncs } from '../temporal/syncSchedules';
+import { progressQuery } from '../shared/messages';
+import { syncStatusKey } from '../shared/searchAttributes';
+import { type SyncStart, configuredSyncs } from '../temporal/syncSchedules';
 import { describeSchedule } from '../temporal/schedules';
 import { out, withBridgeClient } from './bridgeClient';
 import { exitCodes } from './exitCodes';
 import { progressLine } from './progressBar';
 import { requireSyncs } from './runTargets';
-import { countLines, summaryCounts, type SyncSummary } from './summaryText';
+import { countLines, summaryCounts } from './summaryText';
 
 interface RunRow {
   workflowId: string;
@@ -44,10 +43,10 @@ async function recentRuns(client: Client, sync: SyncStart, limit: number): Promi
 }
 
 async function runDetail(client: Client, workflowId: string, runId: string, status: string): Promise<string> {
-  const handle = client.workflow.getHandle(workflowId, runId);
+  const handle = client.workflow.getHandle<SyncStart['workflow']>(workflowId, runId);
   try {
     if (status === 'RUNNING') return progressLine(await handle.query(progressQuery));
-    if (status === 'COMPLETED') return countLines(summaryCounts((await handle.result()) as SyncSummary)).join('; ');
+    if (status === 'COMPLETED') return countLines(summaryCounts(await handle.result())).join('; ');
     if (status === 'CONTINUED_AS_NEW') return 'continued in a new run';
     await handle.result();
   } catch (error) {

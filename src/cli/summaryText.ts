@@ -1,6 +1,7 @@
-import type { DemandMappingSummary, DemandStatusSummary } from '../../workflows/demandTypes';
-import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
-import type { SyncProgress } from '../../workflows/syncProgress';
+import type { DemandMappingSummary } from '../shared/demandMappingContract';
+import type { DemandStatusSummary } from '../shared/demandStatusContract';
+import type { ProductSyncSummary } from '../shared/productSyncContract';
+import type { SyncProgress } from '../shared/syncProgress';
 
 export type SyncSummary = ProductSyncSummary | DemandMappingSummary | DemandStatusSummary;
 

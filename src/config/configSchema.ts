@@ -3,12 +3,13 @@ import { contactFieldNames } from '../domain/crmDemand';
 import { matcherConfigSchema } from '../domain/demandMatcher';
 import { scoringSchema } from '../domain/demandScore';
 import { defaultFieldMapping, fieldMappingSchema } from '../domain/fieldMapping';
-import { syncModes } from '../../workflows/productSyncTypes';
+import { syncModes } from '../shared/syncModes';
 import { rateLimitSchema } from '../connectors/requestPacer';
 import { failurePolicySchema } from './failurePolicyConfig';
 import { scheduleSchema } from './scheduleConfig';
 import { connectorSystemSchemas } from '../connectors/systemSchemas';
 import { workerConfigSchema } from './workerSchema';
+import { webhooksSchema } from '../webhooks/webhooksConfig';
 
 const port = z.number().int().min(0).max(65_535);
 
@@ -18,8 +19,8 @@ const toolReferenceSchema = z.union([z.string().min(1), z.object({ name: z.strin
 const httpSystemSchema = z.object({
   kind: z.enum(['sandbox-pms', 'sandbox-crm']),
   url: z.url({ message: 'expected an http(s) URL such as http://127.0.0.1:4010' }),
-  /** Never written in the YAML file: set it through the environment (see README). */
-  token: z.string().min(1, 'the token is empty: set it through the environment variable named in the README'),
+  /** Never written in the YAML file: set it through the environment (see docs/configuration.md). */
+  token: z.string().min(1, 'the token is empty: set it through the environment variable named in docs/configuration.md'),
   timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
   /** Largest batch one write may carry toward this system. */
   maxWriteBatch: z.number().int().min(1).max(1000).default(100),
@@ -82,26 +83,6 @@ const demandSyncSchema = z.object({
 });
 export type DemandSyncConfig = z.infer<typeof demandSyncSchema>;
 
-const webhookDefaults = { enabled: true, host: '127.0.0.1', port: 4030, toleranceSeconds: 300, windowMs: 500, maxBatch: 100 };
-
-/** Event-driven product sync: the receiver of the PMS's signed product-change webhooks (see README). */
-const webhooksSchema = z
-  .object({
-    enabled: z.boolean().default(webhookDefaults.enabled),
-    host: z.string().min(1).default(webhookDefaults.host),
-    port: port.default(webhookDefaults.port),
-    /** HMAC-SHA256 secret shared with the PMS; from BRIDGE_WEBHOOK_SECRET (npm start generates one in the data directory). */
-    secret: z.string().min(16, 'the webhook secret must be at least 16 characters').optional(),
-    /** Deliveries signed longer ago than this are refused as possible replays. */
-    toleranceSeconds: z.number().int().min(1).max(3600).default(webhookDefaults.toleranceSeconds),
-    /** How long announced changes gather before they are written together. */
-    windowMs: z.number().int().min(0).max(60_000).default(webhookDefaults.windowMs),
-    /** A batch is written at once when this many distinct products wait. */
-    maxBatch: z.number().int().min(1).max(500).default(webhookDefaults.maxBatch),
-  })
-  .default(webhookDefaults);
-export type WebhooksConfig = z.infer<typeof webhooksSchema>;
-
 export const configSchema = z
   .object({
     dataDir: z.string().min(1).default('data'),
@@ -132,7 +113,7 @@ export const configSchema = z
       .default({ namespace: 'default', taskQueue: 'crm-pms-bridge', devServer: { port: 7233, uiPort: 8233 } }),
     security: z
       .object({
-        /** JSON key file for payload encryption (see README); keys never live in this YAML. */
+        /** JSON key file for payload encryption (see docs/security.md); keys never live in this YAML. */
         encryptionKeyFile: z.string().min(1).optional(),
         codecServer: z
           .object({

@@ -12,7 +12,7 @@ export class ConfigError extends Error {
 
 const maxConfigBytes = 1024 * 1024;
 
-export const sandboxTokens = { pms: 'sandbox-pms-token', crm: 'sandbox-crm-token' } as const;
+const sandboxTokens = { pms: 'sandbox-pms-token', crm: 'sandbox-crm-token' } as const;
 
 /** The embedded default: the sandbox PMS and CRM on localhost and one product sync between them. */
 function defaults(env: NodeJS.ProcessEnv): Record<string, unknown> {

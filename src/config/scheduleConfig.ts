@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { durationSchema as duration } from './duration';
 
 /** Temporal's overlap policies, minus ALLOW_ALL (see below). */
-export const overlapPolicies = ['skip', 'buffer-one', 'buffer-all', 'cancel-other', 'terminate-other'] as const;
+const overlapPolicies = ['skip', 'buffer-one', 'buffer-all', 'cancel-other', 'terminate-other'] as const;
 
 /**
  * When a sync runs: a fixed interval or cron expressions, in a time zone, with jitter. Runs of one

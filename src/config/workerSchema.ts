@@ -6,7 +6,7 @@ const positiveInt = z.number().int().min(1);
 /**
  * How one worker process runs: its endpoints for Prometheus and for orchestrators' probes, how
  * much it does at once, and how long it may take to stop. Several workers on one task queue
- * share the work; see README "Scaling".
+ * share the work; see docs/production.md, "Scaling".
  */
 export const workerConfigSchema = z
   .object({

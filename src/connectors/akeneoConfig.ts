@@ -6,7 +6,7 @@ import { secretSchema } from './secret';
  * Where a bridge product field comes from in an Akeneo product: a top-level path (`uuid`,
  * `identifier`, `categories.0`, `enabled`) or an attribute value for a locale and channel.
  */
-export const akeneoValueSchema = z.union([
+const akeneoValueSchema = z.union([
   z.string().min(1),
   z
     .object({

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { byFeedPosition, isAfterCursor } from './changeFeed';
+import { byFeedPosition, isAfterCursor, type ChangeCursor } from '../shared/changeCursor';
 import type { RawPmsProduct } from '../domain/pmsProduct';
 import type { AkeneoSystemConfig, AkeneoValueSpec } from './akeneoConfig';
-import type { ChangeCursor } from './changeFeed';
-import { InvalidResponseError } from './errors';
+import { InvalidResponseError } from '../shared/systemErrors';
 import { HttpSystem, type AuthProvider, type SharedPacing } from './httpClient';
 import type { ProductPage, ProductSource, ProductSourceCapabilities } from './productConnectors';
 import { getPath, setPath } from './recordPath';

@@ -1,14 +1,6 @@
 import { z } from 'zod';
+import type { ChangeCursor } from '../shared/changeCursor';
 import type { HttpSystem } from './httpClient';
-
-/**
- * Position in a change feed. Ordering on (updatedAt, id) rather than updatedAt alone means rows
- * that share a timestamp are never skipped or repeated at a page boundary.
- */
-export interface ChangeCursor {
-  since: string;
-  afterId: string;
-}
 
 export interface ChangePage<T> {
   records: T[];
@@ -17,23 +9,6 @@ export interface ChangePage<T> {
   hasMore: boolean;
   /** Records after this page, when the source says (not every API does). */
   remaining?: number;
-}
-
-/** The bridge orders feeds by (updatedAt, id), ids compared as strings, in every connector alike. */
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** True when the record comes strictly after the cursor (every record does when there is none). */
-export function isAfterCursor(record: { updatedAt: string; id: string }, cursor: ChangeCursor | null): boolean {
-  if (!cursor) return true;
-  const byTime = Date.parse(record.updatedAt) - Date.parse(cursor.since);
-  return byTime > 0 || (byTime === 0 && compareIds(record.id, cursor.afterId) > 0);
-}
-
-/** Sort order of a change feed: by time, then id. */
-export function byFeedPosition(a: { updatedAt: string; id: string }, b: { updatedAt: string; id: string }): number {
-  return Date.parse(a.updatedAt) - Date.parse(b.updatedAt) || compareIds(a.id, b.id);
 }
 
 /** Only the paging keys are checked here; record content is validated one record at a time later. */

@@ -1,5 +1,9 @@
-import type { CrmAccount, CrmContact } from '../domain/crmDemand';
-import type { ChangeCursor, ChangePage, FeedRecord } from './changeFeed';
+import type { ContactField, CrmAccount, CrmContact } from '../domain/crmDemand';
+import type { MatcherConfig } from '../domain/demandMatcher';
+import type { ScoringConfig } from '../domain/demandScore';
+import type { DemandLink, Requirement } from '../domain/requirement';
+import type { ChangeCursor } from '../shared/changeCursor';
+import type { ChangePage, FeedRecord } from './changeFeed';
 
 /** Where customer demands and orders come from (the CRM side). */
 export interface DemandSource {
@@ -28,34 +32,6 @@ export interface DemandLinkSink {
   /** Most link updates one request may carry; the activity writes in batches of this size. */
   readonly maxLinkBatch: number;
   updateDemandLinks(updates: DemandLinkUpdate[]): Promise<Array<{ id: string; found: boolean; changed: boolean }>>;
-}
-
-/** One customer demand as the product team sees it on a requirement. No contact data by default. */
-export interface DemandLink {
-  demandId: string;
-  title: string;
-  kind: string;
-  priority: 'low' | 'medium' | 'high' | 'critical';
-  accountId: string;
-  accountName: string;
-  segment: string;
-  accountValue: number;
-  /** Why this demand was merged into an existing requirement; null for the one that created it. */
-  matchReason: string | null;
-  linkedAt: string;
-  /** Contact fields, only when the mapping names them. */
-  contact?: Record<string, string>;
-}
-
-export interface Requirement {
-  id: string;
-  title: string;
-  description: string;
-  productId: string;
-  status: string;
-  demands: DemandLink[];
-  demandScore: number;
-  updatedAt: string;
 }
 
 export interface NewRequirement {
@@ -130,4 +106,28 @@ export interface DemandNoteSink {
    * configuration that names them rather than giving ids; matched without regard to case.
    */
   idsByName(kind: 'entity' | 'company', names: string[]): Promise<Map<string, string[]>>;
+}
+
+/** A thing in the tool, by its id or by its name (looked up in the tool). */
+export type ToolReference = string | { name: string };
+
+/** Where a demand integration also writes each demand as a note (e.g. Productboard), from configuration. */
+export interface DemandNotesTarget {
+  sink: DemandNoteSink;
+  /** The tool's feature (or component) for a PMS product id; a product not named gets a note without link. */
+  entityByProduct: Record<string, ToolReference>;
+  /** The tool's company for a CRM account id. */
+  companyByAccount: Record<string, ToolReference>;
+}
+
+/** What one demand integration's activities talk to, from configuration. */
+export interface DemandIntegration {
+  crm: DemandSource & DemandLinkSink;
+  pms: RequirementStore;
+  matcher: MatcherConfig;
+  scoring: ScoringConfig;
+  /** Contact fields that may leave the CRM with a demand; none unless configured. */
+  contactFields: readonly ContactField[];
+  /** Where each mapped demand is also written as a note (e.g. Productboard); none unless configured. */
+  notes?: DemandNotesTarget;
 }

@@ -1,6 +1,12 @@
 import type { z } from 'zod';
 import { describeIssues } from '../domain/validation';
-import { AuthenticationError, InvalidResponseError, RateLimitedError, RequestRejectedError, SystemUnavailableError } from './errors';
+import {
+  AuthenticationError,
+  InvalidResponseError,
+  RateLimitedError,
+  RequestRejectedError,
+  SystemUnavailableError,
+} from '../shared/systemErrors';
 import type { RequestPacer } from './requestPacer';
 
 /**

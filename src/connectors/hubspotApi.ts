@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { chunk } from '../chunk';
-import { byFeedPosition, isAfterCursor, type ChangeCursor, type ChangePage } from './changeFeed';
-import { InvalidResponseError, RateLimitedError, RequestRejectedError } from './errors';
+import { chunk } from '../shared/chunk';
+import { byFeedPosition, isAfterCursor, type ChangeCursor } from '../shared/changeCursor';
+import { type ChangePage } from './changeFeed';
+import { InvalidResponseError, RateLimitedError, RequestRejectedError } from '../shared/systemErrors';
 import type { HubSpotSystemConfig } from './hubspotConfig';
 import { HttpStatusError, HttpSystem, type RequestOptions, type SharedPacing } from './httpClient';
 import { msUntilMidnight, RateLimitPacer } from './rateLimitPacer';
@@ -78,7 +79,7 @@ export interface SearchFilter {
 }
 
 /** 429s differ by policy: the 10-second window passes soon; the daily quota only at midnight. */
-export function hubspotRateLimitError(status: number, body: unknown, headers: Headers, timeZone: string, now: number): Error | undefined {
+function hubspotRateLimitError(status: number, body: unknown, headers: Headers, timeZone: string, now: number): Error | undefined {
   if (status !== 429) return undefined;
   const policy = errorBodySchema.safeParse(body).data?.policyName;
   if (policy === 'DAILY') {

@@ -60,7 +60,6 @@ const hubspotDemandsSchema = z
       .prefault({}),
   })
   .strict();
-export type HubSpotDemandsConfig = z.infer<typeof hubspotDemandsSchema>;
 
 /** A HubSpot account reached through the CRM v3 object API. */
 export const hubspotSystemSchema = z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ChangeCursor } from './changeFeed';
-import { BatchRejectedError, InvalidResponseError, RequestRejectedError } from './errors';
+import type { ChangeCursor } from '../shared/changeCursor';
+import { BatchRejectedError, InvalidResponseError, RequestRejectedError } from '../shared/systemErrors';
 import type { CrmValue } from '../domain/fieldMapping';
 import type { RawPmsProduct } from '../domain/pmsProduct';
 import type { HubSpotSystemConfig } from './hubspotConfig';
@@ -23,7 +23,7 @@ import { HubSpotApi, hubspotApiLimits, hubspotObjectSchema, type HubSpotObject }
  * retries). Limits: https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
  */
 
-export const hubspotLimits = hubspotApiLimits;
+const hubspotLimits = hubspotApiLimits;
 
 const batchErrorSchema = z.object({
   status: z.string(),

@@ -1,7 +1,8 @@
 import type { CrmAccount, CrmContact } from '../domain/crmDemand';
-import type { ChangeCursor, ChangePage, FeedRecord } from './changeFeed';
+import type { ChangeCursor } from '../shared/changeCursor';
+import type { ChangePage, FeedRecord } from './changeFeed';
 import type { DemandLinkSink, DemandLinkUpdate, DemandSource } from './demandConnectors';
-import { RequestRejectedError } from './errors';
+import { RequestRejectedError } from '../shared/systemErrors';
 import type { HubSpotApi, HubSpotObject, SearchFilter } from './hubspotApi';
 import type { HubSpotSystemConfig } from './hubspotConfig';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AuthenticationError } from './errors';
+import { AuthenticationError } from '../shared/systemErrors';
 import { HttpSystem, type AuthProvider } from './httpClient';
 
 const tokenResponseSchema = z.object({

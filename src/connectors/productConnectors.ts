@@ -1,6 +1,7 @@
-import type { CrmProperties } from '../domain/fieldMapping';
+import type { CrmProperties, FieldMapping } from '../domain/fieldMapping';
 import type { RawPmsProduct } from '../domain/pmsProduct';
-import type { ChangeCursor, ChangePage } from './changeFeed';
+import type { ChangeCursor } from '../shared/changeCursor';
+import type { ChangePage } from './changeFeed';
 
 export type ProductPage = ChangePage<RawPmsProduct>;
 
@@ -74,4 +75,11 @@ export interface ProductSink {
   upsertBatch(inputs: CrmProductInput[], onProgress?: () => void): Promise<UpsertResult[]>;
   /** How many products the CRM holds (archived included): the base of the change guard. */
   count(): Promise<number>;
+}
+
+/** What one product integration's activities talk to: its connectors and field mapping, from configuration. */
+export interface ProductIntegration {
+  source: ProductSource;
+  sink: ProductSink;
+  mapping: FieldMapping;
 }

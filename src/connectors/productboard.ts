@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DemandNote, DemandNoteOutcome, DemandNoteSink } from './demandConnectors';
-import { RequestRejectedError } from './errors';
+import { RequestRejectedError } from '../shared/systemErrors';
 import { HttpSystem, type RequestOptions, type SharedPacing } from './httpClient';
 import type { ProductboardSystemConfig } from './productboardConfig';
 import { RateLimitPacer } from './rateLimitPacer';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { byFeedPosition, isAfterCursor } from './changeFeed';
-import type { ChangeCursor } from './changeFeed';
-import { BatchRejectedError, InvalidResponseError, RequestRejectedError } from './errors';
+import { byFeedPosition, isAfterCursor, type ChangeCursor } from '../shared/changeCursor';
+import { BatchRejectedError, InvalidResponseError, RequestRejectedError } from '../shared/systemErrors';
 import { HttpStatusError, HttpSystem, type AuthProvider, type HttpExchange, type SharedPacing } from './httpClient';
 import type {
   CrmProductInput,

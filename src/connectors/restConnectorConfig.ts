@@ -13,7 +13,7 @@ const path = z.string();
 const queryValues = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({});
 
 /** How the list endpoint hands out the next page of the same query. */
-export const paginationSchema = z.discriminatedUnion('type', [
+const paginationSchema = z.discriminatedUnion('type', [
   /** One page only (the incremental parameter alone moves the feed on). */
   z.object({ type: z.literal('none') }).strict(),
   /**
@@ -39,7 +39,7 @@ export const paginationSchema = z.discriminatedUnion('type', [
 ]);
 export type PaginationConfig = z.infer<typeof paginationSchema>;
 
-export const restProductSourceSchema = z
+const restProductSourceSchema = z
   .object({
     path: z.string().min(1),
     query: queryValues,
@@ -96,7 +96,7 @@ export type RestProductSourceConfig = z.infer<typeof restProductSourceSchema>;
 /** Variables in write bodies: $records, $record, $externalId, $properties, $archived. */
 const bodyTemplate = z.unknown();
 
-export const restProductSinkSchema = z
+const restProductSinkSchema = z
   .object({
     read: z.discriminatedUnion('mode', [
       /** One request for many ids: `body` gets `$externalIds`; the found records at `recordsPath`. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { byFeedPosition, isAfterCursor, type ChangeCursor, type ChangePage } from './changeFeed';
-import { AuthenticationError, BatchRejectedError, RateLimitedError, RequestRejectedError } from './errors';
+import { byFeedPosition, isAfterCursor, type ChangeCursor } from '../shared/changeCursor';
+import { type ChangePage } from './changeFeed';
+import { AuthenticationError, BatchRejectedError, RateLimitedError, RequestRejectedError } from '../shared/systemErrors';
 import { HttpStatusError, HttpSystem, type AuthProvider, type RequestOptions, type SharedPacing } from './httpClient';
 import { RateLimitPacer } from './rateLimitPacer';
 import type { SalesforceSystemConfig } from './salesforceConfig';
@@ -16,9 +17,9 @@ export const salesforceApiLimits = {
   collectionSize: 200,
 } as const;
 
-export const queryRecordSchema = z.object({ Id: z.string().min(15) }).loose();
+const queryRecordSchema = z.object({ Id: z.string().min(15) }).loose();
 export type QueryRecord = z.infer<typeof queryRecordSchema>;
-export const queryResponseSchema = z.object({
+const queryResponseSchema = z.object({
   totalSize: z.number().int().nonnegative(),
   done: z.boolean(),
   nextRecordsUrl: z.string().min(1).optional(),
@@ -26,7 +27,7 @@ export const queryResponseSchema = z.object({
 });
 export type QueryResponse = z.infer<typeof queryResponseSchema>;
 const recordErrorSchema = z.object({ statusCode: z.string(), message: z.string() });
-export const saveResultSchema = z.object({
+const saveResultSchema = z.object({
   id: z.string().nullable().optional(),
   success: z.boolean(),
   errors: z.array(recordErrorSchema),

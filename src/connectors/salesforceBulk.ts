@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseCsv, toCsv } from './csv';
-import { RequestRejectedError, SystemUnavailableError } from './errors';
+import { RequestRejectedError, SystemUnavailableError } from '../shared/systemErrors';
 import type { SalesforceApi, SaveResult } from './salesforceApi';
 
 /**

@@ -52,7 +52,6 @@ const salesforceDemandsSchema = z
       .prefault({}),
   })
   .strict();
-export type SalesforceDemandsConfig = z.infer<typeof salesforceDemandsSchema>;
 
 /** A Salesforce org reached through its REST API (sObject Collections, SOQL, deleted records). */
 export const salesforceSystemSchema = z

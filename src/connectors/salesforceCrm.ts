@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { byFeedPosition, isAfterCursor } from './changeFeed';
+import { byFeedPosition, isAfterCursor, type ChangeCursor } from '../shared/changeCursor';
 import type { CrmProperties, CrmValue } from '../domain/fieldMapping';
 import type { RawPmsProduct } from '../domain/pmsProduct';
-import type { ChangeCursor } from './changeFeed';
-import { BatchRejectedError, InvalidResponseError } from './errors';
+import { BatchRejectedError, InvalidResponseError } from '../shared/systemErrors';
 import type { AuthProvider, RequestOptions, SharedPacing } from './httpClient';
 import type {
   CrmProductInput,
@@ -27,14 +26,14 @@ import {
 } from './salesforceApi';
 import { bulkUpsert } from './salesforceBulk';
 import type { SalesforceSystemConfig } from './salesforceConfig';
-import { chunk } from '../chunk';
+import { chunk } from '../shared/chunk';
 
 /**
  * Salesforce products (Product2, with the price on a PricebookEntry) through the REST API, with
  * the thin typed client in salesforceApi.ts.
  */
 
-export const salesforceLimits = {
+const salesforceLimits = {
   /** Records per sObject Collections request. */
   collectionSize: salesforceApiLimits.collectionSize,
   /** Days the deleted-records resource looks back. */

@@ -1,8 +1,9 @@
-import { chunk } from '../chunk';
+import { chunk } from '../shared/chunk';
 import type { CrmAccount, CrmContact } from '../domain/crmDemand';
-import type { ChangeCursor, ChangePage, FeedRecord } from './changeFeed';
+import type { ChangeCursor } from '../shared/changeCursor';
+import type { ChangePage, FeedRecord } from './changeFeed';
 import type { DemandLinkSink, DemandLinkUpdate, DemandSource } from './demandConnectors';
-import { RequestRejectedError, SystemUnavailableError } from './errors';
+import { RequestRejectedError, SystemUnavailableError } from '../shared/systemErrors';
 import { describeErrors, salesforceApiLimits, saveResultsSchema, soqlString, type QueryRecord, type SalesforceApi } from './salesforceApi';
 import type { SalesforceSystemConfig } from './salesforceConfig';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BatchRejectedError, RequestRejectedError } from './errors';
+import { BatchRejectedError, RequestRejectedError } from '../shared/systemErrors';
 import { HttpSystem, HttpStatusError, type HttpSystemOptions } from './httpClient';
 import type { CrmProductInput, CrmProductRecord, ProductSink, ProductSinkCapabilities, UpsertResult } from './productConnectors';
 

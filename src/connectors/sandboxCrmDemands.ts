@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { crmAccountSchema, crmContactSchema, type CrmAccount, type CrmContact } from '../domain/crmDemand';
-import { feedRecordSchema, readChangePage, type ChangeCursor, type ChangePage, type FeedRecord } from './changeFeed';
+import { feedRecordSchema, readChangePage, type ChangePage, type FeedRecord } from './changeFeed';
+import { type ChangeCursor } from '../shared/changeCursor';
 import type { DemandLinkSink, DemandLinkUpdate, DemandSource } from './demandConnectors';
 import { HttpSystem, type HttpSystemOptions } from './httpClient';
 

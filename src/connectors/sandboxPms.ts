@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RawPmsProduct } from '../domain/pmsProduct';
-import { readChangePage, feedRecordSchema, type ChangeCursor } from './changeFeed';
+import { readChangePage, feedRecordSchema } from './changeFeed';
+import { type ChangeCursor } from '../shared/changeCursor';
 import { HttpSystem, type HttpSystemOptions } from './httpClient';
 import type { ProductPage, ProductSource, ProductSourceCapabilities } from './productConnectors';
 

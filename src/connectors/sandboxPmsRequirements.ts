@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { ConflictError, RequestRejectedError } from './errors';
-import { readChangePage, type ChangeCursor, type ChangePage } from './changeFeed';
-import type { DemandLink, DemandSignalInput, NewRequirement, Requirement, RequirementStore } from './demandConnectors';
+import { ConflictError, RequestRejectedError } from '../shared/systemErrors';
+import { readChangePage, type ChangePage } from './changeFeed';
+import { type ChangeCursor } from '../shared/changeCursor';
+import type { DemandLink, Requirement } from '../domain/requirement';
+import type { DemandSignalInput, NewRequirement, RequirementStore } from './demandConnectors';
 import { HttpSystem, HttpStatusError, type HttpSystemOptions } from './httpClient';
 
 const demandLinkSchema = z

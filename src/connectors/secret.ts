@@ -11,7 +11,7 @@ export const secretSchema = z.union([
 export type Secret = z.infer<typeof secretSchema>;
 
 /** A secret referenced from configuration could not be found; the message names where it is used. */
-export class MissingSecretError extends Error {
+class MissingSecretError extends Error {
   override readonly name = 'MissingSecret';
 }
 

@@ -32,7 +32,6 @@ export const crmOrderSchema = z.object({
     .max(1000),
   updatedAt: z.iso.datetime({ offset: true }),
 });
-export type CrmOrder = z.infer<typeof crmOrderSchema>;
 
 export const crmAccountSchema = z
   .object({

@@ -32,7 +32,7 @@ const valueTransformSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('uppercase') }),
   z.object({ type: z.literal('lowercase') }),
 ]);
-export type ValueTransform = z.infer<typeof valueTransformSchema>;
+type ValueTransform = z.infer<typeof valueTransformSchema>;
 
 /** A rule is either the source path alone (`name: title`) or an object with a transform. */
 const fieldRuleSchema = z.preprocess(

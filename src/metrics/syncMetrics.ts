@@ -4,7 +4,7 @@ import type { MetricMeter } from '@temporalio/common';
  * What the bridge reports about each integration, next to the SDK's own metrics on the worker's
  * Prometheus endpoint. Counters count work the activities did: a retried activity counts again.
  */
-export interface IntegrationMetrics {
+interface IntegrationMetrics {
   recordsFetched: (count: number) => void;
   recordsWritten: (count: number) => void;
   recordsUnchanged: (count: number) => void;
@@ -24,7 +24,7 @@ export interface SyncMetrics {
   forIntegration: (integrationId: string, sync: string) => IntegrationMetrics;
 }
 
-export const metricNames = {
+const metricNames = {
   fetched: 'bridge_records_fetched',
   written: 'bridge_records_written',
   unchanged: 'bridge_records_unchanged',

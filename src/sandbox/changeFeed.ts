@@ -7,10 +7,10 @@ import { z } from 'zod';
  * and a client can page through any of them with the same code.
  */
 
-export const maxPageSize = 1000;
-export const defaultPageSize = 100;
+const maxPageSize = 1000;
+const defaultPageSize = 100;
 
-export interface ChangeCursor {
+interface ChangeCursor {
   since: string;
   afterId: string;
 }
@@ -73,7 +73,7 @@ export function checkFeedCursor<Q extends { since?: string; afterId: string }>(q
 /** since/afterId/limit of a feed without filters. */
 export const feedQuerySchema = z.object(feedQueryShape).superRefine(checkFeedCursor);
 
-export const cursorSchema = z.object({ since: z.string(), afterId: z.string() });
+const cursorSchema = z.object({ since: z.string(), afterId: z.string() });
 
 export function feedPageSchema<T extends z.ZodType>(record: T) {
   return z.object({

@@ -10,8 +10,8 @@ import type { RouteSpec } from './routeSpec';
  * document is generated from them.
  */
 
-export const maxReadBatch = 1000;
-export const crmStatuses = ['Draft', 'Active', 'Discontinued'] as const;
+const maxReadBatch = 1000;
+const crmStatuses = ['Draft', 'Active', 'Discontinued'] as const;
 
 /** Every known property may be cleared with null, except name. */
 const text = (property: string, max: number) =>
@@ -25,7 +25,7 @@ const text = (property: string, max: number) =>
  * The product properties the CRM knows. Note the name limit (100) is stricter than the PMS's
  * (200): real CRMs differ like this, and the bridge has to cope.
  */
-export const crmPropertiesSchema = z.strictObject(
+const crmPropertiesSchema = z.strictObject(
   {
     name: z
       .string({ error: 'name must be a string (it cannot be cleared)' })
@@ -66,13 +66,10 @@ export const crmPropertiesSchema = z.strictObject(
   },
 );
 
-export type CrmProperties = z.infer<typeof crmPropertiesSchema>;
-export const knownProperties = Object.keys(crmPropertiesSchema.shape);
-
 export const crmPropertyValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export type CrmPropertyValue = z.infer<typeof crmPropertyValueSchema>;
 
-export const upsertInputSchema = z.strictObject(
+const upsertInputSchema = z.strictObject(
   {
     externalId: z
       .string({ error: 'externalId must be a string' })
@@ -94,7 +91,7 @@ export const upsertInputSchema = z.strictObject(
 
 export type CrmUpsertInput = z.infer<typeof upsertInputSchema>;
 
-export const upsertBatchSchema = z
+const upsertBatchSchema = z
   .object({
     inputs: z
       .array(upsertInputSchema, { error: 'inputs must be an array of records' })
@@ -134,21 +131,21 @@ export const crmProductSchema = z.object({
 
 export type CrmProduct = z.infer<typeof crmProductSchema>;
 
-export const batchReadSchema = z.object({
+const batchReadSchema = z.object({
   externalIds: z
     .array(z.string({ error: 'must be a string' }), { error: `must be an array of 1 to ${maxReadBatch} external ids` })
     .min(1, 'must contain at least one external id')
     .max(maxReadBatch, `must contain at most ${maxReadBatch} external ids`),
 });
 
-export const readBySkuSchema = z.object({
+const readBySkuSchema = z.object({
   skus: z
     .array(z.string({ error: 'must be a string' }), { error: `must be an array of 1 to ${maxReadBatch} SKUs` })
     .min(1, 'must contain at least one SKU')
     .max(maxReadBatch, `must contain at most ${maxReadBatch} SKUs`),
 });
 
-export const listQuerySchema = z.object({
+const listQuerySchema = z.object({
   limit: pageLimitSchema,
   after: z.string().optional().describe('paging.next.after of the previous page'),
   includeArchived: z

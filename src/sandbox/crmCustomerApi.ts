@@ -10,14 +10,14 @@ import type { RouteSpec } from './routeSpec';
  * The server validates with these schemas and the OpenAPI document is generated from them.
  */
 
-export const maxReadIds = 1000;
-export const maxLinkUpdates = 100;
+const maxReadIds = 1000;
+const maxLinkUpdates = 100;
 export const accountSegments = ['enterprise', 'mid-market', 'smb'] as const;
 
-export const recordIdPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
+const recordIdPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
 const recordIdMessage = 'must be 1-64 characters of letters, digits, "_", ".", ":" or "-"';
 
-export const recordParamsSchema = z.object({ id: z.string().regex(recordIdPattern, recordIdMessage) });
+const recordParamsSchema = z.object({ id: z.string().regex(recordIdPattern, recordIdMessage) });
 
 /**
  * Fields the CRM sets itself. A body may carry them (a record read, edited and written back), so
@@ -85,7 +85,7 @@ const linkField = (field: string) =>
 
 const bridgeOwned = 'Bridge-owned: written by update-links; a PUT that leaves it out keeps the stored value';
 
-export const demandInputSchema = z
+const demandInputSchema = z
   .looseObject(
     {
       ...managedShape,
@@ -99,7 +99,7 @@ export const demandInputSchema = z
       'The CRM does not check them: the bridge validates demands.',
   );
 
-export const orderInputSchema = z
+const orderInputSchema = z
   .looseObject(managedShape, { error: 'body must be a JSON object' })
   .describe('Order as entered in the CRM, typically accountId, orderedAt and lines [{ sku, quantity }]. The CRM does not check them.');
 
@@ -142,7 +142,7 @@ export const orderSchema = z
   .describe('Order; fields besides id and the timestamps are whatever was entered');
 export type OrderRecord = z.infer<typeof orderSchema>;
 
-export const feedQuerySchema = z.object(feedQueryShape).superRefine(checkFeedCursor);
+const feedQuerySchema = z.object(feedQueryShape).superRefine(checkFeedCursor);
 
 const idsSchema = (noun: string) =>
   z.object({
@@ -152,7 +152,7 @@ const idsSchema = (noun: string) =>
       .max(maxReadIds, `must contain at most ${maxReadIds} ids`),
   });
 
-export const linkUpdateSchema = z.strictObject(
+const linkUpdateSchema = z.strictObject(
   {
     id: z.string({ error: 'id must be a string' }).min(1, 'id must not be empty'),
     pmsRequirementId: linkField('pmsRequirementId'),
@@ -169,7 +169,7 @@ export const linkUpdateSchema = z.strictObject(
 );
 export type LinkUpdate = z.infer<typeof linkUpdateSchema>;
 
-export const updateLinksBodySchema = z
+const updateLinksBodySchema = z
   .object({
     inputs: z
       .array(linkUpdateSchema, { error: 'inputs must be an array of { id, pmsRequirementId, pmsStatus }' })

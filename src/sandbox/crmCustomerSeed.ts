@@ -9,19 +9,19 @@ import { defaultCatalogueSeed, generateProducts } from './seed';
  * thing in different words, next to one-off requests and a few that name a SKU nobody knows.
  */
 
-export type DemandKind = 'feature-request' | 'problem' | 'need';
-export type DemandPriority = 'low' | 'medium' | 'high' | 'critical';
+type DemandKind = 'feature-request' | 'problem' | 'need';
+type DemandPriority = 'low' | 'medium' | 'high' | 'critical';
 
 // Type aliases rather than interfaces: only aliases are assignable to the plain JSON records
 // (Record<string, unknown>) the store loads.
-export type SeedAccount = {
+type SeedAccount = {
   id: string;
   name: string;
   segment: (typeof accountSegments)[number];
   annualValue: number;
 };
 
-export type SeedContact = {
+type SeedContact = {
   id: string;
   accountId: string;
   name: string;
@@ -29,7 +29,7 @@ export type SeedContact = {
   phone: string;
 };
 
-export type SeedDemand = {
+type SeedDemand = {
   id: string;
   title: string;
   description: string;
@@ -42,7 +42,7 @@ export type SeedDemand = {
   createdAt: string;
 };
 
-export type SeedOrder = {
+type SeedOrder = {
   id: string;
   accountId: string;
   orderedAt: string;

@@ -14,7 +14,7 @@ import { addRoute } from './routeSpec';
 import { openDatabase } from './sqlite';
 import { createSandboxServer, parseOptions, sandboxOptionsSchema, type SandboxServer } from './sandboxServer';
 
-export const crmServerOptionsSchema = sandboxOptionsSchema.extend({
+const crmServerOptionsSchema = sandboxOptionsSchema.extend({
   seedCustomers: z
     .boolean({ error: 'seedCustomers must be true or false' })
     .default(false)

@@ -10,7 +10,7 @@ export const errorBodySchema = z
   })
   .describe('Error body shared by every sandbox route');
 
-export type ErrorBody = z.infer<typeof errorBodySchema>;
+type ErrorBody = z.infer<typeof errorBodySchema>;
 
 /** Throw from a handler to answer with a specific status and error body. */
 export class HttpError extends Error {
@@ -62,7 +62,7 @@ export function describeInput(input: unknown): string {
 }
 
 /** One issue as a sentence: what was wrong, where, and (when known) what was received. */
-export function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue): string {
   const received = 'input' in issue && issue.code !== 'unrecognized_keys' ? ` (got ${describeInput(issue.input)})` : '';
   return `${issue.message}${received}`;
 }

@@ -8,14 +8,12 @@ import type { RouteSpec } from './routeSpec';
  * route specs built from them. The server and the OpenAPI document both read this file.
  */
 
-export { cursorSchema, defaultPageSize, maxPageSize } from './changeFeed';
-
 export const productIdPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
-export const maxBatchGet = 1000;
+const maxBatchGet = 1000;
 
 export const productIdSchema = z.string().regex(productIdPattern, 'must be 1-64 characters of letters, digits, "_", ".", ":" or "-"');
 
-export const productParamsSchema = z.object({ id: productIdSchema });
+const productParamsSchema = z.object({ id: productIdSchema });
 
 /**
  * A product as the PMS hands it out. The PMS is lenient about content (drafts without a name,
@@ -30,16 +28,16 @@ export const rawProductSchema = z
   .describe('Product document; fields besides id, updatedAt and deleted are whatever was stored');
 
 /** Anything the client may store: a JSON object, no further rules (the PMS is the lenient side). */
-export const productDocumentSchema = z
+const productDocumentSchema = z
   .record(z.string(), z.unknown(), { error: 'must be a JSON object, e.g. {"name": "..."}' })
   .describe('Product fields; id, updatedAt and deleted are set by the PMS and ignored here');
 
 /** The change feed every sandbox feed shares (see changeFeed.ts), without filters. */
-export const listQuerySchema = feedQuerySchema;
+const listQuerySchema = feedQuerySchema;
 
 export const pageSchema = feedPageSchema(rawProductSchema);
 
-export const batchGetBodySchema = z.object({
+const batchGetBodySchema = z.object({
   ids: z
     .array(z.string({ error: 'must be a string' }), { error: `must be an array of 1 to ${maxBatchGet} product ids` })
     .min(1, `must contain at least one id`)
@@ -48,7 +46,7 @@ export const batchGetBodySchema = z.object({
 
 export const batchGetResponseSchema = z.object({ data: z.array(rawProductSchema) });
 
-export const batchGetBySkuBodySchema = z.object({
+const batchGetBySkuBodySchema = z.object({
   skus: z
     .array(z.string({ error: 'must be a string' }), { error: `must be an array of 1 to ${maxBatchGet} SKUs` })
     .min(1, 'must contain at least one SKU')

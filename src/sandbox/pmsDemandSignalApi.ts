@@ -9,12 +9,12 @@ import type { RouteSpec } from './routeSpec';
  * client that sends an order again replaces its contribution instead of adding it twice.
  */
 
-export const maxSignalBatch = 500;
+const maxSignalBatch = 500;
 
 const periodPattern = /^\d{4}-(0[1-9]|1[0-2])$/;
 const periodMessage = 'must be a month as YYYY-MM, e.g. 2025-03';
 
-export const signalInputSchema = z.strictObject(
+const signalInputSchema = z.strictObject(
   {
     productId: productIdSchema,
     period: z.string({ error: `period ${periodMessage}` }).regex(periodPattern, `period ${periodMessage}`),
@@ -39,7 +39,7 @@ export const signalInputSchema = z.strictObject(
 );
 export type SignalInput = z.infer<typeof signalInputSchema>;
 
-export const upsertSignalsSchema = z.object({
+const upsertSignalsSchema = z.object({
   inputs: z
     .array(signalInputSchema, { error: 'inputs must be an array of { productId, period, orderId, quantity }' })
     .min(1, 'inputs must contain at least one signal')
@@ -61,7 +61,7 @@ export const signalOutcomeSchema = z.object({
 });
 export type SignalOutcome = z.infer<typeof signalOutcomeSchema>;
 
-export const signalQuerySchema = z.object({
+const signalQuerySchema = z.object({
   productId: productIdSchema.optional().describe('Only this product'),
   period: z.string().regex(periodPattern, periodMessage).optional().describe('Only this month, YYYY-MM'),
 });

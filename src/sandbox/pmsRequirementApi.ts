@@ -11,9 +11,8 @@ import type { RouteSpec } from './routeSpec';
  */
 
 export const requirementStatuses = ['new', 'under-review', 'planned', 'in-progress', 'released', 'declined'] as const;
-export type RequirementStatus = (typeof requirementStatuses)[number];
-export const demandPriorities = ['low', 'medium', 'high', 'critical'] as const;
-export const maxDemandLinks = 5000;
+const demandPriorities = ['low', 'medium', 'high', 'critical'] as const;
+const maxDemandLinks = 5000;
 
 const quoted = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
 
@@ -70,7 +69,7 @@ function uniqueDemandIds(links: readonly DemandLink[], context: z.RefinementCtx)
   });
 }
 
-export const demandLinksSchema = z
+const demandLinksSchema = z
   .array(demandLinkSchema, { error: 'demands must be an array of demand links' })
   .max(maxDemandLinks, `demands must contain at most ${maxDemandLinks} links`)
   .superRefine(uniqueDemandIds);
@@ -83,7 +82,7 @@ const fieldList = (fields: readonly string[]) => (issue: z.core.$ZodRawIssue) =>
   return undefined;
 };
 
-export const createRequirementSchema = z.strictObject(
+const createRequirementSchema = z.strictObject(
   {
     title,
     description,
@@ -101,7 +100,7 @@ export const createRequirementSchema = z.strictObject(
 );
 export type NewRequirement = z.infer<typeof createRequirementSchema>;
 
-export const replaceDemandsSchema = z.strictObject(
+const replaceDemandsSchema = z.strictObject(
   {
     demands: demandLinksSchema,
     demandScore,
@@ -115,7 +114,7 @@ export const replaceDemandsSchema = z.strictObject(
 
 const statusField = z.enum(requirementStatuses, { error: `status must be one of ${quoted(requirementStatuses)}` });
 
-export const patchRequirementSchema = z
+const patchRequirementSchema = z
   .strictObject(
     { status: statusField.optional(), title: title.optional(), description: description.optional() },
     { error: fieldList(['status', 'title', 'description']) },
@@ -139,14 +138,14 @@ export const requirementSchema = z.object({
 });
 export type Requirement = z.infer<typeof requirementSchema>;
 
-export const requirementParamsSchema = z.object({
+const requirementParamsSchema = z.object({
   id: z.string().regex(productIdPattern, 'must be 1-64 characters of letters, digits, "_", ".", ":" or "-"'),
 });
 
 const optionalFilter = (what: string) =>
   z.string().regex(productIdPattern, 'must be 1-64 characters of letters, digits, "_", ".", ":" or "-"').optional().describe(what);
 
-export const requirementListQuerySchema = z
+const requirementListQuerySchema = z
   .object({
     productId: optionalFilter('Only requirements for this product'),
     demandId: optionalFilter('Only requirements linking this customer demand'),

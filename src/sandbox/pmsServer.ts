@@ -16,7 +16,7 @@ import { createSandboxServer, parseOptions, sandboxOptionsSchema, type SandboxSe
 import { PmsWebhookSender, webhookSettingsSchema } from './pmsWebhooks';
 import { createLogger } from '../logging/logger';
 
-export const pmsServerOptionsSchema = sandboxOptionsSchema.extend({
+const pmsServerOptionsSchema = sandboxOptionsSchema.extend({
   seedProducts: z
     .number()
     .int()

@@ -26,7 +26,6 @@ type Row = z.infer<typeof rowSchema>;
 /** Whatever a client stored; the PMS keeps it as-is. */
 export type ProductDocument = Record<string, unknown>;
 
-export type { ChangeCursor } from './changeFeed';
 export type ChangePage = FeedPage<RawPmsProduct>;
 export type ListChangesOptions = FeedPosition;
 

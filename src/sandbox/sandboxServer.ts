@@ -9,7 +9,7 @@ import { randomSeed } from './prng';
 import { addRoute, type RouteSpec } from './routeSpec';
 
 /** Requests larger than this get 413; generous enough for a 1000-record batch of long descriptions. */
-export const bodyLimitBytes = 8 * 1024 * 1024;
+const bodyLimitBytes = 8 * 1024 * 1024;
 
 /** Options shared by both sandbox services. */
 export const sandboxOptionsSchema = z.object({
@@ -19,8 +19,6 @@ export const sandboxOptionsSchema = z.object({
   seed: z.number().int('seed must be an integer').optional(),
   logger: z.custom<Logger>((value) => typeof value === 'object' && value !== null, 'logger must be a pino logger').optional(),
 });
-
-export type SandboxOptions = z.input<typeof sandboxOptionsSchema>;
 
 /** Validates factory options, failing with one message that names every bad option. */
 export function parseOptions<S extends z.ZodType>(schema: S, options: unknown, service: string): z.output<S> {

@@ -3,7 +3,7 @@ import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@tempora
 import { temporal } from '@temporalio/proto';
 import type { EncryptionKeyring } from './encryptionKeys';
 
-export const encryptedEncoding = 'binary/encrypted';
+const encryptedEncoding = 'binary/encrypted';
 export const keyIdMetadataKey = 'encryption-key-id';
 const ivLength = 12;
 const tagLength = 16;

@@ -12,7 +12,7 @@ export interface EncryptionKeyring {
   keys: Map<string, Buffer>;
 }
 
-export class KeyringError extends Error {
+class KeyringError extends Error {
   override readonly name = 'KeyringError';
 }
 
@@ -21,7 +21,7 @@ const keyFileSchema = z.object({
   activeKeyId: keyIdSchema,
   keys: z.record(keyIdSchema, z.string().min(1)),
 });
-export type KeyFile = z.infer<typeof keyFileSchema>;
+type KeyFile = z.infer<typeof keyFileSchema>;
 
 function decodeKey(keyId: string, base64: string, source: string): Buffer {
   const key = Buffer.from(base64, 'base64');

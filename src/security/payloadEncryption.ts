@@ -6,7 +6,7 @@ import { EncryptionCodec } from './encryptionCodec';
 import { createKeyFile, parseKeysVariable, readKeyFile, type EncryptionKeyring } from './encryptionKeys';
 
 /** Where `npm start` keeps the key it generates for the embedded default (data/ is not in git). */
-export const defaultKeyFile = (config: BridgeConfig): string => path.join(config.dataDir, 'encryption-keys.json');
+const defaultKeyFile = (config: BridgeConfig): string => path.join(config.dataDir, 'encryption-keys.json');
 
 /**
  * The keyring from, in order: BRIDGE_ENCRYPTION_KEYS, the configured key file, the data

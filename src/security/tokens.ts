@@ -19,7 +19,7 @@ export function bearerToken(header: string | undefined): string | null {
 }
 
 /** A random token that is safe in a URL path. */
-export function newToken(): string {
+function newToken(): string {
   return randomBytes(24).toString('base64url');
 }
 

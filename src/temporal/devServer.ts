@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { bridgeSearchAttributes } from '../../workflows/searchAttributes';
+import { bridgeSearchAttributes } from '../shared/searchAttributes';
 import type { Logger } from '../logging/logger';
 
 export interface DevServer {

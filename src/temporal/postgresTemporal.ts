@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
-import { bridgeSearchAttributes } from '../../workflows/searchAttributes';
+import { bridgeSearchAttributes } from '../shared/searchAttributes';
 import { freePorts, portAnswers } from './freePorts';
 import { dropPostgresDatabases, postgresTargetFromEnvironment, setupPostgresSchema, type PostgresTarget } from './postgresSchema';
 import { temporalServerPortNames, writeTemporalServerConfig, type TemporalServerPorts } from './temporalServerConfig';

@@ -6,7 +6,7 @@ import {
   type ScheduleOptions,
   type ScheduleSpec,
 } from '@temporalio/client';
-import { integrationIdKey, syncDirectionKey } from '../../workflows/searchAttributes';
+import { integrationIdKey, syncDirectionKey } from '../shared/searchAttributes';
 import type { Duration } from '../config/duration';
 import type { ScheduleConfig } from '../config/configSchema';
 import { managedSchedulePrefixes, type SyncStart } from './syncSchedules';
@@ -20,7 +20,7 @@ const overlapPolicy: Record<ScheduleConfig['overlap'], ScheduleOverlapPolicy> = 
 };
 
 /** The action memo of every scheduled run: which configuration it ran with (and what apply compares). */
-export interface ScheduleMemo {
+interface ScheduleMemo {
   managedBy: 'crm-pms-bridge';
   configVersion: string;
   /** The paused flag of that configuration: apply changes the paused state only when this changes. */
@@ -40,7 +40,7 @@ function specOf(schedule: ScheduleConfig): ScheduleSpec {
   return { intervals: [{ every: schedule.every as Duration }], ...jitter };
 }
 
-export function scheduleMemo(sync: SyncStart): ScheduleMemo {
+function scheduleMemo(sync: SyncStart): ScheduleMemo {
   return {
     managedBy: 'crm-pms-bridge',
     configVersion: sync.configVersion,
@@ -55,7 +55,7 @@ function scheduleOptions(sync: SyncStart, taskQueue: string): ScheduleOptions {
     spec: specOf(sync.schedule),
     action: {
       type: 'startWorkflow',
-      workflowType: sync.workflowType,
+      workflowType: sync.workflow,
       // Temporal appends the scheduled time: "product-sync-products-2026-11-24T20:15:00Z".
       workflowId: sync.scheduleId,
       taskQueue,

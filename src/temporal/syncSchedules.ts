@@ -2,17 +2,19 @@ import { createHash } from 'node:crypto';
 import type { BridgeConfig, DemandSyncConfig, ProductSyncConfig, ScheduleConfig } from '../config/configSchema';
 import { durationMs } from '../config/duration';
 import type { FailurePolicyConfig } from '../config/failurePolicyConfig';
-import type { SyncDirection } from '../../workflows/operatorControls';
+import type { DemandMappingInput } from '../shared/demandMappingContract';
+import type { DemandStatusInput } from '../shared/demandStatusContract';
+import type { ProductSyncInput } from '../shared/productSyncContract';
+import type { SyncDirection } from '../shared/syncProgress';
+import { demandMapping } from '../../workflows/demandMapping';
+import { demandStatus } from '../../workflows/demandStatus';
+import { productSync } from '../../workflows/productSync';
 
-export type SyncWorkflowType = 'productSync' | 'demandMapping' | 'demandStatus';
-
-/** Everything a configured sync needs to be started by a schedule or by hand. */
-export interface SyncStart {
+/** Everything a configured sync needs to be started by a schedule or by hand, whichever workflow it runs. */
+interface SyncStartFacts {
   scheduleId: string;
-  workflowType: SyncWorkflowType;
   integrationId: string;
   direction: SyncDirection;
-  args: [Record<string, unknown>];
   schedule: ScheduleConfig;
   /** Shown in the Temporal UI next to every run: what it syncs, from where to where. */
   summary: string;
@@ -21,6 +23,17 @@ export interface SyncStart {
   /** Short hash of what the run depends on (input, schedule): the run's memo says which configuration it ran with. */
   configVersion: string;
 }
+
+/**
+ * A configured sync: its workflow function and that function's input, so a start (schedule, CLI,
+ * npm start) is checked by the compiler against what the workflow takes.
+ */
+export type SyncStart = SyncStartFacts &
+  (
+    | { workflowType: 'productSync'; workflow: typeof productSync; args: [ProductSyncInput] }
+    | { workflowType: 'demandMapping'; workflow: typeof demandMapping; args: [DemandMappingInput] }
+    | { workflowType: 'demandStatus'; workflow: typeof demandStatus; args: [DemandStatusInput] }
+  );
 
 /** The failure policy as workflow input: retries per activity kind, attention, parking. */
 function failureArgs(policy: FailurePolicyConfig) {
@@ -44,8 +57,8 @@ function versionOf(parts: unknown): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 12);
 }
 
-function withVersion(start: Omit<SyncStart, 'configVersion'>): SyncStart {
-  return { ...start, configVersion: versionOf([start.workflowType, start.args, start.schedule]) };
+function withVersion<S extends SyncStart>(start: Omit<S, 'configVersion'>): S {
+  return { ...start, configVersion: versionOf([start.workflowType, start.args, start.schedule]) } as S;
 }
 
 function details(lines: Array<[string, string]>): string {
@@ -53,9 +66,10 @@ function details(lines: Array<[string, string]>): string {
 }
 
 export function productSyncStart(sync: ProductSyncConfig): SyncStart {
-  return withVersion({
+  return withVersion<Extract<SyncStart, { workflowType: 'productSync' }>>({
     scheduleId: `product-sync-${sync.id}`,
     workflowType: 'productSync',
+    workflow: productSync,
     integrationId: sync.id,
     direction: 'PmsToCrm',
     args: [
@@ -81,11 +95,12 @@ export function productSyncStart(sync: ProductSyncConfig): SyncStart {
   });
 }
 
-export function demandMappingStart(sync: DemandSyncConfig): SyncStart {
+function demandMappingStart(sync: DemandSyncConfig): SyncStart {
   const { retry, attention } = failureArgs(sync.failurePolicy);
-  return withVersion({
+  return withVersion<Extract<SyncStart, { workflowType: 'demandMapping' }>>({
     scheduleId: `demand-mapping-${sync.id}`,
     workflowType: 'demandMapping',
+    workflow: demandMapping,
     integrationId: sync.id,
     direction: 'CrmToPms',
     args: [{ integrationId: sync.id, pageSize: sync.pageSize, overlapMs: sync.overlapMs, retry, attention }],
@@ -100,11 +115,12 @@ export function demandMappingStart(sync: DemandSyncConfig): SyncStart {
   });
 }
 
-export function demandStatusStart(sync: DemandSyncConfig): SyncStart {
+function demandStatusStart(sync: DemandSyncConfig): SyncStart {
   const { retry, attention } = failureArgs(sync.failurePolicy);
-  return withVersion({
+  return withVersion<Extract<SyncStart, { workflowType: 'demandStatus' }>>({
     scheduleId: `demand-status-${sync.id}`,
     workflowType: 'demandStatus',
+    workflow: demandStatus,
     integrationId: sync.id,
     direction: 'PmsToCrm',
     args: [{ integrationId: sync.id, pageSize: sync.pageSize, overlapMs: sync.overlapMs, retry, attention }],
@@ -117,6 +133,12 @@ export function demandStatusStart(sync: DemandSyncConfig): SyncStart {
       ['To', `${sync.crm} (CRM)`],
     ]),
   });
+}
+
+/** The sync with its product-sync input changed (the CLI's --dry-run and --mode); other syncs as they are. */
+export function withProductSyncOverrides(sync: SyncStart, overrides: Pick<ProductSyncInput, 'dryRun' | 'mode'>): SyncStart {
+  if (sync.workflowType !== 'productSync') return sync;
+  return { ...sync, args: [{ ...sync.args[0], ...overrides }] };
 }
 
 /** Every configured sync, in the order a first start should run them (products before demands). */

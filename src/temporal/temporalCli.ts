@@ -10,7 +10,7 @@ const execFileAsync = promisify(execFile);
  * v1.5.1 is the newest CLI release whose go.mod has no replace directive, so it is the newest one
  * `go install` accepts. Keep in step with the SDK's dev server features we rely on.
  */
-export const temporalCliVersion = '1.5.1';
+const temporalCliVersion = '1.5.1';
 const goPackage = `github.com/temporalio/cli/cmd/temporal@v${temporalCliVersion}`;
 
 export interface LocatedCli {
@@ -21,7 +21,7 @@ export interface LocatedCli {
 }
 
 /** Per-user cache outside the repository: a fresh clone reuses it, and no binary is ever committed. */
-export function cliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+function cliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return userCacheDir(env, 'temporal-cli', `v${temporalCliVersion}`);
 }
 
@@ -35,7 +35,7 @@ function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /** Finds an existing `temporal` executable without building or downloading anything. */
-export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): LocatedCli | undefined {
+function findTemporalCli(env: NodeJS.ProcessEnv = process.env): LocatedCli | undefined {
   const explicit = env.TEMPORAL_CLI_PATH;
   if (explicit) {
     if (!isExecutable(explicit)) {

@@ -26,7 +26,7 @@ export interface TemporalServerBuild {
 }
 
 /** Per-user cache outside the repository, beside the Temporal CLI's; no binary is ever committed. */
-export function serverCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+function serverCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return userCacheDir(env, 'temporal-server', `v${temporalServerVersion}`);
 }
 

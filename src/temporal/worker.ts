@@ -1,7 +1,10 @@
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createAlertActivities } from '../../activities/alertActivities';
-import { createDemandActivities } from '../../activities/demandMappingActivities';
+import type { DemandDeps } from '../../activities/demandActivityContext';
+import { createDemandLinkActivities } from '../../activities/demandLinkActivities';
+import { createDemandMappingActivities } from '../../activities/demandMappingActivities';
+import { createDemandStatusActivities } from '../../activities/demandStatusActivities';
 import { createProductSyncActivities } from '../../activities/productSyncActivities';
 import type { BridgeConfig } from '../config/configSchema';
 import { buildIntegrations } from '../integrations';
@@ -11,7 +14,7 @@ import { createSyncMetrics } from '../metrics/syncMetrics';
 
 export const workflowsPath = require.resolve('../../workflows');
 /** Bundled with the workflows: reports each run's duration and outcome as metrics. */
-export const workflowInterceptorModules = [require.resolve('../../workflows/runMetricsInterceptor')];
+const workflowInterceptorModules = [require.resolve('../../workflows/runMetricsInterceptor')];
 
 export interface BridgeWorkerOptions {
   config: BridgeConfig;
@@ -33,9 +36,12 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
   const metrics = createSyncMetrics(Runtime.instance().metricMeter.withTags({ namespace: config.temporal.namespace, taskQueue }));
   const integrations = buildIntegrations(config, { metrics });
   const activityLogger = logger.child({ component: 'activities' });
+  const demandDeps: DemandDeps = { integration: (id) => integrations.demands.get(id), logger: activityLogger, metrics };
   const activities = {
     ...createProductSyncActivities({ integration: (id) => integrations.products.get(id), logger: activityLogger, metrics }),
-    ...createDemandActivities({ integration: (id) => integrations.demands.get(id), logger: activityLogger, metrics }),
+    ...createDemandMappingActivities(demandDeps),
+    ...createDemandLinkActivities(demandDeps),
+    ...createDemandStatusActivities(demandDeps),
     ...createAlertActivities({
       webhookUrl: config.alerts.webhookUrl,
       logger: activityLogger,
@@ -68,7 +74,7 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
 /** Time after the grace time for cancelled activities to report back before the worker gives up. */
 const shutdownForceMarginMs = 5_000;
 
-/** Slots and rates from the configuration (README "Scaling"). */
+/** Slots and rates from the configuration (docs/production.md, "Scaling"). */
 function concurrencyOptions(worker: BridgeConfig['worker']) {
   return {
     maxConcurrentActivityTaskExecutions: worker.maxConcurrentActivities,

@@ -1,13 +1,14 @@
 import type { Client } from '@temporalio/client';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { productChangedSignal } from '../../workflows/messages';
-import type { ProductChangeStreamInput } from '../../workflows/productChangeStreamTypes';
+import { productChangedSignal } from '../shared/messages';
+import type { ProductChangeStreamInput } from '../shared/productChangeStreamContract';
 import { describeIssues } from '../domain/validation';
 import type { Logger } from '../logging/logger';
 import { productChangeEventSchema } from './productChangeEvent';
 import { signatureHeader, timestampHeader, verifyDelivery } from './webhookSignature';
 import { listenable, type ListenableServer } from '../http/listenable';
+import { productChangeStream } from '../../workflows/productChangeStream';
 
 /** A product change event is a few hundred bytes; anything much larger is not one. */
 const maxBodyBytes = 64 * 1024;
@@ -101,7 +102,7 @@ export function createProductWebhookReceiver(options: ProductWebhookReceiverOpti
 
     const { product, eventId } = event.data;
     try {
-      await options.client.workflow.signalWithStart('productChangeStream', {
+      await options.client.workflow.signalWithStart(productChangeStream, {
         workflowId: changeStreamWorkflowId(integrationId),
         taskQueue: options.taskQueue,
         args: [{ integrationId, ...settings }],

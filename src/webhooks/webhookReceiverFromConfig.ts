@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { BridgeConfig } from '../config/configSchema';
 import { ConfigError } from '../config/loadConfig';
 import type { Logger } from '../logging/logger';
-import type { WebhookSettings } from '../sandbox/pmsWebhooks';
 import { readOrCreateSecret } from '../security/tokens';
 import { createProductWebhookReceiver, webhookPath, type ProductWebhookReceiver, type StreamSettings } from './productWebhookReceiver';
 
@@ -25,8 +24,14 @@ export function streamSettings(config: BridgeConfig): Map<string, StreamSettings
   return new Map(config.productSyncs.map((sync) => [sync.id, { windowMs, maxBatch, mode: sync.mode }]));
 }
 
+/** Where a PMS delivers its signed product-change webhooks. */
+export interface WebhookTarget {
+  url: string;
+  secret: string;
+}
+
 /** Where the embedded sandbox PMS delivers: the receiver's URL for the first product sync. */
-export function sandboxWebhookTarget(config: BridgeConfig, secret: string): WebhookSettings | null {
+export function sandboxWebhookTarget(config: BridgeConfig, secret: string): WebhookTarget | null {
   const sync = config.productSyncs[0];
   if (!config.webhooks.enabled || !sync) return null;
   const host = config.webhooks.host === '0.0.0.0' ? '127.0.0.1' : config.webhooks.host;

@@ -1,10 +1,11 @@
-import { isAfterCursor } from '../../src/connectors/changeFeed';
+import { isAfterCursor, type ChangeCursor } from '../../src/shared/changeCursor';
 import { contentHash } from '../../src/domain/contentHash';
 import { defaultFieldMapping, fieldMappingSchema, mapProduct } from '../../src/domain/fieldMapping';
 import type { RawPmsProduct } from '../../src/domain/pmsProduct';
 import { validatePmsProduct } from '../../src/domain/validation';
 import { generateCustomers } from '../../src/sandbox/crmCustomerSeed';
-import type { ChangeCursor, ProductSyncSummary, SyncMode } from '../../workflows/productSyncTypes';
+import type { ProductSyncSummary } from '../../src/shared/productSyncContract';
+import type { SyncMode } from '../../src/shared/syncModes';
 import type { TestSandbox } from '../helpers/sandbox';
 
 /**

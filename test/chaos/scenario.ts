@@ -1,13 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isGrpcServiceError, ServiceError, type WorkflowHandle } from '@temporalio/client';
 import type { Prng } from '../../src/sandbox/prng';
-import { progressQuery } from '../../workflows/messages';
-import type { ChangeCursor, ProductSyncInput, ProductSyncSummary, SyncMode } from '../../workflows/productSyncTypes';
+import { progressQuery } from '../../src/shared/messages';
+import type { ChangeCursor } from '../../src/shared/changeCursor';
+import type { ProductSyncInput, ProductSyncSummary } from '../../src/shared/productSyncContract';
+import type { SyncMode } from '../../src/shared/syncModes';
 import { bridgeEnvironment, startSandbox, type TestSandbox } from '../helpers/sandbox';
 import { uniqueTaskQueue } from '../helpers/worker';
 import { startWorkerProcess, stopWorkers, waitUntilReady, type WorkerProcess } from '../helpers/workerProcesses';
 import type { ChaosTemporal } from './chaosTemporal';
 import { checkProducts, checkWatermark, type Violations } from './invariants';
+import { productSync } from '../../workflows/productSync';
 
 /** `short` runs inside `npm test`; `full` is `npm run chaos`, at the sizes the issue names. */
 export type ChaosScale = 'short' | 'full';
@@ -71,7 +74,7 @@ export const patientRetry = { initialIntervalMs: 100, maximumIntervalMs: 2_000, 
 let runs = 0;
 
 export async function startProductSync(context: ChaosContext, taskQueue: string, input: ProductSyncInput): Promise<WorkflowHandle> {
-  return context.temporal.client.workflow.start('productSync', {
+  return context.temporal.client.workflow.start(productSync, {
     taskQueue,
     workflowId: `chaos-${context.scenario}-${context.seed}-${Date.now()}-${++runs}`,
     args: [input],

@@ -1,4 +1,4 @@
-import type { Requirement } from '../../src/connectors/demandConnectors';
+import type { Requirement } from '../../src/domain/requirement';
 import type { TestSandbox } from './sandbox';
 
 /** The PMS requirements of one product, read through its API as the product team sees them. */

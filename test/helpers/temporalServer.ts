@@ -1,7 +1,7 @@
 import { after, before } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { bridgeSearchAttributes } from '../../workflows/searchAttributes';
+import { bridgeSearchAttributes } from '../../src/shared/searchAttributes';
 import { createLogger } from '../../src/logging/logger';
 import { installRuntimeLogging } from '../../src/temporal/runtimeLogging';
 import { ensureTemporalCli } from '../../src/temporal/temporalCli';

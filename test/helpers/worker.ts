@@ -1,11 +1,13 @@
 import type { Client } from '@temporalio/client';
+import type { WorkflowResultType } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { BridgeConfig } from '../../src/config/configSchema';
 import { createLogger } from '../../src/logging/logger';
 import { createBridgeWorker } from '../../src/temporal/worker';
-import type { ProductSyncInput, ProductSyncSummary } from '../../workflows/productSyncTypes';
+import type { ProductSyncInput, ProductSyncSummary } from '../../src/shared/productSyncContract';
 import { workflowBundle } from './temporalServer';
+import { productSync } from '../../workflows/productSync';
 
 let counter = 0;
 /** A task queue of its own per test, so workers of different tests never take each other's tasks. */
@@ -26,24 +28,27 @@ export async function startProductSync(
   input: ProductSyncInput,
   workflowId = `product-sync-test-${++counter}`,
 ) {
-  return client.workflow.start('productSync', { taskQueue: config.temporal.taskQueue, workflowId, args: [input] });
+  return client.workflow.start(productSync, { taskQueue: config.temporal.taskQueue, workflowId, args: [input] });
 }
 
+/** A workflow that takes one input object, every field optional, as every bridge workflow does. */
+type SyncWorkflow = (input?: Record<string, unknown>) => Promise<unknown>;
+
 /** Runs one workflow to completion on a worker of the given configuration. */
-export async function runWorkflow<T>(
+export async function runWorkflow<W extends SyncWorkflow>(
   env: TestWorkflowEnvironment,
   config: BridgeConfig,
-  workflowType: string,
-  input: object = {},
-): Promise<T> {
+  workflow: W,
+  input: Parameters<W>[0] = {},
+): Promise<WorkflowResultType<W>> {
   const worker = await createTestWorker(env, config);
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(workflowType, {
+    const handle = await env.client.workflow.start<SyncWorkflow>(workflow, {
       taskQueue: config.temporal.taskQueue,
-      workflowId: `${workflowType}-test-${++counter}`,
+      workflowId: `${workflow.name}-test-${++counter}`,
       args: [input],
     });
-    return (await handle.result()) as T;
+    return (await handle.result()) as WorkflowResultType<W>;
   });
 }
 
@@ -56,6 +61,6 @@ export async function runProductSync(
   const worker = await createTestWorker(env, config);
   return worker.runUntil(async () => {
     const handle = await startProductSync(env.client, config, input);
-    return (await handle.result()) as ProductSyncSummary;
+    return await handle.result();
   });
 }

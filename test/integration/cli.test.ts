@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
+import type { ProductSyncSummary } from '../../src/shared/productSyncContract';
 import { bridgeEnvironment, startSandbox, testConfig } from '../helpers/sandbox';
 import { bridge } from '../helpers/bridgeCli';
 import { useTemporalServer } from '../helpers/temporalServer';

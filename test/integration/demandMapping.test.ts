@@ -4,11 +4,13 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { demandScore, scoringSchema } from '../../src/domain/demandScore';
 import { generateProducts } from '../../src/sandbox/seed';
-import type { DemandMappingSummary, DemandStatusSummary } from '../../workflows/demandTypes';
+
 import { startSandbox, testConfig, type TestSandbox } from '../helpers/sandbox';
 import { demandSignalsFor, requirementsFor } from '../helpers/pmsReads';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { runProductSync, runWorkflow, uniqueTaskQueue } from '../helpers/worker';
+import { demandMapping } from '../../workflows/demandMapping';
+import { demandStatus } from '../../workflows/demandStatus';
 
 interface Demand {
   id: string;
@@ -82,7 +84,7 @@ describe('demand mapping and demand status on a real Temporal server and the san
       await runProductSync(temporal.env, config);
       const ids = await seedExportDemands(sandbox);
 
-      const summary = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
+      const summary = await runWorkflow(temporal.env, config, demandMapping);
       assert.equal(summary.status, 'Completed');
       assert.deepEqual([summary.demands.created, summary.demands.linked], [2, 9]);
 
@@ -137,9 +139,9 @@ describe('demand mapping and demand status on a real Temporal server and the san
         await sandbox.crmApi('PUT', `/api/orders/${order.id}`, { accountId: 'A-T1', orderedAt: order.orderedAt, lines: order.lines });
 
       const input = { retry: { initialIntervalMs: 50, maximumIntervalMs: 200, maximumAttempts: 30 } };
-      const first = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', input);
+      const first = await runWorkflow(temporal.env, config, demandMapping, input);
       assert.equal(first.orders.fetched, 3);
-      const second = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', { ...input, watermark: null });
+      const second = await runWorkflow(temporal.env, config, demandMapping, { ...input, watermark: null });
       assert.deepEqual([second.demands.created, second.demands.linked, second.demands.updated, second.demands.unchanged], [0, 0, 0, 11]);
       assert.equal((await requirementsFor(sandbox, 'P-000003')).length, 2, 'no duplicate requirement');
 
@@ -155,7 +157,7 @@ describe('demand mapping and demand status on a real Temporal server and the san
         orderedAt: '2026-10-05T10:00:00Z',
         lines: [{ sku: 'SKU-000003', quantity: 6 }],
       });
-      await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', input);
+      await runWorkflow(temporal.env, config, demandMapping, input);
       assert.deepEqual(await demandSignalsFor(sandbox, 'P-000003'), [['2026-10', 13]]);
       assert.deepEqual(await demandSignalsFor(sandbox, 'P-000004'), [['2026-11', 4]]);
     } finally {
@@ -176,7 +178,7 @@ describe('demand mapping and demand status on a real Temporal server and the san
         };
         await sandbox.crmApi('PUT', `/api/demands/${id}`, { ...results[0], description: long });
       }
-      const summary = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', { maxPageBytes: 10_000 });
+      const summary = await runWorkflow(temporal.env, config, demandMapping, { maxPageBytes: 10_000 });
       assert.ok(summary.pages >= 4, `a page of 11 long demands is split (pages: ${summary.pages})`);
       assert.deepEqual([summary.demands.created, summary.demands.linked, summary.demands.rejected], [2, 9, 0]);
     } finally {
@@ -199,7 +201,7 @@ describe('demand mapping and demand status on a real Temporal server and the san
         contactId: null,
         status: 'open',
       });
-      const summary = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
+      const summary = await runWorkflow(temporal.env, config, demandMapping);
       assert.equal(summary.demands.rejected, 1);
       assert.equal(summary.rejected[0]?.id, 'D-X');
       assert.match(summary.rejected[0].reason, /SKU-999999, which neither the CRM nor the PMS knows; not guessed/);
@@ -228,7 +230,7 @@ describe('demand mapping and demand status on a real Temporal server and the san
         status: 'open',
       });
 
-      const first = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
+      const first = await runWorkflow(temporal.env, config, demandMapping);
       assert.equal(first.status, 'CompletedWithFailures');
       assert.deepEqual(
         first.failed.map((f) => f.id),
@@ -238,7 +240,7 @@ describe('demand mapping and demand status on a real Temporal server and the san
       assert.equal(first.demands.rejected, 0);
 
       await runProductSync(temporal.env, config);
-      const second = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', { watermark: first.watermark });
+      const second = await runWorkflow(temporal.env, config, demandMapping, { watermark: first.watermark });
       assert.equal(second.status, 'Completed');
       assert.equal(
         (await demands(sandbox, ['D-NEW']))[0]?.pmsRequirementId !== null,
@@ -256,13 +258,13 @@ describe('demand mapping and demand status on a real Temporal server and the san
       const config = testConfig(sandbox, uniqueTaskQueue('status'));
       await runProductSync(temporal.env, config);
       const ids = await seedExportDemands(sandbox);
-      await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
-      const first = await runWorkflow<DemandStatusSummary>(temporal.env, config, 'demandStatus');
+      await runWorkflow(temporal.env, config, demandMapping);
+      const first = await runWorkflow(temporal.env, config, demandStatus);
       const exportReq = (await requirementsFor(sandbox, 'P-000003')).find((r) => r.demands.length === 10)!;
       const before = await demands(sandbox, ids);
 
       await sandbox.pmsApi('PATCH', `/api/requirements/${exportReq.id}`, { status: 'released' });
-      const status = await runWorkflow<DemandStatusSummary>(temporal.env, config, 'demandStatus', {});
+      const status = await runWorkflow(temporal.env, config, demandStatus, {});
       assert.equal(status.counts.updated, 10);
       assert.ok(first.watermark, 'the status run keeps a watermark');
       const after = await demands(sandbox, ids);
@@ -284,7 +286,7 @@ describe('demand mapping and demand status on a real Temporal server and the san
       });
       await runProductSync(temporal.env, config);
       await seedExportDemands(sandbox);
-      await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
+      await runWorkflow(temporal.env, config, demandMapping);
       const exportReq = (await requirementsFor(sandbox, 'P-000003')).find((r) => r.demands.length === 10)!;
       const link = exportReq.demands.find((d) => d.demandId === 'D-T4') as unknown as { contact?: Record<string, string> };
       assert.deepEqual(link.contact, { name: 'Contact 4' });
@@ -298,7 +300,7 @@ describe('demand mapping and demand status on a real Temporal server and the san
     try {
       const config = testConfig(sandbox, uniqueTaskQueue('privacy'));
       await runProductSync(temporal.env, config);
-      const summary = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
+      const summary = await runWorkflow(temporal.env, config, demandMapping);
       assert.ok(summary.demands.created > 0 && summary.demands.linked > 0, 'the seeded demands were mapped and merged');
       const contacts = sandbox.crm.customers.allContacts();
       assert.ok(contacts.length > 0);

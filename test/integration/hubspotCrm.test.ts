@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { upsertIsolatingRejects } from '../../activities/upsertIsolatingRejects';
-import type { ChangeCursor } from '../../src/connectors/changeFeed';
+import type { ChangeCursor } from '../../src/shared/changeCursor';
 import {
   AuthenticationError,
   BatchRejectedError,
   InvalidResponseError,
   RateLimitedError,
   RequestRejectedError,
-} from '../../src/connectors/errors';
+} from '../../src/shared/systemErrors';
 import { hubspotSystemSchema } from '../../src/connectors/hubspotConfig';
 import { HubSpotCrm } from '../../src/connectors/hubspotCrm';
 import type { CrmProductInput } from '../../src/connectors/productConnectors';

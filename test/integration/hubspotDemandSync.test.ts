@@ -3,12 +3,14 @@ import { describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { configSchema } from '../../src/config/configSchema';
 import { validatePmsProduct } from '../../src/domain/validation';
-import type { DemandMappingSummary, DemandStatusSummary } from '../../workflows/demandTypes';
+
 import { pmsToken, startSandbox } from '../helpers/sandbox';
 import { demandSignalsFor, requirementsFor } from '../helpers/pmsReads';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { runProductSync, runWorkflow, uniqueTaskQueue } from '../helpers/worker';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspotFake';
+import { demandMapping } from '../../workflows/demandMapping';
+import { demandStatus } from '../../workflows/demandStatus';
 
 function ticketLink(hubspot: HubSpotFake, id: string): [string | null | undefined, string | null | undefined] {
   const { properties } = hubspot.objects.tickets.get(id)!;
@@ -21,7 +23,7 @@ describe('demandMapping and demandStatus from HubSpot tickets (fake) into the sa
   test('tickets become requirements (similar ones merged), the requirement and its status land on each ticket, won deals become demand signals, and a PMS decision flows back', async () => {
     const sandbox = await startSandbox({ products: 40 });
     const hubspot = await startHubSpotFake({ token: 'pat-demands' });
-    // What an administrator sets up in HubSpot before the first run (see README).
+    // What an administrator sets up in HubSpot before the first run (see docs/connectors/hubspot.md).
     hubspot.addObjectProperty('tickets', 'bridge_demand_kind', 'enumeration');
     hubspot.addObjectProperty('tickets', 'bridge_demand_skus', 'string');
     try {
@@ -78,7 +80,7 @@ demandSyncs:
       );
 
       const run = { integrationId: 'hubspot-demands' };
-      const first = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', run);
+      const first = await runWorkflow(temporal.env, config, demandMapping, run);
       assert.equal(first.status, 'Completed', 'rejected records are reported, not retried');
       assert.deepEqual(
         { created: first.demands.created, linked: first.demands.linked, rejected: first.demands.rejected },
@@ -111,7 +113,7 @@ demandSyncs:
 
       // A second run finds the link writes (HubSpot moved hs_lastmodifieddate) and changes nothing.
       const updatesBefore = hubspot.requests.filter((r) => r === 'POST /crm/v3/objects/tickets/batch/update').length;
-      const second = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', run);
+      const second = await runWorkflow(temporal.env, config, demandMapping, run);
       assert.equal(second.demands.created + second.demands.linked + second.demands.updated, 0);
       assert.equal(
         hubspot.requests.filter((r) => r === 'POST /crm/v3/objects/tickets/batch/update').length,
@@ -121,9 +123,9 @@ demandSyncs:
       assert.equal((await requirementsFor(sandbox, exportProduct.id)).length, 1);
 
       // The product team decides in the PMS; demandStatus carries it onto both tickets, and only the link fields change.
-      await runWorkflow<DemandStatusSummary>(temporal.env, config, 'demandStatus', run);
+      await runWorkflow(temporal.env, config, demandStatus, run);
       await sandbox.pmsApi('PATCH', `/api/requirements/${exportRequirement.id}`, { status: 'planned' });
-      const status = await runWorkflow<DemandStatusSummary>(temporal.env, config, 'demandStatus', run);
+      const status = await runWorkflow(temporal.env, config, demandStatus, run);
       assert.equal(status.counts.updated, 2);
       assert.deepEqual(ticketLink(hubspot, exportA), [exportRequirement.id, 'planned']);
       assert.deepEqual(ticketLink(hubspot, exportB), [exportRequirement.id, 'planned']);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import type { ChangeCursor, FeedRecord } from '../../src/connectors/changeFeed';
-import { AuthenticationError, InvalidResponseError, RateLimitedError, RequestRejectedError } from '../../src/connectors/errors';
+import type { ChangeCursor } from '../../src/shared/changeCursor';
+import type { FeedRecord } from '../../src/connectors/changeFeed';
+import { AuthenticationError, InvalidResponseError, RateLimitedError, RequestRejectedError } from '../../src/shared/systemErrors';
 import { HubSpotApi } from '../../src/connectors/hubspotApi';
 import { hubspotSystemSchema } from '../../src/connectors/hubspotConfig';
 import { HubSpotDemands } from '../../src/connectors/hubspotDemands';
@@ -16,7 +17,7 @@ afterEach(async () => {
   fake = undefined;
 });
 
-/** A HubSpot account set up as the README says: the demand kind and SKU ticket properties exist. */
+/** A HubSpot account set up as docs/connectors/hubspot.md says: the demand kind and SKU ticket properties exist. */
 async function setup(demands: Record<string, unknown> = {}, fakeToken = token) {
   fake = await startHubSpotFake({ token });
   fake.addObjectProperty('tickets', 'bridge_demand_kind', 'enumeration');

@@ -14,7 +14,7 @@ describe('productSync from the sandbox PMS into HubSpot (fake), on the real Temp
   test('every valid product lands once with its values, a re-run writes nothing, and mirror mode archives through the archived property', async () => {
     const sandbox = await startSandbox({ products: 300 });
     const hubspot = await startHubSpotFake({ token: 'pat-test' });
-    // What an administrator sets up in HubSpot before the first run (see README).
+    // What an administrator sets up in HubSpot before the first run (see docs/connectors/hubspot.md).
     hubspot.addProperty('pim_stock', 'number');
     hubspot.addProperty('pim_status', 'enumeration');
     hubspot.addProperty('pim_archived', 'bool');

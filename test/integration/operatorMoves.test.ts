@@ -7,10 +7,10 @@ import { describe, test } from 'node:test';
 import { stringify as toYaml } from 'yaml';
 import { generateProducts } from '../../src/sandbox/seed';
 import { defaultFieldMapping } from '../../src/domain/fieldMapping';
-import { progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from '../../workflows/messages';
-import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
-import { syncStatusKey } from '../../workflows/searchAttributes';
-import type { SyncProgress } from '../../workflows/syncProgress';
+import { progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from '../../src/shared/messages';
+import type { ProductSyncSummary } from '../../src/shared/productSyncContract';
+import { syncStatusKey } from '../../src/shared/searchAttributes';
+import type { SyncProgress } from '../../src/shared/syncProgress';
 import { bridgeEnvironment, startSandbox, testConfig } from '../helpers/sandbox';
 import { bridge } from '../helpers/bridgeCli';
 import { useTemporalServer } from '../helpers/temporalServer';
@@ -91,7 +91,7 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
 
         await sandbox.setCrmFaults({ down: false });
         await handle.signal(resumeSignal);
-        const summary = (await handle.result()) as ProductSyncSummary;
+        const summary = await handle.result();
         assert.equal(summary.status, 'Completed');
         assert.equal(summary.counts.created, 600, 'every product counted once');
         assert.equal(sandbox.crm.store.count(), 600, 'every product landed once');
@@ -127,7 +127,7 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
           'a first page',
         );
         await handle.cancel();
-        const summary = (await handle.result()) as ProductSyncSummary;
+        const summary = await handle.result();
         assert.equal(summary.status, 'Cancelled');
         assert.ok(summary.counts.created < 800, 'the run stopped before the end');
         assert.equal(summary.counts.created % 100, 0, 'whole pages only: the batch in flight finished');

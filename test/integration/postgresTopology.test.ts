@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { progressQuery } from '../../workflows/messages';
-import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
+import { progressQuery } from '../../src/shared/messages';
+
 import { postgresTargetFromEnvironment } from '../../src/temporal/postgresSchema';
 import { startPostgresTemporal, type PostgresTemporal } from '../../src/temporal/postgresTemporal';
 import { bridgeEnvironment, startSandbox, testConfig } from '../helpers/sandbox';
@@ -66,7 +66,7 @@ describe('Temporal on PostgreSQL with two bridge workers', () => {
       assert.ok(sandbox.crm.store.count() < catalogSize, 'the worker died before the run was done');
       const survivor = workers.find((worker) => worker !== victim)!;
 
-      const summary = (await handle.result()) as ProductSyncSummary;
+      const summary = await handle.result();
       const seconds = (Date.now() - started) / 1000;
       t.diagnostic(
         `2 workers on Temporal/PostgreSQL, one killed: ${catalogSize} products in ${seconds.toFixed(1)} s (${Math.round(catalogSize / seconds)} records/s)`,
@@ -104,7 +104,7 @@ describe('Temporal on PostgreSQL with two bridge workers', () => {
       await Promise.all(workers.map((worker) => waitUntilReady(worker)));
 
       let started = Date.now();
-      const first = (await (await startProductSync(client, config, { watermark: null })).result()) as ProductSyncSummary;
+      const first = await (await startProductSync(client, config, { watermark: null })).result();
       const firstSeconds = (Date.now() - started) / 1000;
       assert.equal(first.status, 'Completed');
       assert.equal(first.counts.created, catalogSize);
@@ -112,7 +112,7 @@ describe('Temporal on PostgreSQL with two bridge workers', () => {
 
       await sandbox.resetCrmStats();
       started = Date.now();
-      const second = (await (await startProductSync(client, config, { watermark: null })).result()) as ProductSyncSummary;
+      const second = await (await startProductSync(client, config, { watermark: null })).result();
       const secondSeconds = (Date.now() - started) / 1000;
       assert.equal(second.counts.unchanged, catalogSize);
       assert.equal((await sandbox.crmStats()).upsertRequests, 0, 'nothing written the second time');

@@ -5,7 +5,7 @@ import { generateProducts } from '../../src/sandbox/seed';
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { assertCrmMatchesPms } from '../helpers/crmAssertions';
 import { useTemporalServer } from '../helpers/temporalServer';
-import { syncStatusKey } from '../../workflows/searchAttributes';
+import { syncStatusKey } from '../../src/shared/searchAttributes';
 import { createTestWorker, runProductSync, startProductSync, uniqueTaskQueue } from '../helpers/worker';
 /** Fast retries keep fault tests short; the policy's shape is the production one. */
 const fastRetry = { initialIntervalMs: 100, maximumIntervalMs: 1_000, maximumAttempts: 20 };

@@ -12,7 +12,7 @@ import {
   type ProductWebhookReceiver,
 } from '../../src/webhooks/productWebhookReceiver';
 import { signDelivery } from '../../src/webhooks/webhookSignature';
-import { streamProgressQuery } from '../../workflows/messages';
+import { streamProgressQuery } from '../../src/shared/messages';
 import { startSandbox, testConfig, type TestSandbox } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { createTestWorker, uniqueTaskQueue } from '../helpers/worker';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { configSchema } from '../../src/config/configSchema';
 import type { DemandNote } from '../../src/connectors/demandConnectors';
-import { AuthenticationError, RateLimitedError } from '../../src/connectors/errors';
+import { AuthenticationError, RateLimitedError } from '../../src/shared/systemErrors';
 import { ProductboardNotes } from '../../src/connectors/productboard';
 import { productboardSystemSchema } from '../../src/connectors/productboardConfig';
 import { buildIntegrations } from '../../src/integrations';

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { configSchema } from '../../src/config/configSchema';
-import type { DemandMappingSummary } from '../../workflows/demandTypes';
+
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { runProductSync, runWorkflow, uniqueTaskQueue } from '../helpers/worker';
 import { startProductboardFake } from '../fakes/productboardFake';
+import { demandMapping } from '../../workflows/demandMapping';
 
 describe('demandMapping writing each demand as a Productboard note (fake), on the real Temporal server', () => {
   const temporal = useTemporalServer();
@@ -49,7 +50,7 @@ describe('demandMapping writing each demand as a Productboard note (fake), on th
       await demand('D-P2', 'A-T2', 'SKU-000003', 'Excel export for reports');
       await demand('D-P3', 'A-T2', 'SKU-000004', 'Dark mode');
 
-      const first = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
+      const first = await runWorkflow(temporal.env, config, demandMapping);
       assert.deepEqual(
         first.failed.map((f) => f.id),
         ['D-P3'],
@@ -68,7 +69,7 @@ describe('demandMapping writing each demand as a Productboard note (fake), on th
       assert.equal(byDemand.get('D-P1')!.metadata.source.system, 'crm-pms-bridge');
 
       productboard.entities.set('feat-removed', 'feature');
-      const second = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
+      const second = await runWorkflow(temporal.env, config, demandMapping);
       assert.deepEqual(second.failed, []);
       assert.equal(productboard.notes.size, 3, 'one note per demand, whatever the runs');
       assert.deepEqual(byDemandNow(productboard, 'D-P3'), ['link:feat-removed']);
@@ -115,7 +116,7 @@ describe('demandMapping writing each demand as a Productboard note (fake), on th
       await demand('D-N1', 'SKU-000003', 'Export reports to Excel');
       await demand('D-N2', 'SKU-000004', 'Dark mode please');
 
-      const first = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
+      const first = await runWorkflow(temporal.env, config, demandMapping);
       assert.deepEqual(
         first.failed.map((f) => [f.id, f.reason]),
         [['D-N2', "Productboard cannot take its note: Productboard has no feature named 'Dark mode'"]],
@@ -124,7 +125,7 @@ describe('demandMapping writing each demand as a Productboard note (fake), on th
       assert.deepEqual(byDemandNow(productboard, 'D-N2'), [], 'no note without its feature');
 
       const darkMode = productboard.addEntity('feature', 'Dark mode');
-      const second = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping');
+      const second = await runWorkflow(temporal.env, config, demandMapping);
       assert.deepEqual(second.failed, []);
       assert.deepEqual(byDemandNow(productboard, 'D-N2'), [`customer:${acme}`, `link:${darkMode}`].sort());
       assert.equal(productboard.notes.size, 2);

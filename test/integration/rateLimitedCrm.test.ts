@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { RateLimitedError } from '../../src/connectors/errors';
+import { RateLimitedError } from '../../src/shared/systemErrors';
 import { RequestPacer } from '../../src/connectors/requestPacer';
 import { SandboxCrmSink } from '../../src/connectors/sandboxCrm';
 import { crmToken, startSandbox, type TestSandbox } from '../helpers/sandbox';

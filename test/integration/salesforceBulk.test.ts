@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { upsertIsolatingRejects } from '../../activities/upsertIsolatingRejects';
-import { BatchRejectedError, RequestRejectedError, SystemUnavailableError } from '../../src/connectors/errors';
+import { BatchRejectedError, RequestRejectedError, SystemUnavailableError } from '../../src/shared/systemErrors';
 import type { CrmProductInput } from '../../src/connectors/productConnectors';
 import { restAuthProvider } from '../../src/connectors/restAuth';
 import { salesforceSystemSchema } from '../../src/connectors/salesforceConfig';

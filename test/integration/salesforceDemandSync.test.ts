@@ -3,12 +3,14 @@ import { describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { configSchema } from '../../src/config/configSchema';
 import { validatePmsProduct } from '../../src/domain/validation';
-import type { DemandMappingSummary, DemandStatusSummary } from '../../workflows/demandTypes';
+
 import { pmsToken, startSandbox } from '../helpers/sandbox';
 import { demandSignalsFor, requirementsFor } from '../helpers/pmsReads';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { runProductSync, runWorkflow, uniqueTaskQueue } from '../helpers/worker';
 import { startSalesforceFake, type SalesforceFake } from '../fakes/salesforceFake';
+import { demandMapping } from '../../workflows/demandMapping';
+import { demandStatus } from '../../workflows/demandStatus';
 
 function caseLink(salesforce: SalesforceFake, id: string): [unknown, unknown] {
   const record = salesforce.records.get('Case')!.get(id)!;
@@ -20,7 +22,7 @@ describe('demandMapping and demandStatus from Salesforce Cases (fake) into the s
 
   test('Cases become requirements (similar ones merged), the requirement and its status land on each Case, Activated orders become demand signals, and a PMS decision flows back', async () => {
     const sandbox = await startSandbox({ products: 40 });
-    // What an administrator sets up in Salesforce before the first run (see README).
+    // What an administrator sets up in Salesforce before the first run (see docs/connectors/salesforce.md).
     const salesforce = await startSalesforceFake({
       clientId: 'bridge',
       clientSecret: 's3cret',
@@ -79,7 +81,7 @@ demandSyncs:
       salesforce.createRecord('OrderItem', { OrderId: order, Product2Id: product2Of(exportProduct.id), Quantity: 7, UnitPrice: 10 });
 
       const run = { integrationId: 'salesforce-demands' };
-      const first = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', run);
+      const first = await runWorkflow(temporal.env, config, demandMapping, run);
       assert.equal(first.status, 'Completed', 'rejected records are reported, not retried');
       assert.deepEqual(
         { created: first.demands.created, linked: first.demands.linked, rejected: first.demands.rejected },
@@ -110,14 +112,14 @@ demandSyncs:
       // A second run finds the link writes (SystemModstamp moved) and changes nothing.
       const writes = () => salesforce.requests.filter((r) => r.startsWith('PATCH') && r.endsWith('/composite/sobjects')).length;
       const writesBefore = writes();
-      const second = await runWorkflow<DemandMappingSummary>(temporal.env, config, 'demandMapping', run);
+      const second = await runWorkflow(temporal.env, config, demandMapping, run);
       assert.equal(second.demands.created + second.demands.linked + second.demands.updated, 0);
       assert.equal(writes(), writesBefore, 'no Case written again');
 
       // The product team decides in the PMS; demandStatus carries it onto both Cases, and only the link fields change.
-      await runWorkflow<DemandStatusSummary>(temporal.env, config, 'demandStatus', run);
+      await runWorkflow(temporal.env, config, demandStatus, run);
       await sandbox.pmsApi('PATCH', `/api/requirements/${exportRequirement.id}`, { status: 'planned' });
-      const status = await runWorkflow<DemandStatusSummary>(temporal.env, config, 'demandStatus', run);
+      const status = await runWorkflow(temporal.env, config, demandStatus, run);
       assert.equal(status.counts.updated, 2);
       assert.deepEqual(caseLink(salesforce, exportA), [exportRequirement.id, 'planned']);
       assert.deepEqual(caseLink(salesforce, exportB), [exportRequirement.id, 'planned']);

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import type { ChangeCursor, FeedRecord } from '../../src/connectors/changeFeed';
+import type { ChangeCursor } from '../../src/shared/changeCursor';
+import type { FeedRecord } from '../../src/connectors/changeFeed';
 import {
   AuthenticationError,
   InvalidResponseError,
   RateLimitedError,
   RequestRejectedError,
   SystemUnavailableError,
-} from '../../src/connectors/errors';
+} from '../../src/shared/systemErrors';
 import { restAuthProvider } from '../../src/connectors/restAuth';
 import { SalesforceApi } from '../../src/connectors/salesforceApi';
 import { salesforceSystemSchema } from '../../src/connectors/salesforceConfig';
@@ -21,7 +22,7 @@ afterEach(async () => {
   fake = undefined;
 });
 
-/** An org set up as the README says: the Product2 external id and the four custom Case fields. */
+/** An org set up as docs/connectors/salesforce.md says: the Product2 external id and the four custom Case fields. */
 const customFields = {
   Product2: ['PMS_Id__c'],
   Case: ['Demand_Kind__c', 'Demand_SKUs__c', 'PMS_Requirement_Id__c', 'PMS_Status__c', 'Web_Ref__c'],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { pauseSignal, progressQuery, resumeSignal } from '../../workflows/messages';
-import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
+import { pauseSignal, progressQuery, resumeSignal } from '../../src/shared/messages';
+import type { ProductSyncSummary } from '../../src/shared/productSyncContract';
 import { ensureSchedule, triggerSchedule } from '../../src/temporal/schedules';
 import { productSyncStart } from '../../src/temporal/syncSchedules';
 import { execFile } from 'node:child_process';
@@ -132,7 +132,7 @@ describe('scheduled and operator-steered productSync runs', () => {
         }
         assert.equal(progress.state, 'Paused');
         await signal(handle.workflowId, 'resume');
-        const summary = (await handle.result()) as ProductSyncSummary;
+        const summary = await handle.result();
         assert.equal(summary.counts.created, 400);
       });
     } finally {
@@ -161,7 +161,7 @@ describe('scheduled and operator-steered productSync runs', () => {
         assert.ok(countWhenPaused < 600);
 
         await handle.signal(resumeSignal);
-        const summary = (await handle.result()) as ProductSyncSummary;
+        const summary = await handle.result();
         assert.equal(summary.status, 'Completed');
         assert.equal(summary.counts.created, 600);
         assert.equal(sandbox.crm.store.count(), 600);

@@ -15,6 +15,8 @@ import { createBridgeWorker } from '../../src/temporal/worker';
 import { crmToken, pmsToken, startSandbox, testConfig } from '../helpers/sandbox';
 import { useTemporalServer, workflowBundle } from '../helpers/temporalServer';
 import { uniqueTaskQueue } from '../helpers/worker';
+import { demandMapping } from '../../workflows/demandMapping';
+import { productSync } from '../../workflows/productSync';
 
 const run = promisify(execFile);
 const keyring = parseKeysVariable(`test-key:${Buffer.alloc(32, 7).toString('base64')}`);
@@ -183,12 +185,12 @@ describe('encrypted payloads on a real Temporal server', () => {
       });
       const workflowId = `encrypted-demands-${Date.now()}`;
       await worker.runUntil(async () => {
-        await client.workflow.execute('productSync', {
+        await client.workflow.execute(productSync, {
           taskQueue: config.temporal.taskQueue,
           workflowId: `${workflowId}-products`,
           args: [{}],
         });
-        await client.workflow.execute('demandMapping', { taskQueue: config.temporal.taskQueue, workflowId, args: [{}] });
+        await client.workflow.execute(demandMapping, { taskQueue: config.temporal.taskQueue, workflowId, args: [{}] });
       });
 
       const cli = (await ensureTemporalCli()).path;

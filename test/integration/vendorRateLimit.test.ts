@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { configSchema } from '../../src/config/configSchema';
-import { RateLimitedError } from '../../src/connectors/errors';
+import { RateLimitedError } from '../../src/shared/systemErrors';
 import { buildIntegrations } from '../../src/integrations';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspotFake';
 

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { progressQuery } from '../../workflows/messages';
-import type { DemandMappingSummary } from '../../workflows/demandTypes';
-import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
+import { progressQuery } from '../../src/shared/messages';
+
 import { generateCustomers } from '../../src/sandbox/crmCustomerSeed';
 import { bridgeEnvironment, startSandbox, testConfig } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { startProductSync, uniqueTaskQueue } from '../helpers/worker';
+import { demandMapping } from '../../workflows/demandMapping';
 
 const repoRoot = path.resolve(__dirname, '../..');
 
@@ -62,7 +62,7 @@ describe('a worker killed in the middle of a run', () => {
       assert.ok(sandbox.crm.store.count() < 1500, 'the worker died before the run was done');
 
       workers.start();
-      const summary = (await handle.result()) as ProductSyncSummary;
+      const summary = await handle.result();
       assert.equal(summary.status, 'Completed');
       assert.equal(sandbox.crm.store.count(), 1500, 'every product exactly once');
       const crmIds = new Set(sandbox.crm.store.all().map((r) => r.externalId));
@@ -83,7 +83,7 @@ describe('a worker killed in the middle of a run', () => {
       await (await startProductSync(temporal.env.client, config, {})).result();
       // Slow PMS answers keep the demand run going long enough to kill the worker mid-way.
       await sandbox.pmsApi('PUT', '/_admin/faults', { latencyMs: 15 });
-      const handle = await temporal.env.client.workflow.start('demandMapping', {
+      const handle = await temporal.env.client.workflow.start(demandMapping, {
         taskQueue,
         workflowId: `crash-demands-${Date.now()}`,
         args: [{ pageSize: 20, heartbeatTimeoutMs: 2_000 }],
@@ -91,7 +91,7 @@ describe('a worker killed in the middle of a run', () => {
       await waitFor(async () => (await handle.query(progressQuery)).pages >= 2, 120_000, 'two demand pages to be done');
       first.kill('SIGKILL');
       workers.start();
-      const summary = (await handle.result()) as DemandMappingSummary;
+      const summary = await handle.result();
       assert.equal(summary.status, 'Completed');
 
       // Every demand is on exactly one requirement, and every requirement lists a demand once.

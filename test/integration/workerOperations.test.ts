@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { temporal as temporalProto } from '@temporalio/proto';
-import type { DemandMappingSummary } from '../../workflows/demandTypes';
-import type { ProductSyncSummary } from '../../workflows/productSyncTypes';
+
 import { generateProducts } from '../../src/sandbox/seed';
 import { bridgeEnvironment, startSandbox, testConfig } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { startProductSync, uniqueTaskQueue } from '../helpers/worker';
 import { metricSum, startWorkerProcess, stopWorkers, waitFor, waitUntilReady, type WorkerProcess } from '../helpers/workerProcesses';
+import { demandMapping } from '../../workflows/demandMapping';
 
 describe('a bridge worker process in operation', () => {
   const temporal = useTemporalServer();
@@ -32,7 +32,7 @@ describe('a bridge worker process in operation', () => {
       assert.deepEqual([health.status, await health.json()], [200, { status: 'ok', worker: 'RUNNING' }]);
 
       const config = testConfig(sandbox, taskQueue);
-      const summary = (await (await startProductSync(temporal.env.client, config, { pageSize: 50 })).result()) as ProductSyncSummary;
+      const summary = await (await startProductSync(temporal.env.client, config, { pageSize: 50 })).result();
       assert.equal(summary.status, 'CompletedWithFailures');
       assert.deepEqual([summary.counts.rejected, summary.counts.failed], [2, 2]);
 
@@ -73,12 +73,12 @@ describe('a bridge worker process in operation', () => {
       await waitUntilReady(workers[0]!);
       const config = testConfig(sandbox, taskQueue);
       await (await startProductSync(temporal.env.client, config, {})).result();
-      const handle = await temporal.env.client.workflow.start('demandMapping', {
+      const handle = await temporal.env.client.workflow.start(demandMapping, {
         taskQueue,
         workflowId: `demand-metrics-${Date.now()}`,
         args: [{}],
       });
-      const summary = (await handle.result()) as DemandMappingSummary;
+      const summary = await handle.result();
 
       const text = await (await fetch(workers[0]!.metricsUrl)).text();
       const demands = { integration: 'demands', sync: 'demandMapping' };
@@ -136,7 +136,7 @@ describe('a bridge worker process in operation', () => {
       assert.ok(sandbox.crm.store.count() < 300, 'the worker stopped before the run was done');
 
       workers.push(await startWorkerProcess(env));
-      const summary = (await handle.result()) as ProductSyncSummary;
+      const summary = await handle.result();
       assert.equal(summary.status, 'Completed');
       assert.equal(sandbox.crm.store.count(), 300);
 

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ProductSyncActivities } from '../../activities/productSyncActivities';
-import type { ProductSyncInput } from '../../workflows/productSyncTypes';
+import type { ProductSyncInput } from '../../src/shared/productSyncContract';
 
 const { countCrmProducts } = proxyActivities<ProductSyncActivities>({ startToCloseTimeout: '1 minute' });
 

@@ -1,6 +1,6 @@
 import { patched } from '@temporalio/workflow';
 import { productSync as releasedProductSync } from '../../workflows/productSync';
-import type { ProductSyncInput, ProductSyncSummary } from '../../workflows/productSyncTypes';
+import type { ProductSyncInput, ProductSyncSummary } from '../../src/shared/productSyncContract';
 import { crmPreflight } from './crmPreflight';
 
 /**

@@ -1,5 +1,5 @@
 import { productSync as releasedProductSync } from '../../workflows/productSync';
-import type { ProductSyncInput, ProductSyncSummary } from '../../workflows/productSyncTypes';
+import type { ProductSyncInput, ProductSyncSummary } from '../../src/shared/productSyncContract';
 import { crmPreflight } from './crmPreflight';
 
 /** Bundle entry for test/integration/replayGuard.test.ts: the real productSync with a new first step, not patched. */

@@ -12,8 +12,11 @@ import {
   resumeSignal,
   retryFailedSignal,
   skipFailedSignal,
-} from '../../workflows/messages';
-import type { SyncProgress } from '../../workflows/syncProgress';
+} from '../../src/shared/messages';
+import type { SyncProgress } from '../../src/shared/syncProgress';
+import { productChangeStream } from '../../workflows/productChangeStream';
+import { demandMapping } from '../../workflows/demandMapping';
+import { demandStatus } from '../../workflows/demandStatus';
 
 /**
  * `npm run record-histories [-- name ...]`: runs the workflows on a real server through the paths
@@ -59,19 +62,23 @@ async function main(): Promise<void> {
       if (wanted('productSync-operator-moves')) await recordOperatorMoves();
       if (wanted('productSync-cancelled')) await recordCancelled();
       await seedDemands();
-      for (const [name, workflowType, input] of (
-        [
-          ['demandMapping-merge-reject-orders', 'demandMapping', { pageSize: 3, pagesPerRun: 2 }],
-          ['demandStatus', 'demandStatus', {}],
-        ] as const
-      ).filter(([name]) => wanted(name))) {
-        const handle = await env.client.workflow.start(workflowType, {
+      if (wanted('demandMapping-merge-reject-orders')) {
+        const handle = await env.client.workflow.start(demandMapping, {
           taskQueue: config.temporal.taskQueue,
-          workflowId: `record-${name}`,
-          args: [input],
+          workflowId: 'record-demandMapping-merge-reject-orders',
+          args: [{ pageSize: 3, pagesPerRun: 2 }],
         });
         await handle.result();
-        await saveHistory(name, handle.workflowId, handle.firstExecutionRunId);
+        await saveHistory('demandMapping-merge-reject-orders', handle.workflowId, handle.firstExecutionRunId);
+      }
+      if (wanted('demandStatus')) {
+        const handle = await env.client.workflow.start(demandStatus, {
+          taskQueue: config.temporal.taskQueue,
+          workflowId: 'record-demandStatus',
+          args: [{}],
+        });
+        await handle.result();
+        await saveHistory('demandStatus', handle.workflowId, handle.firstExecutionRunId);
       }
       if (wanted('productChangeStream-batch')) await recordChangeStream('productChangeStream-batch');
     });
@@ -80,7 +87,7 @@ async function main(): Promise<void> {
     async function recordChangeStream(name: string): Promise<void> {
       const workflowId = `record-${name}`;
       const announce = (index: number) => ({ productId: products[index]!.id, updatedAt: new Date().toISOString(), deleted: false });
-      const handle = await env.client.workflow.signalWithStart('productChangeStream', {
+      const handle = await env.client.workflow.signalWithStart(productChangeStream, {
         taskQueue: config.temporal.taskQueue,
         workflowId,
         args: [{ windowMs: 200, batchesPerRun: 1 }],

@@ -127,7 +127,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('publishes the ports the README names: Temporal 7233, Web UI 8233, codec server 8234, PMS 4010, CRM 4020', () => {
+  test('publishes the ports docs/production.md names: Temporal 7233, Web UI 8233, codec server 8234, PMS 4010, CRM 4020', () => {
     const published = Object.values(services).flatMap((service) => service.ports ?? []);
     assert.deepEqual(published.sort(), ['4010:4010', '4020:4020', '7233:7233', '8233:8080', '8234:8234']);
   });

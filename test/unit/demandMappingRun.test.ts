@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { batchesOfWholeOrders, orderSignals } from '../../activities/demandMappingActivities';
+import { batchesOfWholeOrders, orderSignals } from '../../src/domain/orderSignals';
 import { DemandMappingRun } from '../../workflows/demandMappingRun';
-import { demandMappingInputSchema, type DemandMappingSummary } from '../../workflows/demandTypes';
+import { demandMappingInputSchema, type DemandMappingSummary } from '../../src/shared/demandMappingContract';
 
 const at = (second: number, id: string) => ({ since: `2026-11-24T10:00:${String(second).padStart(2, '0')}.000Z`, afterId: id });
 const now = '2026-11-24T10:01:00.000Z';

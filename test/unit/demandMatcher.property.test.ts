@@ -4,20 +4,14 @@ import fc from 'fast-check';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import './arbitraries/replay';
 import { anyText, unusualCharacters } from './arbitraries/hostile';
-import { createDemandActivities } from '../../activities/demandMappingActivities';
-import type {
-  DemandLink,
-  DemandLinkSink,
-  DemandSource,
-  NewRequirement,
-  Requirement,
-  RequirementStore,
-} from '../../src/connectors/demandConnectors';
-import { ConflictError } from '../../src/connectors/errors';
+import { createDemandMappingActivities } from '../../activities/demandMappingActivities';
+import type { DemandLink, Requirement } from '../../src/domain/requirement';
+import type { DemandLinkSink, DemandSource, NewRequirement, RequirementStore } from '../../src/connectors/demandConnectors';
+import { ConflictError } from '../../src/shared/systemErrors';
 import { findMatch, keyTerms, matcherConfigSchema, similarity, type MatchCandidate } from '../../src/domain/demandMatcher';
 import { scoringSchema } from '../../src/domain/demandScore';
 import { createLogger } from '../../src/logging/logger';
-import type { MapDemandsResult, PreparedDemand } from '../../workflows/demandTypes';
+import type { MapDemandsResult, PreparedDemand } from '../../src/shared/demandActivityTypes';
 
 // Property tests: fast-check prints the seed of a failure; see ./arbitraries/replay.ts to replay it.
 
@@ -129,7 +123,7 @@ const preparedDemands = fc
   );
 
 async function mapDemands(store: RequirementStore, demands: PreparedDemand[]): Promise<MapDemandsResult> {
-  const activities = createDemandActivities({
+  const activities = createDemandMappingActivities({
     integration: () => ({
       crm: {} as DemandSource & DemandLinkSink,
       pms: store,

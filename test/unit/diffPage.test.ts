@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { diffPage } from '../../activities/productSyncActivities';
+import { diffPage } from '../../src/domain/productPagePlan';
 import { contentHash } from '../../src/domain/contentHash';
 
 const owned = ['name', 'price'];

@@ -4,11 +4,9 @@ import fc from 'fast-check';
 import './arbitraries/replay';
 import { anyText, anyValue, prototypeKeys, withOwnKey } from './arbitraries/hostile';
 import { validRawProduct } from './arbitraries/pmsProduct';
-import { lifecycleStatuses } from '../../src/domain/pmsProduct';
+import { lifecycleStatuses, type PmsProduct } from '../../src/domain/pmsProduct';
 import { defaultFieldMapping, fieldMappingSchema, mapProduct, MappingError, type CrmProperties } from '../../src/domain/fieldMapping';
 import { validatePmsProduct } from '../../src/domain/validation';
-import type { PmsProduct } from '../../src/domain/pmsProduct';
-
 // Property tests: fast-check prints the seed of a failure; see ./arbitraries/replay.ts to replay it.
 
 const defaultMapping = fieldMappingSchema.parse(defaultFieldMapping);

@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createDemandActivities } from '../../activities/demandMappingActivities';
-import type {
-  DemandLink,
-  DemandLinkSink,
-  DemandSource,
-  NewRequirement,
-  Requirement,
-  RequirementStore,
-} from '../../src/connectors/demandConnectors';
-import { ConflictError } from '../../src/connectors/errors';
+import { createDemandMappingActivities } from '../../activities/demandMappingActivities';
+import type { DemandLink, Requirement } from '../../src/domain/requirement';
+import type { DemandLinkSink, DemandSource, NewRequirement, RequirementStore } from '../../src/connectors/demandConnectors';
+import { ConflictError } from '../../src/shared/systemErrors';
 import { matcherConfigSchema } from '../../src/domain/demandMatcher';
 import { scoringSchema } from '../../src/domain/demandScore';
 import { createLogger } from '../../src/logging/logger';
-import type { MapDemandsResult, PreparedDemand } from '../../workflows/demandTypes';
+import type { MapDemandsResult, PreparedDemand } from '../../src/shared/demandActivityTypes';
 
 const link = (demandId: string, title: string): DemandLink => ({
   demandId,
@@ -85,7 +79,7 @@ const demand: PreparedDemand = {
 describe('linking a demand while a product manager edits the same requirement', () => {
   test('a conflicting write is redone on the fresh requirement, keeping what the product manager added', async () => {
     const pms = pmsWithConcurrentEdit();
-    const activities = createDemandActivities({
+    const activities = createDemandMappingActivities({
       integration: () => ({
         crm: {} as DemandSource & DemandLinkSink,
         pms: pms.store,

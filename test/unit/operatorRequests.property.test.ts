@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { z } from 'zod';
 import './arbitraries/replay';
 import { anyValue, extraFields, nonBlankText, prototypeKeys, textLongerThan, withExtraFields, withOwnKey } from './arbitraries/hostile';
-import { describeRequestIssues, memoRequestSchema, retryFailedSchema, skipFailedSchema } from '../../workflows/operatorRequests';
+import { describeRequestIssues, memoRequestSchema, retryFailedSchema, skipFailedSchema } from '../../src/shared/operatorRequests';
 
 // Property tests: fast-check prints the seed of a failure; see ./arbitraries/replay.ts to replay it.
 

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ErrorRateWindow, attentionSettingsSchema } from '../../workflows/attention';
-import { memoRequestSchema, retryFailedSchema, skipFailedSchema } from '../../workflows/operatorRequests';
+import { ErrorRateWindow } from '../../workflows/attention';
+import { attentionSettingsSchema } from '../../src/shared/attentionSettings';
+import { memoRequestSchema, retryFailedSchema, skipFailedSchema } from '../../src/shared/operatorRequests';
 import { ProductSyncRun } from '../../workflows/productSyncRun';
-import { productSyncInputSchema, type PlannedWrite } from '../../workflows/productSyncTypes';
+import { productSyncInputSchema } from '../../src/shared/productSyncContract';
+import { type PlannedWrite } from '../../src/shared/productSyncActivityTypes';
 
 const at = (second: number, id: string) => ({ since: `2026-11-24T10:00:${String(second).padStart(2, '0')}.000Z`, afterId: id });
 const write = (id: string, second: number): PlannedWrite => ({

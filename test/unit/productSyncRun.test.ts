@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { compareCursors, withOverlap } from '../../workflows/feedCursor';
+import { compareCursors } from '../../src/shared/changeCursor';
+import { withOverlap } from '../../workflows/feedState';
 import { ProductSyncRun } from '../../workflows/productSyncRun';
-import { productSyncInputSchema, type PlannedWrite, type ProductSyncSummary } from '../../workflows/productSyncTypes';
+import { productSyncInputSchema, type ProductSyncSummary } from '../../src/shared/productSyncContract';
+import { type PlannedWrite } from '../../src/shared/productSyncActivityTypes';
 
 const at = (second: number, id: string) => ({ since: `2026-11-24T10:00:${String(second).padStart(2, '0')}.000Z`, afterId: id });
 const write = (id: string, second: number, action: PlannedWrite['action'] = 'create'): PlannedWrite => ({

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { upsertIsolatingRejects, type UpsertProgress } from '../../activities/upsertIsolatingRejects';
-import { BatchRejectedError, SystemUnavailableError } from '../../src/connectors/errors';
+import { BatchRejectedError, SystemUnavailableError } from '../../src/shared/systemErrors';
 import type { CrmProductInput, ProductSink } from '../../src/connectors/productConnectors';
 
 /** A CRM that, like real ones, refuses a whole batch when any record in it is invalid. */

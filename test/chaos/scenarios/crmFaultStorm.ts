@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { generateCustomers, unknownSku } from '../../../src/sandbox/crmCustomerSeed';
 import type { FaultCounters } from '../../../src/sandbox/faults';
 import type { Prng } from '../../../src/sandbox/prng';
-import type { DemandMappingSummary } from '../../../workflows/demandTypes';
-import type { ProductSyncSummary } from '../../../workflows/productSyncTypes';
+import type { DemandMappingSummary } from '../../../src/shared/demandMappingContract';
+import type { ProductSyncSummary } from '../../../src/shared/productSyncContract';
 import type { TestSandbox } from '../../helpers/sandbox';
 import { checkDemands } from '../invariants';
 import {
@@ -16,6 +16,7 @@ import {
   startProductSync,
   type ChaosScenario,
 } from '../scenario';
+import { demandMapping } from '../../../workflows/demandMapping';
 
 const sizes = { short: { products: 800 }, full: { products: 5_000 } };
 
@@ -74,7 +75,7 @@ export const crmFaultStorm: ChaosScenario = {
         const summary = await resultOf<ProductSyncSummary>(handle, 600_000);
         context.log(`products synced through the storm: ${JSON.stringify(summary.counts)}`);
 
-        const demandRun = await context.temporal.client.workflow.start('demandMapping', {
+        const demandRun = await context.temporal.client.workflow.start(demandMapping, {
           taskQueue,
           workflowId: `chaos-${context.scenario}-demands-${context.seed}-${Date.now()}`,
           args: [{ pageSize: 25, heartbeatTimeoutMs: 10_000, retry: patientRetry }],

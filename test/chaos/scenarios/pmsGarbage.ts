@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultCounters } from '../../../src/sandbox/faults';
 import type { Prng } from '../../../src/sandbox/prng';
-import type { ProductSyncSummary } from '../../../workflows/productSyncTypes';
+import type { ProductSyncSummary } from '../../../src/shared/productSyncContract';
 import type { TestSandbox } from '../../helpers/sandbox';
 import {
   finishProductRun,

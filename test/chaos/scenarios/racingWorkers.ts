@@ -1,4 +1,4 @@
-import type { ProductSyncSummary } from '../../../workflows/productSyncTypes';
+import type { ProductSyncSummary } from '../../../src/shared/productSyncContract';
 import { finishProductRun, onStage, patientRetry, resultOf, sampleWatermarks, startProductSync, type ChaosScenario } from '../scenario';
 
 const sizes = { short: { products: 1_500 }, full: { products: 10_000 } };

@@ -1,4 +1,4 @@
-import type { ProductSyncSummary } from '../../../workflows/productSyncTypes';
+import type { ProductSyncSummary } from '../../../src/shared/productSyncContract';
 import {
   finishProductRun,
   onStage,

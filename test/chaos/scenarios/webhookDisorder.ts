@@ -4,7 +4,7 @@ import { createLogger } from '../../../src/logging/logger';
 import type { Prng } from '../../../src/sandbox/prng';
 import { generateProducts } from '../../../src/sandbox/seed';
 import { changeStreamWorkflowId, createProductWebhookReceiver, webhookPath } from '../../../src/webhooks/productWebhookReceiver';
-import type { ProductSyncSummary } from '../../../workflows/productSyncTypes';
+import type { ProductSyncSummary } from '../../../src/shared/productSyncContract';
 import type { TestSandbox } from '../../helpers/sandbox';
 import { checkProducts, violationCount } from '../invariants';
 import { onStage, patientRetry, resultOf, startProductSync, waitUntil, type ChaosScenario } from '../scenario';

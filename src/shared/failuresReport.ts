@@ -1,4 +1,4 @@
-import type { RecordIssue } from './productSyncTypes';
+import type { RecordIssue } from './recordIssues';
 
 /** A record an operator chose to stop retrying, with why: kept from run to run for audit. */
 export interface SkippedRecord {

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ProductChange, StreamProgress } from './productChangeStreamTypes';
+import type { ProductChange, StreamProgress } from './productChangeStreamContract';
 import type { FailuresReport } from './failuresReport';
 import type { RetryFailedRequest, SkipFailedRequest } from './operatorRequests';
 import type { SyncProgress } from './syncProgress';

@@ -1,37 +1,13 @@
 import { z } from 'zod';
-import { attentionSettingsSchema } from './attention';
+import { attentionSettingsSchema } from './attentionSettings';
+import { changeCursorSchema, type ChangeCursor } from './changeCursor';
 import type { SkippedRecord } from './failuresReport';
-import type { RunFacts } from './runSummary';
+import { recordIssueSchema, type RecordIssue } from './recordIssues';
+import { optionalRetrySettingsSchema, retrySettingsSchema } from './retrySettings';
+import type { RunFacts } from './runFacts';
+import { syncModes, type SyncMode } from './syncModes';
 
-/** Shared between the productSync workflow, its activities and its callers. Pure: no I/O. */
-
-/** How a sync's activities retry; every sync workflow takes it in its input. */
-const retryFields = z.object({
-  initialIntervalMs: z.number().int().min(10).default(1_000),
-  maximumIntervalMs: z.number().int().min(10).default(30_000),
-  maximumAttempts: z.number().int().min(1).max(100).default(8),
-});
-export type RetrySettings = z.output<typeof retryFields>;
-export const retrySettingsSchema = retryFields.default({ initialIntervalMs: 1_000, maximumIntervalMs: 30_000, maximumAttempts: 8 });
-export const optionalRetrySettingsSchema = retryFields.optional();
-
-export const syncModes = ['upsert', 'update-only', 'mirror'] as const;
-export type SyncMode = (typeof syncModes)[number];
-
-export const changeCursorSchema = z.object({
-  since: z.string().min(1).max(64),
-  afterId: z.string().max(64),
-});
-export type ChangeCursor = z.infer<typeof changeCursorSchema>;
-
-export const recordIssueSchema = z.object({
-  id: z.string(),
-  reason: z.string(),
-  attempts: z.number().int().positive().optional(),
-  /** Where a failed record sits in the change feed: it holds the watermark until it is resolved. */
-  position: changeCursorSchema.optional(),
-});
-export type RecordIssue = z.infer<typeof recordIssueSchema>;
+/** productSync's input and summary: what its workflow, its callers (CLI, schedules, tests) and the UI share. */
 
 const countersSchema = z.object({
   fetched: z.number().int().default(0),
@@ -96,7 +72,7 @@ export const productSyncInputSchema = z.object({
   parkAfterAttempts: z.number().int().min(1).max(100).default(3),
   /** Write and read back a mismatched record this many times before reporting it failed. */
   verifyAttempts: z.number().int().min(1).max(5).default(2),
-  /** When the run stops and asks for a person: see attention.ts. */
+  /** When the run stops and asks for a person. */
   attention: attentionSettingsSchema,
   guard: z
     .object({
@@ -133,70 +109,4 @@ export interface ProductSyncSummary extends RunFacts {
   plan?: { create: string[]; update: string[]; archive: string[] };
   /** Where the next run starts: never past a record that failed. */
   watermark: ChangeCursor | null;
-}
-
-/** Activity contracts. */
-export interface FetchPageInput {
-  integrationId: string;
-  mode: SyncMode;
-  cursor: ChangeCursor | null;
-  limit: number;
-  maxBytes: number;
-}
-
-export interface PlannedWrite {
-  externalId: string;
-  properties: Record<string, string | number | boolean | null>;
-  archived: boolean;
-  action: 'create' | 'update' | 'archive';
-  /** Content hash the CRM must show after the write. */
-  hash: string;
-  /** The record's place in the change feed, for the watermark. */
-  position: ChangeCursor;
-}
-
-export interface PagePlan {
-  fetched: number;
-  writes: PlannedWrite[];
-  unchanged: number;
-  skipped: number;
-  rejected: Array<RecordIssue & { position: ChangeCursor }>;
-  /** Cursor after the last record this page covered (may stop early on the byte budget). */
-  nextCursor: ChangeCursor | null;
-  hasMore: boolean;
-  /** Records after this page, when the source says: the base of the time-left estimate. */
-  remaining?: number;
-}
-
-export interface FetchByIdsInput {
-  integrationId: string;
-  mode: SyncMode;
-  ids: string[];
-}
-
-/** What retrying named records needs: their writes now, and which need nothing any more. */
-export interface RetryPlan {
-  writes: PlannedWrite[];
-  rejected: RecordIssue[];
-  resolved: string[];
-}
-
-export interface UpsertInput {
-  integrationId: string;
-  records: Array<Pick<PlannedWrite, 'externalId' | 'properties' | 'archived'>>;
-}
-
-export interface UpsertOutcome {
-  written: Array<{ externalId: string; created: boolean }>;
-  failed: Array<{ externalId: string; reason: string }>;
-}
-
-export interface VerifyInput {
-  integrationId: string;
-  expected: Array<{ externalId: string; hash: string }>;
-}
-
-export interface VerifyOutcome {
-  verified: string[];
-  mismatched: Array<{ externalId: string; reason: string }>;
 }

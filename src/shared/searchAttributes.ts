@@ -3,7 +3,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 /**
  * Custom search attributes that let an operator filter runs in the Temporal UI, e.g.
  * `SyncStatus = "CompletedWithFailures"`. The dev server registers them at start; a real cluster
- * needs `temporal operator search-attribute create` once (see README).
+ * needs `temporal operator search-attribute create` once (see docs/operating.md).
  */
 export const integrationIdKey = defineSearchAttributeKey('IntegrationId', SearchAttributeType.KEYWORD);
 export const syncDirectionKey = defineSearchAttributeKey('SyncDirection', SearchAttributeType.KEYWORD);

@@ -1,11 +1,4 @@
-import type { ChangeCursor } from './productSyncTypes';
-
-/** Orders change-feed positions the way sources page them: by time, then id. */
-export function compareCursors(a: ChangeCursor, b: ChangeCursor): number {
-  const byTime = Date.parse(a.since) - Date.parse(b.since);
-  if (byTime !== 0) return byTime;
-  return a.afterId < b.afterId ? -1 : a.afterId > b.afterId ? 1 : 0;
-}
+import { compareCursors, type ChangeCursor } from '../src/shared/changeCursor';
 
 /** Moves a watermark back by the overlap, inclusive of everything at that instant. */
 export function withOverlap(watermark: ChangeCursor | null, overlapMs: number): ChangeCursor | null {

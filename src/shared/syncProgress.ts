@@ -1,7 +1,10 @@
-import type { ChangeCursor } from './productSyncTypes';
+import type { ChangeCursor } from './changeCursor';
 
 /** Values of the SyncStatus search attribute and of `progress().state`. */
 export type SyncState = 'Running' | 'Paused' | 'NeedsAttention' | 'Completed' | 'CompletedWithFailures' | 'Cancelled' | 'Failed';
+
+/** Which way a sync moves data: the SyncDirection search attribute. */
+export type SyncDirection = 'PmsToCrm' | 'CrmToPms';
 
 /** What the `progress` query answers, for every sync workflow. */
 export interface SyncProgress {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { retrySettingsSchema, syncModes } from './productSyncTypes';
+import { retrySettingsSchema } from './retrySettings';
+import { syncModes } from './syncModes';
 
 /** Shared by the productChangeStream workflow, the webhook receiver and the activities. Pure: no I/O. */
 
@@ -41,7 +42,6 @@ export const productChangeStreamInputSchema = z.object({
   totals: streamTotalsSchema.default(streamTotalsSchema.parse({})),
 });
 export type ProductChangeStreamInput = z.input<typeof productChangeStreamInputSchema>;
-export type ProductChangeStreamSettings = z.output<typeof productChangeStreamInputSchema>;
 
 /** What the stream has done so far (query `streamProgress`). */
 export interface StreamProgress {
