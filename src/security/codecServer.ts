@@ -17,8 +17,18 @@ const base64 = z
   .string()
   .max(8 * 1024 * 1024)
   .regex(/^[A-Za-z0-9+/=_-]*$/, 'expected base64');
+/**
+ * `Payloads` in proto3 JSON, as the Temporal CLI and Web UI post it. Proto3 JSON leaves out empty
+ * repeated and map fields and empty bytes, so an empty list arrives as `{}` and a payload without
+ * metadata or data as `{}`: both mean "empty", not "missing".
+ * (https://protobuf.dev/programming-guides/json/, and the codec server protocol:
+ * https://github.com/temporalio/samples-go/blob/main/codec-server/protocol.md)
+ */
 const payloadsSchema = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string().max(256), base64).default({}), data: base64.default('') })).max(maxPayloads),
+  payloads: z
+    .array(z.object({ metadata: z.record(z.string().max(256), base64).default({}), data: base64.default('') }))
+    .max(maxPayloads)
+    .default([]),
 });
 type JsonPayloads = z.infer<typeof payloadsSchema>;
 

@@ -94,6 +94,29 @@ describe('codec server', () => {
     }
   });
 
+  test('takes proto3 JSON as the CLI posts it: {} is an empty payload list, a payload of {} is empty, x-namespace may be empty', async () => {
+    const server = createCodecServer({
+      codec: new EncryptionCodec(keyring),
+      token: codecToken,
+      allowedOrigins: [uiOrigin],
+      logger: silent,
+    });
+    const url = await server.listen();
+    try {
+      const auth = { authorization: `Bearer ${codecToken}`, 'x-namespace': '' };
+      const empty = await post(`${url}/encode`, {}, auth);
+      assert.equal(empty.status, 200);
+      assert.deepEqual(empty.body, { payloads: [] });
+      const emptyPayload = await post(`${url}/decode`, { payloads: [{}] }, auth);
+      assert.equal(emptyPayload.status, 200);
+      assert.deepEqual(emptyPayload.body, { payloads: [{ metadata: {}, data: '' }] });
+      const notPayloads = await post(`${url}/decode`, { payloads: 'x' }, auth);
+      assert.equal(notPayloads.status, 400, 'a body that is not Payloads is still refused');
+    } finally {
+      await server.close();
+    }
+  });
+
   test('refuses a request without the token (401) and one from another origin (403, no CORS grant)', async () => {
     const server = createCodecServer({
       codec: new EncryptionCodec(keyring),
