@@ -117,6 +117,28 @@ describe('codec server', () => {
     }
   });
 
+  test('answers by the end of the path only, as the protocol asks, so it can sit under a proxy prefix', async () => {
+    const server = createCodecServer({
+      codec: new EncryptionCodec(keyring),
+      token: codecToken,
+      allowedOrigins: [uiOrigin],
+      logger: silent,
+    });
+    const url = await server.listen();
+    try {
+      const body = { payloads: [await encryptedJsonPayload({ name: 'Acme' })] };
+      const underPrefix = await post(`${url}/codec/t/${codecToken}/decode`, body, { origin: uiOrigin });
+      assert.equal(underPrefix.status, 200);
+      const decoded = (underPrefix.body as { payloads: Array<{ data: string }> }).payloads[0]!;
+      assert.equal(Buffer.from(decoded.data, 'base64').toString(), '{"name":"Acme"}');
+      assert.equal((await post(`${url}/a/b/encode`, {}, { authorization: `Bearer ${codecToken}` })).status, 200);
+      assert.equal((await post(`${url}/codec/t/wrong/decode`, body)).status, 401);
+      assert.equal((await post(`${url}/codec/t/${codecToken}/decrypt`, body)).status, 404);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('refuses a request without the token (401) and one from another origin (403, no CORS grant)', async () => {
     const server = createCodecServer({
       codec: new EncryptionCodec(keyring),
