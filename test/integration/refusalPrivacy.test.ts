@@ -132,7 +132,8 @@ describe('a record the CRM refuses, echoing its values', () => {
         }),
       );
       const [healthPort] = await freePorts(1);
-      const { BRIDGE_ENCRYPTION: _off, ...env } = bridgeEnvironment(temporal.env.address, sandbox, taskQueue);
+      const env = bridgeEnvironment(temporal.env.address, sandbox, taskQueue);
+      delete env.BRIDGE_ENCRYPTION; // encrypted, as in production
       worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bridge.ts', 'worker'], {
         cwd: repoRoot,
         env: {

@@ -22,7 +22,8 @@ const keys = `worker-key:${Buffer.alloc(32, 3).toString('base64')}`;
 
 /** The environment of a `bridge` process with no keys anywhere: its own empty data directory, encryption left at its default. */
 function withoutKeys(env: Record<string, string>): Record<string, string> {
-  const { BRIDGE_ENCRYPTION: _off, ...rest } = env;
+  const rest = { ...env };
+  delete rest.BRIDGE_ENCRYPTION;
   return { ...rest, BRIDGE_ENCRYPTION_KEYS: '', BRIDGE_ENCRYPTION_KEY_FILE: '' };
 }
 
