@@ -21,7 +21,7 @@ export function sentStrings(...parts: unknown[]): string[] {
       if (node.length >= minValueLength) found.add(node);
     } else if (Array.isArray(node)) node.forEach(walk);
     else if (node && typeof node === 'object') {
-      // Record ids (externalId, demandId, Id ...) say which record was refused: an operator needs them.
+      // Record ids and kinds say which record was refused: an operator needs them.
       for (const [key, value] of Object.entries(node)) if (!isIdKey(key)) walk(value);
     }
   };
@@ -29,7 +29,8 @@ export function sentStrings(...parts: unknown[]): string[] {
   return [...found];
 }
 
-const isIdKey = (key: string): boolean => key === 'id' || /[a-z](Id|ID)$/.test(key) || key === 'Id';
+/** Keys whose values name records or kinds, not people: `id`, `externalId`, `entityIds`, `type` ... */
+const isIdKey = (key: string): boolean => /^(id|Id|ID|type|kind)$/.test(key) || /[a-z](Id|ID|Ids|IDs)$/.test(key);
 
 /** The cells of a CSV or newline-delimited text, as values that may come back in an error. */
 export function textCells(text: string): string[] {

@@ -15,7 +15,10 @@ const values = sentStrings(sent);
 describe('failure reasons without the values the bridge sent', () => {
   test('the values of a request are collected; record ids are kept, as an operator needs them', () => {
     assert.deepEqual(values, ['Made for Jane Roe-Okafor, jane.roe@example.com, +44 20 7946 0958', 'EUR']);
-    assert.deepEqual(sentStrings({ Id: '001A', demandId: 'D-1', id: 'x-1', title: 'A customer need' }), ['A customer need']);
+    assert.deepEqual(
+      sentStrings({ Id: '001A', demandId: 'D-1', id: 'x-1', entityIds: ['feat-1'], target: { type: 'feature' }, title: 'A customer need' }),
+      ['A customer need'],
+    );
   });
 
   test('the sandbox CRM: the echoed value is cut, the code, the record, the field and the rule stay', () => {
