@@ -7,6 +7,7 @@ import { budgetCut, pickContactFields, prepareDemand, skuProblem, type SkuResolu
 import { demandScore, type ScoringConfig } from '../src/domain/demandScore';
 import { batchesOfWholeOrders, orderSignals } from '../src/domain/orderSignals';
 import type { Requirement } from '../src/domain/requirement';
+import { sentStrings, withoutSentValues } from '../src/connectors/refusalReason';
 import { describeIssues } from '../src/domain/validation';
 import { compareCursors, positionOf, type ChangeCursor } from '../src/shared/changeCursor';
 import { chunk } from '../src/shared/chunk';
@@ -154,7 +155,8 @@ export function createDemandMappingActivities(deps: DemandDeps) {
           } catch (error) {
             // The PMS refusing this one demand must not hold back the others.
             if (!(error instanceof RequestRejectedError)) throw error;
-            result.failed.push({ demandId: demand.demandId, reason: error.message });
+            // Without the demand's own values, which a PMS's refusal may echo.
+            result.failed.push({ demandId: demand.demandId, reason: withoutSentValues(error.message, sentStrings(demand)) });
           }
           Context.current().heartbeat();
         }

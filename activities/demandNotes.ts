@@ -1,6 +1,7 @@
 import type { DemandNote, DemandNotesTarget, ToolReference } from '../src/connectors/demandConnectors';
 import type { MapDemandsResult, PreparedDemand } from '../src/shared/demandActivityTypes';
 import { chunk } from '../src/shared/chunk';
+import { sentStrings, withoutSentValues } from '../src/connectors/refusalReason';
 
 type Lookup = Record<'entity' | 'company', Map<string, string[]>>;
 
@@ -78,7 +79,10 @@ export async function recordDemandNotes(
       else notes.push(note);
     }
     for (const outcome of await target.sink.recordDemandNotes(notes)) {
-      if (outcome.error !== undefined) refused.set(outcome.demandId, `${target.sink.system} refused its note: ${outcome.error}`);
+      if (outcome.error !== undefined) {
+        const note = notes.find((n) => n.demandId === outcome.demandId);
+        refused.set(outcome.demandId, `${target.sink.system} refused its note: ${withoutSentValues(outcome.error, sentStrings(note))}`);
+      }
     }
     heartbeat();
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BatchRejectedError } from '../src/shared/systemErrors';
 import type { CrmProductInput, ProductSink } from '../src/connectors/productConnectors';
+import { sentStrings, withoutSentValues } from '../src/connectors/refusalReason';
 import type { UpsertOutcome } from '../src/shared/productSyncActivityTypes';
 
 /**
@@ -43,17 +44,30 @@ export async function upsertIsolatingRejects(
   return outcome;
 }
 
+/** The CRM's reason for refusing a record, without any value the record carried (vendors echo them). */
+function refusal(sink: ProductSink, records: CrmProductInput[], message: string): string {
+  return `${sink.system} refused the record: ${withoutSentValues(message, sentStrings(records.map((record) => record.properties)))}`;
+}
+
 async function writeOrSplit(sink: ProductSink, batch: CrmProductInput[], outcome: UpsertOutcome, heartbeat: () => void): Promise<void> {
   try {
     const results = await sink.upsertBatch(batch, heartbeat);
     for (const { externalId, created, error } of results) {
       if (error === undefined) outcome.written.push({ externalId, created });
-      else outcome.failed.push({ externalId, reason: `${sink.system} refused the record: ${error}` });
+      else
+        outcome.failed.push({
+          externalId,
+          reason: refusal(
+            sink,
+            batch.filter((record) => record.externalId === externalId),
+            error,
+          ),
+        });
     }
   } catch (error) {
     if (!(error instanceof BatchRejectedError)) throw error;
     if (batch.length === 1) {
-      outcome.failed.push({ externalId: batch[0]!.externalId, reason: `${sink.system} refused the record: ${error.message}` });
+      outcome.failed.push({ externalId: batch[0]!.externalId, reason: refusal(sink, batch, error.message) });
     } else {
       const middle = Math.ceil(batch.length / 2);
       await writeOrSplit(sink, batch.slice(0, middle), outcome, heartbeat);

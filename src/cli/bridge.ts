@@ -12,7 +12,7 @@ import { configuredSyncs, withProductSyncOverrides, type SyncStart } from '../te
 import { runWorkerProcess } from '../temporal/workerProcess';
 import { createCodecServer } from '../security/codecServer';
 import { EncryptionCodec } from '../security/encryptionCodec';
-import { encryptingDataConverter, loadKeyring } from '../security/payloadEncryption';
+import { encryptingDataConverter, keyringForWriter, loadKeyring } from '../security/payloadEncryption';
 import { receiverFromConfig, sandboxWebhookTarget, webhookSecret } from '../webhooks/webhookReceiverFromConfig';
 import { out } from './bridgeClient';
 import { exitCodes } from './exitCodes';
@@ -149,8 +149,9 @@ async function runCodecServer(): Promise<number> {
 async function runWebhookReceiver(): Promise<number> {
   const config = loadConfig();
   const secret = webhookSecret(config, false);
+  const keyring = keyringForWriter(config, 'bridge webhooks');
   const logger = createLogger('webhook-receiver', { level: config.logLevel });
-  const client = await connectClient(config, { dataConverter: encryptingDataConverter(loadKeyring(config)) });
+  const client = await connectClient(config, { dataConverter: encryptingDataConverter(keyring) });
   const receiver = receiverFromConfig(config, client, secret, logger);
   const url = await receiver.listen(config.webhooks.port, config.webhooks.host);
   out(`Product-change webhooks on ${url}/webhooks/products/<integration id> (Ctrl-C stops it)`);

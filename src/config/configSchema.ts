@@ -113,6 +113,17 @@ export const configSchema = z
       .default({ namespace: 'default', taskQueue: 'crm-pms-bridge', devServer: { port: 7233, uiPort: 8233 } }),
     security: z
       .object({
+        /**
+         * Payload encryption. 'on' (the default): `bridge worker` and `bridge webhooks` refuse to start
+         * without keys. 'off': they store payloads as plain JSON, on purpose. YAML's `off` / `false`
+         * read the same.
+         */
+        encryption: z
+          .preprocess(
+            (value) => (value === false ? 'off' : value === true ? 'on' : value),
+            z.enum(['on', 'off'], { error: "must be 'on' or 'off'" }),
+          )
+          .default('on'),
         /** JSON key file for payload encryption (see docs/security.md); keys never live in this YAML. */
         encryptionKeyFile: z.string().min(1).optional(),
         codecServer: z
@@ -123,7 +134,7 @@ export const configSchema = z
           })
           .default({ port: 8234, origins: ['http://localhost:8233', 'http://127.0.0.1:8233'] }),
       })
-      .default({ codecServer: { port: 8234, origins: ['http://localhost:8233', 'http://127.0.0.1:8233'] } }),
+      .default({ encryption: 'on', codecServer: { port: 8234, origins: ['http://localhost:8233', 'http://127.0.0.1:8233'] } }),
     sandbox: z
       .object({
         enabled: z.boolean().default(true),

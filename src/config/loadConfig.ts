@@ -67,7 +67,14 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
     ...(env.BRIDGE_DATA_DIR ? { dataDir: env.BRIDGE_DATA_DIR } : {}),
     ...(env.LOG_LEVEL ? { logLevel: env.LOG_LEVEL } : {}),
     ...(env.BRIDGE_ALERT_WEBHOOK_URL ? { alerts: { webhookUrl: env.BRIDGE_ALERT_WEBHOOK_URL } } : {}),
-    ...(env.BRIDGE_ENCRYPTION_KEY_FILE ? { security: { encryptionKeyFile: env.BRIDGE_ENCRYPTION_KEY_FILE } } : {}),
+    ...(env.BRIDGE_ENCRYPTION_KEY_FILE || env.BRIDGE_ENCRYPTION
+      ? {
+          security: {
+            ...(env.BRIDGE_ENCRYPTION_KEY_FILE ? { encryptionKeyFile: env.BRIDGE_ENCRYPTION_KEY_FILE } : {}),
+            ...(env.BRIDGE_ENCRYPTION ? { encryption: env.BRIDGE_ENCRYPTION } : {}),
+          },
+        }
+      : {}),
     ...(env.BRIDGE_WEBHOOK_SECRET ? { webhooks: { secret: env.BRIDGE_WEBHOOK_SECRET } } : {}),
     temporal: {
       ...(env.TEMPORAL_API_KEY ? { apiKey: env.TEMPORAL_API_KEY } : {}),

@@ -7,6 +7,7 @@ import {
   RequestRejectedError,
   SystemUnavailableError,
 } from '../shared/systemErrors';
+import { redactBody, refusalDetail, sentStrings, textCells } from './refusalReason';
 import type { RequestPacer } from './requestPacer';
 
 /**
@@ -66,7 +67,11 @@ export interface RequestOptions<T> {
   schema: z.ZodType<T>;
 }
 
-/** The raw response of a refused request, for connectors that must read vendor error bodies. */
+/**
+ * The response of a refused request, for connectors that must read vendor error bodies. `body` is
+ * the vendor's body with every value the request sent cut out (see refusalReason.ts), so whatever a
+ * connector quotes from it carries no customer data.
+ */
 export class HttpStatusError extends Error {
   constructor(
     readonly status: number,
@@ -86,22 +91,6 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
   if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds * 1000);
   const date = Date.parse(header);
   return Number.isNaN(date) ? defaultRetryAfterMs : Math.max(0, date - now);
-}
-
-/** The vendor's own words from an error body: `{ message }`, `[{ message }]` or `{ errors: [{ detail | message }] }`. */
-function errorMessage(body: unknown): string {
-  if (typeof body === 'string') return body.slice(0, 300);
-  const first = Array.isArray(body) ? (body[0] as unknown) : body;
-  if (first && typeof first === 'object') {
-    const record = first as Record<string, unknown>;
-    if (typeof record.message === 'string') return record.message;
-    if (Array.isArray(record.errors) && record.errors.length > 0) {
-      const error = record.errors[0] as Record<string, unknown>;
-      const text = typeof error.detail === 'string' ? error.detail : error.message;
-      if (typeof text === 'string') return text;
-    }
-  }
-  return '';
 }
 
 /**
@@ -208,9 +197,12 @@ export class HttpSystem {
     }
   }
 
-  private throwForStatus(response: Response, body: unknown, request: RequestOptions<unknown>): never {
+  private throwForStatus(response: Response, rawBody: unknown, request: RequestOptions<unknown>): never {
     const { system } = this.options;
-    const detail = errorMessage(body);
+    // Vendors echo the values they refuse: every message from here on is built without them.
+    const sent = sentStrings(request.body, request.form, request.query, request.rawBody ? textCells(request.rawBody.text) : undefined);
+    const body = redactBody(rawBody, sent);
+    const detail = refusalDetail(body);
     const status = response.status;
     const vendorError = this.options.classifyError?.(status, body, response.headers);
     if (vendorError) {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { HttpError, describeInput, validationError } from './httpErrors';
+import { HttpError, validationError } from './httpErrors';
 
 /** Why one input of a batch was refused; `index` is its 0-based position in `inputs`. */
 export interface BatchProblem {
@@ -26,8 +26,20 @@ export function batchRefused(problems: readonly BatchProblem[]): HttpError {
   );
 }
 
-/** Values worth echoing: for a wrong type the value explains the error; a too-long text does not. */
-const echoesInput = new Set(['invalid_type', 'invalid_value', 'invalid_format']);
+/**
+ * The refused value is echoed, as real CRMs do: HubSpot's "Property values were not valid: ... was
+ * not a valid number" and Salesforce's STRING_TOO_LONG "data value too large: <value>" both quote
+ * it (https://developers.hubspot.com/docs/api-reference/error-handling,
+ * https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm).
+ * A client must not copy such a message into logs or alerts as it is; the sandbox makes that visible.
+ */
+const echoesInput = new Set(['invalid_type', 'invalid_value', 'invalid_format', 'too_big', 'too_small']);
+
+/** Up to 200 characters of the value, as a vendor's message shows it. */
+function echo(input: unknown): string {
+  const text = JSON.stringify(input) ?? typeof input;
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
 
 function externalIdAt(body: unknown, index: number): string | null {
   const inputs = (body as { inputs?: unknown } | null)?.inputs;
@@ -45,8 +57,8 @@ export function batchRefusedFromZod(error: z.ZodError, body: unknown): HttpError
   for (const issue of error.issues) {
     const [field, index] = issue.path;
     if (field !== 'inputs' || typeof index !== 'number') return validationError('body', error);
-    const echo = echoesInput.has(issue.code) && 'input' in issue ? ` (got ${describeInput(issue.input)})` : '';
-    byIndex.set(index, [...(byIndex.get(index) ?? []), `${issue.message}${echo}`]);
+    const got = echoesInput.has(issue.code) && 'input' in issue && issue.input !== undefined ? ` (got ${echo(issue.input)})` : '';
+    byIndex.set(index, [...(byIndex.get(index) ?? []), `${issue.message}${got}`]);
   }
   const problems = [...byIndex.entries()]
     .sort(([a], [b]) => a - b)

@@ -55,7 +55,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** A short rendering of the offending value, so a message shows what was actually sent. */
-export function describeInput(input: unknown): string {
+function describeInput(input: unknown): string {
   if (input === undefined) return 'nothing';
   const text = JSON.stringify(input) ?? typeof input;
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;

@@ -17,8 +17,18 @@ const base64 = z
   .string()
   .max(8 * 1024 * 1024)
   .regex(/^[A-Za-z0-9+/=_-]*$/, 'expected base64');
+/**
+ * `Payloads` in proto3 JSON, as the Temporal CLI and Web UI post it. Proto3 JSON leaves out empty
+ * repeated and map fields and empty bytes, so an empty list arrives as `{}` and a payload without
+ * metadata or data as `{}`: both mean "empty", not "missing".
+ * (https://protobuf.dev/programming-guides/json/, and the codec server protocol:
+ * https://github.com/temporalio/samples-go/blob/main/codec-server/protocol.md)
+ */
 const payloadsSchema = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string().max(256), base64).default({}), data: base64.default('') })).max(maxPayloads),
+  payloads: z
+    .array(z.object({ metadata: z.record(z.string().max(256), base64).default({}), data: base64.default('') }))
+    .max(maxPayloads)
+    .default([]),
 });
 type JsonPayloads = z.infer<typeof payloadsSchema>;
 
@@ -50,12 +60,24 @@ function toJson(payloads: Payload[]): JsonPayloads {
   };
 }
 
+/**
+ * Where a request goes, by the end of its path only, as the protocol asks ("only check the final
+ * part of the incoming URL"), so the server can sit under any prefix of a proxy: `.../encode` or
+ * `.../decode`, with the token as `.../t/<token>/decode` (the Web UI's endpoint setting carries it so).
+ */
+function endpointOf(url: string): { direction: 'encode' | 'decode'; pathToken?: string } | undefined {
+  const segments = url.split('?')[0]!.split('/');
+  const direction = segments.at(-1);
+  if (direction !== 'encode' && direction !== 'decode') return undefined;
+  return segments.at(-3) === 't' && segments.at(-2) ? { direction, pathToken: decodeURIComponent(segments.at(-2)!) } : { direction };
+}
+
 /** Request lines without the URL: the Web UI's endpoint carries the token in its path. */
 class TokenFreeRequestLog extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const line = { method: request.method, route: request.routeOptions.url?.replace(':token', '<token>'), status: reply.statusCode };
+    const line = { method: request.method, endpoint: endpointOf(request.url)?.direction ?? 'unknown', status: reply.statusCode };
     if (error) request.log.error({ ...line, err: error }, 'codec request failed');
     else request.log.debug(line, 'codec request');
   }
@@ -86,37 +108,32 @@ export function createCodecServer(options: CodecServerOptions): CodecServer {
     if (request.method === 'OPTIONS') return reply.code(204).send();
   });
 
-  const authorized = (request: FastifyRequest<{ Params: { token?: string } }>): boolean => {
-    const presented = request.params.token ?? bearerToken(request.headers.authorization);
-    return presented !== null && tokensMatch(presented, options.token);
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    const endpoint = endpointOf(request.url);
+    if (!endpoint) {
+      return reply.code(404).send({ error: 'NOT_FOUND', message: 'The codec server answers POST .../encode and POST .../decode.' });
+    }
+    const presented = endpoint.pathToken ?? bearerToken(request.headers.authorization);
+    if (presented === null || !tokensMatch(presented, options.token)) {
+      return reply.code(401).send({
+        error: 'UNAUTHORIZED',
+        message: 'The codec server needs its token: Authorization: Bearer <token>, or the endpoint URL that npm start printed.',
+      });
+    }
+    const body = payloadsSchema.safeParse(request.body);
+    if (!body.success) {
+      return reply.code(400).send({
+        error: 'BAD_REQUEST',
+        message: `Expected {"payloads": [{"metadata": {...}, "data": "<base64>"}]}: ${body.error.issues[0]?.message}`,
+      });
+    }
+    try {
+      return toJson(await options.codec[endpoint.direction](fromJson(body.data)));
+    } catch (error) {
+      return reply.code(422).send({ error: 'CODEC_FAILED', message: (error as Error).message });
+    }
   };
-
-  const handle =
-    (direction: 'encode' | 'decode') => async (request: FastifyRequest<{ Params: { token?: string } }>, reply: FastifyReply) => {
-      if (!authorized(request)) {
-        return reply.code(401).send({
-          error: 'UNAUTHORIZED',
-          message: 'The codec server needs its token: Authorization: Bearer <token>, or the endpoint URL that npm start printed.',
-        });
-      }
-      const body = payloadsSchema.safeParse(request.body);
-      if (!body.success) {
-        return reply.code(400).send({
-          error: 'BAD_REQUEST',
-          message: `Expected {"payloads": [{"metadata": {...}, "data": "<base64>"}]}: ${body.error.issues[0]?.message}`,
-        });
-      }
-      try {
-        return toJson(await options.codec[direction](fromJson(body.data)));
-      } catch (error) {
-        return reply.code(422).send({ error: 'CODEC_FAILED', message: (error as Error).message });
-      }
-    };
-
-  for (const direction of ['encode', 'decode'] as const) {
-    app.post(`/${direction}`, handle(direction));
-    app.post(`/t/:token/${direction}`, handle(direction));
-  }
+  app.post('/*', handle);
   app.get('/health', () => ({ status: 'ok' }));
 
   return listenable(app);

@@ -1,6 +1,6 @@
 import type { BridgeConfig } from '../config/configSchema';
 import type { Logger } from '../logging/logger';
-import { encryptingDataConverter, loadKeyring } from '../security/payloadEncryption';
+import { encryptingDataConverter, keyringForWriter } from '../security/payloadEncryption';
 import { temporalAddress } from './clientConnection';
 import { installRuntimeLogging } from './runtimeLogging';
 import { connectWorkerToTemporal, createBridgeWorker } from './worker';
@@ -13,10 +13,11 @@ import { createWorkerHealthServer } from './workerHealth';
  */
 export async function runWorkerProcess(config: BridgeConfig, logger: Logger): Promise<void> {
   const { metricsPort, healthPort, listenHost } = config.worker;
+  // Before anything connects: a worker without keys must not start at all.
+  const keyring = keyringForWriter(config, 'bridge worker');
   installRuntimeLogging(logger, 'INFO', metricsPort ? { prometheusBindAddress: `${listenHost}:${metricsPort}` } : {});
   const address = temporalAddress(config);
   const connection = await connectWorkerToTemporal(config, address);
-  const keyring = loadKeyring(config);
   const worker = await createBridgeWorker({ config, connection, logger, dataConverter: encryptingDataConverter(keyring) });
   const health = healthPort ? createWorkerHealthServer({ workerState: () => worker.getState(), connection }) : undefined;
   try {
@@ -26,7 +27,7 @@ export async function runWorkerProcess(config: BridgeConfig, logger: Logger): Pr
       {
         taskQueue: config.temporal.taskQueue,
         address,
-        encryptionKeyId: keyring?.activeKeyId ?? null,
+        encryptionKeyId: keyring?.activeKeyId ?? 'off (security.encryption: off)',
         metrics: metricsPort ? `http://${listenHost}:${metricsPort}/metrics` : null,
         health: healthPort ? `http://${listenHost}:${healthPort}/healthz` : null,
         maxConcurrentActivities: config.worker.maxConcurrentActivities,

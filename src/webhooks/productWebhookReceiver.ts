@@ -6,7 +6,8 @@ import type { ProductChangeStreamInput } from '../shared/productChangeStreamCont
 import { describeIssues } from '../domain/validation';
 import type { Logger } from '../logging/logger';
 import { productChangeEventSchema } from './productChangeEvent';
-import { signatureHeader, timestampHeader, verifyDelivery } from './webhookSignature';
+import { RecentDeliveries } from './recentDeliveries';
+import { defaultToleranceMs, signatureHeader, timestampHeader, verifyDelivery } from './webhookSignature';
 import { listenable, type ListenableServer } from '../http/listenable';
 import { productChangeStream } from '../../workflows/productChangeStream';
 
@@ -24,6 +25,8 @@ export interface ProductWebhookReceiverOptions {
   streams: ReadonlyMap<string, StreamSettings>;
   toleranceMs?: number;
   logger: Logger;
+  /** The receiver's clock, for the signature's age and the delivery-id window; tests set it. */
+  nowMs?: () => number;
 }
 
 export type ProductWebhookReceiver = ListenableServer;
@@ -52,20 +55,40 @@ function refuse(reply: FastifyReply, status: number, error: string, message: str
 }
 
 /**
- * Receives the PMS's product-change webhooks: checks the HMAC signature over the raw body (401
- * otherwise), validates the event (400), and hands it to the integration's productChangeStream
- * with signal-with-start, which starts the stream if it is not running. Answers 202 once Temporal
- * holds the change, 503 when Temporal cannot be reached, so the PMS delivers it again.
+ * Receives the PMS's product-change webhooks. The signature (HMAC over the raw body, and its age)
+ * is checked before anything else, so an unsigned request learns nothing, not even which
+ * integrations exist (401). A signed one is then checked for its integration (404) and its event
+ * (400), and handed to the integration's productChangeStream with signal-with-start, which starts
+ * the stream if it is not running. Answers 202 once Temporal holds the change, 503 when Temporal
+ * cannot be reached (the PMS delivers it again), and 200 `duplicate` for a delivery id it already
+ * accepted within the signature's tolerance: a captured request replayed, or a sender's retry whose
+ * first answer was lost, reaches the workflow once.
  */
 export function createProductWebhookReceiver(options: ProductWebhookReceiverOptions): ProductWebhookReceiver {
   const logger: FastifyBaseLogger = options.logger.child({ component: 'webhook-receiver' });
   const app = Fastify({ loggerInstance: logger, bodyLimit: maxBodyBytes, logController: new DebugRequestLog() });
+  const toleranceMs = options.toleranceMs ?? defaultToleranceMs;
+  const now = options.nowMs ?? Date.now;
+  const accepted = new RecentDeliveries();
   // The signature covers the exact bytes sent, so the body stays raw until it is verified.
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.get('/health', () => ({ status: 'ok' }));
 
   app.post('/webhooks/products/:integrationId', async (request, reply) => {
+    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const header = (name: string) => {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const nowMs = now();
+    const timestamp = header(timestampHeader);
+    const check = verifyDelivery(options.secret, { signature: header(signatureHeader), timestamp }, rawBody, { toleranceMs, nowMs });
+    if (!check.ok) {
+      request.log.warn({ reason: check.reason }, 'webhook refused: bad signature');
+      return refuse(reply, 401, 'INVALID_SIGNATURE', `Webhook refused: ${check.reason}`);
+    }
+
     const { integrationId } = paramsSchema.parse(request.params);
     const settings = options.streams.get(integrationId);
     if (!settings) {
@@ -75,18 +98,6 @@ export function createProductWebhookReceiver(options: ProductWebhookReceiverOpti
         'UNKNOWN_INTEGRATION',
         `No product sync '${integrationId}' accepts webhooks here; known: ${[...options.streams.keys()].join(', ')}`,
       );
-    }
-    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const header = (name: string) => {
-      const value = request.headers[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
-    const check = verifyDelivery(options.secret, { signature: header(signatureHeader), timestamp: header(timestampHeader) }, rawBody, {
-      toleranceMs: options.toleranceMs,
-    });
-    if (!check.ok) {
-      request.log.warn({ integrationId, reason: check.reason }, 'webhook refused: bad signature');
-      return refuse(reply, 401, 'INVALID_SIGNATURE', `Webhook refused: ${check.reason}`);
     }
 
     let json: unknown;
@@ -101,6 +112,12 @@ export function createProductWebhookReceiver(options: ProductWebhookReceiverOpti
     }
 
     const { product, eventId } = event.data;
+    // The signature is valid, so the timestamp is a number; its bytes are refused once it is this old.
+    const claim = await accepted.claim(`${integrationId}\u0000${eventId}`, Number(timestamp) * 1000 + toleranceMs, nowMs);
+    if (claim.kind === 'duplicate') {
+      request.log.info({ integrationId, eventId }, 'webhook delivery already accepted; not handed over again');
+      return reply.code(200).send({ accepted: false, duplicate: true, workflowId: changeStreamWorkflowId(integrationId) });
+    }
     try {
       await options.client.workflow.signalWithStart(productChangeStream, {
         workflowId: changeStreamWorkflowId(integrationId),
@@ -110,9 +127,11 @@ export function createProductWebhookReceiver(options: ProductWebhookReceiverOpti
         signalArgs: [{ productId: product.id, updatedAt: product.updatedAt, deleted: product.deleted }],
       });
     } catch (error) {
+      claim.settle(false);
       request.log.error({ integrationId, eventId, err: error }, 'could not hand a product change to Temporal');
       return refuse(reply, 503, 'TEMPORAL_UNAVAILABLE', 'The change could not be handed to Temporal; deliver it again later');
     }
+    claim.settle(true);
     request.log.debug({ integrationId, eventId, productId: product.id }, 'product change accepted');
     return reply.code(202).send({ accepted: true, workflowId: changeStreamWorkflowId(integrationId) });
   });

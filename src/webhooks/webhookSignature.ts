@@ -5,7 +5,7 @@ export const signatureHeader = 'x-bridge-signature';
 export const timestampHeader = 'x-bridge-timestamp';
 
 /** A delivery signed longer ago than this is refused, so a captured request cannot be replayed later. */
-const defaultToleranceMs = 5 * 60_000;
+export const defaultToleranceMs = 5 * 60_000;
 
 function digest(secret: string, timestamp: string, rawBody: Buffer | string): Buffer {
   return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest();

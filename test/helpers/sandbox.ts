@@ -144,7 +144,9 @@ export function bridgeEnvironment(
     PMS_TOKEN: pmsToken,
     CRM_URL: sandbox.crmUrl,
     CRM_TOKEN: crmToken,
-    // Its own data directory, so no key file from a local `npm start` turns encryption on.
+    // Its own data directory, so no key file from a local `npm start` turns encryption on; and
+    // unencrypted on purpose, so the test's own client reads what the workers write.
     BRIDGE_DATA_DIR: sandbox.dir,
+    BRIDGE_ENCRYPTION: 'off',
   };
 }

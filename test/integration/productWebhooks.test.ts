@@ -100,15 +100,18 @@ describe('event-driven product sync', () => {
       });
       await sandbox.resetCrmStats();
 
-      // The newer change first, then the older one, then the newer one again (a sender's retry).
+      // The newer change first, then the older one, then the newer one again (a sender's retry of
+      // the same delivery: acknowledged, not handed over again).
+      const statuses: number[] = [];
       for (const delivery of [event(v2!.updatedAt, 'e-2'), event(v1At, 'e-1'), event(v2!.updatedAt, 'e-2')]) {
-        assert.equal((await signedEvent(delivery)).status, 202);
+        statuses.push((await signedEvent(delivery)).status);
       }
+      assert.deepEqual(statuses, [202, 202, 200]);
       await until('the latest price in the CRM', () => (crmPrice(second!.id) === 20 ? true : undefined));
       const batchesBefore = (await stream().query(streamProgressQuery)).totals.batches;
 
-      // The old change delivered once more, long after: it reads the product again and writes nothing.
-      assert.equal((await signedEvent(event(v1At, 'e-1'))).status, 202);
+      // The old change announced once more, long after (a new delivery): it reads the product again and writes nothing.
+      assert.equal((await signedEvent(event(v1At, 'e-1-again'))).status, 202);
       await until('the late delivery to be processed', async () =>
         (await stream().query(streamProgressQuery)).totals.batches > batchesBefore ? true : undefined,
       );
@@ -135,6 +138,84 @@ describe('event-driven product sync', () => {
       assert.equal(replayed.status, 401);
       assert.match(((await replayed.json()) as { message: string }).message, /replay/);
       assert.equal((await stream().query(streamProgressQuery)).totals.signals, signalsBefore, 'no refused delivery reached the workflow');
+    });
+
+    test('the signature is checked before the integration: an unsigned request to an unknown integration gets the same 401 as to a known one', async () => {
+      const body = JSON.stringify({ type: 'product.changed', eventId: 'e-probe', product: { id: 'P-1', updatedAt: 'x', deleted: false } });
+      for (const headers of [{}, signDelivery('not-the-shared-secret', body)]) {
+        const known = await deliver(body, headers);
+        const unknown = await deliver(body, headers, webhookPath('no-such-integration'));
+        assert.equal(known.status, 401);
+        assert.equal(unknown.status, 401, 'an unknown integration is not revealed to an unsigned sender');
+        assert.deepEqual(await unknown.json(), await known.json(), 'both answers are the same, byte for byte');
+      }
+    });
+
+    test('a delivery replayed, retried or sent concurrently within the tolerance window reaches the workflow once', async () => {
+      const signals = async () => (await stream().query(streamProgressQuery)).totals.signals;
+      const body = JSON.stringify({
+        type: 'product.changed',
+        eventId: `e-once-${process.pid}`,
+        product: { id: third!.id, updatedAt: '2026-11-24T10:00:00.000Z', deleted: false },
+      });
+      const signalsBefore = await signals();
+      const headers = signDelivery(secret, body);
+      assert.equal((await deliver(body, headers)).status, 202);
+
+      const replay = await deliver(body, headers);
+      assert.equal(replay.status, 200);
+      assert.deepEqual(await replay.json(), { accepted: false, duplicate: true, workflowId: changeStreamWorkflowId(integrationId) });
+      assert.equal(
+        (await deliver(body, signDelivery(secret, body, Date.now() + 1000))).status,
+        200,
+        'a re-signed retry of the same id too',
+      );
+
+      const concurrentBody = JSON.stringify({ ...(JSON.parse(body) as object), eventId: `e-concurrent-${process.pid}` });
+      const concurrentHeaders = signDelivery(secret, concurrentBody);
+      const concurrent = await Promise.all(Array.from({ length: 5 }, () => deliver(concurrentBody, concurrentHeaders)));
+      assert.deepEqual(concurrent.map((answer) => answer.status).sort(), [200, 200, 200, 200, 202]);
+
+      await until('the two accepted deliveries to reach the workflow', async () =>
+        (await signals()) >= signalsBefore + 2 ? true : undefined,
+      );
+      await sleep(500);
+      assert.equal(await signals(), signalsBefore + 2, 'one signal per delivery id');
+    });
+
+    test('after the tolerance window the same bytes are refused as too old, and a freshly signed delivery of that id is accepted again', async () => {
+      let clock = Date.now();
+      const ownReceiver = createProductWebhookReceiver({
+        secret,
+        client: temporal.env.client,
+        taskQueue: uniqueTaskQueue('webhooks-clock'),
+        streams: new Map([['clocked', { windowMs: 300, maxBatch: 100 }]]),
+        toleranceMs: 60_000,
+        nowMs: () => clock,
+        logger: createLogger('test-webhooks', { level: 'silent' }),
+      });
+      const url = await ownReceiver.listen(0);
+      try {
+        const post = (body: string, headers: Record<string, string>) =>
+          fetch(`${url}${webhookPath('clocked')}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+        const body = JSON.stringify({
+          type: 'product.changed',
+          eventId: 'e-window',
+          product: { id: 'P-1', updatedAt: 'x', deleted: false },
+        });
+        const headers = signDelivery(secret, body, clock);
+        assert.equal((await post(body, headers)).status, 202);
+        clock += 59_000;
+        assert.equal((await post(body, headers)).status, 200, 'inside the window: a duplicate');
+        clock += 2_000;
+        const stale = await post(body, headers);
+        assert.equal(stale.status, 401, 'past the window the signature is too old');
+        assert.match(((await stale.json()) as { message: string }).message, /possible replay/);
+        assert.equal((await post(body, signDelivery(secret, body, clock))).status, 202, 'the sender re-signed it later: handed over again');
+      } finally {
+        await ownReceiver.close();
+        await temporal.env.client.workflow.getHandle(changeStreamWorkflowId('clocked')).terminate('test over');
+      }
     });
 
     test('a signed delivery that is not a product change event is refused with 400, an unknown integration with 404', async () => {

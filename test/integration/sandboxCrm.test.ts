@@ -123,9 +123,11 @@ describe('sandbox CRM over HTTP', () => {
     assert.equal(answer.status, 400);
     const error = refusalOf(answer);
     assert.equal(error.error, 'VALIDATION_ERROR');
-    assert.match(error.message, /^Batch refused: input 3 \(externalId P-000123\): name must be at most 100 characters/);
+    assert.match(error.message, /^Batch refused: input 3 \(externalId P-000123\): name must be at most 100 characters \(got "N{101}"\)/);
     assert.match(error.message, /Nothing was written/);
-    const expected: BatchProblem[] = [{ index: 3, externalId: 'P-000123', message: 'name must be at most 100 characters' }];
+    const expected: BatchProblem[] = [
+      { index: 3, externalId: 'P-000123', message: `name must be at most 100 characters (got "${'N'.repeat(101)}")` },
+    ];
     assert.deepEqual(error.details, expected);
     assert.equal(server.store.count(), countBefore);
     assert.equal(server.store.getByExternalId('P-000010'), undefined, 'the valid inputs of the batch were not written either');

@@ -94,6 +94,51 @@ describe('codec server', () => {
     }
   });
 
+  test('takes proto3 JSON as the CLI posts it: {} is an empty payload list, a payload of {} is empty, x-namespace may be empty', async () => {
+    const server = createCodecServer({
+      codec: new EncryptionCodec(keyring),
+      token: codecToken,
+      allowedOrigins: [uiOrigin],
+      logger: silent,
+    });
+    const url = await server.listen();
+    try {
+      const auth = { authorization: `Bearer ${codecToken}`, 'x-namespace': '' };
+      const empty = await post(`${url}/encode`, {}, auth);
+      assert.equal(empty.status, 200);
+      assert.deepEqual(empty.body, { payloads: [] });
+      const emptyPayload = await post(`${url}/decode`, { payloads: [{}] }, auth);
+      assert.equal(emptyPayload.status, 200);
+      assert.deepEqual(emptyPayload.body, { payloads: [{ metadata: {}, data: '' }] });
+      const notPayloads = await post(`${url}/decode`, { payloads: 'x' }, auth);
+      assert.equal(notPayloads.status, 400, 'a body that is not Payloads is still refused');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('answers by the end of the path only, as the protocol asks, so it can sit under a proxy prefix', async () => {
+    const server = createCodecServer({
+      codec: new EncryptionCodec(keyring),
+      token: codecToken,
+      allowedOrigins: [uiOrigin],
+      logger: silent,
+    });
+    const url = await server.listen();
+    try {
+      const body = { payloads: [await encryptedJsonPayload({ name: 'Acme' })] };
+      const underPrefix = await post(`${url}/codec/t/${codecToken}/decode`, body, { origin: uiOrigin });
+      assert.equal(underPrefix.status, 200);
+      const decoded = (underPrefix.body as { payloads: Array<{ data: string }> }).payloads[0]!;
+      assert.equal(Buffer.from(decoded.data, 'base64').toString(), '{"name":"Acme"}');
+      assert.equal((await post(`${url}/a/b/encode`, {}, { authorization: `Bearer ${codecToken}` })).status, 200);
+      assert.equal((await post(`${url}/codec/t/wrong/decode`, body)).status, 401);
+      assert.equal((await post(`${url}/codec/t/${codecToken}/decrypt`, body)).status, 404);
+    } finally {
+      await server.close();
+    }
+  });
+
   test('refuses a request without the token (401) and one from another origin (403, no CORS grant)', async () => {
     const server = createCodecServer({
       codec: new EncryptionCodec(keyring),

@@ -22,7 +22,8 @@ interface Service {
   stop_grace_period?: string;
 }
 
-const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+const composeText = readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8');
+const compose = parse(composeText, { merge: true }) as {
   services: Record<string, Service>;
 };
 const services = compose.services;
@@ -43,6 +44,32 @@ function variablesTheBridgeReads(): Set<string> {
   }
   return names;
 }
+
+/**
+ * Compose's variable interpolation, as `docker compose` applies it to the file before anything
+ * starts (https://docs.docker.com/reference/compose-file/interpolation/): `${VAR}`, `${VAR:-default}`
+ * and `${VAR-default}`, `${VAR:?error}` and `${VAR?error}` (the `:` forms treat an empty value as
+ * unset), and `$$` for a literal `$`. A required variable that is missing stops start-up with its error.
+ */
+function interpolate(text: string, env: Record<string, string>): string {
+  return text.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?])([^}]*))?\}/g,
+    (whole, name?: string, colon?: string, kind?: string, arg?: string) => {
+      if (whole === '$$') return '$';
+      const value = env[name!];
+      const unset = value === undefined || (colon === ':' && value === '');
+      if (kind === '?' && unset) throw new Error(`required variable ${name} is missing a value: ${arg}`);
+      if (kind === '-' && unset) return arg!;
+      return value ?? '';
+    },
+  );
+}
+
+const secretsInEnv = {
+  POSTGRES_PASSWORD: 'pg-secret-from-env',
+  BRIDGE_ENCRYPTION_KEYS: 'k:AAAA',
+  BRIDGE_CODEC_TOKEN: 'codec-token-from-env',
+};
 
 const seconds = (duration: string) => Number(/^(\d+)s$/.exec(duration)?.[1] ?? NaN);
 
@@ -127,9 +154,56 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  test('publishes the ports docs/production.md names: Temporal 7233, Web UI 8233, codec server 8234, PMS 4010, CRM 4020', () => {
+  test('has no default database password: without POSTGRES_PASSWORD in .env, start-up stops and says what to set', () => {
+    assert.doesNotMatch(composeText, /POSTGRES_PASSWORD:-/, 'no fallback value for the password');
+    const withoutPassword: Record<string, string> = { ...secretsInEnv };
+    delete withoutPassword.POSTGRES_PASSWORD;
+    for (const env of [withoutPassword, { ...withoutPassword, POSTGRES_PASSWORD: '' }]) {
+      assert.throws(
+        () => interpolate(composeText, env),
+        /required variable POSTGRES_PASSWORD is missing a value: set POSTGRES_PASSWORD in \.env/,
+      );
+    }
+    const resolved = parse(interpolate(composeText, secretsInEnv), { merge: true }) as { services: Record<string, Service> };
+    assert.equal(resolved.services.postgresql!.environment!.POSTGRES_PASSWORD, 'pg-secret-from-env');
+    assert.equal(resolved.services.temporal!.environment!.POSTGRES_PWD, 'pg-secret-from-env', 'Temporal logs in with the same password');
+  });
+
+  test('requires every secret from .env, with no default for any of them', () => {
+    for (const name of Object.keys(secretsInEnv)) {
+      const missing: Record<string, string> = { ...secretsInEnv };
+      delete missing[name];
+      assert.throws(() => interpolate(composeText, missing), new RegExp(`required variable ${name} is missing`), `${name} is required`);
+      assert.doesNotMatch(composeText, new RegExp(`\\$\\{${name}:?-`), `${name} has no default`);
+    }
+  });
+
+  test('keeps the Temporal frontend and the codec server inside the compose network; the Web UI and the sandbox on the host loopback only', () => {
+    assert.equal(services.temporal!.ports, undefined, 'the frontend (no authentication) is not published');
+    assert.deepEqual(services.temporal!.expose, ['7233']);
+    assert.equal(services['codec-server']!.ports, undefined, 'the codec server (it decrypts everything) is not published');
+    assert.deepEqual(services['codec-server']!.expose, ['8234']);
+    assert.equal(
+      services['temporal-ui']!.environment!.TEMPORAL_CODEC_ENDPOINT,
+      undefined,
+      'no codec token handed to every visitor of the UI',
+    );
     const published = Object.values(services).flatMap((service) => service.ports ?? []);
-    assert.deepEqual(published.sort(), ['4010:4010', '4020:4020', '7233:7233', '8233:8080', '8234:8234']);
+    assert.deepEqual(published.sort(), ['127.0.0.1:4010:4010', '127.0.0.1:4020:4020', '127.0.0.1:8233:8080']);
+  });
+
+  test('docker-compose.ports.yml, the opt-in, publishes the frontend and the codec server (on loopback unless told otherwise) and points the UI at the codec server', () => {
+    const optIn = readFileSync(path.join(repoRoot, 'docker-compose.ports.yml'), 'utf8');
+    const opted = parse(interpolate(optIn, secretsInEnv)) as { services: Record<string, Service> };
+    assert.deepEqual(Object.keys(opted.services).sort(), ['codec-server', 'temporal', 'temporal-ui']);
+    assert.deepEqual(opted.services.temporal!.ports, ['127.0.0.1:7233:7233']);
+    assert.deepEqual(opted.services['codec-server']!.ports, ['127.0.0.1:8234:8234']);
+    assert.equal(opted.services['temporal-ui']!.environment!.TEMPORAL_CODEC_ENDPOINT, 'http://localhost:8234/t/codec-token-from-env');
+    const everywhere = parse(interpolate(optIn, { ...secretsInEnv, TEMPORAL_PUBLISH_ADDRESS: '0.0.0.0' })) as {
+      services: Record<string, Service>;
+    };
+    assert.deepEqual(everywhere.services.temporal!.ports, ['0.0.0.0:7233:7233'], 'wider only when the user says so');
+    for (const name of Object.keys(opted.services)) assert.ok(services[name], `${name} is a service of docker-compose.yml`);
   });
 });
 
