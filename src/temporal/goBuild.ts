@@ -80,10 +80,11 @@ export function runGo(
       clearInterval(heartbeat);
       if (code === 0) return resolve();
       const tail = output.trim().split('\n').slice(-12).join('\n');
+      const proxy = options.env.GOPROXY ? ` GOPROXY is '${options.env.GOPROXY}'.` : '';
       reject(
         new GoBuildError(
           `Building ${what(options.label)} failed: \`go ${args.join(' ')}\` ${signal ? `was killed by ${signal}` : `exited with code ${code}`}. ` +
-            `go said:\n${tail}\n${buildHelp}`,
+            `go said:\n${tail}\n${buildHelp}${proxy}`,
         ),
       );
     });
