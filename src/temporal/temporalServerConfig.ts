@@ -109,7 +109,8 @@ function sqlStore(persistence: TemporalPersistence, database: string, maxConns: 
       connectAttributes,
       maxConns: 1,
       maxIdleConns: 1,
-      maxConnLifetime: '1h',
+      // An in-memory database ends with its last connection: never recycle that one.
+      ...(persistence.kind === 'sqlite-file' ? { maxConnLifetime: '1h' } : {}),
     },
   };
 }
