@@ -17,12 +17,10 @@ const minimumLocalGo = [1, 21] as const;
 const what = (packages: string) => `${packages} (Go modules and the ${goToolchain} toolchain come from the Go module proxy)`;
 
 /** Says what to do when Go or the module proxy is missing; every build failure ends with it. */
-export const buildHelp =
+const buildHelp =
   'To build it, install Go 1.21 or newer (so that `go` is on PATH) and make the Go module proxy reachable (GOPROXY; ' +
   `the build fetches the ${goToolchain} toolchain from it), then run \`npm run temporal:install\`. ` +
   "Or set BRIDGE_LOCAL_TEMPORAL=cli to run the Temporal CLI's dev server instead (server 1.29.1, UI 2.42.1).";
-
-export class GoBuildError extends Error {}
 
 /** The installed `go`, checked to be able to fetch the pinned toolchain. */
 export async function checkLocalGo(env: NodeJS.ProcessEnv): Promise<string> {
@@ -30,13 +28,13 @@ export async function checkLocalGo(env: NodeJS.ProcessEnv): Promise<string> {
   try {
     ({ stdout: version } = await execFileAsync('go', ['version'], { env: { ...env, GOTOOLCHAIN: 'local' } }));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new GoBuildError(`Go is not installed (no \`go\` on PATH). ${buildHelp}`);
-    throw new GoBuildError(`\`go version\` failed: ${(error as Error).message}. ${buildHelp}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`Go is not installed (no \`go\` on PATH). ${buildHelp}`);
+    throw new Error(`\`go version\` failed: ${(error as Error).message}. ${buildHelp}`);
   }
   const match = /go(\d+)\.(\d+)/.exec(version);
   const [major, minor] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
   if (major < minimumLocalGo[0] || (major === minimumLocalGo[0] && minor < minimumLocalGo[1])) {
-    throw new GoBuildError(`${version.trim()} is too old to fetch the ${goToolchain} toolchain. ${buildHelp}`);
+    throw new Error(`${version.trim()} is too old to fetch the ${goToolchain} toolchain. ${buildHelp}`);
   }
   return version.trim();
 }
@@ -74,7 +72,7 @@ export function runGo(
     heartbeat.unref();
     child.on('error', (error: NodeJS.ErrnoException) => {
       clearInterval(heartbeat);
-      reject(new GoBuildError(error.code === 'ENOENT' ? `Go is not installed (no \`go\` on PATH). ${buildHelp}` : error.message));
+      reject(new Error(error.code === 'ENOENT' ? `Go is not installed (no \`go\` on PATH). ${buildHelp}` : error.message));
     });
     child.on('exit', (code, signal) => {
       clearInterval(heartbeat);
@@ -82,7 +80,7 @@ export function runGo(
       const tail = output.trim().split('\n').slice(-12).join('\n');
       const proxy = options.env.GOPROXY ? ` GOPROXY is '${options.env.GOPROXY}'.` : '';
       reject(
-        new GoBuildError(
+        new Error(
           `Building ${what(options.label)} failed: \`go ${args.join(' ')}\` ${signal ? `was killed by ${signal}` : `exited with code ${code}`}. ` +
             `go said:\n${tail}\n${buildHelp}${proxy}`,
         ),

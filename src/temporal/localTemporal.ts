@@ -19,9 +19,9 @@ export interface LocalTemporal {
   databaseFile: string;
   /** The server's ports; give them to the next start to come back on the same ones (a restart). */
   serverPorts?: TemporalServerPorts;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
   /** Kills the server without letting it shut down, as a crash would (chaos tests). */
-  kill(): Promise<void>;
+  kill: () => Promise<void>;
 }
 
 export interface LocalTemporalOptions {

@@ -33,7 +33,7 @@ export type LocalTemporalBinaries =
   | { kind: 'server'; server: TemporalServerBuild; ui?: TemporalUiBuild; description: string }
   | { kind: 'cli'; cli: LocatedCli; description: string; reason: string };
 
-export const cliDevServerDescription = 'Temporal CLI v1.5.1 dev server (server 1.29.1, Web UI 2.42.1)';
+const cliDevServerDescription = 'Temporal CLI v1.5.1 dev server (server 1.29.1, Web UI 2.42.1)';
 export const builtServerDescription = `Temporal server ${temporalServerVersion}, Web UI ${temporalUiVersion}`;
 
 function banner(lines: string[]): string {

@@ -91,7 +91,7 @@ function uiPath(env: NodeJS.ProcessEnv): string {
 }
 
 /** True when both binaries are in the cache: nothing to build. */
-export function temporalBuildsPresent(env: NodeJS.ProcessEnv = process.env): { server: boolean; ui: boolean } {
+function temporalBuildsPresent(env: NodeJS.ProcessEnv = process.env): { server: boolean; ui: boolean } {
   const { serverPath, sqlToolPath } = serverPaths(env);
   return { server: isExecutable(serverPath) && isExecutable(sqlToolPath), ui: isExecutable(uiPath(env)) };
 }

@@ -27,9 +27,9 @@ export interface TemporalServerProcess {
   /** From spawning the process to the namespace being usable. */
   startMs: number;
   /** SIGTERM, then SIGKILL after 15 s. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
   /** SIGKILL at once, as a crash would (chaos tests). */
-  kill(): Promise<void>;
+  kill: () => Promise<void>;
 }
 
 export interface TemporalServerOptions {

@@ -9,7 +9,7 @@ import { portAnswers } from './freePorts';
 export interface UiServerProcess {
   /** What an operator opens, e.g. http://localhost:8233. */
   url: string;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export interface UiServerOptions {
