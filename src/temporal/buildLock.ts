@@ -2,6 +2,12 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { userCacheDir } from './userCache';
+
+/** One lock for every Temporal build (CLI, server, UI): two at once would only fight over the cores and the module cache. */
+export function temporalBuildLockDir(env: NodeJS.ProcessEnv): string {
+  return userCacheDir(env, 'temporal-build.lock');
+}
 
 interface LockOwner {
   pid: number;

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { withBuildLock } from './buildLock';
+import { temporalBuildLockDir, withBuildLock } from './buildLock';
 import { checkLocalGo, goBuildEnvironment, goToolchain, runGo } from './goBuild';
 import { isExecutable, userCacheDir } from './userCache';
 
@@ -76,11 +76,6 @@ function uiCacheDir(env: NodeJS.ProcessEnv): string {
   return userCacheDir(env, 'temporal-ui-server', `v${temporalUiVersion}`);
 }
 
-/** One lock for every Temporal build: two builds at once would only fight over 2 cores and the module cache. */
-function lockDir(env: NodeJS.ProcessEnv): string {
-  return userCacheDir(env, 'temporal-build.lock');
-}
-
 function serverPaths(env: NodeJS.ProcessEnv) {
   const dir = serverCacheDir(env);
   return { dir, serverPath: path.join(dir, 'temporal-server'), sqlToolPath: path.join(dir, 'temporal-sql-tool') };
@@ -108,7 +103,7 @@ export async function ensureTemporalServer(options: BuildOptions = {}): Promise<
   if (temporalBuildsPresent(env).server) return { serverPath, sqlToolPath, source: 'cache' };
 
   const label = `the Temporal server v${temporalServerVersion} and its SQL tool`;
-  return withBuildLock(lockDir(env), label, log, async () => {
+  return withBuildLock(temporalBuildLockDir(env), label, log, async () => {
     // Another process may have built it while this one waited for the lock.
     if (temporalBuildsPresent(env).server) return { serverPath, sqlToolPath, source: 'cache' as const };
     await checkLocalGo(env);
@@ -151,7 +146,7 @@ export async function ensureTemporalUiServer(options: BuildOptions = {}): Promis
   if (temporalBuildsPresent(env).ui) return { uiServerPath, source: 'cache' };
 
   const label = `the Temporal UI server v${temporalUiVersion}`;
-  return withBuildLock(lockDir(env), label, log, async () => {
+  return withBuildLock(temporalBuildLockDir(env), label, log, async () => {
     if (temporalBuildsPresent(env).ui) return { uiServerPath, source: 'cache' as const };
     await checkLocalGo(env);
     const dir = uiCacheDir(env);

@@ -17,7 +17,7 @@ import { workflowsPath } from '../../src/temporal/worker';
  * same server `npm start` runs (Temporal 1.32.2 built from the Go module proxy, its history in
  * memory), or the CLI's dev server under BRIDGE_LOCAL_TEMPORAL=cli or where the build is not
  * possible (localTemporalBinaries.ts says so loudly). Never a mock: tests prove behaviour on the
- * real server. `dynamicConfig` adds server settings (ignored by the CLI's dev server).
+ * real server. `dynamicConfig` adds server settings (`--dynamic-config-value` on the CLI's).
  */
 export async function startTemporal(options: { dynamicConfig?: DynamicConfig } = {}): Promise<TestWorkflowEnvironment> {
   // Retries are expected in these tests; the SDK's per-attempt warnings would drown the report.
@@ -29,6 +29,10 @@ export async function startTemporal(options: { dynamicConfig?: DynamicConfig } =
         executable: { type: 'existing-path', path: binaries.cli.path },
         searchAttributes: bridgeSearchAttributes,
         log: { format: 'pretty', level: 'error' },
+        extraArgs: Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
+          '--dynamic-config-value',
+          `${key}=${JSON.stringify(value)}`,
+        ]),
       },
     });
   }
