@@ -10,8 +10,8 @@ import { createLogger } from '../src/logging/logger';
 import { createCrmServer, type CrmServer } from '../src/sandbox/crmServer';
 import type { FaultSettingsPatch } from '../src/sandbox/faults';
 import { createPmsServer, type PmsServer } from '../src/sandbox/pmsServer';
-import { startDevServer, type DevServer } from '../src/temporal/devServer';
-import { ensureTemporalCli } from '../src/temporal/temporalCli';
+import { startLocalTemporal, type LocalTemporal } from '../src/temporal/localTemporal';
+import { ensureLocalTemporal } from '../src/temporal/localTemporalBinaries';
 
 export const pmsToken = 'bench-pms-token';
 export const crmToken = 'bench-crm-token';
@@ -39,7 +39,7 @@ export interface WorkerProcess {
 }
 
 /**
- * Everything a benchmark run needs, started by the run itself: a Temporal dev server, the sandbox
+ * Everything a benchmark run needs, started by the run itself: the local Temporal server, the sandbox
  * PMS (seeded) and CRM on fixed ports of this run (the CRM can be replaced by an empty one between
  * cases), workers in child processes, and a client.
  */
@@ -51,23 +51,24 @@ export class BenchEnvironment {
   crmUrl = '';
   client!: Client;
   address = '';
-  private devServer?: DevServer;
+  /** Which local Temporal this run uses. */
+  temporalDescription = '';
+  private temporal?: LocalTemporal;
   private crmPort = 0;
   private crmGeneration = 0;
   private readonly workers: WorkerProcess[] = [];
   private readonly extras: Array<{ close(): Promise<void> }> = [];
 
   async start(products: number): Promise<void> {
-    const cli = await ensureTemporalCli();
-    this.devServer = await startDevServer({
-      cliPath: cli.path,
+    this.temporal = await startLocalTemporal({
+      binaries: await ensureLocalTemporal({ ui: false }),
       dataDir: path.join(this.dir, 'temporal'),
       port: await freePort(),
-      uiPort: await freePort(),
       namespace: 'default',
       logger,
     });
-    this.address = this.devServer.address;
+    this.address = this.temporal.address;
+    this.temporalDescription = this.temporal.description;
     this.pms = createPmsServer({ dbPath: path.join(this.dir, 'pms.db'), token: pmsToken, seedProducts: products, seed: 1, logger });
     this.pmsUrl = await this.pms.listen(0);
     this.crmPort = await freePort();
@@ -170,7 +171,7 @@ export class BenchEnvironment {
     await this.client?.connection.close();
     await this.pms?.close();
     await this.crm?.close();
-    await this.devServer?.stop();
+    await this.temporal?.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -18,7 +18,7 @@ import { productSync } from '../workflows/productSync';
 /**
  * `npm run bench [-- --products 100000]`: the product beside the naive script and the raw API
  * ceiling, on one machine, in one run, so the ratios hold however busy the machine is. Starts its
- * own Temporal dev server, sandbox systems and workers; prints a table; writes bench/results.json
+ * own local Temporal server, sandbox systems and workers; prints a table; writes bench/results.json
  * and the generated part of BENCHMARKS.md.
  */
 const { values: args } = parseArgs({
@@ -221,6 +221,7 @@ async function main(): Promise<void> {
         node: process.version,
         loadAverageAtEnd: os.loadavg().map((load) => Number(load.toFixed(2))),
       },
+      temporal: env.temporalDescription,
       products,
       fullSync: {
         naive: { ...naive, recordsPerSecond: perSecond(naive.records, naive.seconds) },
@@ -332,6 +333,8 @@ interface Results {
   command: string;
   date: string;
   machine: { cores: number; cpu: string; memoryGiB: number; node: string; loadAverageAtEnd: number[] };
+  /** Which local Temporal the run used. */
+  temporal: string;
   products: number;
   fullSync: {
     naive: LoopResult & { recordsPerSecond: number };
@@ -503,7 +506,7 @@ function report(results: Results): void {
     [
       `Command: \`${results.command}\` (${results.date.slice(0, 16).replace('T', ' ')} UTC, ${fmt(results.durationSeconds)} s in all)`,
       '',
-      `Machine: ${machine}; load average at the end ${results.machine.loadAverageAtEnd.join(' / ')}. Worker, sandbox systems and the Temporal dev server share it.`,
+      `Machine: ${machine}; load average at the end ${results.machine.loadAverageAtEnd.join(' / ')}. Worker, sandbox systems and the Temporal server (${results.temporal}) share it.`,
       '',
       markdownTable(table),
     ].join('\n'),

@@ -6,11 +6,11 @@ import { ConfigError, loadConfig } from './config/loadConfig';
 import { createLogger } from './logging/logger';
 import { startSandboxSystems } from './sandbox/sandboxSystems';
 import { connectClient } from './temporal/clientConnection';
-import { startDevServer } from './temporal/devServer';
+import { startLocalTemporal } from './temporal/localTemporal';
+import { ensureLocalTemporal } from './temporal/localTemporalBinaries';
 import { installRuntimeLogging } from './temporal/runtimeLogging';
 import { describeSchedule, ensureSchedule, triggerSchedule } from './temporal/schedules';
 import { configuredSyncs, type SyncStart } from './temporal/syncSchedules';
-import { ensureTemporalCli } from './temporal/temporalCli';
 import { connectWorkerToTemporal, createBridgeWorker } from './temporal/worker';
 import { createCodecServer } from './security/codecServer';
 import { EncryptionCodec } from './security/encryptionCodec';
@@ -35,8 +35,8 @@ async function shutdown(): Promise<void> {
 }
 
 /**
- * `npm start`: the whole product on one machine. A local Temporal dev server (unless
- * TEMPORAL_ADDRESS is set), the sandbox PMS and CRM, a worker, a schedule per product sync that runs
+ * `npm start`: the whole product on one machine. A local Temporal server and its Web UI (unless
+ * TEMPORAL_ADDRESS is set; BRIDGE_LOCAL_TEMPORAL picks which), the sandbox PMS and CRM, a worker, a schedule per product sync that runs
  * every minute, and an immediate first run whose summary is printed.
  */
 async function main(): Promise<void> {
@@ -63,9 +63,9 @@ async function main(): Promise<void> {
   let address = config.temporal.address;
   let uiUrl = "your Temporal server's Web UI";
   if (!address) {
-    const cli = await ensureTemporalCli({ log: (line) => say(line) });
-    const devServer = await startDevServer({
-      cliPath: cli.path,
+    const binaries = await ensureLocalTemporal({ ui: true, log: say });
+    const local = await startLocalTemporal({
+      binaries,
       dataDir: config.dataDir,
       port: config.temporal.devServer.port,
       uiPort: config.temporal.devServer.uiPort,
@@ -73,10 +73,12 @@ async function main(): Promise<void> {
       logger,
       // The local UI is bound to 127.0.0.1; it decodes through the codec server without any setup.
       uiCodecEndpoint: `${codecUrl}/t/${codecToken}`,
+      say,
     });
-    shutdownSteps.push({ name: 'the Temporal dev server', run: devServer.stop });
-    address = devServer.address;
-    uiUrl = devServer.uiUrl;
+    shutdownSteps.push({ name: 'the local Temporal server', run: local.stop });
+    address = local.address;
+    uiUrl = local.uiUrl ?? uiUrl;
+    say(`Local Temporal: ${local.description}, history in ${local.databaseFile}`);
   }
 
   const hookSecret = config.webhooks.enabled ? webhookSecret(config, true) : null;

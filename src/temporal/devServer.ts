@@ -1,13 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
 import { bridgeSearchAttributes } from '../shared/searchAttributes';
 import type { Logger } from '../logging/logger';
+import { portAnswers } from './freePorts';
 
 export interface DevServer {
   address: string;
-  uiUrl: string;
+  uiUrl?: string;
   stop: () => Promise<void>;
   /** Kills the server without letting it shut down, as a crash would (chaos tests). */
   kill: () => Promise<void>;
@@ -15,24 +13,15 @@ export interface DevServer {
 
 export interface DevServerOptions {
   cliPath: string;
-  dataDir: string;
+  /** The SQLite file that keeps the history. */
+  databaseFile: string;
   port: number;
-  uiPort: number;
+  /** The Web UI's port; no UI when absent. */
+  uiPort?: number;
   namespace: string;
   logger: Logger;
   /** The codec server the Web UI decodes payloads with, so a local operator configures nothing. */
   uiCodecEndpoint?: string;
-}
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -46,30 +35,29 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
 }
 
 /**
- * Starts `temporal server start-dev` with SQLite persistence in the data directory, the Web UI,
- * and the bridge's search attributes registered, so scheduled runs and their histories survive a
- * restart of `npm start`.
+ * Starts the Temporal CLI's dev server, `temporal server start-dev` (server 1.29.1, UI 2.42.1), with
+ * SQLite persistence in a file, the Web UI, and the bridge's search attributes registered, so
+ * scheduled runs and their histories survive a restart. What BRIDGE_LOCAL_TEMPORAL=cli runs, and
+ * the fallback where the current server cannot be built (localTemporalBinaries.ts).
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  for (const port of [options.port, options.uiPort]) {
+  for (const port of [options.port, ...(options.uiPort === undefined ? [] : [options.uiPort])]) {
     if (await portAnswers(port)) {
       throw new Error(
         `Port ${port} is already in use, so the local Temporal dev server cannot start. Stop what uses it (another npm start?), or set TEMPORAL_ADDRESS to use a running Temporal server.`,
       );
     }
   }
-  mkdirSync(options.dataDir, { recursive: true });
   const args = [
     'server',
     'start-dev',
     '--db-filename',
-    path.join(options.dataDir, 'temporal.db'),
+    options.databaseFile,
     '--ip',
     '127.0.0.1',
     '--port',
     String(options.port),
-    '--ui-port',
-    String(options.uiPort),
+    ...(options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)]),
     '--namespace',
     options.namespace,
     '--log-level',
@@ -84,7 +72,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   await waitForPort(options.port, child, 60_000);
   return {
     address: `127.0.0.1:${options.port}`,
-    uiUrl: `http://localhost:${options.uiPort}`,
+    uiUrl: options.uiPort === undefined ? undefined : `http://localhost:${options.uiPort}`,
     stop: () => stopChild(child, 'SIGTERM'),
     kill: () => stopChild(child, 'SIGKILL'),
   };

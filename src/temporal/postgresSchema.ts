@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -44,7 +43,7 @@ async function sqlTool(toolPath: string, target: PostgresTarget, database: strin
     database,
   ];
   try {
-    await execFileAsync(toolPath, ['--quiet', ...connection, ...args], { maxBuffer: 16 * 1024 * 1024 });
+    await execFileAsync(toolPath, [...connection, ...args], { maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
     const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
     throw new Error(
@@ -56,10 +55,10 @@ async function sqlTool(toolPath: string, target: PostgresTarget, database: strin
 
 /**
  * Creates both databases if missing and brings their schemas to the version the server expects,
- * with the server's own tool and schema files. Safe to run again: an existing database is kept
- * and only upgraded.
+ * with the server's own tool and the schema files embedded in it (postgresql/v12). Safe to run
+ * again: an existing database is kept and only upgraded.
  */
-export async function setupPostgresSchema(toolPath: string, schemaDir: string, target: PostgresTarget): Promise<void> {
+export async function setupPostgresSchema(toolPath: string, target: PostgresTarget): Promise<void> {
   for (const [database, schema] of [
     [target.database, 'temporal'],
     [target.visibilityDatabase, 'visibility'],
@@ -67,7 +66,7 @@ export async function setupPostgresSchema(toolPath: string, schemaDir: string, t
     await sqlTool(toolPath, target, database, ['create-database']);
     // Version 0.0 only creates the schema_version bookkeeping; update-schema applies every step.
     await sqlTool(toolPath, target, database, ['setup-schema', '-v', '0.0']);
-    await sqlTool(toolPath, target, database, ['update-schema', '-d', path.join(schemaDir, schema, 'versioned')]);
+    await sqlTool(toolPath, target, database, ['update-schema', '--schema-name', `postgresql/v12/${schema}`]);
   }
 }
 

@@ -1,6 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { temporalBuildLockDir, withBuildLock } from './buildLock';
 import { isExecutable, userCacheDir } from './userCache';
 import { promisify } from 'node:util';
 
@@ -114,17 +115,22 @@ export async function ensureTemporalCli(options: { env?: NodeJS.ProcessEnv; log?
   if (found) return found;
 
   const cacheDir = cliCacheDir(env);
-  mkdirSync(cacheDir, { recursive: true });
-  const started = Date.now();
-  const downloaded = await trySdkDownload(cacheDir, log);
-  if (downloaded && isExecutable(downloaded)) {
-    return { path: downloaded, source: 'sdk-download', tookMs: Date.now() - started };
-  }
-  if (!(await goAvailable())) {
-    throw new Error(
-      'No Temporal CLI found and none could be obtained: set TEMPORAL_CLI_PATH to a temporal binary, put `temporal` on PATH, allow internet access for the SDK download, or install Go so the bridge can build it.',
-    );
-  }
-  const built = await goInstall(cacheDir, log);
-  return { path: built, source: 'go-install', tookMs: Date.now() - started };
+  return withBuildLock(temporalBuildLockDir(env), `the Temporal CLI v${temporalCliVersion}`, log, async () => {
+    // Another process may have obtained it while this one waited for the lock.
+    const meanwhile = findTemporalCli(env);
+    if (meanwhile) return meanwhile;
+    mkdirSync(cacheDir, { recursive: true });
+    const started = Date.now();
+    const downloaded = await trySdkDownload(cacheDir, log);
+    if (downloaded && isExecutable(downloaded)) {
+      return { path: downloaded, source: 'sdk-download' as const, tookMs: Date.now() - started };
+    }
+    if (!(await goAvailable())) {
+      throw new Error(
+        'No Temporal CLI found and none could be obtained: set TEMPORAL_CLI_PATH to a temporal binary, put `temporal` on PATH, allow internet access for the SDK download, or install Go so the bridge can build it.',
+      );
+    }
+    const built = await goInstall(cacheDir, log);
+    return { path: built, source: 'go-install' as const, tookMs: Date.now() - started };
+  });
 }

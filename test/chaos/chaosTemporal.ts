@@ -4,13 +4,14 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { createLogger } from '../../src/logging/logger';
-import { startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { freePorts } from '../../src/temporal/freePorts';
-import { ensureTemporalCli } from '../../src/temporal/temporalCli';
+import { startLocalTemporal, type LocalTemporal } from '../../src/temporal/localTemporal';
+import { ensureLocalTemporal } from '../../src/temporal/localTemporalBinaries';
 
 /**
- * A Temporal dev server whose history lives in a database file, so it can be stopped and started
- * again on the same port in the middle of a run, as a real server restart or crash would.
+ * The local Temporal server (the one `npm start` runs) whose history lives in a database file, so
+ * it can be stopped and started again on the same ports in the middle of a run, as a real server
+ * restart or crash would.
  */
 export interface ChaosTemporal {
   address: string;
@@ -21,12 +22,12 @@ export interface ChaosTemporal {
 }
 
 export async function startChaosTemporal(): Promise<ChaosTemporal> {
-  const cli = await ensureTemporalCli();
+  const binaries = await ensureLocalTemporal({ ui: false });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'bridge-chaos-temporal-'));
-  const [port, uiPort] = await freePorts(2);
+  const [port] = await freePorts(1);
   const logger = createLogger('chaos-temporal', { level: 'error' });
-  const start = (): Promise<DevServer> =>
-    startDevServer({ cliPath: cli.path, dataDir, port: port!, uiPort: uiPort!, namespace: 'default', logger });
+  const start = (previous?: LocalTemporal): Promise<LocalTemporal> =>
+    startLocalTemporal({ binaries, dataDir, port: port!, namespace: 'default', logger, serverPorts: previous?.serverPorts });
   let server = await start();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
@@ -36,7 +37,7 @@ export async function startChaosTemporal(): Promise<ChaosTemporal> {
     restart: async ({ downMs, crash }) => {
       await (crash ? server.kill() : server.stop());
       await sleep(downMs);
-      server = await start();
+      server = await start(server);
     },
     stop: async () => {
       await connection.close();

@@ -1,27 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before } from 'node:test';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bridgeSearchAttributes } from '../../src/shared/searchAttributes';
 import { createLogger } from '../../src/logging/logger';
+import { ensureLocalTemporal } from '../../src/temporal/localTemporalBinaries';
 import { installRuntimeLogging } from '../../src/temporal/runtimeLogging';
-import { ensureTemporalCli } from '../../src/temporal/temporalCli';
+import type { DynamicConfig } from '../../src/temporal/temporalServerConfig';
+import { startTemporalServer } from '../../src/temporal/temporalServerProcess';
 import { workflowsPath } from '../../src/temporal/worker';
 
 /**
- * A real Temporal dev server (the same CLI `npm start` uses) on free ports, with the bridge's
- * search attributes registered. Never a mock: tests prove behaviour on the real server.
+ * A real Temporal server on free ports, with the bridge's namespace and search attributes: the
+ * same server `npm start` runs (Temporal 1.32.2 built from the Go module proxy, its history in
+ * memory), or the CLI's dev server under BRIDGE_LOCAL_TEMPORAL=cli or where the build is not
+ * possible (localTemporalBinaries.ts says so loudly). Never a mock: tests prove behaviour on the
+ * real server. `dynamicConfig` adds server settings (`--dynamic-config-value` on the CLI's).
  */
-export async function startTemporal(): Promise<TestWorkflowEnvironment> {
+export async function startTemporal(options: { dynamicConfig?: DynamicConfig } = {}): Promise<TestWorkflowEnvironment> {
   // Retries are expected in these tests; the SDK's per-attempt warnings would drown the report.
   installRuntimeLogging(createLogger('test-temporal', { level: process.env.LOG_LEVEL ?? 'error' }), 'ERROR');
-  const cli = await ensureTemporalCli();
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: cli.path },
-      searchAttributes: bridgeSearchAttributes,
-      log: { format: 'pretty', level: 'error' },
-    },
+  const binaries = await ensureLocalTemporal({ ui: false });
+  if (binaries.kind === 'cli') {
+    return TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: binaries.cli.path },
+        searchAttributes: bridgeSearchAttributes,
+        log: { format: 'pretty', level: 'error' },
+        extraArgs: Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
+          '--dynamic-config-value',
+          `${key}=${JSON.stringify(value)}`,
+        ]),
+      },
+    });
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'bridge-test-temporal-'));
+  const server = await startTemporalServer({
+    serverPath: binaries.server.serverPath,
+    persistence: { kind: 'sqlite-memory' },
+    dir,
+    dynamicConfig: options.dynamicConfig,
   });
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: server.address, namespace: server.namespace });
+  const closeConnections = env.teardown.bind(env);
+  env.teardown = async () => {
+    await closeConnections();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return env;
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -33,10 +62,10 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 /** Starts a real Temporal server before the tests of the enclosing suite and stops it after them. */
-export function useTemporalServer(): { readonly env: TestWorkflowEnvironment } {
+export function useTemporalServer(options: { dynamicConfig?: DynamicConfig } = {}): { readonly env: TestWorkflowEnvironment } {
   const holder: { env?: TestWorkflowEnvironment } = {};
   before(async () => {
-    holder.env = await startTemporal();
+    holder.env = await startTemporal(options);
   });
   after(async () => {
     await holder.env?.teardown();

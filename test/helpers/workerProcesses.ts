@@ -43,8 +43,12 @@ async function answers(url: string): Promise<number | undefined> {
   }
 }
 
-/** Waits until the worker's /readyz says it polls and Temporal answers. */
-export async function waitUntilReady(worker: WorkerProcess, timeoutMs = 60_000): Promise<void> {
+/**
+ * Waits until the worker's /readyz says it polls and Temporal answers. A worker process bundles the
+ * workflows first: on 2 cores shared with other test runs two of them starting at once took over
+ * 60 s, so the limit is generous; a worker that exits or never gets ready still fails the test.
+ */
+export async function waitUntilReady(worker: WorkerProcess, timeoutMs = 180_000): Promise<void> {
   await waitFor(
     async () => {
       if (worker.child.exitCode !== null) throw new Error(`the worker exited with code ${worker.child.exitCode} before it was ready`);

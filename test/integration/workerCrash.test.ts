@@ -36,13 +36,22 @@ function workerProcesses(env: Record<string, string>) {
   };
 }
 
+/**
+ * Polls `check` until it holds. A query sent before the just-spawned worker polls times out on the
+ * server (after 30 s, "query timed out before a worker could process it"): that is asked again.
+ */
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: Error | undefined;
   while (Date.now() < deadline) {
-    if (await check()) return;
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error as Error;
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`timed out waiting for ${what}`);
+  throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${lastError.message})` : ''}`);
 }
 
 describe('a worker killed in the middle of a run', () => {

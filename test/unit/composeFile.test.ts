@@ -4,7 +4,9 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { workerEnvironment } from '../../src/config/workerSchema';
-import { temporalServerVersion } from '../../src/temporal/temporalServerBuild';
+import { bridgeSearchAttributes } from '../../src/shared/searchAttributes';
+import { temporalDynamicConfig } from '../../src/temporal/temporalServerConfig';
+import { temporalServerVersion, temporalUiVersion } from '../../src/temporal/temporalServerBuild';
 
 const repoRoot = path.resolve(__dirname, '../..');
 
@@ -20,11 +22,13 @@ interface Service {
   deploy?: { replicas?: number };
   restart?: string;
   stop_grace_period?: string;
+  configs?: Array<{ source: string; target: string }>;
 }
 
 const composeText = readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8');
 const compose = parse(composeText, { merge: true }) as {
   services: Record<string, Service>;
+  configs?: Record<string, { content?: string }>;
 };
 const services = compose.services;
 const bridgeServices = Object.entries(services).filter(([, service]) => service.build !== undefined);
@@ -81,6 +85,7 @@ describe('docker-compose.yml', () => {
       'sandbox',
       'schedules',
       'temporal',
+      'temporal-schema',
       'temporal-setup',
       'temporal-ui',
       'worker',
@@ -89,13 +94,40 @@ describe('docker-compose.yml', () => {
     assert.equal(services.temporal!.environment!.POSTGRES_SEEDS, 'postgresql');
   });
 
-  test('pins every image, and runs the same Temporal release that the PostgreSQL test builds', () => {
+  test('pins every image, and runs the same Temporal server and Web UI releases that npm start and the tests build', () => {
     for (const [name, service] of Object.entries(services)) {
       if (service.build !== undefined) continue;
       assert.match(service.image ?? '', /^[\w./-]+:\d[\w.-]*$/, `${name} pins its image to a version`);
     }
-    assert.equal(services.temporal!.image, `temporalio/auto-setup:${temporalServerVersion}`);
+    assert.equal(services.temporal!.image, `temporalio/server:${temporalServerVersion}`);
+    assert.equal(services['temporal-schema']!.image, `temporalio/admin-tools:${temporalServerVersion}`);
     assert.equal(services['temporal-setup']!.image, `temporalio/admin-tools:${temporalServerVersion}`);
+    assert.equal(services['temporal-ui']!.image, `temporalio/ui:${temporalUiVersion}`);
+  });
+
+  test('sets up both databases with the schema tool before the server starts, and the namespace and search attributes after', () => {
+    const schema = services['temporal-schema']!;
+    const script = schema.command!.join(' ');
+    for (const step of ['create-database', 'setup-schema -v 0.0', 'update-schema --schema-name postgresql/v12/'])
+      assert.ok(script.includes(step), step);
+    assert.match(script, /temporal:temporal temporal_visibility:visibility/);
+    assert.equal(services.temporal!.depends_on!['temporal-schema']!.condition, 'service_completed_successfully');
+    const setup = services['temporal-setup']!.command!.join(' ');
+    assert.match(setup, /namespace create --namespace default/);
+    for (const { name } of bridgeSearchAttributes) assert.ok(setup.includes(name), `temporal-setup registers ${name}`);
+  });
+
+  test('gives the server the dynamic config of the local server: fairness, worker deployments, updates', () => {
+    const mount = services.temporal!.configs!.find((config) => config.source === 'temporal-dynamic-config');
+    assert.ok(mount, 'the dynamic config is mounted');
+    assert.equal(services.temporal!.environment!.DYNAMIC_CONFIG_FILE_PATH, mount.target);
+    const content = parse(compose.configs!['temporal-dynamic-config']!.content!) as Record<string, Array<{ value: unknown }>>;
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(content).map(([key, [entry]]) => [key, entry!.value])),
+      temporalDynamicConfig,
+      'docker-compose.yml and src/temporal/temporalServerConfig.ts carry the same keys and values',
+    );
+    assert.equal(content['matching.enableFairness']![0]!.value, true);
   });
 
   test('names in the bridge services only environment variables the bridge reads', () => {
