@@ -89,7 +89,12 @@ async function sendMove(client: Client, workflowId: string, move: OperatorMove, 
  * With no run in progress, a retry or skip is left in the schedule's memo for its next run, which
  * is started now; first it must match failed or parked records of the last finished run.
  */
-async function leaveForNextRun(client: Client, sync: SyncStart, move: 'retry' | 'skip', options: MoveOptions): Promise<string> {
+async function leaveForNextRun(
+  client: Client,
+  sync: SyncStart,
+  move: 'retry' | 'skip',
+  options: MoveOptions,
+): Promise<{ target: string; answer: string }> {
   const request = move === 'retry' ? retryRequest(options) : skipRequest(options);
   const last = await lastFinishedResult(client, sync);
   const targets = requestTargets(move, request, { failed: last?.failed ?? [], parked: last?.parked ?? [] });
@@ -99,7 +104,7 @@ async function leaveForNextRun(client: Client, sync: SyncStart, move: 'retry' | 
     ...(move === 'retry' ? { retryFailed: request } : { skipFailed: request }),
   });
   const started = await triggerSchedule(client, sync.scheduleId);
-  return `${started.workflowId}: started a run that will ${move} ${describeRecords(targets.ids)}`;
+  return { target: started.workflowId, answer: `started a run that will ${move} ${describeRecords(targets.ids)}` };
 }
 
 /**
@@ -115,9 +120,10 @@ export function operatorMove(move: OperatorMove, target: string, options: MoveOp
   return withBridgeClient(async (client, config) => {
     const { runs, syncs } = await resolveRuns(client, config, target);
     const results: Array<{ target: string; answer?: string; refused?: string }> = [];
-    const attempt = async (runTarget: string, send: () => Promise<string>) => {
+    const attempt = async (runTarget: string, send: () => Promise<string | { target: string; answer: string }>) => {
       try {
-        results.push({ target: runTarget, answer: await send() });
+        const sent = await send();
+        results.push(typeof sent === 'string' ? { target: runTarget, answer: sent } : sent);
       } catch (error) {
         if (!(error instanceof MoveRefused)) throw error;
         results.push({ target: runTarget, refused: error.message });
