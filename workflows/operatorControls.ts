@@ -27,6 +27,7 @@ import {
 import { integrationIdKey, syncDirectionKey, syncStatusKey } from '../src/shared/searchAttributes';
 import type { SyncDirection, SyncProgress, SyncState } from '../src/shared/syncProgress';
 import { failureTypes } from '../src/shared/failureTypes';
+import { installOperatorUpdates } from './operatorUpdates';
 
 /** What a workflow plugs into its operator controls. */
 export interface ControlledRun {
@@ -35,6 +36,8 @@ export interface ControlledRun {
   direction: SyncDirection;
   attention: AttentionSettings;
   progress: (state: SyncState) => SyncProgress;
+  /** The step in flight, for the updates' answers ("batch 3"); by default the page after those done. */
+  inFlight?: () => string;
   /** Workflows that keep failed records answer the `failures` query and take retry / skip. */
   failures?: () => FailuresReport;
   retryFailed?: (request: RetryFailedRequest) => void;
@@ -61,6 +64,8 @@ export interface OperatorControls {
   needsAttention: (reason: string) => Promise<void>;
   /** Someone cancelled the run (UI or CLI): it ends after the batch in flight, with a summary. */
   readonly cancelRequested: boolean;
+  /** Notes an operator request the run cannot carry out (log and `progress`). */
+  refuse(message: string): void;
 }
 
 const alerts = proxyActivities<AlertActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } });
@@ -137,6 +142,17 @@ export function installOperatorControls(run: ControlledRun): OperatorControls {
     }),
     { description: 'State, counts, page, watermark, rate and time left.' },
   );
+  // The same moves as updates, which answer their sender (the signals above stay for memo requests and older clients).
+  installOperatorUpdates({
+    ...run,
+    state: () => state,
+    setState,
+    attentionReason: () => attentionReason,
+    get cancelRequested() {
+      return rootScope.consideredCancelled;
+    },
+    cancelAfterBatch: () => rootScope.cancel(),
+  });
   if (run.failures) setHandler(failuresQuery, run.failures, { description: 'Failed, parked, skipped and rejected records with reasons.' });
 
   upsertSearchAttributes([
@@ -192,6 +208,7 @@ export function installOperatorControls(run: ControlledRun): OperatorControls {
     get cancelRequested() {
       return rootScope.consideredCancelled;
     },
+    refuse,
   };
 }
 

@@ -1,12 +1,13 @@
 import {
   ActivityFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
-  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { ProductSyncActivities } from '../activities/productSyncActivities';
 import { syncActivityOptions } from './activityOptions';
@@ -17,11 +18,12 @@ import { parseWorkflowInput } from './parseInput';
 import { writeAndVerify } from './writeAndVerify';
 import {
   productChangeSchema,
+  type ProductChange,
   productChangeStreamInputSchema,
   type ProductChangeStreamInput,
   type StreamTotals,
 } from '../src/shared/productChangeStreamContract';
-import { integrationIdKey, syncDirectionKey } from '../src/shared/searchAttributes';
+import { installOperatorControls } from './operatorControls';
 
 /**
  * Event-driven PMS -> CRM sync, one long-lived run per integration (id `product-changes-<id>`).
@@ -31,7 +33,7 @@ import { integrationIdKey, syncDirectionKey } from '../src/shared/searchAttribut
  * upsertProducts, verifyProducts). The scheduled productSync stays
  * the safety net for any announcement that never arrives.
  */
-export async function productChangeStream(input: ProductChangeStreamInput = {}): Promise<never> {
+export async function productChangeStream(input: ProductChangeStreamInput = {}): Promise<StreamTotals> {
   const settings = parseWorkflowInput(productChangeStreamInputSchema, input, 'productChangeStream');
   const buffer = new ChangeBuffer(settings.pending);
   const totals: StreamTotals = { ...settings.totals };
@@ -49,21 +51,49 @@ export async function productChangeStream(input: ProductChangeStreamInput = {}):
   setHandler(streamProgressQuery, () => ({ integrationId: settings.integrationId, pending: buffer.size, totals: { ...totals } }), {
     description: 'Products waiting and what the stream has written so far.',
   });
-  upsertSearchAttributes([
-    { key: integrationIdKey, value: settings.integrationId },
-    { key: syncDirectionKey, value: 'PmsToCrm' },
-  ]);
+  // pause / resume / cancelAfterBatch (signals and updates) and the search attributes, as on every sync.
+  const controls = installOperatorControls({
+    workflowType: 'productChangeStream',
+    integrationId: settings.integrationId,
+    direction: 'PmsToCrm',
+    attention: settings.attention,
+    progress: (state) => ({
+      state,
+      integrationId: settings.integrationId,
+      pages: totals.batches,
+      counts: { ...totals, pending: buffer.size },
+      cursor: null,
+      watermark: null,
+    }),
+    inFlight: () => `batch ${totals.batches + 1}`,
+  });
 
   const activities = proxyActivities<ProductSyncActivities>(syncActivityOptions(settings));
-  for (let batchesThisRun = 0; ; batchesThisRun++) {
-    if (timeToContinueAsNew(batchesThisRun, settings.batchesPerRun)) {
-      await condition(allHandlersFinished);
-      return await continueAsNew<typeof productChangeStream>({ ...settings, pending: buffer.snapshot(), totals });
+  try {
+    for (let batchesThisRun = 0; !controls.cancelRequested; batchesThisRun++) {
+      if (timeToContinueAsNew(batchesThisRun, settings.batchesPerRun)) {
+        await condition(allHandlersFinished);
+        return await continueAsNew<typeof productChangeStream>({ ...settings, pending: buffer.snapshot(), totals });
+      }
+      await condition(() => buffer.size > 0);
+      // The window opens with the first change: later edits in it join the same batch.
+      await condition(() => buffer.size >= settings.maxBatch, settings.windowMs);
+      // A paused stream keeps gathering changes and writes them on resume.
+      await controls.waitWhilePaused();
+      // The batch in flight finishes even when the stream is cancelled.
+      await CancellationScope.nonCancellable(() => writeBatch(buffer.take(settings.maxBatch)));
     }
-    await condition(() => buffer.size > 0);
-    // The window opens with the first change: later edits in it join the same batch.
-    await condition(() => buffer.size >= settings.maxBatch, settings.windowMs);
-    const batch = buffer.take(settings.maxBatch);
+  } catch (error) {
+    if (!isCancellation(error)) throw controls.failure(error);
+  }
+  controls.setState('Cancelled');
+  log.info('productChangeStream cancelled; the scheduled productSync brings over changes not yet written', {
+    integrationId: settings.integrationId,
+    pending: buffer.size,
+  });
+  return totals;
+
+  async function writeBatch(batch: ProductChange[]): Promise<void> {
     try {
       // The same planning productSync's retryFailed uses: the products as they are in the PMS now.
       const plan = await activities.fetchProductsByIds({

@@ -24,7 +24,7 @@ import {
   type ProductSyncSettings,
   type ProductSyncSummary,
 } from '../src/shared/productSyncContract';
-import type { PagePlan } from '../src/shared/productSyncActivityTypes';
+import type { PlannedWrite } from '../src/shared/productSyncActivityTypes';
 import { failureTypes } from '../src/shared/failureTypes';
 
 type Activities = ReturnType<typeof activitiesFor>;
@@ -40,7 +40,6 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
   const settings = parseWorkflowInput(productSyncInputSchema, input, 'productSync');
   // Inside a workflow, Date is Temporal's deterministic clock (the workflow task's time).
   const run = ProductSyncRun.begin(settings, workflowInfo().lastResult, new Date().toISOString());
-  run.acceptMemoRequest(memoRequestSchema.safeParse(workflowInfo().memo?.[memoRequestKey]).data, new Date().toISOString());
   const activities = activitiesFor(settings);
   const controls = installOperatorControls({
     workflowType: 'productSync',
@@ -52,6 +51,11 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
     retryFailed: (request) => run.requestRetry(request),
     skipFailed: (request) => run.skip(request, new Date().toISOString()),
   });
+  const memoRefusal = run.acceptMemoRequest(
+    memoRequestSchema.safeParse(workflowInfo().memo?.[memoRequestKey]).data,
+    new Date().toISOString(),
+  );
+  if (memoRefusal) controls.refuse(memoRefusal);
   const errorRate = new ErrorRateWindow(settings.attention);
 
   try {
@@ -122,15 +126,15 @@ async function syncNextPage(
       ],
     ),
   );
-  run.recordPage(page);
-  if (settings.dryRun) run.recordPlan(page.writes);
+  const writes = run.recordPage(page);
+  if (settings.dryRun) run.recordPlan(writes);
   else {
-    checkChangeGuard(run, page, settings);
-    const failed = await writeAndVerify(page.writes, writeStep(run, activities, settings, controls), {
+    checkChangeGuard(run, writes, settings);
+    const failed = await writeAndVerify(writes, writeStep(run, activities, settings, controls), {
       verified: (write) => run.recordVerified(write),
       failed: (write, reason) => run.recordFailed(write, reason),
     });
-    errorRate.record(page.writes.length, failed);
+    errorRate.record(writes.length, failed);
     const tooManyFailures = errorRate.exceeded();
     if (tooManyFailures) {
       await controls.needsAttention(`${tooManyFailures}; last reason: ${run.lastFailureReason}`);
@@ -142,10 +146,10 @@ async function syncNextPage(
 }
 
 /** A broken source must not wipe or rewrite the CRM: cap the share of records one run may change. */
-function checkChangeGuard(run: ProductSyncRun, page: PagePlan, settings: ProductSyncSettings): void {
+function checkChangeGuard(run: ProductSyncRun, writes: PlannedWrite[], settings: ProductSyncSettings): void {
   const total = run.crmTotal ?? 0;
   if (total < settings.guard.minRecords) return;
-  const pageChanges = page.writes.filter((write) => write.action !== 'create').length;
+  const pageChanges = writes.filter((write) => write.action !== 'create').length;
   const allowed = Math.floor(settings.guard.maxChangeShare * total);
   if (run.changesSoFar + pageChanges <= allowed) return;
   throw ApplicationFailure.nonRetryable(

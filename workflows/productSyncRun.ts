@@ -6,7 +6,7 @@ import { previousSummary } from './lastResult';
 import { runTiming } from '../src/shared/runFacts';
 import { feedWatermark, noteFailure, startFeed } from './feedState';
 import type { FailuresReport } from '../src/shared/failuresReport';
-import type { MemoRequest, RetryFailedRequest, SkipFailedRequest } from '../src/shared/operatorRequests';
+import { requestTargets, type MemoRequest, type RetryFailedRequest, type SkipFailedRequest } from '../src/shared/operatorRequests';
 import type { SyncProgress, SyncState } from '../src/shared/syncProgress';
 
 function emptyCounters(): SyncCounters {
@@ -27,6 +27,8 @@ export class ProductSyncRun {
   private constructor(
     private readonly settings: ProductSyncSettings,
     private readonly state: ProductSyncContinuation,
+    /** What the previous run left failed: this run reads those records again, and memo requests may name them. */
+    private readonly failedBefore: RecordIssue[] = [],
   ) {
     this.pagesBeforeThisRun = state.pages;
   }
@@ -38,23 +40,27 @@ export class ProductSyncRun {
     const startWatermark = settings.watermark !== undefined ? settings.watermark : (previous?.watermark ?? null);
     const priorFailures: Record<string, number> = {};
     for (const failure of previous?.failed ?? []) priorFailures[failure.id] = failure.attempts ?? 1;
-    return new ProductSyncRun(settings, {
-      ...startFeed(startWatermark, settings.overlapMs),
-      counters: emptyCounters(),
-      rejected: [],
-      failed: [],
-      parked: previous?.parked ?? [],
-      skippedFailures: previous?.skippedFailures ?? [],
-      retryRequested: null,
-      handledRequestId: previous?.handledRequestId,
-      remaining: null,
-      priorFailures,
-      plan: { create: [], update: [], archive: [] },
-      crmTotal: -1,
-      pages: 0,
-      continuedAsNew: 0,
-      startedAt: now,
-    });
+    return new ProductSyncRun(
+      settings,
+      {
+        ...startFeed(startWatermark, settings.overlapMs),
+        counters: emptyCounters(),
+        rejected: [],
+        failed: [],
+        parked: previous?.parked ?? [],
+        skippedFailures: previous?.skippedFailures ?? [],
+        retryRequested: null,
+        handledRequestId: previous?.handledRequestId,
+        remaining: null,
+        priorFailures,
+        plan: { create: [], update: [], archive: [] },
+        crmTotal: -1,
+        pages: 0,
+        continuedAsNew: 0,
+        startedAt: now,
+      },
+      previous?.failed ?? [],
+    );
   }
 
   get cursor(): ChangeCursor | null {
@@ -78,15 +84,25 @@ export class ProductSyncRun {
     return this.state.pages - this.pagesBeforeThisRun;
   }
 
-  /** Records what fetching and diffing a page found (before anything is written). */
-  recordPage(page: PagePlan): void {
+  /**
+   * Records what fetching and diffing a page found (before anything is written) and answers the
+   * writes to make: all but the versions an operator skipped after they failed in an earlier run.
+   */
+  recordPage(page: PagePlan): PlannedWrite[] {
     const counters = this.state.counters;
+    const skippedVersion = (write: PlannedWrite) =>
+      this.state.skippedFailures.some(
+        (entry) => entry.id === write.externalId && entry.position && compareCursors(entry.position, write.position) === 0,
+      );
+    const writes = page.writes.filter((write) => !skippedVersion(write));
+    counters.skipped += page.writes.length - writes.length;
     counters.fetched += page.fetched;
     counters.unchanged += page.unchanged;
     counters.skipped += page.skipped;
     counters.rejected += page.rejected.length;
     this.state.remaining = page.remaining ?? null;
     for (const rejection of page.rejected) pushCapped(this.state.rejected, { id: rejection.id, reason: rejection.reason });
+    return writes;
   }
 
   /** Dry run: remembers what would be written. */
@@ -121,12 +137,26 @@ export class ProductSyncRun {
     noteFailure(this.state, write.position);
   }
 
-  /** A request left in the schedule's memo by `bridge retry|skip`; each is carried out once per chain. */
-  acceptMemoRequest(request: MemoRequest | undefined, now: string): void {
-    if (!request || request.id === this.state.handledRequestId) return;
+  /**
+   * A request left in the schedule's memo by `bridge retry|skip`; each is carried out once per
+   * chain, on the records the previous run left failed as well as the parked ones. Answers why a
+   * request that matches none of them is refused (it is never silently consumed).
+   */
+  acceptMemoRequest(request: MemoRequest | undefined, now: string): string | undefined {
+    if (!request || request.id === this.state.handledRequestId) return undefined;
     this.state.handledRequestId = request.id;
-    if (request.retryFailed) this.requestRetry(request.retryFailed);
-    if (request.skipFailed) this.skip(request.skipFailed, now);
+    const records = { failed: [...this.failedBefore, ...this.state.failed], parked: this.state.parked };
+    if (request.retryFailed) {
+      const targets = requestTargets('retry', request.retryFailed, records);
+      if (targets.ids === undefined) return `retryFailed (left by bridge for this run) refused: ${targets.refused}`;
+      this.requestRetry({ ids: targets.ids });
+    }
+    if (request.skipFailed) {
+      const targets = requestTargets('skip', request.skipFailed, records);
+      if (targets.ids === undefined) return `skipFailed (left by bridge for this run) refused: ${targets.refused}`;
+      this.skip({ ...request.skipFailed, ids: targets.ids }, now);
+    }
+    return undefined;
   }
 
   /** `retryFailed`: the records are retried at the next safe point (between pages, or before the run ends). */
@@ -164,15 +194,21 @@ export class ProductSyncRun {
     this.state.parked = update(this.state.parked);
   }
 
-  /** `skipFailed`: stop retrying these records; the reason is kept for audit. */
+  /**
+   * `skipFailed`: stop retrying these records; the reason is kept for audit. A record the previous
+   * run left failed is skipped at the version that failed (see recordPage).
+   */
   skip(request: SkipFailedRequest, now: string): void {
-    const targets = [...this.state.failed, ...this.state.parked].filter((entry) => !request.ids || request.ids.includes(entry.id));
+    const current = [...this.state.failed, ...this.state.parked];
+    const before = this.failedBefore.filter((entry) => !current.some((c) => c.id === entry.id));
+    const targets = [...current, ...before].filter((entry) => !request.ids || request.ids.includes(entry.id));
     for (const entry of targets) {
       if (this.state.failed.some((f) => f.id === entry.id)) this.state.counters.failed -= 1;
       this.dropFailure(entry.id);
+      const version = before.includes(entry) && entry.position ? { position: entry.position } : {};
       this.state.skippedFailures = [
         ...this.state.skippedFailures.filter((s) => s.id !== entry.id),
-        { id: entry.id, reason: request.reason, failure: entry.reason, skippedAt: now },
+        { id: entry.id, reason: request.reason, failure: entry.reason, skippedAt: now, ...version },
       ].slice(-maxParkedRecords);
     }
   }

@@ -202,15 +202,21 @@ export function buildProgram(): Command {
   }
 
   const moves: Array<[OperatorMove, string]> = [
-    ['pause', 'pause runs in progress after the batch in flight (state Paused)'],
-    ['resume', 'resume paused runs, or runs that need attention'],
-    ['retry', 'retry failed and parked records now (signal retryFailed; with no run in progress, the next run does it)'],
-    ['skip', 'stop retrying failed records, with a reason kept for audit (signal skipFailed)'],
+    ['pause', 'pause runs in progress after the batch in flight (update pause)'],
+    ['resume', 'resume paused runs, or runs that need attention (update resume)'],
+    ['retry', 'retry failed and parked records now (update retryFailed; with no run in progress, the next run does it)'],
+    [
+      'skip',
+      'stop retrying failed records, with a reason kept for audit (update skipFailed; with no run in progress, the next run does it)',
+    ],
+    ['cancel', 'end runs in progress after the batch in flight, with a summary (update cancelAfterBatch)'],
   ];
   for (const [move, description] of moves) {
     const command = program
       .command(`${move} <target>`)
-      .description(`${description}; target: an integration id, a schedule id or a workflow id`)
+      .description(
+        `${description}; target: an integration id, a schedule id or a workflow id. Prints each run's answer; exit 4 when a run refuses`,
+      )
       .option('--json', 'print machine-readable JSON');
     if (move === 'retry' || move === 'skip')
       command.option('--ids <ids>', 'only these record ids, comma-separated', (value: string) =>

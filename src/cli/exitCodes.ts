@@ -7,4 +7,6 @@ export const exitCodes = {
   usage: 2,
   /** The run completed, but some records failed (see the summary). */
   completedWithFailures: 3,
+  /** A run refused an operator command (pause, resume, retry, skip, cancel); the reason is on stderr. */
+  refused: 4,
 } as const;

@@ -1,11 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { InvalidArgumentError } from 'commander';
 import type { z } from 'zod';
-import { failuresQuery, pauseSignal, progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from '../shared/messages';
+import {
+  cancelAfterBatchUpdate,
+  failuresQuery,
+  pauseSignal,
+  pauseUpdate,
+  progressQuery,
+  resumeSignal,
+  resumeUpdate,
+  retryFailedSignal,
+  retryFailedUpdate,
+  skipFailedSignal,
+  skipFailedUpdate,
+} from '../shared/messages';
 import type { FailuresReport } from '../shared/failuresReport';
 import {
+  describeRecords,
   describeRequestIssues,
+  requestTargets,
   retryFailedSchema,
   skipFailedSchema,
   type RetryFailedRequest,
@@ -21,7 +35,7 @@ import { requireSyncs, resolveRuns } from './runTargets';
 import { summaryLines, type SyncSummary } from './summaryText';
 import type { productSync } from '../../workflows/productSync';
 
-export type OperatorMove = 'pause' | 'resume' | 'retry' | 'skip';
+export type OperatorMove = 'pause' | 'resume' | 'retry' | 'skip' | 'cancel';
 
 export interface MoveOptions {
   ids?: string[];
@@ -43,17 +57,61 @@ function parseRequest<T>(move: string, schema: z.ZodType<T>, payload: unknown): 
   return parsed.data;
 }
 
-async function signal(client: Client, workflowId: string, move: OperatorMove, options: MoveOptions): Promise<void> {
+/** A workflow's refusal of an operator update, with its reason. */
+class MoveRefused extends Error {}
+
+/**
+ * Sends the move as an update and answers the workflow's reply ("pausing after page 12"). A refusal
+ * (the validator's reason) throws MoveRefused. A run whose worker predates the updates gets the
+ * signal instead, which cannot answer.
+ */
+async function sendMove(client: Client, workflowId: string, move: OperatorMove, options: MoveOptions): Promise<string> {
   const handle = client.workflow.getHandle(workflowId);
-  if (move === 'pause') await handle.signal(pauseSignal);
-  else if (move === 'resume') await handle.signal(resumeSignal);
-  else if (move === 'retry') await handle.signal(retryFailedSignal, retryRequest(options));
-  else await handle.signal(skipFailedSignal, skipRequest(options));
+  try {
+    if (move === 'pause') return await handle.executeUpdate(pauseUpdate);
+    if (move === 'resume') return await handle.executeUpdate(resumeUpdate);
+    if (move === 'cancel') return await handle.executeUpdate(cancelAfterBatchUpdate);
+    if (move === 'retry') return await handle.executeUpdate(retryFailedUpdate, { args: [retryRequest(options)] });
+    return await handle.executeUpdate(skipFailedUpdate, { args: [skipRequest(options)] });
+  } catch (error) {
+    if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+    const reason = error.cause?.message ?? error.message;
+    if (!/^No registered handler for update/.test(reason) || move === 'cancel') throw new MoveRefused(reason);
+    if (move === 'pause') await handle.signal(pauseSignal);
+    else if (move === 'resume') await handle.signal(resumeSignal);
+    else if (move === 'retry') await handle.signal(retryFailedSignal, retryRequest(options));
+    else await handle.signal(skipFailedSignal, skipRequest(options));
+    return `sent the ${updateName(move)} signal (this run's worker predates updates, so it cannot answer; \`bridge status\` shows the effect)`;
+  }
 }
 
 /**
- * pause / resume / retry / skip on a workflow id, or on every run in progress of an integration.
- * With no run in progress, retry and skip are left for the schedule's next run, which is started now.
+ * With no run in progress, a retry or skip is left in the schedule's memo for its next run, which
+ * is started now; first it must match failed or parked records of the last finished run.
+ */
+async function leaveForNextRun(
+  client: Client,
+  sync: SyncStart,
+  move: 'retry' | 'skip',
+  options: MoveOptions,
+): Promise<{ target: string; answer: string }> {
+  const request = move === 'retry' ? retryRequest(options) : skipRequest(options);
+  const last = await lastFinishedResult(client, sync);
+  const targets = requestTargets(move, request, { failed: last?.failed ?? [], parked: last?.parked ?? [] });
+  if (targets.ids === undefined) throw new MoveRefused(`${updateName(move)} refused: ${targets.refused}`);
+  await leaveOperatorRequest(client, sync.scheduleId, {
+    id: randomUUID(),
+    ...(move === 'retry' ? { retryFailed: request } : { skipFailed: request }),
+  });
+  const started = await triggerSchedule(client, sync.scheduleId);
+  return { target: started.workflowId, answer: `started a run that will ${move} ${describeRecords(targets.ids)}` };
+}
+
+/**
+ * pause / resume / retry / skip / cancel on a workflow id, or on every run in progress of an
+ * integration, as updates: each run answers what it will do, or refuses with the reason (exit code
+ * `refused`). With no run in progress, retry and skip are left for the schedule's next run, which
+ * is started now.
  */
 export function operatorMove(move: OperatorMove, target: string, options: MoveOptions): Promise<number> {
   // A bad --ids or --reason is a usage error before anything is sent.
@@ -61,27 +119,31 @@ export function operatorMove(move: OperatorMove, target: string, options: MoveOp
   if (move === 'skip') skipRequest(options);
   return withBridgeClient(async (client, config) => {
     const { runs, syncs } = await resolveRuns(client, config, target);
-    const results: Array<{ target: string; action: string }> = [];
-    for (const workflowId of runs) {
+    const results: Array<{ target: string; answer?: string; refused?: string }> = [];
+    const attempt = async (runTarget: string, send: () => Promise<string | { target: string; answer: string }>) => {
       try {
-        await signal(client, workflowId, move, options);
-        results.push({ target: workflowId, action: `sent ${signalName(move)}` });
+        const sent = await send();
+        results.push(typeof sent === 'string' ? { target: runTarget, answer: sent } : sent);
       } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-        throw new Error(
-          `No workflow '${workflowId}' is running (it may have ended). \`bridge status\` lists runs; integration ids act on the runs in progress.`,
-        );
+        if (!(error instanceof MoveRefused)) throw error;
+        results.push({ target: runTarget, refused: error.message });
       }
+    };
+    for (const workflowId of runs) {
+      await attempt(workflowId, async () => {
+        try {
+          return await sendMove(client, workflowId, move, options);
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+          throw new Error(
+            `No workflow '${workflowId}' is running (it may have ended). \`bridge status\` lists runs; integration ids act on the runs in progress.`,
+          );
+        }
+      });
     }
     if (runs.length === 0 && (move === 'retry' || move === 'skip')) {
       for (const sync of syncs.filter((s) => s.workflowType === 'productSync')) {
-        const request = {
-          id: randomUUID(),
-          ...(move === 'retry' ? { retryFailed: retryRequest(options) } : { skipFailed: skipRequest(options) }),
-        };
-        await leaveOperatorRequest(client, sync.scheduleId, request);
-        const started = await triggerSchedule(client, sync.scheduleId);
-        results.push({ target: started.workflowId, action: `started a run that will ${move} the failed records` });
+        await attempt(sync.scheduleId, () => leaveForNextRun(client, sync, move, options));
       }
     }
     if (results.length === 0) {
@@ -90,13 +152,18 @@ export function operatorMove(move: OperatorMove, target: string, options: MoveOp
       );
     }
     if (options.json) out(JSON.stringify(results, null, 2));
-    else for (const result of results) out(`${result.target}: ${result.action}`);
-    return exitCodes.ok;
+    else {
+      for (const result of results) {
+        if (result.answer !== undefined) out(`${result.target}: ${result.answer}`);
+        else process.stderr.write(`${result.target}: ${result.refused}\n`);
+      }
+    }
+    return results.some((result) => result.refused !== undefined) ? exitCodes.refused : exitCodes.ok;
   });
 }
 
-function signalName(move: OperatorMove): string {
-  return { pause: 'pause', resume: 'resume', retry: 'retryFailed', skip: 'skipFailed' }[move];
+function updateName(move: OperatorMove): string {
+  return { pause: 'pause', resume: 'resume', retry: 'retryFailed', skip: 'skipFailed', cancel: 'cancelAfterBatch' }[move];
 }
 
 /**

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { currencyMinorUnit } from './currencyMinorUnit';
+import { roundHalfAwayFromZero } from './decimalRounding';
 import type { PmsProduct } from './pmsProduct';
 
 /** A CRM property value: the CRM side stores flat scalar properties, as HubSpot and Salesforce do. */
@@ -20,7 +22,17 @@ const valueTransformSchema = z.discriminatedUnion('type', [
     values: z.record(z.string(), z.string()),
   }),
   z.object({ type: z.literal('join'), separator: z.string().max(10).default('; ') }),
-  z.object({ type: z.literal('round'), decimals: z.number().int().min(0).max(6) }),
+  z
+    .object({
+      type: z.literal('round'),
+      /** A fixed number of decimals for every record. */
+      decimals: z.number().int().min(0).max(6).optional(),
+      /** Or: the path of each record's ISO currency code, to keep that currency's minor unit (JPY 0, EUR 2, BHD 3). */
+      currencyFrom: z.string().min(1).optional(),
+    })
+    .refine((rule) => (rule.decimals === undefined) !== (rule.currencyFrom === undefined), {
+      message: 'round takes either decimals (a fixed number) or currencyFrom (the path of the currency code), not both',
+    }),
   z.object({
     type: z.literal('currency'),
     /** Path of the ISO currency code that goes with the amount. */
@@ -57,7 +69,7 @@ export const defaultFieldMapping: FieldMappingInput = {
   sku: 'sku',
   description: 'description',
   category: 'category',
-  price: { from: 'price.amount', transform: { type: 'round', decimals: 2 } },
+  price: { from: 'price.amount', transform: { type: 'round', currencyFrom: 'price.currency' } },
   currency: 'price.currency',
   priceFormatted: { from: 'price.amount', transform: { type: 'currency', currencyFrom: 'price.currency' } },
   stock: 'stock',
@@ -106,20 +118,20 @@ function applyTransform(value: unknown, transform: ValueTransform, product: PmsP
       return Array.isArray(value) ? value.map(String).join(transform.separator) : toScalar(value, field);
     case 'round': {
       if (typeof value !== 'number') return toScalar(value, field);
-      const factor = 10 ** transform.decimals;
-      // Beyond about 1e300 the scaled value overflows to Infinity (sent as JSON null); a number
-      // that large has no decimals to round anyway.
-      if (!Number.isFinite(value * factor)) return value;
-      return Math.round(value * factor) / factor;
+      // Half away from zero on the decimal value: 1.005 to 2 places is 1.01.
+      return roundHalfAwayFromZero(value, transform.decimals ?? currencyMinorUnit(currencyOf(product, transform.currencyFrom!, field)));
     }
     case 'currency': {
-      const currency = readPath(product, transform.currencyFrom);
-      // Intl throws a RangeError on a malformed code ('EURO', ''); that must reject the record,
-      // not fail the whole page. Well-formed codes it does not know it prints as they are.
-      if (typeof value !== 'number' || typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency)) {
-        throw new MappingError(`${field}: needs a number and a currency code at ${transform.currencyFrom}`);
-      }
-      return new Intl.NumberFormat(transform.locale, { style: 'currency', currency }).format(value);
+      if (typeof value !== 'number') throw new MappingError(`${field}: needs a number and a currency code at ${transform.currencyFrom}`);
+      const currency = currencyOf(product, transform.currencyFrom, field);
+      // The ISO minor unit, not ICU's display digits (which show 0 for IQD), so the text matches the amount.
+      const digits = currencyMinorUnit(currency);
+      return new Intl.NumberFormat(transform.locale, {
+        style: 'currency',
+        currency,
+        minimumFractionDigits: digits,
+        maximumFractionDigits: digits,
+      }).format(roundHalfAwayFromZero(value, digits));
     }
     case 'truncate':
       return typeof value === 'string' ? value.slice(0, transform.maxLength) : toScalar(value, field);
@@ -128,6 +140,18 @@ function applyTransform(value: unknown, transform: ValueTransform, product: PmsP
     case 'lowercase':
       return typeof value === 'string' ? value.toLowerCase() : toScalar(value, field);
   }
+}
+
+/**
+ * The record's ISO currency code. Intl throws a RangeError on a malformed code ('EURO', ''); that
+ * must reject the record, not fail the whole page. Well-formed codes it does not know it prints as they are.
+ */
+function currencyOf(product: PmsProduct, path: string, field: string): string {
+  const currency = readPath(product, path);
+  if (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency)) {
+    throw new MappingError(`${field}: needs a number and a currency code at ${path}`);
+  }
+  return currency;
 }
 
 /** Maps a validated PMS product to CRM properties; throws MappingError with the field's name. */

@@ -1,3 +1,4 @@
+import type { ChangeCursor } from './changeCursor';
 import type { RecordIssue } from './recordIssues';
 
 /** A record an operator chose to stop retrying, with why: kept from run to run for audit. */
@@ -7,6 +8,11 @@ export interface SkippedRecord {
   /** The failure it had when skipped. */
   failure: string;
   skippedAt: string;
+  /**
+   * The version skipped, for a record that failed in the run before (its place in the feed): the
+   * next run reads it again and leaves that version alone; a later change to it syncs as usual.
+   */
+  position?: ChangeCursor;
 }
 
 /** What the `failures` query answers: every record that needs or needed a person. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { attentionSettingsSchema } from './attentionSettings';
 import { retrySettingsSchema } from './retrySettings';
 import { syncModes } from './syncModes';
 
@@ -37,6 +38,8 @@ export const productChangeStreamInputSchema = z.object({
   verifyAttempts: z.number().int().min(1).max(5).default(2),
   heartbeatTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
   retry: retrySettingsSchema,
+  /** How long a stopped stream waits for an operator (the same operator controls as productSync). */
+  attention: attentionSettingsSchema,
   /** Changes not yet written when the previous run continued as new. */
   pending: z.array(productChangeSchema).default([]),
   totals: streamTotalsSchema.default(streamTotalsSchema.parse({})),

@@ -31,7 +31,11 @@ const continuationSchema = z.object({
   rejected: z.array(recordIssueSchema),
   failed: z.array(recordIssueSchema),
   parked: z.array(recordIssueSchema).default([]),
-  skippedFailures: z.array(z.object({ id: z.string(), reason: z.string(), failure: z.string(), skippedAt: z.string() })).default([]),
+  skippedFailures: z
+    .array(
+      z.object({ id: z.string(), reason: z.string(), failure: z.string(), skippedAt: z.string(), position: changeCursorSchema.optional() }),
+    )
+    .default([]),
   /** Records an operator asked to retry that this chain has not retried yet; 'all' or ids. */
   retryRequested: z
     .union([z.literal('all'), z.array(z.string())])

@@ -235,8 +235,8 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
       await after.runUntil(async () => {
         const retry = await bridge(['retry', id, '--json'], env);
         assert.equal(retry.code, 0, retry.stderr);
-        const retryRun = (JSON.parse(retry.stdout) as Array<{ target: string; action: string }>)[0]!;
-        assert.match(retryRun.action, /started a run that will retry/);
+        const retryRun = (JSON.parse(retry.stdout) as Array<{ target: string; answer: string }>)[0]!;
+        assert.match(retryRun.answer, /started a run that will retry 1 record/);
         const landed = (await temporal.env.client.workflow.getHandle(retryRun.target).result()) as ProductSyncSummary;
         assert.equal(landed.parked.length, 0);
         assert.equal(landed.status, 'Completed');

@@ -224,4 +224,21 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
       await sandbox.close();
     }
   });
+  test('prices keep their currency minor unit in the CRM: BHD with 3 decimals, JPY with none, EUR 1.005 as 1.01', async () => {
+    const sandbox = await startSandbox({ products: 0 });
+    try {
+      const [bhd, jpy, eur] = generateProducts(3, 31);
+      await sandbox.putProduct(bhd!.id, { ...bhd!, price: { amount: 30187.091, currency: 'BHD' } });
+      await sandbox.putProduct(jpy!.id, { ...jpy!, price: { amount: 1299.5, currency: 'JPY' } });
+      await sandbox.putProduct(eur!.id, { ...eur!, price: { amount: 1.005, currency: 'EUR' } });
+      const summary = await runProductSync(temporal.env, testConfig(sandbox, uniqueTaskQueue('money')));
+      assert.equal(summary.counts.created, 3);
+      const price = (id: string) => sandbox.crm.store.readByExternalIds([id])[0]?.properties.price;
+      assert.equal(price(bhd!.id), 30187.091, 'BHD keeps its three decimals (it used to arrive as 30187.09)');
+      assert.equal(price(jpy!.id), 1300);
+      assert.equal(price(eur!.id), 1.01);
+    } finally {
+      await sandbox.close();
+    }
+  });
 });
