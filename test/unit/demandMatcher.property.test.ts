@@ -10,6 +10,7 @@ import type { DemandLinkSink, DemandSource, NewRequirement, RequirementStore } f
 import { ConflictError } from '../../src/shared/systemErrors';
 import { findMatch, keyTerms, matcherConfigSchema, similarity, type MatchText } from '../../src/domain/demandMatcher';
 import { scoringSchema } from '../../src/domain/demandScore';
+import { keyTermOfflineMatcher } from '../../src/integrations';
 import { createLogger } from '../../src/logging/logger';
 import type { MapDemandsResult, PreparedDemand } from '../../src/shared/demandActivityTypes';
 
@@ -127,7 +128,8 @@ async function mapDemands(store: RequirementStore, demands: PreparedDemand[]): P
     integration: () => ({
       crm: {} as DemandSource & DemandLinkSink,
       pms: store,
-      matcher: config,
+      matcher: keyTermOfflineMatcher(config),
+      matcherConfig: config,
       scoring: scoringSchema.parse({}),
       contactFields: [],
     }),
