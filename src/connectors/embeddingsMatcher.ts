@@ -103,7 +103,7 @@ export class EmbeddingsMatcher implements DemandMatcher {
     for (const text of distinct) {
       const vector = cached.get(keyOf.get(text)!);
       if (vector) {
-        this.checkDimensions(vector.length, 'the embeddings cache');
+        this.checkDimensions(vector.length, 'cached');
         vectors.set(text, vector);
       } else missing.push(text);
     }
@@ -127,6 +127,14 @@ export class EmbeddingsMatcher implements DemandMatcher {
     if (answer.data.length !== batch.length) {
       throw new InvalidResponseError(system, `${system} answered ${batch.length} texts with ${answer.data.length} embeddings`);
     }
+    const lengths = [...new Set(answer.data.map((item) => item.embedding.length))].sort((a, b) => a - b);
+    if (lengths.length > 1) {
+      throw new InvalidResponseError(
+        system,
+        `${system} answered with vectors of different lengths (${lengths.join(' and ')} numbers) for model ${this.options.config.model}`,
+      );
+    }
+    this.checkDimensions(lengths[0]!, 'answered');
     const byIndex: Array<Float32Array | undefined> = Array.from({ length: batch.length });
     for (const item of answer.data) {
       if (item.index >= batch.length || byIndex[item.index]) {
@@ -135,19 +143,19 @@ export class EmbeddingsMatcher implements DemandMatcher {
           `${system} answered with embedding index ${item.index} out of place for ${batch.length} texts`,
         );
       }
-      this.checkDimensions(item.embedding.length, system);
       byIndex[item.index] = Float32Array.from(item.embedding);
     }
     return byIndex as Float32Array[];
   }
 
-  private checkDimensions(length: number, source: string): void {
+  /** Every vector of one model has one length: the first one seen (from the service or the cache) sets it. */
+  private checkDimensions(length: number, source: 'answered' | 'cached'): void {
     this.dimensions ??= length;
     if (length === this.dimensions) return;
     throw new InvalidResponseError(
       system,
-      `${system}: ${source} gave a vector of ${length} numbers where model ${this.options.config.model} gave ${this.dimensions}; ` +
-        'check matcher.embeddings.url and model (a cache filled by another service under the same model name can be deleted)',
+      `${system} ${source === 'answered' ? 'answered with vectors' : 'has cached vectors'} of ${length} numbers where model ${this.options.config.model} gave ${this.dimensions} before; ` +
+        'check matcher.embeddings.url and model (the embeddings cache in the data directory can be deleted: it is only a cache)',
     );
   }
 
