@@ -3,11 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, afterEach, describe, test } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { parse as parseYaml } from 'yaml';
+import { withFailureMapping } from '../../activities/activityFailure';
 import { configSchema } from '../../src/config/configSchema';
 import { createDemandMatcher, type OfflineMatcherFactory } from '../../src/connectors/demandMatchers';
 import { matcherConfigSchema, type DemandMatcher, type MatchCandidate } from '../../src/domain/demandMatcher';
 import { buildIntegrations } from '../../src/integrations';
+import { outageFailureTypes } from '../../src/shared/failureTypes';
 import {
   AuthenticationError,
   InvalidResponseError,
@@ -246,5 +250,34 @@ demandSyncs:
     const empty = await matcher.rank({ title: '  ', description: '\u0000\n' }, candidates);
     assert.ok(empty.every((c) => c.score === 0 && /the demand has no text to compare/.test(c.reason)));
     assert.ok(fake.requests.flat().every((text) => text.length > 0));
+  });
+
+  test('inside an activity, an embeddings outage becomes the retryable SystemUnavailable failure the workflows stop on for an operator, and a refused key the non-retryable failure that ends the run', async () => {
+    // Placement does not call the DemandMatcher on this branch yet (the matcher branch wires it), so
+    // this is the activity level: the same failure mapping every activity uses (activityFailure.ts),
+    // read by the same outage rule as workflows/attention.ts.
+    fake = await startEmbeddingsFake({ apiKey: 'sk-right-0123456789' });
+    const inActivity = (matcher: DemandMatcher) =>
+      new MockActivityEnvironment()
+        .run(() => withFailureMapping(() => matcher.rank(exportDemand, candidates)))
+        .then(
+          () => assert.fail('expected a failure'),
+          (error: unknown) => error,
+        );
+    const outage = matcherFor(fake, { apiKeyEnv: 'EMBEDDINGS_KEY', env: { EMBEDDINGS_KEY: 'sk-right-0123456789' } });
+    fake.setMode('unavailable');
+    const down = await inActivity(outage);
+    assert.ok(down instanceof ApplicationFailure);
+    assert.equal(down.type, 'SystemUnavailable');
+    assert.equal(down.nonRetryable, false);
+    assert.ok(outageFailureTypes.has(down.type), 'an outage: the run waits in NeedsAttention once retries are used up');
+    assert.match(down.message, /^Embeddings service failed with 503/);
+
+    fake.setMode('ok');
+    const refused = await inActivity(matcherFor(fake, { apiKeyEnv: 'EMBEDDINGS_KEY', env: { EMBEDDINGS_KEY: 'sk-wrong-0123456789' } }));
+    assert.ok(refused instanceof ApplicationFailure);
+    assert.equal(refused.type, 'AuthenticationFailed');
+    assert.equal(refused.nonRetryable, true);
+    assert.ok(!outageFailureTypes.has(refused.type!));
   });
 });
