@@ -41,6 +41,7 @@ describe('matcher configuration for the semantic matcher', () => {
     });
     for (const field of ['url', 'model', 'apiKeyEnv', 'batchSize', 'requestsPerSecond'])
       assert.match(issues, new RegExp(`embeddings\\.${field}: `), `names embeddings.${field}`);
+    assert.match(issues, /embeddings\.batchSize: Too big/);
     assert.match(issues, /embeddings: Unrecognized key: "apiKey"/);
   });
 
