@@ -9,14 +9,20 @@ import { Database } from 'node-sqlite3-wasm';
  * tokens per input). Two texts that differ only in these ways are the same text to the matcher.
  */
 export function normaliseText(text: string, maxChars: number): string {
-  const clean = text
-    .normalize('NFC')
-    .replace(/[\u0000-\u0009\u000b-\u001f\u007f]/g, ' ')
+  const clean = [...text.normalize('NFC')]
+    .map((character) => (isControl(character) ? ' ' : character))
+    .join('')
     .replace(/[^\S\n]+/g, ' ')
     .replace(/ *\n[\s]*/g, '\n')
     .trim();
   // Never cut a surrogate pair in half: the service would receive an invalid character.
   return [...clean].slice(0, maxChars).join('').trim();
+}
+
+/** C0 control characters other than the line feed, and DEL. */
+function isControl(character: string): boolean {
+  const code = character.codePointAt(0)!;
+  return (code < 0x20 && code !== 0x0a) || code === 0x7f;
 }
 
 /** sha256 of the model and the normalised text: the same text embedded by another model is another entry. */

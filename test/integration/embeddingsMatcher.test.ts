@@ -278,6 +278,6 @@ demandSyncs:
     assert.ok(refused instanceof ApplicationFailure);
     assert.equal(refused.type, 'AuthenticationFailed');
     assert.equal(refused.nonRetryable, true);
-    assert.ok(!outageFailureTypes.has(refused.type!));
+    assert.ok(!outageFailureTypes.has(refused.type));
   });
 });
