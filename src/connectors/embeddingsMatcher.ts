@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DemandMatcher, MatchCandidate, ScoredCandidate } from '../domain/demandMatcher';
 import type { EmbeddingsServiceConfig } from '../domain/embeddingsServiceConfig';
-import { AuthenticationError, InvalidResponseError, RequestRejectedError } from '../shared/systemErrors';
+import { AuthenticationError, InvalidResponseError, RequestRejectedError, SystemUnavailableError } from '../shared/systemErrors';
 import { chunk } from '../shared/chunk';
 import { embeddingKey, normaliseText, type EmbeddingCache } from './embeddingCache';
 import { HttpSystem } from './httpClient';
@@ -82,7 +82,11 @@ export class EmbeddingsMatcher implements DemandMatcher {
       const score = Math.max(own, centre ?? 0);
       const parts = [`meaning similarity ${own.toFixed(2)} with the requirement`];
       if (centre !== undefined)
-        parts.push(`${centre.toFixed(2)} with what its ${linked.length} linked demand${linked.length === 1 ? '' : 's'} ask on average`);
+        parts.push(
+          linked.length === 1
+            ? `${centre.toFixed(2)} with what its linked demand asks`
+            : `${centre.toFixed(2)} with what its ${linked.length} linked demands ask on average`,
+        );
       return { id: candidate.id, score, reason: `${parts.join(', ')} (semantic matcher, model ${model})` };
     });
     return scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -159,10 +163,12 @@ export class EmbeddingsMatcher implements DemandMatcher {
     );
   }
 
-  /** Refusals in an operator's words; the key never appears, and vendors' messages lose every value sent. */
+  /**
+   * Refusals in an operator's words. The body reaching here is already cleaned of every text sent
+   * (HttpSystem); the key is cut out too, and a 401's message is not quoted at all.
+   */
   private refusal(status: number, body: unknown): Error | undefined {
     const { apiKeyEnv, model } = this.options.config;
-    const detail = this.options.apiKey ? withoutSentValues(refusalDetail(body), [this.options.apiKey]) : refusalDetail(body);
     if (status === 401 || status === 403) {
       // OpenAI's 401 message quotes part of the key: only the error code is kept.
       const code = errorCode(body);
@@ -174,14 +180,24 @@ export class EmbeddingsMatcher implements DemandMatcher {
         `${system} refused the bridge's API key (${status}${code ? ` ${code}` : ''}). ${what}; retrying will not help.`,
       );
     }
+    if (status === 429) return undefined; // HttpSystem's own handling: Retry-After, the pacer's back-off, the metric.
+    // OpenAI-compatible errors are `{ error: { message, type, param, code } }`.
+    const inner =
+      body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'object'
+        ? (body as { error: unknown }).error
+        : body;
+    const said = refusalDetail(inner);
+    const detail = this.options.apiKey ? withoutSentValues(said, [this.options.apiKey]) : said;
+    const because = detail ? `: ${detail}` : '';
+    if (status >= 500) return new SystemUnavailableError(system, `${system} failed with ${status}${because}`);
     if (status === 404) {
       return new RequestRejectedError(
         system,
         status,
-        `${system} has no embeddings endpoint or no model '${model}' (404${detail ? `: ${detail}` : ''}). Check matcher.embeddings.url and model.`,
+        `${system} has no embeddings endpoint or no model '${model}' (404${because}). Check matcher.embeddings.url and model.`,
       );
     }
-    return undefined;
+    return new RequestRejectedError(system, status, `${system} refused the texts it was sent (${status}${because})`);
   }
 
   /** OpenAI's `x-ratelimit-remaining-requests: 0` means the window is spent: wait for its reset. */

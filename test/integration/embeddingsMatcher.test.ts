@@ -16,6 +16,7 @@ import {
   AuthenticationError,
   InvalidResponseError,
   RateLimitedError,
+  RequestRejectedError,
   SystemError,
   SystemUnavailableError,
 } from '../../src/shared/systemErrors';
@@ -111,7 +112,7 @@ demandSyncs:
     assert.ok(ranked.every((c, i) => i === 0 || ranked[i - 1]!.score >= c.score));
     assert.match(
       ranked[0]!.reason,
-      /^meaning similarity 0\.\d\d with the requirement, 0\.\d\d with what its 1 linked demand ask on average \(semantic matcher, model fake-trigram-64\)$/,
+      /^meaning similarity 0\.\d\d with the requirement, 0\.\d\d with what its linked demand asks \(semantic matcher, model fake-trigram-64\)$/,
     );
     assert.match(ranked.find((c) => c.id === 'R-2')!.reason, /^meaning similarity 0\.\d\d with the requirement \(semantic matcher/);
     // One request with every distinct text: the demand, three requirements, two linked demands.
@@ -212,7 +213,7 @@ demandSyncs:
     fake.setMode('unavailable');
     const failing = await failureOf(matcher.rank(exportDemand, candidates));
     assert.ok(failing instanceof SystemUnavailableError);
-    assert.match(failing.message, /^Embeddings service failed with 503/);
+    assert.match(failing.message, /^Embeddings service failed with 503: The server is overloaded or not ready yet\.$/);
 
     await fake.close();
     fake = undefined;
@@ -239,6 +240,19 @@ demandSyncs:
       assert.equal(fake.requests.at(-1)!.length, 6, 'every text is asked for again');
     });
   }
+
+  test('a text over the model token limit is refused with RequestRejected quoting the service, never the text', async () => {
+    fake = await startEmbeddingsFake();
+    const text = 'Our plant needs longer hoses. '.repeat(1_500);
+    const failure = await failureOf(matcherFor(fake, { maxInputChars: 100_000 }).rank({ title: 'Hoses', description: text }, candidates));
+    assert.ok(failure instanceof RequestRejectedError);
+    assert.equal(failure.retryable, false);
+    assert.match(
+      failure.message,
+      /^Embeddings service refused the texts it was sent \(400: This model's maximum context length is 8192 tokens/,
+    );
+    assert.doesNotMatch(failure.message, /hoses/i);
+  });
 
   test('a demand of 100,000 characters is cut to maxInputChars before it is sent; a demand without text scores 0 and sends no empty input', async () => {
     fake = await startEmbeddingsFake();
