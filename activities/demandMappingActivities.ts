@@ -144,14 +144,14 @@ export function createDemandMappingActivities(deps: DemandDeps) {
      * and link lists are replaced whole, so a retry changes nothing twice.
      */
     async mapDemands(input: { integrationId: string; demands: PreparedDemand[] }): Promise<MapDemandsResult> {
-      const { pms, matcher, scoring, notes } = integrationFor(input.integrationId);
+      const { pms, matcherConfig, scoring, notes } = integrationFor(input.integrationId);
       const log = activityLogger(deps.logger, input.integrationId);
       return withFailureMapping(async () => {
         const byProduct = new Map<string, Requirement[]>();
         const result: MapDemandsResult = { outcomes: [], failed: [] };
         for (const demand of input.demands) {
           try {
-            result.outcomes.push(await mapDemand(pms, demand, byProduct, matcher, scoring));
+            result.outcomes.push(await mapDemand(pms, demand, byProduct, matcherConfig, scoring));
           } catch (error) {
             // The PMS refusing this one demand must not hold back the others.
             if (!(error instanceof RequestRejectedError)) throw error;

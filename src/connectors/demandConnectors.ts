@@ -1,5 +1,5 @@
 import type { ContactField, CrmAccount, CrmContact } from '../domain/crmDemand';
-import type { MatcherConfig } from '../domain/demandMatcher';
+import type { DemandMatcher, MatcherConfig } from '../domain/demandMatcher';
 import type { ScoringConfig } from '../domain/demandScore';
 import type { DemandLink, Requirement } from '../domain/requirement';
 import type { ChangeCursor } from '../shared/changeCursor';
@@ -124,7 +124,9 @@ export interface DemandNotesTarget {
 export interface DemandIntegration {
   crm: DemandSource & DemandLinkSink;
   pms: RequirementStore;
-  matcher: MatcherConfig;
+  /** Scores a demand against candidate requirements, built from `matcherConfig` (src/connectors/demandMatchers.ts). */
+  matcher: DemandMatcher;
+  matcherConfig: MatcherConfig;
   scoring: ScoringConfig;
   /** Contact fields that may leave the CRM with a demand; none unless configured. */
   contactFields: readonly ContactField[];

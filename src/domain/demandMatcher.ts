@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { embeddingsServiceSchema } from './embeddingsServiceConfig';
 
 /**
  * Decides whether a new customer demand says the same thing as an existing requirement.
@@ -6,12 +7,25 @@ import { z } from 'zod';
  * the words that made it, so a product manager can see why two were merged and undo it.
  */
 
-export const matcherConfigSchema = z.object({
-  /** Similarity (0..1) at or above which a demand is linked to an existing requirement. */
-  threshold: z.number().min(0).max(1).default(0.45),
-  /** Words that mean the same in this company's language, mapped to one canonical word. */
-  synonyms: z.record(z.string(), z.string()).default({}),
-});
+export const matcherConfigSchema = z
+  .object({
+    /** Which matcher scores demands: 'offline' (no service needed) or 'embeddings' (a service, see `embeddings`). */
+    kind: z.enum(['offline', 'embeddings'], { error: "must be 'offline' or 'embeddings'" }).default('offline'),
+    /** Similarity (0..1) at or above which a demand is linked to an existing requirement. */
+    threshold: z.number().min(0).max(1).default(0.45),
+    /** Words that mean the same in this company's language, mapped to one canonical word. */
+    synonyms: z.record(z.string(), z.string()).default({}),
+    /** The embeddings service the semantic matcher asks (kind 'embeddings'). */
+    embeddings: embeddingsServiceSchema.optional(),
+  })
+  .superRefine((config, context) => {
+    if (config.kind === 'embeddings' && !config.embeddings)
+      context.addIssue({
+        code: 'custom',
+        path: ['embeddings'],
+        message: "is required when kind is 'embeddings': give the service's url and model",
+      });
+  });
 export type MatcherConfig = z.infer<typeof matcherConfigSchema>;
 
 /** General words that say nothing about what is asked for. */
@@ -85,10 +99,31 @@ export function keyTerms(text: string, synonyms: Record<string, string> = {}): S
   return terms;
 }
 
+/** One text the offline matcher compares a demand with: a requirement's own, or a linked demand's. */
+export interface MatchText {
+  id: string;
+  title: string;
+  description: string;
+}
+
 export interface MatchCandidate {
   id: string;
   title: string;
   description: string;
+  terminal: boolean;
+  /** Linked demands' texts: the matcher uses their centre, never the best single one (no chaining). */
+  demands: Array<{ title: string; description: string }>;
+}
+export interface ScoredCandidate {
+  id: string;
+  score: number;
+  /** Words a product manager understands. */
+  reason: string;
+}
+export interface DemandMatcher {
+  readonly kind: string;
+  /** Candidates scored, best first (ties by id). May call a service (embeddings): then it throws typed SystemErrors. */
+  rank(demand: { title: string; description: string }, candidates: MatchCandidate[]): Promise<ScoredCandidate[]>;
 }
 
 export interface Match {
@@ -120,7 +155,7 @@ export function similarity(
 }
 
 /** Orders candidates completely: by id, then text, so equal ids (one requirement, several texts) have one order too. */
-function byIdThenText(x: MatchCandidate, y: MatchCandidate): number {
+function byIdThenText(x: MatchText, y: MatchText): number {
   for (const key of ['id', 'title', 'description'] as const) {
     if (x[key] !== y[key]) return x[key] < y[key] ? -1 : 1;
   }
@@ -134,7 +169,7 @@ function byIdThenText(x: MatchCandidate, y: MatchCandidate): number {
  */
 export function findMatch(
   demand: { title: string; description: string },
-  candidates: MatchCandidate[],
+  candidates: MatchText[],
   config: MatcherConfig,
 ): Match | undefined {
   let best: Match | undefined;

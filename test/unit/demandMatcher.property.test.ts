@@ -8,8 +8,9 @@ import { createDemandMappingActivities } from '../../activities/demandMappingAct
 import type { DemandLink, Requirement } from '../../src/domain/requirement';
 import type { DemandLinkSink, DemandSource, NewRequirement, RequirementStore } from '../../src/connectors/demandConnectors';
 import { ConflictError } from '../../src/shared/systemErrors';
-import { findMatch, keyTerms, matcherConfigSchema, similarity, type MatchCandidate } from '../../src/domain/demandMatcher';
+import { findMatch, keyTerms, matcherConfigSchema, similarity, type MatchText } from '../../src/domain/demandMatcher';
 import { scoringSchema } from '../../src/domain/demandScore';
+import { keyTermOfflineMatcher } from '../../src/integrations';
 import { createLogger } from '../../src/logging/logger';
 import type { MapDemandsResult, PreparedDemand } from '../../src/shared/demandActivityTypes';
 
@@ -127,7 +128,8 @@ async function mapDemands(store: RequirementStore, demands: PreparedDemand[]): P
     integration: () => ({
       crm: {} as DemandSource & DemandLinkSink,
       pms: store,
-      matcher: config,
+      matcher: keyTermOfflineMatcher(config),
+      matcherConfig: config,
       scoring: scoringSchema.parse({}),
       contactFields: [],
     }),
@@ -184,7 +186,7 @@ describe('demand matcher over hostile and overlapping texts (properties)', () =>
   test('the match, reason included, does not depend on the order of the candidates', () => {
     fc.assert(
       fc.property(text, candidates, thresholds, fc.array(fc.nat()), (demand, list, matcher, order) => {
-        const shuffled: MatchCandidate[] = list
+        const shuffled: MatchText[] = list
           .map((c, i) => ({ c, rank: (order[i] ?? i) * list.length + i }))
           .sort((x, y) => x.rank - y.rank)
           .map(({ c }) => c);

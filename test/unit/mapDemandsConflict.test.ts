@@ -7,6 +7,7 @@ import type { DemandLinkSink, DemandSource, NewRequirement, RequirementStore } f
 import { ConflictError } from '../../src/shared/systemErrors';
 import { matcherConfigSchema } from '../../src/domain/demandMatcher';
 import { scoringSchema } from '../../src/domain/demandScore';
+import { keyTermOfflineMatcher } from '../../src/integrations';
 import { createLogger } from '../../src/logging/logger';
 import type { MapDemandsResult, PreparedDemand } from '../../src/shared/demandActivityTypes';
 
@@ -83,7 +84,8 @@ describe('linking a demand while a product manager edits the same requirement', 
       integration: () => ({
         crm: {} as DemandSource & DemandLinkSink,
         pms: pms.store,
-        matcher: matcherConfigSchema.parse({}),
+        matcher: keyTermOfflineMatcher(matcherConfigSchema.parse({})),
+        matcherConfig: matcherConfigSchema.parse({}),
         scoring: scoringSchema.parse({}),
         contactFields: [],
       }),
