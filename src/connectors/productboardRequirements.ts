@@ -195,7 +195,8 @@ export class ProductboardRequirements implements RequirementStore {
         `requirements.parentByProduct / defaultParent (${parent})`,
       ));
     this.productOf.set(feature.id, requirement.productId);
-    await this.api.linkNote(note.note.id, { type: this.settings.entityType, id: feature.id });
+    if (!note.relationships.some((r) => r.type === 'link' && r.target.id === feature.id))
+      await this.api.linkNote(note.note.id, { type: this.settings.entityType, id: feature.id });
     await this.writeScore(feature.id, requirement.demandScore);
     return (await this.get(feature.id)) ?? this.requirementOf(feature, requirement.productId, []);
   }
@@ -263,10 +264,13 @@ export class ProductboardRequirements implements RequirementStore {
   private requirementOf(entity: ProductboardEntity, productId: string, notes: BridgeNote[]): Requirement {
     const status = entity.fields?.status;
     const statusName = typeof status === 'string' ? status : (status?.name ?? '');
-    const demands = notes.flatMap((note) => {
-      const state = this.stateOn(note, entity.id);
-      return state && note.facts ? [this.linkOf(note, note.facts, state)] : [];
-    });
+    // In the order they were linked, as the bridge appends them.
+    const demands = notes
+      .flatMap((note) => {
+        const state = this.stateOn(note, entity.id);
+        return state && note.facts ? [this.linkOf(note, note.facts, state)] : [];
+      })
+      .sort((a, b) => (a.linkedAt === b.linkedAt ? (a.demandId < b.demandId ? -1 : 1) : a.linkedAt < b.linkedAt ? -1 : 1));
     return {
       id: entity.id,
       title: entity.fields?.name ?? '',

@@ -73,6 +73,8 @@ export interface ProductboardFake {
   refusals(): number;
   /** The next n requests get 429; `retryAfter: null` leaves the header out. */
   rateLimitNext(n: number, options?: { retryAfter?: string | null }): void;
+  /** The next request whose method and URL (path and query) match gets 429, once. */
+  rateLimitWhen(method: string, url: RegExp): void;
   /** From now on the token is expired: every request gets 401. */
   expireToken(): void;
   /** The next answer to a GET on this path prefix is a body of an unexpected shape. */
@@ -98,6 +100,7 @@ export async function startProductboardFake(options: { token: string; perSecond?
   let refused = 0;
   let forced = 0;
   let forcedRetryAfter: string | null = '1';
+  let forcedWhen: { method: string; url: RegExp } | undefined;
   let expired = false;
   let malformed: string | undefined;
   let clock = Date.parse('2026-11-01T00:00:00.000Z');
@@ -115,7 +118,9 @@ export async function startProductboardFake(options: { token: string; perSecond?
     if (expired) return reply.code(401).send(error('unauthorized', 'Unauthorized', 'The access token has expired'));
     const now = Date.now();
     window = window.filter((t) => t > now - 1000);
-    if (forced > 0 || window.length >= perSecond) {
+    const matched = forcedWhen !== undefined && request.method === forcedWhen.method && forcedWhen.url.test(request.url);
+    if (matched) forcedWhen = undefined;
+    if (matched || forced > 0 || window.length >= perSecond) {
       const wasForced = forced > 0;
       forced = Math.max(0, forced - 1);
       refused += 1;
@@ -370,6 +375,9 @@ export async function startProductboardFake(options: { token: string; perSecond?
     rateLimitNext: (n, rateOptions = {}) => {
       forced = n;
       forcedRetryAfter = rateOptions.retryAfter === undefined ? '1' : rateOptions.retryAfter;
+    },
+    rateLimitWhen: (method, url) => {
+      forcedWhen = { method, url };
     },
     expireToken: () => {
       expired = true;
