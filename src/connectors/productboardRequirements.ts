@@ -263,7 +263,8 @@ export class ProductboardRequirements implements RequirementStore {
 
   private requirementOf(entity: ProductboardEntity, productId: string, notes: BridgeNote[]): Requirement {
     const status = entity.fields?.status;
-    const statusName = typeof status === 'string' ? status : (status?.name ?? '');
+    // The CRM takes no empty status: a feature without one (not seen in Productboard, where every feature has one) says so.
+    const statusName = (typeof status === 'string' ? status : status?.name) || 'No status';
     // In the order they were linked, as the bridge appends them.
     const demands = notes
       .flatMap((note) => {

@@ -313,7 +313,15 @@ export async function startProductboardFake(options: { token: string; perSecond?
     const id = randomUUID();
     entities.set(id, data.type);
     entityNames.set(id, data.fields.name);
-    entityData.set(id, { description: data.fields.description ?? '', ...(parentId ? { parentId } : {}), updatedAt: tick(), custom: {} });
+    // A new feature takes the workspace's first status [U: name of Productboard's default status].
+    const status = data.type === 'feature' || data.type === 'subfeature' ? { status: { id: 'status-new-idea', name: 'New idea' } } : {};
+    entityData.set(id, {
+      description: data.fields.description ?? '',
+      ...(parentId ? { parentId } : {}),
+      ...status,
+      updatedAt: tick(),
+      custom: {},
+    });
     return reply.code(201).send({ data: entityView(id) });
   });
 
