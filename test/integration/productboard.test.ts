@@ -34,6 +34,45 @@ const demand = (id: string, entityIds = ['feat-export'], companyId = 'comp-acme'
 });
 
 describe('Productboard notes: lookup by source record id, then create; idempotent', () => {
+  test('a demand whose note a product manager archived gets no second note: archived notes are looked up too', async () => {
+    const { fake, sink } = await setup();
+    const [first] = await sink.recordDemandNotes([demand('D-A')]);
+    fake.notes.get(first!.noteId!)!.fields.archived = true;
+    const [again] = await sink.recordDemandNotes([demand('D-A')]);
+    assert.deepEqual([again!.noteId, again!.created], [first!.noteId, false]);
+    assert.equal(fake.notes.size, 1);
+    assert.ok(
+      fake.requests.some((r) => r === 'GET /v2/notes'),
+      'the lookup went through the list endpoint',
+    );
+  });
+
+  test('notes link to feature, subfeature, product or component; initiative is refused by the configuration', () => {
+    for (const entityType of ['feature', 'subfeature', 'product', 'component'])
+      assert.equal(productboardSystemSchema.parse({ kind: 'productboard', entityType }).entityType, entityType);
+    const refused = productboardSystemSchema.safeParse({ kind: 'productboard', entityType: 'initiative' });
+    assert.equal(refused.success, false);
+    assert.deepEqual(refused.error!.issues[0]!.path, ['entityType']);
+  });
+
+  test('a note linked to a subfeature keeps its subfeature link type', async () => {
+    const { fake } = await setup();
+    const sub = fake.addEntity('subfeature', 'CSV export');
+    const sink = new ProductboardNotes({
+      token,
+      config: productboardSystemSchema.parse({ kind: 'productboard', url: fake.url, entityType: 'subfeature' }),
+    });
+    const [outcome] = await sink.recordDemandNotes([demand('D-S', [sub])]);
+    assert.equal(outcome!.error, undefined);
+    assert.deepEqual(
+      fake.notes
+        .get(outcome!.noteId!)!
+        .relationships.filter((r) => r.type === 'link')
+        .map((r) => r.target),
+      [{ type: 'subfeature', id: sub }],
+    );
+  });
+
   test('creates one note per demand with its source, links it to the feature and the company; writing again changes nothing', async () => {
     const { fake, sink } = await setup({ pageSize: 5 });
     fake.addForeignNotes(12);
@@ -69,9 +108,10 @@ describe('Productboard notes: lookup by source record id, then create; idempoten
     fake.notes.set('foreign', {
       id: 'foreign',
       type: 'textNote',
-      fields: { name: 'x', content: '' },
+      fields: { name: 'x', content: '', archived: false, processed: false },
       metadata: { source: { system: 'zendesk', recordId: 'D-9' } },
       relationships: [],
+      updatedAt: '2026-11-01T00:00:00.000Z',
     });
     const [outcome] = await sink.recordDemandNotes([demand('D-9')]);
     assert.equal(outcome!.created, true);
