@@ -57,6 +57,8 @@ CREATE INDEX IF NOT EXISTS embeddings_used ON embeddings (used);
 export class EmbeddingCache {
   private readonly memory = new Map<string, Float32Array>();
   private db: Database | undefined;
+  /** Orders uses exactly (milliseconds would tie within a batch): one more than the newest in the file. */
+  private clock = 0;
 
   constructor(
     private readonly options: {
@@ -82,14 +84,13 @@ export class EmbeddingCache {
     }
     if (missing.length === 0) return found;
     this.withDatabase('read', (db) => {
-      const now = Date.now();
       db.exec('BEGIN IMMEDIATE');
       try {
         for (const key of missing) {
           const row = db.get('SELECT vector FROM embeddings WHERE key = ?', [key]) as { vector: Uint8Array } | null;
           if (!row) continue;
           const vector = new Float32Array(row.vector.slice().buffer);
-          db.run('UPDATE embeddings SET used = ? WHERE key = ?', [now, key]);
+          db.run('UPDATE embeddings SET used = ? WHERE key = ?', [++this.clock, key]);
           this.remember(key, vector);
           found.set(key, vector);
         }
@@ -107,19 +108,18 @@ export class EmbeddingCache {
     if (entries.length === 0) return;
     for (const [key, vector] of entries) this.remember(key, vector);
     this.withDatabase('write', (db) => {
-      const now = Date.now();
       db.exec('BEGIN IMMEDIATE');
       try {
         for (const [key, vector] of entries) {
           db.run('INSERT OR REPLACE INTO embeddings (key, vector, used) VALUES (?, ?, ?)', [
             key,
             new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength),
-            now,
+            ++this.clock,
           ]);
         }
         const { count } = db.get('SELECT COUNT(*) AS count FROM embeddings') as { count: number };
         if (count > this.options.maxEntries) {
-          db.run('DELETE FROM embeddings WHERE key IN (SELECT key FROM embeddings ORDER BY used, key LIMIT ?)', [
+          db.run('DELETE FROM embeddings WHERE key IN (SELECT key FROM embeddings ORDER BY used LIMIT ?)', [
             count - this.options.maxEntries,
           ]);
         }
@@ -158,6 +158,7 @@ export class EmbeddingCache {
           db.exec('PRAGMA journal_mode = TRUNCATE');
           db.exec('PRAGMA synchronous = NORMAL');
           db.exec(schema);
+          this.clock = (db.get('SELECT COALESCE(MAX(used), 0) AS newest FROM embeddings') as { newest: number }).newest;
         } catch (error) {
           db.close();
           throw error;

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { embeddingCacheFile } from '../../src/connectors/demandMatchers';
-import { embeddingKey, normaliseText } from '../../src/connectors/embeddingCache';
+import { EmbeddingCache, embeddingKey, normaliseText } from '../../src/connectors/embeddingCache';
 import { matcherConfigSchema } from '../../src/domain/demandMatcher';
 import { describeIssues } from '../../src/domain/validation';
 
@@ -56,5 +59,34 @@ describe('matcher configuration for the semantic matcher', () => {
     assert.match(embeddingKey('m1', a), /^[0-9a-f]{64}$/);
     assert.equal([...normaliseText('😀'.repeat(10), 3)].length, 3, 'cut by characters, never inside a surrogate pair');
     assert.equal(embeddingCacheFile('/var/bridge'), '/var/bridge/embeddings-cache.sqlite');
+  });
+});
+
+describe('embedding cache', () => {
+  test('keeps at most maxEntries in its file, dropping the least recently used, and a new instance reads what an earlier one wrote', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bridge-embedding-cache-'));
+    try {
+      const file = path.join(dir, 'embeddings-cache.sqlite');
+      const vector = (n: number) => Float32Array.from([n, n + 0.5, -n]);
+      const cache = new EmbeddingCache({ file, maxEntries: 3, memoryEntries: 1 });
+      for (const [key, n] of [
+        ['a', 1],
+        ['b', 2],
+        ['c', 3],
+      ] as const)
+        cache.putMany([[key, vector(n)]]);
+      assert.deepEqual([...cache.getMany(['a']).keys()], ['a'], 'a is used again, so b is now the least recently used');
+      cache.putMany([['d', vector(4)]]);
+      assert.equal(cache.size(), 3);
+      cache.close();
+
+      const reopened = new EmbeddingCache({ file, maxEntries: 3 });
+      const found = reopened.getMany(['a', 'b', 'c', 'd']);
+      assert.deepEqual([...found.keys()].sort(), ['a', 'c', 'd']);
+      assert.deepEqual([...found.get('d')!], [...vector(4)], 'vectors come back as stored (32-bit floats)');
+      reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
