@@ -42,6 +42,7 @@ export interface NewRequirement {
   demandScore: number;
   /** Makes a retried create return the first one instead of a duplicate. */
   idempotencyKey: string;
+  refersTo?: string;
 }
 
 export interface DemandSignalInput {

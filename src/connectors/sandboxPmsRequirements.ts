@@ -19,19 +19,28 @@ const demandLinkSchema = z
     matchReason: z.string().nullable().default(null),
     linkedAt: z.string(),
     contact: z.record(z.string(), z.string()).optional(),
+    matchScore: z.number().nullable().default(null),
+    linkState: z.enum(['linked', 'suggested', 'confirmed', 'rejected']).default('linked'),
   })
   .loose();
 
-const requirementSchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  description: z.string(),
-  productId: z.string(),
-  status: z.string(),
-  demands: z.array(demandLinkSchema),
-  demandScore: z.number(),
-  updatedAt: z.string(),
-});
+/** The sandbox statuses that end a requirement's life. */
+const terminalStatuses = new Set(['released', 'declined']);
+
+const requirementSchema = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    description: z.string(),
+    productId: z.string(),
+    status: z.string(),
+    demands: z.array(demandLinkSchema),
+    demandScore: z.number(),
+    updatedAt: z.string(),
+    terminal: z.boolean().optional(),
+    refersTo: z.string().optional(),
+  })
+  .transform((requirement): Requirement => ({ ...requirement, terminal: requirement.terminal ?? terminalStatuses.has(requirement.status) }));
 
 /** Largest page the sandbox PMS serves; a product's requirements are read in pages of it. */
 const maxPage = 1000;

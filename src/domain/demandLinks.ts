@@ -15,6 +15,8 @@ function linkFor(demand: PreparedDemand, matchReason: string | null, linkedAt: s
     matchReason,
     linkedAt,
     ...(demand.contact ? { contact: demand.contact } : {}),
+    matchScore: null,
+    linkState: 'linked',
   };
 }
 

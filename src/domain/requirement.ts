@@ -1,5 +1,9 @@
 /** What the product team works with in the PMS: requirements and the customer demands linked to them. */
 
+/** Who decided a link: the bridge ('linked'), or it awaits a product manager ('suggested'), who then
+ *  'confirmed' or 'rejected' it in the tool. The bridge never changes a 'confirmed' or 'rejected' link. */
+export type LinkState = 'linked' | 'suggested' | 'confirmed' | 'rejected';
+
 /** One customer demand as the product team sees it on a requirement. No contact data by default. */
 export interface DemandLink {
   demandId: string;
@@ -15,6 +19,9 @@ export interface DemandLink {
   linkedAt: string;
   /** Contact fields, only when the mapping names them. */
   contact?: Record<string, string>;
+  /** The matcher's score (0..1) for this link; null for the demand that created the requirement. */
+  matchScore: number | null;
+  linkState: LinkState;
 }
 
 export interface Requirement {
@@ -26,4 +33,8 @@ export interface Requirement {
   demands: DemandLink[];
   demandScore: number;
   updatedAt: string;
+  /** The tool says the work is over (released, declined, done): it takes no new demands unless configured. */
+  terminal: boolean;
+  /** The earlier, terminal requirement this one continues, when a demand came for it after it closed. */
+  refersTo?: string;
 }

@@ -79,7 +79,7 @@ function memoryPms(): { store: RequirementStore; all: () => Requirement[] } {
       const known = byIdempotencyKey.get(input.idempotencyKey);
       if (known) return requirements.get(known)!;
       const { idempotencyKey, ...fields } = input;
-      const created: Requirement = { ...fields, id: `REQ-${requirements.size + 1}`, status: 'new', updatedAt: version() };
+      const created: Requirement = { ...fields, id: `REQ-${requirements.size + 1}`, status: 'new', updatedAt: version(), terminal: false };
       requirements.set(created.id, created);
       byIdempotencyKey.set(idempotencyKey, created.id);
       return created;

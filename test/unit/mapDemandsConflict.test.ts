@@ -21,6 +21,8 @@ const link = (demandId: string, title: string): DemandLink => ({
   accountValue: 1000,
   matchReason: null,
   linkedAt: '2026-11-01T00:00:00.000Z',
+  matchScore: null,
+  linkState: 'linked',
 });
 
 /** A PMS where a product manager links another demand by hand just before our first write. */
@@ -34,6 +36,7 @@ function pmsWithConcurrentEdit() {
     demands: [link('D-1', 'Export reports to Excel')],
     demandScore: 1,
     updatedAt: '2026-11-01T00:00:00.000Z',
+    terminal: false,
   };
   let writes = 0;
   const store: RequirementStore = {
