@@ -21,7 +21,7 @@ import type { FieldMapping } from './domain/fieldMapping';
 import { SandboxCrmSink } from './connectors/sandboxCrm';
 import { SandboxCrmDemands } from './connectors/sandboxCrmDemands';
 import { SandboxPmsSource } from './connectors/sandboxPms';
-import { SandboxPmsRequirements } from './connectors/sandboxPmsRequirements';
+import { createRequirementStore } from './connectors/requirementStores';
 import { RequestPacer, type RateLimit } from './connectors/requestPacer';
 import type { SharedPacing } from './connectors/httpClient';
 import { noSyncMetrics, type SyncMetrics } from './metrics/syncMetrics';
@@ -245,11 +245,10 @@ export function buildIntegrations(
   for (const sync of config.demandSyncs) {
     const crm = config.systems[sync.crm]!;
     const pms = config.systems[sync.pms]!;
-    requireKind(sync.pms, pms, 'sandbox-pms', 'the PMS of a demand sync');
     const { rateLimited } = metrics.forIntegration(sync.id, 'demandSync');
     demands.set(sync.id, {
       crm: demandCrm(sync.crm, crm, env, rateLimited),
-      pms: new SandboxPmsRequirements(connectionTo(pms, rateLimited)),
+      pms: createRequirementStore(pms, { name: sync.pms, env, pacing: pacingOf(pms, rateLimited) }),
       matcher: sync.matcher,
       scoring: sync.scoring,
       contactFields: sync.contactFields,

@@ -1,0 +1,56 @@
+import type { SystemConfig } from '../config/configSchema';
+import type { RequirementStore } from './demandConnectors';
+import type { SharedPacing } from './httpClient';
+import { JiraRequirements } from './jiraRequirements';
+import { basicHeader, restAuthProvider, staticHeaders } from './restAuth';
+import { RestRequirements } from './restRequirements';
+import { resolveSecret } from './secret';
+import { SandboxPmsRequirements } from './sandboxPmsRequirements';
+
+export interface RequirementStoreDeps {
+  /** The system's name in the configuration, for error messages. */
+  name: string;
+  env: NodeJS.ProcessEnv;
+  /** The system's shared pacer, and the metric its 429s count toward. */
+  pacing: SharedPacing;
+}
+
+/** The kinds that can be the PMS of a demand sync (where requirements live), and how each is built. */
+export function createRequirementStore(system: SystemConfig, deps: RequirementStoreDeps): RequirementStore {
+  const { name, env, pacing } = deps;
+  switch (system.kind) {
+    case 'sandbox-pms':
+      return new SandboxPmsRequirements({ baseUrl: system.url, token: system.token, timeoutMs: system.timeoutMs, ...pacing });
+    case 'jira': {
+      const where = `The Jira credentials of system '${name}'`;
+      const { auth } = system;
+      const token = system.token ?? resolveSecret({ env: auth.tokenEnv }, env, where);
+      const headers =
+        auth.type === 'basic'
+          ? { authorization: basicHeader(auth.email ?? resolveSecret({ env: auth.emailEnv }, env, where), token) }
+          : { authorization: `Bearer ${token}` };
+      return new JiraRequirements({ config: system, auth: staticHeaders(headers), pacing });
+    }
+    case 'rest': {
+      if (!system.requirements)
+        throw new Error(
+          `System '${name}' (rest) has no requirements section, so it cannot be the PMS of a demand sync; describe its requirement endpoints there.`,
+        );
+      const label = system.displayName ?? name.toUpperCase();
+      return new RestRequirements(
+        {
+          system: label,
+          baseUrl: system.url,
+          timeoutMs: system.timeoutMs,
+          auth: restAuthProvider(system.auth, { system: label, token: system.token, timeoutMs: system.timeoutMs, env }),
+          pacing,
+        },
+        system.requirements,
+      );
+    }
+    default:
+      throw new Error(
+        `System '${name}' is a ${system.kind}, which cannot be the PMS of a demand sync; use a sandbox-pms, jira or rest (with a requirements section) system.`,
+      );
+  }
+}
