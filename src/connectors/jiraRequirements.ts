@@ -113,7 +113,7 @@ export class JiraRequirements implements RequirementStore {
 
   /** Jira has no product catalogue: no SKU is known there, so a SKU the CRM does not know is rejected, not pending. */
   productIdsBySku(): Promise<Map<string, string>> {
-    return Promise.resolve(new Map());
+    return Promise.resolve(new Map<string, string>());
   }
 
   async findByDemand(demandId: string): Promise<Requirement | undefined> {

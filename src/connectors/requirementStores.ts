@@ -1,9 +1,10 @@
-import type { SystemConfig } from '../config/configSchema';
 import type { RequirementStore } from './demandConnectors';
 import type { SharedPacing } from './httpClient';
 import { JiraRequirements } from './jiraRequirements';
 import { basicHeader, restAuthProvider, staticHeaders } from './restAuth';
 import { RestRequirements } from './restRequirements';
+import type { RestSystemConfig } from './restConnectorConfig';
+import type { JiraSystemConfig } from './jiraConfig';
 import { resolveSecret } from './secret';
 import { SandboxPmsRequirements } from './sandboxPmsRequirements';
 
@@ -15,9 +16,21 @@ export interface RequirementStoreDeps {
   pacing: SharedPacing;
 }
 
+/** The sandbox PMS as configured (config/configSchema's sandbox-pms system). */
+interface SandboxPmsSystem {
+  kind: 'sandbox-pms';
+  url: string;
+  token: string;
+  timeoutMs: number;
+}
+
+/** The system kinds that can hold requirements. */
+type RequirementSystemConfig = SandboxPmsSystem | JiraSystemConfig | RestSystemConfig;
+
 /** The kinds that can be the PMS of a demand sync (where requirements live), and how each is built. */
-export function createRequirementStore(system: SystemConfig, deps: RequirementStoreDeps): RequirementStore {
+export function createRequirementStore(configured: { kind: string }, deps: RequirementStoreDeps): RequirementStore {
   const { name, env, pacing } = deps;
+  const system = configured as RequirementSystemConfig;
   switch (system.kind) {
     case 'sandbox-pms':
       return new SandboxPmsRequirements({ baseUrl: system.url, token: system.token, timeoutMs: system.timeoutMs, ...pacing });
@@ -50,7 +63,7 @@ export function createRequirementStore(system: SystemConfig, deps: RequirementSt
     }
     default:
       throw new Error(
-        `System '${name}' is a ${system.kind}, which cannot be the PMS of a demand sync; use a sandbox-pms, jira or rest (with a requirements section) system.`,
+        `System '${name}' is a ${configured.kind}, which cannot be the PMS of a demand sync; use a sandbox-pms, jira or rest (with a requirements section) system.`,
       );
   }
 }

@@ -35,7 +35,7 @@ export class RestRequirements implements RequirementStore {
 
   /** An in-house requirement store keeps no product catalogue of its own: SKUs resolve through the CRM only. */
   productIdsBySku(): Promise<Map<string, string>> {
-    return Promise.resolve(new Map());
+    return Promise.resolve(new Map<string, string>());
   }
 
   async findByDemand(demandId: string): Promise<Requirement | undefined> {

@@ -40,7 +40,10 @@ const requirementSchema = z
     terminal: z.boolean().optional(),
     refersTo: z.string().optional(),
   })
-  .transform((requirement): Requirement => ({ ...requirement, terminal: requirement.terminal ?? terminalStatuses.has(requirement.status) }));
+  .transform((requirement): Requirement => ({
+    ...requirement,
+    terminal: requirement.terminal ?? terminalStatuses.has(requirement.status),
+  }));
 
 /** Largest page the sandbox PMS serves; a product's requirements are read in pages of it. */
 const maxPage = 1000;
