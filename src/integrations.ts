@@ -273,7 +273,7 @@ export function buildIntegrations(
     const { rateLimited } = metrics.forIntegration(sync.id, 'demandSync');
     demands.set(sync.id, {
       crm: demandCrm(sync.crm, crm, env, rateLimited),
-      pms: createRequirementStore(sync.pms, pms, { env, pacer: pacerFor(pms), onRateLimited: rateLimited }),
+      pms: createRequirementStore(pms, { name: sync.pms, env, pacing: pacingOf(pms, rateLimited) }),
       matcher: createDemandMatcher(sync.matcher, { env, dataDir: config.dataDir, offlineMatcher: keyTermOfflineMatcher }),
       matcherConfig: sync.matcher,
       scoring: sync.scoring,

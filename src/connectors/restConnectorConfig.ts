@@ -153,6 +153,73 @@ const restProductSinkSchema = z
   .strict();
 export type RestProductSinkConfig = z.infer<typeof restProductSinkSchema>;
 
+/**
+ * An in-house PMS's requirements (the PMS side of a demand sync). Body templates take $requirement
+ * (the whole new requirement: title, description, productId, demands, demandScore, idempotencyKey),
+ * $id, $demands, $demandScore, $expectedUpdatedAt and $signals; `{id}` in a path is the requirement id.
+ */
+const restRequirementsSchema = z
+  .object({
+    /** The change feed of requirements (incremental parameter, paging, where the records are), as for a product source. */
+    changes: restProductSourceSchema,
+    /** Query parameters that filter the feed read from its start: by product, and by a linked demand. */
+    productParam: z.string().min(1).default('productId'),
+    demandParam: z.string().min(1).default('demandId'),
+    /** One requirement: `{id}` in the path; 404 is absent. */
+    get: z.object({ path: z.string().min(1), recordPath: path.default('') }).strict(),
+    /** Creating one; the API must return the first requirement again for a repeated idempotencyKey. */
+    create: z
+      .object({
+        method: method.default('POST'),
+        path: z.string().min(1),
+        body: z.unknown().default('$requirement'),
+        recordPath: path.default(''),
+      })
+      .strict(),
+    /** Replacing a requirement's demand links, conditional on $expectedUpdatedAt; `conflictStatus` means changed meanwhile. */
+    link: z
+      .object({
+        method: method.default('PUT'),
+        path: z.string().min(1),
+        body: z.unknown().default({ demands: '$demands', demandScore: '$demandScore', expectedUpdatedAt: '$expectedUpdatedAt' }),
+        recordPath: path.default(''),
+        conflictStatus: z.number().int().min(400).max(499).default(409),
+      })
+      .strict(),
+    /** Where order quantities go (per product and month); absent: the PMS takes none and they are not sent. */
+    signals: z
+      .object({ method: method.default('POST'), path: z.string().min(1), body: z.unknown().default({ inputs: '$signals' }) })
+      .strict()
+      .optional(),
+    /** Requirement field -> path in the PMS record. */
+    record: z
+      .object({
+        id: path.default('id'),
+        title: path.default('title'),
+        description: path.default('description'),
+        productId: path.default('productId'),
+        status: path.default('status'),
+        demands: path.default('demands'),
+        demandScore: path.default('demandScore'),
+        updatedAt: path.default('updatedAt'),
+      })
+      .strict()
+      .default({
+        id: 'id',
+        title: 'title',
+        description: 'description',
+        productId: 'productId',
+        status: 'status',
+        demands: 'demands',
+        demandScore: 'demandScore',
+        updatedAt: 'updatedAt',
+      }),
+    /** Statuses that end a requirement (released, declined ...): it is then terminal. */
+    terminalStatuses: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+export type RestRequirementsConfig = z.infer<typeof restRequirementsSchema>;
+
 export const restSystemSchema = z
   .object({
     kind: z.literal('rest'),
@@ -167,6 +234,8 @@ export const restSystemSchema = z
     rateLimit: rateLimitSchema.optional(),
     productSource: restProductSourceSchema.optional(),
     productSink: restProductSinkSchema.optional(),
+    /** Requirements of an in-house PMS, for the PMS side of a demand sync. */
+    requirements: restRequirementsSchema.optional(),
   })
   .strict();
 export type RestSystemConfig = z.infer<typeof restSystemSchema>;

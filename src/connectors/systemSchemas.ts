@@ -1,5 +1,6 @@
 import { akeneoSystemSchema } from './akeneoConfig';
 import { hubspotSystemSchema } from './hubspotConfig';
+import { jiraSystemSchema } from './jiraConfig';
 import { productboardSystemSchema } from './productboardConfig';
 import { restSystemSchema } from './restConnectorConfig';
 import { salesforceSystemSchema } from './salesforceConfig';
@@ -14,4 +15,5 @@ export const connectorSystemSchemas = [
   salesforceSystemSchema,
   akeneoSystemSchema,
   productboardSystemSchema,
+  jiraSystemSchema,
 ] as const;

@@ -301,7 +301,7 @@ describe('Productboard requirement store: refusals and answers it must not act o
     });
     assert.throws(
       () => buildIntegrations(config),
-      /demandSyncs\[\]\.pms names system 'b', a sandbox-crm, which cannot hold requirements; use a sandbox-pms or productboard system/,
+      /demandSyncs\[\]\.pms names system 'b', a sandbox-crm, which cannot hold requirements; use a sandbox-pms, productboard, jira or rest \(with a requirements section\) system/,
     );
     const productboard = configSchema.parse({
       ...config,
