@@ -31,7 +31,7 @@ export interface UpdatableRun {
 }
 
 /** The type of failure a refused update carries to its caller (`bridge` exits non-zero on it). */
-export const updateRefusedType = 'OperatorUpdateRefused';
+const updateRefusedType = 'OperatorUpdateRefused';
 
 /**
  * pause, resume, retryFailed, skipFailed and cancelAfterBatch as Temporal updates. Each validator

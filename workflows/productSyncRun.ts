@@ -28,7 +28,7 @@ export class ProductSyncRun {
     private readonly settings: ProductSyncSettings,
     private readonly state: ProductSyncContinuation,
     /** What the previous run left failed: this run reads those records again, and memo requests may name them. */
-    private readonly failedBefore: RecordIssue[] = [],
+    private failedBefore: RecordIssue[] = [],
   ) {
     this.pagesBeforeThisRun = state.pages;
   }
@@ -214,6 +214,7 @@ export class ProductSyncRun {
   }
 
   private dropFailure(id: string): void {
+    this.failedBefore = this.failedBefore.filter((entry) => entry.id !== id);
     this.state.failed = this.state.failed.filter((entry) => entry.id !== id);
     this.state.parked = this.state.parked.filter((entry) => entry.id !== id);
     this.releaseWatermarkHold();

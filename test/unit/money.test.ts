@@ -67,7 +67,7 @@ describe('money keeps its currency minor unit and rounds on the decimal value', 
     for (const transform of [{ type: 'round' }, { type: 'round', decimals: 2, currencyFrom: 'price.currency' }]) {
       const parsed = fieldMappingSchema.safeParse({ price: { from: 'price.amount', transform } });
       assert.equal(parsed.success, false);
-      assert.match(parsed.error!.issues[0]!.message, /round takes either decimals .* or currencyFrom/);
+      assert.match(parsed.error.issues[0]!.message, /round takes either decimals .* or currencyFrom/);
     }
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ErrorRateWindow } from '../../workflows/attention';
 import { attentionSettingsSchema } from '../../src/shared/attentionSettings';
-import { memoRequestSchema, retryFailedSchema, skipFailedSchema } from '../../src/shared/operatorRequests';
+import { describeRecords, memoRequestSchema, requestTargets, retryFailedSchema, skipFailedSchema } from '../../src/shared/operatorRequests';
 import { ProductSyncRun } from '../../workflows/productSyncRun';
 import { productSyncInputSchema } from '../../src/shared/productSyncContract';
 import { type PlannedWrite } from '../../src/shared/productSyncActivityTypes';
@@ -113,6 +113,55 @@ describe('retrying and skipping failed records in a run', () => {
     const next = ProductSyncRun.begin(productSyncInputSchema.parse({}), run.summary(now), now);
     next.acceptMemoRequest({ id: 'req-1', retryFailed: {} }, now);
     assert.deepEqual(next.takeRetryRequest(), [], 'the same request id is not carried out again');
+  });
+
+  test('a retry or skip acts on all failed and parked records, or exactly the ids named; otherwise it is refused with why', () => {
+    const records = { failed: [{ id: 'A' }], parked: [{ id: 'B' }] };
+    assert.deepEqual(requestTargets('retry', {}, records), { ids: ['A', 'B'] });
+    assert.deepEqual(requestTargets('skip', { ids: ['B', 'B'] }, records), { ids: ['B'] });
+    assert.match(requestTargets('retry', { ids: ['A', 'Z'] }, records).refused ?? '', /^unknown ids: Z \(not failed or parked/);
+    assert.equal(requestTargets('skip', {}, { failed: [], parked: [] }).refused, 'nothing to skip: there are no failed or parked records');
+    const many = Array.from({ length: 12 }, (_, i) => `P-${i}`);
+    assert.equal(describeRecords(many), '12 records: P-0, P-1, P-2, P-3, P-4, P-5, P-6, P-7, P-8, P-9 and 2 more');
+  });
+
+  test('between runs, a memo skip acts on a record the previous run left failed: that version is not written again, a later one is', () => {
+    const first = newRun({ overlapMs: 0 });
+    first.recordPage({
+      fetched: 1,
+      writes: [write('F', 5)],
+      unchanged: 0,
+      skipped: 0,
+      rejected: [],
+      nextCursor: at(5, 'F'),
+      hasMore: false,
+    });
+    first.recordFailed(write('F', 5), 'CRM refused the record');
+    const next = ProductSyncRun.begin(productSyncInputSchema.parse({ overlapMs: 0 }), first.summary(now), now);
+    assert.equal(next.acceptMemoRequest({ id: 'req-2', skipFailed: { ids: ['F'], reason: 'retired' } }, now), undefined);
+    const page = (writes: PlannedWrite[]) => ({
+      fetched: writes.length,
+      writes,
+      unchanged: 0,
+      skipped: 0,
+      rejected: [],
+      nextCursor: null,
+      hasMore: false,
+    });
+    assert.deepEqual(next.recordPage(page([write('F', 5)])), [], 'the version that failed is skipped');
+    assert.deepEqual(
+      next.summary(now).skippedFailures.map((s) => [s.id, s.reason, s.failure]),
+      [['F', 'retired', 'CRM refused the record']],
+    );
+    assert.deepEqual(
+      next.recordPage(page([write('F', 9)])).map((w) => w.externalId),
+      ['F'],
+      'a later change syncs as usual',
+    );
+    assert.match(
+      next.acceptMemoRequest({ id: 'req-3', retryFailed: { ids: ['F'] } }, now) ?? '',
+      /^retryFailed \(left by bridge for this run\) refused: nothing to retry/,
+    );
   });
 });
 
