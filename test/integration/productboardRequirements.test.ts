@@ -314,7 +314,7 @@ describe('Productboard requirement store: refusals and answers it must not act o
   test('a misspelt store setting is named with its path', () => {
     const result = productboardSystemSchema.safeParse({ kind: 'productboard', requirements: { createFeature: true } });
     assert.equal(result.success, false);
-    assert.match(JSON.stringify(result.error!.issues), /createFeature/);
-    assert.deepEqual(result.error!.issues[0]!.path, ['requirements']);
+    assert.match(JSON.stringify(result.error.issues), /createFeature/);
+    assert.deepEqual(result.error.issues[0]!.path, ['requirements']);
   });
 });
