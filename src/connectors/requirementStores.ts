@@ -22,7 +22,7 @@ interface SystemWithoutRequirements {
 export type RequirementSystem = SandboxPmsSystem | ProductboardSystemConfig | SystemWithoutRequirements;
 
 /** The kinds that can be the `pms` of a demand sync, as named in configuration errors. */
-export const requirementStoreKinds = ['sandbox-pms', 'productboard'] as const;
+const requirementStoreKinds = ['sandbox-pms', 'productboard'] as const;
 
 export interface RequirementStoreDeps {
   env: NodeJS.ProcessEnv;
