@@ -286,6 +286,7 @@ describe('Productboard requirement store: refusals and answers it must not act o
       (error: unknown) =>
         error instanceof RequestRejectedError && /requirements\.parentByProduct \/ defaultParent \(no-such-component\)/.test(error.message),
     );
+    await missingParent.fake.close();
     const unplaced = await setup({ parentByProduct: {} });
     await assert.rejects(unplaced.store.create(newRequirement('D-16')), /defaultParent/);
   });
