@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { rateLimitSchema } from './requestPacer';
 
 /** Entity types a note can be linked to (https://developer.productboard.com/reference/createnoterelationship; v1 "Create a link": product, component, feature, subfeature). */
-export const noteLinkEntityTypes = ['feature', 'subfeature', 'product', 'component'] as const;
+const noteLinkEntityTypes = ['feature', 'subfeature', 'product', 'component'] as const;
 
 /** Feature statuses that mean the work is over, when the configuration names none. */
-export const defaultTerminalStatuses = ['Released', 'Done', 'Shipped', "Won't do", 'Declined', 'Archived'];
+const defaultTerminalStatuses = ['Released', 'Done', 'Shipped', "Won't do", 'Declined', 'Archived'];
 
 /**
  * Productboard as a demand sync's requirement store: each requirement is a feature (or subfeature),
@@ -32,7 +32,6 @@ const requirementsSchema = z
     demandScoreField: z.string().min(1).optional(),
   })
   .strict();
-export type ProductboardRequirementsConfig = z.infer<typeof requirementsSchema>;
 
 /** Productboard (REST API v2): demands as notes, and optionally features as the demand sync's requirements. */
 export const productboardSystemSchema = z

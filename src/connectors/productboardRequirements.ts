@@ -116,7 +116,7 @@ export class ProductboardRequirements implements RequirementStore {
 
   /** Productboard keeps no SKUs: a SKU the CRM does not know is rejected, not waited for. */
   productIdsBySku(): Promise<Map<string, string>> {
-    return Promise.resolve(new Map());
+    return Promise.resolve(new Map<string, string>());
   }
 
   async findByDemand(demandId: string): Promise<Requirement | undefined> {
@@ -329,7 +329,7 @@ export class ProductboardRequirements implements RequirementStore {
 
   private scoreOf(entity: ProductboardEntity): number {
     const field = this.settings.demandScoreField;
-    const value = field ? (entity.fields as Record<string, unknown> | undefined)?.[field] : undefined;
+    const value = field ? entity.fields?.[field] : undefined;
     return typeof value === 'number' ? value : 0;
   }
 

@@ -52,7 +52,7 @@ describe('Productboard notes: lookup by source record id, then create; idempoten
       assert.equal(productboardSystemSchema.parse({ kind: 'productboard', entityType }).entityType, entityType);
     const refused = productboardSystemSchema.safeParse({ kind: 'productboard', entityType: 'initiative' });
     assert.equal(refused.success, false);
-    assert.deepEqual(refused.error!.issues[0]!.path, ['entityType']);
+    assert.deepEqual(refused.error.issues[0]!.path, ['entityType']);
   });
 
   test('a note linked to a subfeature keeps its subfeature link type', async () => {

@@ -286,6 +286,7 @@ describe('Productboard requirement store: refusals and answers it must not act o
       (error: unknown) =>
         error instanceof RequestRejectedError && /requirements\.parentByProduct \/ defaultParent \(no-such-component\)/.test(error.message),
     );
+    await missingParent.fake.close();
     const unplaced = await setup({ parentByProduct: {} });
     await assert.rejects(unplaced.store.create(newRequirement('D-16')), /defaultParent/);
   });
@@ -314,7 +315,7 @@ describe('Productboard requirement store: refusals and answers it must not act o
   test('a misspelt store setting is named with its path', () => {
     const result = productboardSystemSchema.safeParse({ kind: 'productboard', requirements: { createFeature: true } });
     assert.equal(result.success, false);
-    assert.match(JSON.stringify(result.error!.issues), /createFeature/);
-    assert.deepEqual(result.error!.issues[0]!.path, ['requirements']);
+    assert.match(JSON.stringify(result.error.issues), /createFeature/);
+    assert.deepEqual(result.error.issues[0]!.path, ['requirements']);
   });
 });
