@@ -40,7 +40,7 @@ const stopWords = new Set(
     ...frenchStopWords,
     ...spanishStopWords,
     ...'please pls want wants need needs needed would like able allow allows us we our option ability also via today currently'.split(' '),
-    ...'bitte möchten brauchen benötigen wir unser unsere sollte sollen soll gerne'.split(' '),
+    ...'beim bitte möchten brauchen benötigen wir unser unsere sollte sollen soll gerne'.split(' '),
     ...'merci veuillez voulons avons besoin devrait nos notre'.split(' '),
     ...'favor queremos necesitamos nuestro nuestra nuestros debería'.split(' '),
   ].map((word) => fold(word.toLowerCase())),

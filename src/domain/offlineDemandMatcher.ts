@@ -15,8 +15,10 @@ import { stemmedLanguageOf, termsOf, wordsOf } from './demandText';
  * contacts", one step at a time. Opposite intents (import / export, add / remove, "do not") score 0.
  */
 
-/** How much a title word weighs against a description word. */
-const titleWeight = 2;
+/** How much a description word weighs against a title word: titles carry the gist, descriptions tell stories. */
+const descriptionWeight = 0.5;
+/** What a score built on one shared word counts. */
+const singleWordFactor = 0.5;
 /** Shared words named in a reason, most telling first. */
 const reasonWords = 4;
 
@@ -35,8 +37,10 @@ const builtInSynonyms: Readonly<Record<string, string>> = {
 type Vector = Map<string, number>;
 
 interface Document {
-  /** Term -> weighted count. */
+  /** Term -> weighted count over title and description. */
   counts: Map<string, number>;
+  /** Term -> count in the title alone. */
+  title: Map<string, number>;
   /** Term -> the first word written for it, for reasons. */
   words: Map<string, string>;
 }
@@ -45,21 +49,23 @@ interface Document {
 function documentOf(text: { title: string; description: string }, synonyms: Readonly<Record<string, string>>): Document {
   const language = stemmedLanguageOf(`${text.title}. ${text.description}`);
   const counts = new Map<string, number>();
+  const title = new Map<string, number>();
   const words = new Map<string, string>();
   const expand = (part: string) =>
     wordsOf(part)
       .map((word) => (Object.hasOwn(synonyms, word) ? synonyms[word]! : Object.hasOwn(builtInSynonyms, word) ? builtInSynonyms[word]! : word))
       .join(' ');
   for (const [part, weight] of [
-    [text.title, titleWeight],
-    [text.description, 1],
+    [text.title, 1],
+    [text.description, descriptionWeight],
   ] as const) {
     for (const { stem, word } of termsOf(expand(part), language)) {
       counts.set(stem, (counts.get(stem) ?? 0) + weight);
+      if (part === text.title) title.set(stem, (title.get(stem) ?? 0) + 1);
       if (!words.has(stem)) words.set(stem, word);
     }
   }
-  return { counts, words };
+  return { counts, title, words };
 }
 
 function normalised(vector: Vector): Vector {
@@ -69,8 +75,8 @@ function normalised(vector: Vector): Vector {
 }
 
 /** Term weights: dampened count times rarity, unit length. */
-function vectorOf(document: Document, idf: (term: string) => number): Vector {
-  return normalised(new Map([...document.counts].map(([term, count]) => [term, (1 + Math.log(count)) * idf(term)])));
+function vectorOf(counts: Map<string, number>, idf: (term: string) => number): Vector {
+  return normalised(new Map([...counts].map(([term, count]) => [term, (count >= 1 ? 1 + Math.log(count) : count) * idf(term)])));
 }
 
 /** The centre of several unit vectors, itself of unit length. */
@@ -122,7 +128,8 @@ export function rankOffline(
   const frequency = new Map<string, number>();
   for (const document of documents) for (const term of document.counts.keys()) frequency.set(term, (frequency.get(term) ?? 0) + 1);
   const idf = (term: string) => Math.log(1 + documents.length / (frequency.get(term) ?? 1));
-  const demandVector = vectorOf(own, idf);
+  const demandVector = vectorOf(own.counts, idf);
+  const demandTitle = vectorOf(own.title, idf);
   const intent = intentOf(demand);
 
   const scored = sides.map(({ candidate, text, demands }): ScoredCandidate => {
@@ -130,10 +137,14 @@ export function rankOffline(
       return { id: candidate.id, score: 0, reason: 'the demand has no words to compare (only symbols, emoji or control characters)' };
     const opposite = oppositeIntent(intent, intentOf(candidate));
     if (opposite) return { id: candidate.id, score: 0, reason: `not the same need: ${opposite}` };
-    const withText = cosine(demandVector, vectorOf(text, idf));
-    const withCentre = demands.length > 0 ? cosine(demandVector, centreOf(demands.map((d) => vectorOf(d, idf)))) : undefined;
-    const best = withCentre && withCentre.score > withText.score ? withCentre : withText;
-    const against = best === withText ? 'the requirement' : `the ${demands.length} demand(s) on it`;
+    // The whole text with the requirement's whole text; the title with the centre of the titles on it.
+    const withText = cosine(demandVector, vectorOf(text.counts, idf));
+    const titles = [text.title, ...demands.map((d) => d.title)].map((counts) => vectorOf(counts, idf));
+    const withCentre = cosine(demandTitle, centreOf(titles));
+    const better = withCentre.score > withText.score ? withCentre : withText;
+    // One word in common ("contract", "data") is weak evidence, whatever its weight: it counts half.
+    const best = better.shares.size === 1 ? { ...better, score: better.score * singleWordFactor } : better;
+    const against = best === withText ? 'the requirement' : `the titles of the requirement and its ${demands.length} demand(s)`;
     const score = rounded(best.score);
     if (best.shares.size === 0) return { id: candidate.id, score, reason: `shares no words with ${against}` };
     const telling = [...best.shares]
