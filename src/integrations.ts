@@ -22,6 +22,7 @@ import { SandboxCrmSink } from './connectors/sandboxCrm';
 import { SandboxCrmDemands } from './connectors/sandboxCrmDemands';
 import { SandboxPmsSource } from './connectors/sandboxPms';
 import { SandboxPmsRequirements } from './connectors/sandboxPmsRequirements';
+import { createDemandMatcher } from './connectors/demandMatchers';
 import { RequestPacer, type RateLimit } from './connectors/requestPacer';
 import type { SharedPacing } from './connectors/httpClient';
 import { noSyncMetrics, type SyncMetrics } from './metrics/syncMetrics';
@@ -250,7 +251,8 @@ export function buildIntegrations(
     demands.set(sync.id, {
       crm: demandCrm(sync.crm, crm, env, rateLimited),
       pms: new SandboxPmsRequirements(connectionTo(pms, rateLimited)),
-      matcher: sync.matcher,
+      matcher: createDemandMatcher(sync.matcher),
+      placement: sync.matcher,
       scoring: sync.scoring,
       contactFields: sync.contactFields,
       ...(sync.notes ? { notes: notesTarget(sync.notes, noteSinks) } : {}),

@@ -142,8 +142,9 @@ export function rankOffline(
     const titles = [text.title, ...demands.map((d) => d.title)].map((counts) => vectorOf(counts, idf));
     const withCentre = cosine(demandTitle, centreOf(titles));
     const better = withCentre.score > withText.score ? withCentre : withText;
-    // One word in common ("contract", "data") is weak evidence, whatever its weight: it counts half.
-    const best = better.shares.size === 1 ? { ...better, score: better.score * singleWordFactor } : better;
+    // One word in common among others ("contract", "data") is weak evidence, whatever its weight: it
+    // counts half. Two texts that are that one word are the same.
+    const best = better.shares.size === 1 && better.score < 0.999 ? { ...better, score: better.score * singleWordFactor } : better;
     const against = best === withText ? 'the requirement' : `the titles of the requirement and its ${demands.length} demand(s)`;
     const score = rounded(best.score);
     if (best.shares.size === 0) return { id: candidate.id, score, reason: `shares no words with ${against}` };

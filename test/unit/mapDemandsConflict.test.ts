@@ -6,6 +6,7 @@ import type { DemandLink, Requirement } from '../../src/domain/requirement';
 import type { DemandLinkSink, DemandSource, NewRequirement, RequirementStore } from '../../src/connectors/demandConnectors';
 import { ConflictError } from '../../src/shared/systemErrors';
 import { matcherConfigSchema } from '../../src/domain/demandMatcher';
+import { createOfflineDemandMatcher } from '../../src/domain/offlineDemandMatcher';
 import { scoringSchema } from '../../src/domain/demandScore';
 import { createLogger } from '../../src/logging/logger';
 import type { MapDemandsResult, PreparedDemand } from '../../src/shared/demandActivityTypes';
@@ -20,6 +21,8 @@ const link = (demandId: string, title: string): DemandLink => ({
   segment: 'smb',
   accountValue: 1000,
   matchReason: null,
+  matchScore: null,
+  linkState: 'linked',
   linkedAt: '2026-11-01T00:00:00.000Z',
 });
 
@@ -34,6 +37,7 @@ function pmsWithConcurrentEdit() {
     demands: [link('D-1', 'Export reports to Excel')],
     demandScore: 1,
     updatedAt: '2026-11-01T00:00:00.000Z',
+    terminal: false,
   };
   let writes = 0;
   const store: RequirementStore = {
@@ -83,7 +87,8 @@ describe('linking a demand while a product manager edits the same requirement', 
       integration: () => ({
         crm: {} as DemandSource & DemandLinkSink,
         pms: pms.store,
-        matcher: matcherConfigSchema.parse({}),
+        matcher: createOfflineDemandMatcher(),
+        placement: matcherConfigSchema.parse({}),
         scoring: scoringSchema.parse({}),
         contactFields: [],
       }),
