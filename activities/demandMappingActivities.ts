@@ -274,9 +274,7 @@ function candidateOf(requirement: Requirement): MatchCandidate {
   };
 }
 
-type PlacementChoice =
-  | { requirement: Requirement; decision: LinkDecision }
-  | { requirement: undefined; refersTo?: string; reason: string };
+type PlacementChoice = { requirement: Requirement; decision: LinkDecision } | { requirement: undefined; refersTo?: string; reason: string };
 
 /**
  * The requirement a demand belongs to: the one already linking it (the same demand always maps to

@@ -12,27 +12,74 @@ import { wordsOf } from './demandText';
  */
 
 /** Words that move data in: import, upload, read in. */
-export const importWords: readonly string[] = [
+const importWords: readonly string[] = [
   // English
-  'import', 'imports', 'imported', 'importing', 'upload', 'uploads', 'uploaded', 'uploading',
+  'import',
+  'imports',
+  'imported',
+  'importing',
+  'upload',
+  'uploads',
+  'uploaded',
+  'uploading',
   // German
-  'importieren', 'importiert', 'importierte', 'importe', 'einlesen', 'einspielen', 'hochladen',
+  'importieren',
+  'importiert',
+  'importierte',
+  'importe',
+  'einlesen',
+  'einspielen',
+  'hochladen',
   // French
-  'importer', 'importé', 'importée', 'importés', 'importation', 'importations',
+  'importer',
+  'importé',
+  'importée',
+  'importés',
+  'importation',
+  'importations',
   // Spanish
-  'importar', 'importación', 'importaciones', 'importado', 'subir',
+  'importar',
+  'importación',
+  'importaciones',
+  'importado',
+  'subir',
 ];
 
 /** Words that move data out: export, download. */
-export const exportWords: readonly string[] = [
+const exportWords: readonly string[] = [
   // English
-  'export', 'exports', 'exported', 'exporting', 'exportable', 'download', 'downloads', 'downloaded', 'downloading',
+  'export',
+  'exports',
+  'exported',
+  'exporting',
+  'exportable',
+  'download',
+  'downloads',
+  'downloaded',
+  'downloading',
   // German
-  'exportieren', 'exportiert', 'exportierte', 'exporte', 'herunterladen', 'ausgeben',
+  'exportieren',
+  'exportiert',
+  'exportierte',
+  'exporte',
+  'herunterladen',
+  'ausgeben',
   // French
-  'exporter', 'exporté', 'exportée', 'exportés', 'exportation', 'exportations', 'télécharger', 'téléchargement',
+  'exporter',
+  'exporté',
+  'exportée',
+  'exportés',
+  'exportation',
+  'exportations',
+  'télécharger',
+  'téléchargement',
   // Spanish
-  'exportar', 'exportación', 'exportaciones', 'exportado', 'descargar', 'descarga',
+  'exportar',
+  'exportación',
+  'exportaciones',
+  'exportado',
+  'descargar',
+  'descarga',
 ];
 
 /** German compound endings that carry a direction: "Rechnungsexport" exports, "Kontaktimport" imports. */
@@ -45,41 +92,100 @@ const compoundEndings: ReadonlyArray<{ ending: string; direction: Direction }> =
  * Words that ask for something to go away or stay off. A title with one of these wants the opposite
  * of one without: "Disable the alarm sound" is not "Add an alarm sound".
  */
-export const removalWords: readonly string[] = [
+const removalWords: readonly string[] = [
   // English
-  'remove', 'removed', 'removing', 'delete', 'deleting', 'disable', 'disabled', 'disabling', 'deactivate', 'exclude',
-  'mute', 'silence', 'suppress', 'drop', 'unsubscribe',
+  'remove',
+  'removed',
+  'removing',
+  'delete',
+  'deleting',
+  'disable',
+  'disabled',
+  'disabling',
+  'deactivate',
+  'exclude',
+  'mute',
+  'silence',
+  'suppress',
+  'drop',
+  'unsubscribe',
   // German
-  'entfernen', 'löschen', 'streichen', 'deaktivieren', 'deaktiviert', 'abschalten', 'ausschalten', 'abschaltbar',
-  'stummschalten', 'unterdrücken', 'weglassen', 'herausnehmen',
+  'entfernen',
+  'löschen',
+  'streichen',
+  'deaktivieren',
+  'deaktiviert',
+  'abschalten',
+  'ausschalten',
+  'abschaltbar',
+  'stummschalten',
+  'unterdrücken',
+  'weglassen',
+  'herausnehmen',
   // French
-  'supprimer', 'retirer', 'désactiver', 'désactivé', 'exclure', 'enlever', 'arrêter',
+  'supprimer',
+  'retirer',
+  'désactiver',
+  'désactivé',
+  'exclure',
+  'enlever',
+  'arrêter',
   // Spanish
-  'quitar', 'eliminar', 'desactivar', 'desactivado', 'excluir', 'silenciar', 'suprimir',
+  'quitar',
+  'eliminar',
+  'desactivar',
+  'desactivado',
+  'excluir',
+  'silenciar',
+  'suprimir',
 ];
 
 /** Two-word phrases that ask for something to go away or stay off. */
-export const removalPhrases: readonly string[] = ['switch off', 'turn off', 'shut off', 'opt out', 'get rid'];
+const removalPhrases: readonly string[] = ['switch off', 'turn off', 'shut off', 'opt out', 'get rid'];
 
 /** Words that say "not": a title with one wants the opposite of one without. */
-export const negationWords: readonly string[] = [
+const negationWords: readonly string[] = [
   // English
-  'not', 'no', "don't", 'dont', 'never', 'without', 'nor',
+  'not',
+  'no',
+  "don't",
+  'dont',
+  'never',
+  'without',
+  'nor',
   // German
-  'nicht', 'kein', 'keine', 'keinen', 'keiner', 'keinesfalls', 'nie', 'niemals', 'ohne',
+  'nicht',
+  'kein',
+  'keine',
+  'keinen',
+  'keiner',
+  'keinesfalls',
+  'nie',
+  'niemals',
+  'ohne',
   // French
-  'ne', 'pas', "n'", 'jamais', 'aucun', 'aucune', 'sans',
+  'ne',
+  'pas',
+  "n'",
+  'jamais',
+  'aucun',
+  'aucune',
+  'sans',
   // Spanish
-  'nunca', 'sin', 'ningún', 'ninguna', 'ninguno',
+  'nunca',
+  'sin',
+  'ningún',
+  'ninguna',
+  'ninguno',
 ];
 
 /**
  * "Stop" orders something to end only when it opens the title ("Stop the report e-mails"); inside a
  * title it reports a symptom ("Laser scanner stops the line"), which is not an opposite intent.
  */
-export const removalOpeners: readonly string[] = ['stop', 'stoppen', 'cesser', 'detener', 'parar'];
+const removalOpeners: readonly string[] = ['stop', 'stoppen', 'cesser', 'detener', 'parar'];
 
-export type Direction = 'import' | 'export';
+type Direction = 'import' | 'export';
 
 /** What the words of a title show: which way data moves, and whether something is to go away or not be done. */
 export interface Intent {

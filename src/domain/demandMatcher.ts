@@ -7,8 +7,8 @@ import { z } from 'zod';
  */
 
 /** Defaults measured on the tuning half of test/fixtures/demand-eval (see MATCHER_EVAL.md). */
-export const defaultAutoLinkAt = 0.45;
-export const defaultSuggestAt = 0.2;
+const defaultAutoLinkAt = 0.45;
+const defaultSuggestAt = 0.2;
 
 export const matcherConfigSchema = z
   .object({

@@ -45,7 +45,13 @@ export function decidePlacement(
     };
   }
   if (best.score >= tiers.autoLinkAt) {
-    return { action: 'link', requirementId: best.id, linkState: 'linked', score: best.score, reason: `${best.reason} >= auto-link ${two(tiers.autoLinkAt)}` };
+    return {
+      action: 'link',
+      requirementId: best.id,
+      linkState: 'linked',
+      score: best.score,
+      reason: `${best.reason} >= auto-link ${two(tiers.autoLinkAt)}`,
+    };
   }
   return {
     action: 'link',

@@ -19,7 +19,7 @@ import { detect } from 'tinyld';
 export type StemmedLanguage = 'en' | 'de' | 'fr' | 'es';
 
 /** The matcher reads this much of a text: enough for any demand, and a 100,000-character paste costs no more. */
-export const maxMatchedCharacters = 4000;
+const maxMatchedCharacters = 4000;
 
 const stemmers: Record<StemmedLanguage, (word: string) => string> = {
   en: englishStemmer,

@@ -53,7 +53,9 @@ function documentOf(text: { title: string; description: string }, synonyms: Read
   const words = new Map<string, string>();
   const expand = (part: string) =>
     wordsOf(part)
-      .map((word) => (Object.hasOwn(synonyms, word) ? synonyms[word]! : Object.hasOwn(builtInSynonyms, word) ? builtInSynonyms[word]! : word))
+      .map((word) =>
+        Object.hasOwn(synonyms, word) ? synonyms[word]! : Object.hasOwn(builtInSynonyms, word) ? builtInSynonyms[word]! : word,
+      )
       .join(' ');
   for (const [part, weight] of [
     [text.title, 1],
@@ -105,9 +107,7 @@ export function createOfflineDemandMatcher(options: { synonyms?: Readonly<Record
   const synonyms = options.synonyms ?? {};
   return {
     kind: 'offline',
-    async rank(demand, candidates) {
-      return rankOffline(demand, candidates, synonyms);
-    },
+    rank: (demand, candidates) => Promise.resolve(rankOffline(demand, candidates, synonyms)),
   };
 }
 

@@ -41,7 +41,7 @@ export interface Requirement {
 }
 
 /** Statuses after which a requirement's work is over, in the words the tools use. */
-export const terminalStatuses: readonly string[] = ['released', 'declined', 'done'];
+const terminalStatuses: readonly string[] = ['released', 'declined', 'done'];
 
 /** Whether a status ends a requirement's work (for stores whose data does not say it). */
 export function isTerminalStatus(status: string): boolean {

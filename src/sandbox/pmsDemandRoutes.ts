@@ -65,7 +65,9 @@ export function registerDemandRoutes(
     const outcome = requirements.decide(params.id, params.demandId, body.decision);
     if (outcome === 'no-requirement') throw unknownRequirement(params.id);
     if (outcome === 'no-link')
-      throw notFound(`Demand '${params.demandId}' is not linked to requirement '${params.id}': GET /api/requirements/${params.id} lists its demands`);
+      throw notFound(
+        `Demand '${params.demandId}' is not linked to requirement '${params.id}': GET /api/requirements/${params.id} lists its demands`,
+      );
     return outcome;
   });
 

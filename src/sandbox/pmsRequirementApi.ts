@@ -13,8 +13,8 @@ import type { RouteSpec } from './routeSpec';
 export const requirementStatuses = ['new', 'under-review', 'planned', 'in-progress', 'released', 'declined'] as const;
 /** Statuses after which the work is over: such a requirement is `terminal`. */
 export const terminalRequirementStatuses: ReadonlyArray<(typeof requirementStatuses)[number]> = ['released', 'declined'];
-export const linkStates = ['linked', 'suggested', 'confirmed', 'rejected'] as const;
-export const linkDecisions = ['confirm', 'reject'] as const;
+const linkStates = ['linked', 'suggested', 'confirmed', 'rejected'] as const;
+const linkDecisions = ['confirm', 'reject'] as const;
 const demandPriorities = ['low', 'medium', 'high', 'critical'] as const;
 const maxDemandLinks = 5000;
 

@@ -31,7 +31,8 @@ function matcherConfigs(): MatcherConfig[] {
       kind: 'embeddings',
       embeddings: { url, model: process.env.EMBEDDINGS_MODEL, apiKeyEnv: process.env.EMBEDDINGS_API_KEY_ENV },
     });
-    if (!parsed.success) throw new Error(`EMBEDDINGS_URL is set, but this build cannot configure an embeddings matcher: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new Error(`EMBEDDINGS_URL is set, but this build cannot configure an embeddings matcher: ${parsed.error.message}`);
     configs.push(parsed.data);
   }
   return configs;
@@ -60,9 +61,17 @@ async function evaluateHalf(half: Half, config: MatcherConfig): Promise<HalfResu
     '',
     '| pairs | same need / all | precision | recall | F1 |',
     '| --- | --- | --- | --- | --- |',
-    ...languages.map((language) => row(`same language: ${language}`, score((a, b) => a.language === language && b.language === language))),
+    ...languages.map((language) =>
+      row(
+        `same language: ${language}`,
+        score((a, b) => a.language === language && b.language === language),
+      ),
+    ),
     row('same language: all', sameLanguage),
-    row('across languages', score((a, b) => a.language !== b.language)),
+    row(
+      'across languages',
+      score((a, b) => a.language !== b.language),
+    ),
     row('all pairs', all),
     '',
   ];
@@ -82,7 +91,10 @@ async function evaluateSeed(config: MatcherConfig): Promise<string[]> {
     '',
     '| pairs | same need / all | precision | recall | F1 |',
     '| --- | --- | --- | --- | --- |',
-    row('all pairs', pairwiseScore(demands, placed.requirementOf, () => true)),
+    row(
+      'all pairs',
+      pairwiseScore(demands, placed.requirementOf, () => true),
+    ),
     '',
   ];
 }

@@ -20,7 +20,11 @@ export interface SimulatedPlacement {
  * requirement. Like the activity, a requirement shows the matcher its own text (the first
  * demand's) and the titles of its linked (not merely suggested) demands.
  */
-export async function simulatePlacement(demands: readonly EvalDemand[], matcher: DemandMatcher, tiers: PlacementTiers): Promise<SimulatedPlacement> {
+export async function simulatePlacement(
+  demands: readonly EvalDemand[],
+  matcher: DemandMatcher,
+  tiers: PlacementTiers,
+): Promise<SimulatedPlacement> {
   const byArea = new Map<string, SimulatedRequirement[]>();
   const requirementOf = new Map<string, string>();
   let created = 0;
