@@ -252,7 +252,9 @@ describe('sandbox PMS requirements and demand signals over HTTP', () => {
   });
 
   test('a link written without score or state reads as linked with no score; a released or declined requirement is terminal', async () => {
-    const { matchScore: _score, linkState: _state, ...bare } = demandLink('D-OLD');
+    const bare: Record<string, unknown> = demandLink('D-OLD');
+    delete bare.matchScore;
+    delete bare.linkState;
     const created = requirementOf(await create(newRequirement({ demands: [bare] })), 201);
     assert.deepEqual(
       [created.demands[0]!.matchScore, created.demands[0]!.linkState, created.terminal, created.refersTo],
