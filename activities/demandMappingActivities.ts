@@ -1,8 +1,9 @@
 import { Context } from '@temporalio/activity';
 import type { DemandIntegration, DemandSource, RequirementStore } from '../src/connectors/demandConnectors';
 import { crmDemandSchema, crmOrderSchema, type ContactField, type CrmAccount, type CrmDemand } from '../src/domain/crmDemand';
-import { firstLink, sameLinks, withLink } from '../src/domain/demandLinks';
-import { findMatch, type MatcherConfig } from '../src/domain/demandMatcher';
+import { creatingDecision, firstLink, sameLinks, standingLinks, withLink, type LinkDecision } from '../src/domain/demandLinks';
+import type { DemandMatcher, MatchCandidate } from '../src/domain/demandMatcher';
+import { decidePlacement, type PlacementTiers } from '../src/domain/demandPlacement';
 import { budgetCut, pickContactFields, prepareDemand, skuProblem, type SkuResolution } from '../src/domain/demandPreparation';
 import { demandScore, type ScoringConfig } from '../src/domain/demandScore';
 import { batchesOfWholeOrders, orderSignals } from '../src/domain/orderSignals';
@@ -144,17 +145,18 @@ export function createDemandMappingActivities(deps: DemandDeps) {
      * and link lists are replaced whole, so a retry changes nothing twice.
      */
     async mapDemands(input: { integrationId: string; demands: PreparedDemand[] }): Promise<MapDemandsResult> {
-      const { pms, matcherConfig, scoring, notes } = integrationFor(input.integrationId);
+      const { pms, matcher, placement, scoring, notes } = integrationFor(input.integrationId);
       const log = activityLogger(deps.logger, input.integrationId);
       return withFailureMapping(async () => {
         const byProduct = new Map<string, Requirement[]>();
         const result: MapDemandsResult = { outcomes: [], failed: [] };
         for (const demand of input.demands) {
           try {
-            result.outcomes.push(await mapDemand(pms, demand, byProduct, matcherConfig, scoring));
+            result.outcomes.push(await mapDemand({ store: pms, matcher, tiers: placement, scoring, cache: byProduct }, demand));
           } catch (error) {
-            // The PMS refusing this one demand must not hold back the others.
-            if (!(error instanceof RequestRejectedError)) throw error;
+            // The PMS refusing this one demand must not hold back the others. A refusal from another
+            // system (the embeddings service: a wrong URL or model) is no fault of this demand: it stops the run.
+            if (!(error instanceof RequestRejectedError) || error.system !== pms.system) throw error;
             // Without the demand's own values, which a PMS's refusal may echo.
             result.failed.push({ demandId: demand.demandId, reason: withoutSentValues(error.message, sentStrings(demand)) });
           }
@@ -244,49 +246,84 @@ export function createDemandMappingActivities(deps: DemandDeps) {
   };
 }
 
+/** What placing demands needs: the PMS, the matcher and its tiers, scoring, and the product's requirements read so far. */
+interface Placing {
+  store: RequirementStore;
+  matcher: DemandMatcher;
+  tiers: PlacementTiers;
+  scoring: ScoringConfig;
+  cache: Map<string, Requirement[]>;
+}
+
+/** The demand's own link on a requirement, unless a product manager rejected it there. */
+const standsOn = (requirement: Requirement | undefined, demandId: string): requirement is Requirement =>
+  requirement !== undefined && requirement.demands.some((link) => link.demandId === demandId && link.linkState !== 'rejected');
+
 /**
- * The requirement a demand belongs to: the one already linking it (the same demand always maps
- * to the same requirement), else the best match among the product's requirements.
+ * A requirement as the matcher sees it: its own text and the titles of the demands the bridge
+ * linked or a product manager confirmed (not suggested ones, not rejected ones).
  */
-async function placeDemand(pms: RequirementStore, demand: PreparedDemand, byProduct: Map<string, Requirement[]>, matcher: MatcherConfig) {
-  const linked =
-    (await pms.findByDemand(demand.demandId)) ?? (demand.current.requirementId ? await pms.get(demand.current.requirementId) : undefined);
-  if (linked) return { requirement: linked, matchReason: null as string | null };
-  let candidates = byProduct.get(demand.productId);
-  if (!candidates) {
-    candidates = await pms.listForProduct(demand.productId);
-    byProduct.set(demand.productId, candidates);
+function candidateOf(requirement: Requirement): MatchCandidate {
+  return {
+    id: requirement.id,
+    title: requirement.title,
+    description: requirement.description,
+    terminal: requirement.terminal,
+    demands: requirement.demands
+      .filter((link) => link.linkState === 'linked' || link.linkState === 'confirmed')
+      .map((link) => ({ title: link.title, description: '' })),
+  };
+}
+
+type PlacementChoice = { requirement: Requirement; decision: LinkDecision } | { requirement: undefined; refersTo?: string; reason: string };
+
+/**
+ * The requirement a demand belongs to: the one already linking it (the same demand always maps to
+ * the same requirement, in whatever state a product manager left the link), else what the matcher's
+ * ranking and the tiers decide among the product's requirements. A requirement a product manager
+ * rejected the demand from is never proposed again.
+ */
+async function placeDemand(placing: Placing, demand: PreparedDemand): Promise<PlacementChoice> {
+  const { store, cache } = placing;
+  const found = await store.findByDemand(demand.demandId);
+  const current = found ?? (demand.current.requirementId ? await store.get(demand.current.requirementId) : undefined);
+  if (standsOn(current, demand.demandId)) return { requirement: current, decision: creatingDecision };
+  let requirements = cache.get(demand.productId);
+  if (!requirements) {
+    requirements = await store.listForProduct(demand.productId);
+    cache.set(demand.productId, requirements);
   }
-  // A requirement is compared with its own text and with every demand already linked to it, so a
-  // new wording only needs to resemble one of the ways customers have put it.
-  const texts = candidates.flatMap((requirement) => [
-    { id: requirement.id, title: requirement.title, description: requirement.description },
-    ...requirement.demands.map((link) => ({ id: requirement.id, title: link.title, description: '' })),
-  ]);
-  const match = findMatch(demand, texts, matcher);
-  const requirement = match ? candidates.find((candidate) => candidate.id === match.id) : undefined;
-  return { requirement, matchReason: match ? `merged: ${match.reason}` : null };
+  const rejectedFrom = new Set(
+    requirements
+      .filter((r) => r.demands.some((link) => link.demandId === demand.demandId && link.linkState === 'rejected'))
+      .map((r) => r.id),
+  );
+  const candidates = requirements.map(candidateOf);
+  const ranked = await placing.matcher.rank(demand, candidates);
+  const placement = decidePlacement(ranked, candidates, placing.tiers, rejectedFrom);
+  if (placement.action === 'create') {
+    return { requirement: undefined, reason: placement.reason, ...(placement.refersTo ? { refersTo: placement.refersTo } : {}) };
+  }
+  return {
+    requirement: requirements.find((r) => r.id === placement.requirementId)!,
+    decision: { matchReason: `merged: ${placement.reason}`, matchScore: placement.score, linkState: placement.linkState },
+  };
 }
 
 /** Places one demand on a requirement (creating one if nothing matches) and reports what it did. */
-async function mapDemand(
-  store: RequirementStore,
-  demand: PreparedDemand,
-  cache: Map<string, Requirement[]>,
-  matcherConfig: MatcherConfig,
-  scoringConfig: ScoringConfig,
-  attempt = 1,
-): Promise<DemandOutcome> {
-  const { requirement, matchReason } = await placeDemand(store, demand, cache, matcherConfig);
-  if (!requirement) {
+async function mapDemand(placing: Placing, demand: PreparedDemand, attempt = 1): Promise<DemandOutcome> {
+  const { store, cache, scoring } = placing;
+  const choice = await placeDemand(placing, demand);
+  if (!choice.requirement) {
     const links = firstLink(demand, new Date().toISOString());
     const created = await store.create({
       title: demand.title,
       description: demand.description,
       productId: demand.productId,
       demands: links,
-      demandScore: demandScore(links, scoringConfig),
+      demandScore: demandScore(links, scoring),
       idempotencyKey: `crm-demand:${demand.demandId}`,
+      ...(choice.refersTo ? { refersTo: choice.refersTo } : {}),
     });
     cache.get(demand.productId)?.push(created);
     return {
@@ -297,8 +334,9 @@ async function mapDemand(
       matchReason: null,
     };
   }
+  const { requirement, decision } = choice;
   const wasLinked = requirement.demands.some((link) => link.demandId === demand.demandId);
-  const links = withLink(requirement.demands, demand, matchReason, new Date().toISOString());
+  const links = withLink(requirement.demands, demand, decision, new Date().toISOString());
   if (sameLinks(links, requirement.demands)) {
     return {
       demandId: demand.demandId,
@@ -310,8 +348,8 @@ async function mapDemand(
   }
   let updated: Requirement;
   try {
-    // Conditional on the version read: the link list is replaced whole.
-    updated = await store.replaceLinks(requirement.id, links, demandScore(links, scoringConfig), requirement.updatedAt);
+    // Conditional on the version read: the link list is replaced whole. Rejected links do not count.
+    updated = await store.replaceLinks(requirement.id, links, demandScore(standingLinks(links), scoring), requirement.updatedAt);
   } catch (error) {
     if (!(error instanceof ConflictError) || attempt >= maxConflictRetries) throw error;
     // Someone (a product manager) changed the requirement meanwhile: read it again and decide
@@ -322,7 +360,7 @@ async function mapDemand(
       requirement.productId,
       fresh ? cached.map((r) => (r.id === fresh.id ? fresh : r)) : cached.filter((r) => r.id !== requirement.id),
     );
-    return mapDemand(store, demand, cache, matcherConfig, scoringConfig, attempt + 1);
+    return mapDemand(placing, demand, attempt + 1);
   }
   const cached = cache.get(updated.productId);
   if (cached)
@@ -335,7 +373,7 @@ async function mapDemand(
     requirementId: updated.id,
     requirementStatus: updated.status,
     action: wasLinked ? 'updated' : 'linked',
-    matchReason: wasLinked ? null : matchReason,
+    matchReason: wasLinked ? null : decision.matchReason,
   };
 }
 

@@ -25,8 +25,7 @@ import { createRequirementStore } from './connectors/requirementStores';
 import { RequestPacer, type RateLimit } from './connectors/requestPacer';
 import type { SharedPacing } from './connectors/httpClient';
 import { noSyncMetrics, type SyncMetrics } from './metrics/syncMetrics';
-import { createDemandMatcher, type OfflineMatcherFactory } from './connectors/demandMatchers';
-import { similarity } from './domain/demandMatcher';
+import { createDemandMatcher } from './connectors/demandMatchers';
 
 function requireKind(name: string, system: SystemConfig, kind: HttpSystemConfig['kind'], role: string): asserts system is HttpSystemConfig {
   if (system.kind !== kind) throw new Error(`System '${name}' is a ${system.kind}, which cannot be ${role}; use a ${kind} system.`);
@@ -214,29 +213,6 @@ function notesTarget(notes: NonNullable<DemandSyncConfig['notes']>, sinks: Map<s
 }
 
 /**
- * The offline matcher for `matcher.kind: offline`: today's key-term similarity (src/domain/demandMatcher.ts),
- * the highest with the requirement's own text or a linked demand's title, as placement does now. The
- * matcher branch of issue 15 brings the offline matcher that compares with the centre of the linked
- * demands instead; the lead wires its factory here at merge.
- */
-export const keyTermOfflineMatcher: OfflineMatcherFactory = (config) => ({
-  kind: 'offline',
-  rank: (demand, candidates) =>
-    Promise.resolve(
-      candidates
-        .map((candidate) => {
-          const texts = [candidate, ...candidate.demands.map((linked) => ({ title: linked.title, description: '' }))];
-          const best = texts
-            .map((text) => ({ text, ...similarity(demand, text, config.synonyms) }))
-            .reduce((a, b) => (b.score > a.score ? b : a));
-          const reason = `similarity ${best.score.toFixed(2)} with "${best.text.title}"; shared terms: ${best.shared.join(', ')}`;
-          return { id: candidate.id, score: best.score, reason };
-        })
-        .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-    ),
-});
-
-/**
  * Connectors and settings per integration id, built once per worker. Credentials stay here, in the
  * worker's memory: workflow and activity arguments only ever carry the integration id.
  */
@@ -274,8 +250,8 @@ export function buildIntegrations(
     demands.set(sync.id, {
       crm: demandCrm(sync.crm, crm, env, rateLimited),
       pms: createRequirementStore(pms, { name: sync.pms, env, pacing: pacingOf(pms, rateLimited) }),
-      matcher: createDemandMatcher(sync.matcher, { env, dataDir: config.dataDir, offlineMatcher: keyTermOfflineMatcher }),
-      matcherConfig: sync.matcher,
+      matcher: createDemandMatcher(sync.matcher, { env, dataDir: config.dataDir }),
+      placement: sync.matcher,
       scoring: sync.scoring,
       contactFields: sync.contactFields,
       ...(sync.notes ? { notes: notesTarget(sync.notes, noteSinks) } : {}),

@@ -1,5 +1,6 @@
 import type { ContactField, CrmAccount, CrmContact } from '../domain/crmDemand';
-import type { DemandMatcher, MatcherConfig } from '../domain/demandMatcher';
+import type { DemandMatcher } from '../domain/demandMatcher';
+import type { PlacementTiers } from '../domain/demandPlacement';
 import type { ScoringConfig } from '../domain/demandScore';
 import type { DemandLink, Requirement } from '../domain/requirement';
 import type { ChangeCursor } from '../shared/changeCursor';
@@ -42,6 +43,7 @@ export interface NewRequirement {
   demandScore: number;
   /** Makes a retried create return the first one instead of a duplicate. */
   idempotencyKey: string;
+  /** The earlier, terminal requirement this one continues. */
   refersTo?: string;
 }
 
@@ -125,9 +127,10 @@ export interface DemandNotesTarget {
 export interface DemandIntegration {
   crm: DemandSource & DemandLinkSink;
   pms: RequirementStore;
-  /** Scores a demand against candidate requirements, built from `matcherConfig` (src/connectors/demandMatchers.ts). */
+  /** Scores a demand against a product's requirements. */
   matcher: DemandMatcher;
-  matcherConfig: MatcherConfig;
+  /** Where scores link, suggest or create (the matcher configuration's autoLinkAt, suggestAt, linkToTerminal). */
+  placement: PlacementTiers;
   scoring: ScoringConfig;
   /** Contact fields that may leave the CRM with a demand; none unless configured. */
   contactFields: readonly ContactField[];

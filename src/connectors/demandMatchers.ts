@@ -1,18 +1,14 @@
 import path from 'node:path';
 import type { DemandMatcher, MatcherConfig } from '../domain/demandMatcher';
+import { createOfflineDemandMatcher } from '../domain/offlineDemandMatcher';
 import { EmbeddingCache } from './embeddingCache';
 import { EmbeddingsMatcher } from './embeddingsMatcher';
 import { resolveSecret } from './secret';
-
-/** Builds the offline matcher (no service needed) from its configuration. */
-export type OfflineMatcherFactory = (config: MatcherConfig) => DemandMatcher;
 
 export interface DemandMatcherDeps {
   env: NodeJS.ProcessEnv;
   /** The bridge's data directory (`dataDir`): the embeddings cache lives there. */
   dataDir: string;
-  /** The offline matcher's factory, handed in so this module builds matchers without choosing the offline one. */
-  offlineMatcher: OfflineMatcherFactory;
 }
 
 /** The embeddings cache file of a data directory, shared by every demand sync of the worker. */
@@ -24,7 +20,7 @@ export const embeddingCacheFile = (dataDir: string): string => path.join(dataDir
  * worker at start with a message naming it, rather than every run later.
  */
 export function createDemandMatcher(config: MatcherConfig, deps: DemandMatcherDeps): DemandMatcher {
-  if (config.kind === 'offline') return deps.offlineMatcher(config);
+  if (config.kind === 'offline') return createOfflineDemandMatcher({ synonyms: config.synonyms });
   const service = config.embeddings;
   if (!service) throw new Error("matcher.embeddings is required when matcher.kind is 'embeddings': give the service's url and model.");
   const apiKey = service.apiKeyEnv

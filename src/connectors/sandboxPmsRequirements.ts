@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConflictError, RequestRejectedError } from '../shared/systemErrors';
 import { readChangePage, type ChangePage } from './changeFeed';
 import { type ChangeCursor } from '../shared/changeCursor';
-import type { DemandLink, Requirement } from '../domain/requirement';
+import { isTerminalStatus, linkStates, type DemandLink, type Requirement } from '../domain/requirement';
 import type { DemandSignalInput, NewRequirement, RequirementStore } from './demandConnectors';
 import { HttpSystem, HttpStatusError, type HttpSystemOptions } from './httpClient';
 
@@ -17,15 +17,13 @@ const demandLinkSchema = z
     segment: z.string(),
     accountValue: z.number(),
     matchReason: z.string().nullable().default(null),
+    // Links written before confidence tiers: no score, linked by the bridge.
+    matchScore: z.number().nullable().default(null),
+    linkState: z.enum(linkStates).default('linked'),
     linkedAt: z.string(),
     contact: z.record(z.string(), z.string()).optional(),
-    matchScore: z.number().nullable().default(null),
-    linkState: z.enum(['linked', 'suggested', 'confirmed', 'rejected']).default('linked'),
   })
   .loose();
-
-/** Sandbox PMS statuses that end a requirement's life. */
-const terminalStatuses = new Set(['released', 'declined']);
 
 const requirementSchema = z
   .object({
@@ -38,9 +36,17 @@ const requirementSchema = z
     demandScore: z.number(),
     updatedAt: z.string(),
     terminal: z.boolean().optional(),
-    refersTo: z.string().optional(),
+    refersTo: z.string().nullable().optional(),
   })
-  .transform(({ terminal, ...requirement }) => ({ ...requirement, terminal: terminal ?? terminalStatuses.has(requirement.status) }));
+  .transform(({ terminal, refersTo, ...requirement }): Requirement => ({
+    ...requirement,
+    // A PMS that does not say it: terminal from the status.
+    terminal: terminal ?? isTerminalStatus(requirement.status),
+    ...(refersTo ? { refersTo } : {}),
+  }));
+
+/** Requirements read to find the one a demand stands on; a demand rejected from more is unheard of. */
+const linksPerDemand = 50;
 
 /** Largest page the sandbox PMS serves; a product's requirements are read in pages of it. */
 const maxPage = 1000;
@@ -68,9 +74,10 @@ export class SandboxPmsRequirements implements RequirementStore {
     return new Map(response.data.map((product) => [String(product.sku), product.id]));
   }
 
+  /** The requirement the demand stands on: one that links it, unless a product manager rejected it there. */
   async findByDemand(demandId: string): Promise<Requirement | undefined> {
-    const page = await readChangePage(this.http, '/api/requirements', null, 1, requirementSchema, { demandId });
-    return page.records[0];
+    const page = await readChangePage(this.http, '/api/requirements', null, linksPerDemand, requirementSchema, { demandId });
+    return page.records.find((r) => r.demands.some((link) => link.demandId === demandId && link.linkState !== 'rejected'));
   }
 
   async get(id: string): Promise<Requirement | undefined> {

@@ -61,6 +61,16 @@ export function registerDemandRoutes(
     return requirement;
   });
 
+  addRoute(api, requirementRoutes.decide, ({ params, body }) => {
+    const outcome = requirements.decide(params.id, params.demandId, body.decision);
+    if (outcome === 'no-requirement') throw unknownRequirement(params.id);
+    if (outcome === 'no-link')
+      throw notFound(
+        `Demand '${params.demandId}' is not linked to requirement '${params.id}': GET /api/requirements/${params.id} lists its demands`,
+      );
+    return outcome;
+  });
+
   addRoute(api, requirementRoutes.patch, ({ params, body }) => {
     const requirement = requirements.patch(params.id, body);
     if (requirement === undefined) throw unknownRequirement(params.id);

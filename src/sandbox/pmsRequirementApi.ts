@@ -11,6 +11,10 @@ import type { RouteSpec } from './routeSpec';
  */
 
 export const requirementStatuses = ['new', 'under-review', 'planned', 'in-progress', 'released', 'declined'] as const;
+/** Statuses after which the work is over: such a requirement is `terminal`. */
+export const terminalRequirementStatuses: ReadonlyArray<(typeof requirementStatuses)[number]> = ['released', 'declined'];
+const linkStates = ['linked', 'suggested', 'confirmed', 'rejected'] as const;
+const linkDecisions = ['confirm', 'reject'] as const;
 const demandPriorities = ['low', 'medium', 'high', 'critical'] as const;
 const maxDemandLinks = 5000;
 
@@ -48,6 +52,19 @@ export const demandLinkSchema = z
       .max(1000, 'matchReason must be at most 1000 characters')
       .nullable()
       .describe('Why the demand was linked to an existing requirement; null for the one that created it'),
+    matchScore: z
+      .number({ error: 'matchScore must be a number from 0 to 1 or null' })
+      .min(0, 'matchScore must be at least 0')
+      .max(1, 'matchScore must be at most 1')
+      .nullable()
+      .default(null)
+      .describe("The matcher's score (0..1) for this link; null for the demand that created the requirement"),
+    linkState: z
+      .enum(linkStates, { error: `linkState must be one of ${quoted(linkStates)}` })
+      .default('linked')
+      .describe(
+        "'linked' by the client, 'suggested' for a product manager to confirm or reject (POST .../decision), then 'confirmed' or 'rejected'",
+      ),
     linkedAt: z.iso.datetime({ offset: true, error: 'linkedAt must be an ISO 8601 timestamp such as 2025-03-01T12:00:00Z' }),
   })
   .loose()
@@ -95,8 +112,14 @@ const createRequirementSchema = z.strictObject(
       .max(200, 'idempotencyKey must be at most 200 characters')
       .nullable()
       .describe('A retried create with the same key returns the first requirement instead of a duplicate'),
+    refersTo: z
+      .string()
+      .regex(productIdPattern, 'refersTo must be a requirement id')
+      .nullable()
+      .optional()
+      .describe('The earlier, terminal requirement this one continues'),
   },
-  { error: fieldList(['title', 'description', 'productId', 'demands', 'demandScore', 'idempotencyKey']) },
+  { error: fieldList(['title', 'description', 'productId', 'demands', 'demandScore', 'idempotencyKey', 'refersTo']) },
 );
 export type NewRequirement = z.infer<typeof createRequirementSchema>;
 
@@ -133,6 +156,8 @@ export const requirementSchema = z.object({
   demands: z.array(demandLinkSchema),
   demandScore: z.number(),
   idempotencyKey: z.string().nullable(),
+  terminal: z.boolean().describe(`True when the status is ${quoted(terminalRequirementStatuses)}: the work is over`),
+  refersTo: z.string().nullable().describe('The earlier, terminal requirement this one continues; null if none'),
   createdAt: z.string(),
   updatedAt: z.string().describe('ISO 8601 with milliseconds; strictly increasing across writes'),
 });
@@ -141,6 +166,20 @@ export type Requirement = z.infer<typeof requirementSchema>;
 const requirementParamsSchema = z.object({
   id: z.string().regex(productIdPattern, 'must be 1-64 characters of letters, digits, "_", ".", ":" or "-"'),
 });
+
+const linkParamsSchema = requirementParamsSchema.extend({
+  demandId: z.string().regex(productIdPattern, 'must be 1-64 characters of letters, digits, "_", ".", ":" or "-"'),
+});
+
+const decisionSchema = z.strictObject(
+  {
+    decision: z
+      .enum(linkDecisions, { error: `decision must be one of ${quoted(linkDecisions)}` })
+      .describe("'confirm' keeps the demand on the requirement; 'reject' takes it off, and the client never links it there again"),
+  },
+  { error: fieldList(['decision']) },
+);
+export type LinkDecision = z.infer<typeof decisionSchema>['decision'];
 
 const optionalFilter = (what: string) =>
   z.string().regex(productIdPattern, 'must be 1-64 characters of letters, digits, "_", ".", ":" or "-"').optional().describe(what);
@@ -215,6 +254,24 @@ export const requirementRoutes = {
       200: { description: 'The stored requirement', schema: requirementSchema },
       409: { description: 'The requirement changed since expectedUpdatedAt; read it again', schema: errorBodySchema },
       ...notFound,
+      ...failedAfterWrite,
+      ...errors,
+    },
+  },
+  decide: {
+    method: 'POST',
+    url: '/api/requirements/:id/demands/:demandId/decision',
+    summary: "A product manager's decision on a demand's link: confirm or reject it",
+    description:
+      "Sets the link's linkState to 'confirmed' or 'rejected' (from any state; deciding again changes the decision). The client never changes a confirmed or rejected link, and a rejected demand stays off this requirement's score.",
+    tags: ['requirements'],
+    secured: true,
+    writes: true,
+    params: linkParamsSchema,
+    body: decisionSchema,
+    responses: {
+      200: { description: 'The stored requirement', schema: requirementSchema },
+      404: { description: 'No such requirement, or the demand is not linked to it', schema: errorBodySchema },
       ...failedAfterWrite,
       ...errors,
     },

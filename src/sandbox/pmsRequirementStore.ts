@@ -4,6 +4,8 @@ import { afterCursor, toFeedPage, type FeedPage, type FeedPosition } from './cha
 import {
   demandLinkSchema,
   requirementStatuses,
+  terminalRequirementStatuses,
+  type LinkDecision,
   type DemandLink,
   type NewRequirement,
   type Requirement,
@@ -26,6 +28,8 @@ export const pmsRequirementTables = `
     demand_score REAL NOT NULL,
     -- UNIQUE makes a second create with the same key impossible, whatever the code above does.
     idempotency_key TEXT UNIQUE,
+    -- The earlier, terminal requirement this one continues.
+    refers_to TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
   );
@@ -39,7 +43,7 @@ export const pmsRequirementTables = `
   ) WITHOUT ROWID;
 `;
 
-const columns = 'id, product_id, title, description, status, demands, demand_score, idempotency_key, created_at, updated_at';
+const columns = 'id, product_id, title, description, status, demands, demand_score, idempotency_key, refers_to, created_at, updated_at';
 
 const rowSchema = z.object({
   id: z.string(),
@@ -50,6 +54,7 @@ const rowSchema = z.object({
   demands: z.string(),
   demand_score: z.number(),
   idempotency_key: z.string().nullable(),
+  refers_to: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -67,6 +72,8 @@ function toRequirement(row: Row): Requirement {
     demands: storedLinksSchema.parse(JSON.parse(row.demands)),
     demandScore: row.demand_score,
     idempotencyKey: row.idempotency_key,
+    terminal: terminalRequirementStatuses.includes(row.status),
+    refersTo: row.refers_to,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -91,6 +98,9 @@ export class PmsRequirementStore {
   private readonly clock: MonotonicClock;
 
   private constructor(private readonly db: Database) {
+    // A database from before requirements could refer to earlier ones gets the column, empty.
+    const known = db.all('PRAGMA table_info(requirements)').map((column) => z.object({ name: z.string() }).loose().parse(column).name);
+    if (!known.includes('refers_to')) db.run('ALTER TABLE requirements ADD COLUMN refers_to TEXT');
     const newest = db.get('SELECT MAX(updated_at) AS newest FROM requirements');
     this.clock = new MonotonicClock(
       z
@@ -154,7 +164,7 @@ export class PmsRequirementStore {
       const seq = z.number().parse(this.db.get('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM requirements')?.next);
       const id = requirementId(seq);
       const now = this.clock.next();
-      this.db.run(`INSERT INTO requirements (seq, ${columns}) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?)`, [
+      this.db.run(`INSERT INTO requirements (seq, ${columns}) VALUES (?, ?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?)`, [
         seq,
         id,
         input.productId,
@@ -163,6 +173,7 @@ export class PmsRequirementStore {
         JSON.stringify(input.demands),
         input.demandScore,
         input.idempotencyKey,
+        input.refersTo ?? null,
         now,
         now,
       ]);
@@ -189,6 +200,25 @@ export class PmsRequirementStore {
       ]);
       this.db.run('DELETE FROM requirement_demands WHERE requirement_id = ?', [id]);
       this.indexLinks(id, demands);
+      return this.require(id);
+    });
+  }
+
+  /**
+   * A product manager confirms or rejects a demand's link: its linkState becomes 'confirmed' or
+   * 'rejected'. 'no-requirement' or 'no-link' when there is nothing to decide on. Deciding what is
+   * already decided writes nothing.
+   */
+  decide(id: string, demandId: string, decision: LinkDecision): Requirement | 'no-requirement' | 'no-link' {
+    return transaction(this.db, () => {
+      const current = this.get(id);
+      if (current === undefined) return 'no-requirement';
+      const linkState = decision === 'confirm' ? 'confirmed' : 'rejected';
+      const link = current.demands.find((d) => d.demandId === demandId);
+      if (link === undefined) return 'no-link';
+      if (link.linkState === linkState) return current;
+      const demands = current.demands.map((d) => (d.demandId === demandId ? { ...d, linkState } : d));
+      this.db.run('UPDATE requirements SET demands = ?, updated_at = ? WHERE id = ?', [JSON.stringify(demands), this.clock.next(), id]);
       return this.require(id);
     });
   }

@@ -35,6 +35,13 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
   // Temporal's meter: the bridge's counters share the SDK's Prometheus endpoint (a no-op without one).
   const metrics = createSyncMetrics(Runtime.instance().metricMeter.withTags({ namespace: config.temporal.namespace, taskQueue }));
   const integrations = buildIntegrations(config, { metrics });
+  for (const sync of config.demandSyncs) {
+    if (sync.matcher.legacyThreshold)
+      logger.info(
+        { demandSync: sync.id, autoLinkAt: sync.matcher.autoLinkAt, suggestAt: sync.matcher.suggestAt },
+        'matcher.threshold is the legacy name of matcher.autoLinkAt and is read as it; rename it to autoLinkAt (suggestAt sets where suggestions start)',
+      );
+  }
   const activityLogger = logger.child({ component: 'activities' });
   const demandDeps: DemandDeps = { integration: (id) => integrations.demands.get(id), logger: activityLogger, metrics };
   const activities = {

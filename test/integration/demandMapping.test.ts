@@ -104,13 +104,65 @@ describe('demand mapping and demand status on a real Temporal server and the san
       );
       const merged = exportReq.demands.filter((d) => d.matchReason);
       assert.equal(merged.length, 9, 'every merge says why');
-      assert.match(merged[0]!.matchReason!, /^merged: similarity \d\.\d\d .*shared terms: /);
+      assert.match(merged[0]!.matchReason!, /^merged: shares '.*' with the .*; score \d\.\d\d/);
+      for (const link of merged) {
+        assert.ok(link.matchScore! >= 0.2, `${link.demandId} has its score`);
+        assert.equal(link.linkState, link.matchScore! >= 0.45 ? 'linked' : 'suggested', `${link.demandId}: ${link.matchReason}`);
+      }
 
       for (const demand of await demands(sandbox, ids)) {
         const expected = demand.id === 'D-T99' ? ssoReq.id : exportReq.id;
         assert.equal(demand.pmsRequirementId, expected, `${demand.id} shows its requirement in the CRM`);
         assert.equal(demand.pmsStatus, 'new');
       }
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('a product manager confirms one suggestion and rejects another in the sandbox PMS; the next runs keep both decisions', async () => {
+    const sandbox = await startSandbox({ products: 20 });
+    try {
+      const config = testConfig(sandbox, uniqueTaskQueue('demands'));
+      await runProductSync(temporal.env, config);
+      await seedExportDemands(sandbox);
+      await runWorkflow(temporal.env, config, demandMapping);
+      const exportReq = (await requirementsFor(sandbox, 'P-000003')).find((r) => r.demands.length === 10)!;
+      const suggested = exportReq.demands.filter((d) => d.linkState === 'suggested').map((d) => d.demandId);
+      assert.ok(suggested.length >= 2, `two suggestions to decide on: ${JSON.stringify(exportReq.demands)}`);
+      const [confirm, reject] = suggested as [string, string];
+      const decide = (demandId: string, decision: string) =>
+        sandbox.pmsApi('POST', `/api/requirements/${exportReq.id}/demands/${demandId}/decision`, { decision });
+      await decide(confirm, 'confirm');
+      await decide(reject, 'reject');
+
+      // Both demands change in the CRM, so the next run places them again.
+      for (const id of [confirm, reject]) {
+        const read = (await sandbox.crmApi('POST', '/api/demands/batch/read', { ids: [id] })) as {
+          results: Array<Record<string, unknown>>;
+        };
+        const { title, description, kind, skus, priority, accountId, contactId, status } = read.results[0]!;
+        await sandbox.crmApi('PUT', `/api/demands/${id}`, {
+          title: `${String(title)} (urgent)`,
+          description,
+          kind,
+          skus,
+          priority,
+          accountId,
+          contactId,
+          status,
+        });
+      }
+      await runWorkflow(temporal.env, config, demandMapping);
+      await runWorkflow(temporal.env, config, demandMapping);
+
+      const after = await requirementsFor(sandbox, 'P-000003');
+      const onExport = after.find((r) => r.id === exportReq.id)!;
+      const stateOf = (id: string) => onExport.demands.find((d) => d.demandId === id)?.linkState;
+      assert.deepEqual([stateOf(confirm), stateOf(reject)], ['confirmed', 'rejected']);
+      const elsewhere = after.filter((r) => r.id !== exportReq.id && r.demands.some((d) => d.demandId === reject));
+      assert.equal(elsewhere.length, 1, 'the rejected demand got a requirement of its own');
+      assert.equal((await demands(sandbox, [reject]))[0]!.pmsRequirementId, elsewhere[0]!.id, 'the CRM shows where it went');
     } finally {
       await sandbox.close();
     }

@@ -8,7 +8,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { parse as parseYaml } from 'yaml';
 import { withFailureMapping } from '../../activities/activityFailure';
 import { configSchema } from '../../src/config/configSchema';
-import { createDemandMatcher, type OfflineMatcherFactory } from '../../src/connectors/demandMatchers';
+import { createDemandMatcher } from '../../src/connectors/demandMatchers';
 import { matcherConfigSchema, type DemandMatcher, type MatchCandidate } from '../../src/domain/demandMatcher';
 import { buildIntegrations } from '../../src/integrations';
 import { outageFailureTypes } from '../../src/shared/failureTypes';
@@ -36,9 +36,6 @@ const dataDir = () => {
   return dir;
 };
 
-/** Never called: these tests configure kind 'embeddings'; createDemandMatcher must not fall back to it. */
-const offlineMustNotBeUsed: OfflineMatcherFactory = () => assert.fail('the offline matcher was built for an embeddings configuration');
-
 function matcherFor(
   service: EmbeddingsFake,
   options: { dir?: string; batchSize?: number; apiKeyEnv?: string; env?: NodeJS.ProcessEnv; maxInputChars?: number } = {},
@@ -54,7 +51,9 @@ function matcherFor(
       ...(options.maxInputChars ? { maxInputChars: options.maxInputChars } : {}),
     },
   });
-  return createDemandMatcher(config, { env: options.env ?? {}, dataDir: options.dir ?? dataDir(), offlineMatcher: offlineMustNotBeUsed });
+  const matcher = createDemandMatcher(config, { env: options.env ?? {}, dataDir: options.dir ?? dataDir() });
+  assert.equal(matcher.kind, 'embeddings', 'an embeddings configuration builds the semantic matcher, never the offline one');
+  return matcher;
 }
 
 const requirement = (id: string, title: string, demands: string[] = []): MatchCandidate => ({

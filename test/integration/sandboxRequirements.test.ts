@@ -34,6 +34,8 @@ const demandLink = (demandId: string, overrides: Record<string, unknown> = {}) =
   priority: 'high',
   kind: 'feature-request',
   matchReason: null,
+  matchScore: null,
+  linkState: 'linked',
   linkedAt: '2025-03-01T12:00:00.000Z',
   ...overrides,
 });
@@ -249,6 +251,61 @@ describe('sandbox PMS requirements and demand signals over HTTP', () => {
     assert.equal((await call(baseUrl, 'PATCH', '/api/requirements/REQ-999999', { body: { status: 'planned' } })).status, 404);
   });
 
+  test('a link written without score or state reads as linked with no score; a released or declined requirement is terminal', async () => {
+    const bare: Record<string, unknown> = demandLink('D-OLD');
+    delete bare.matchScore;
+    delete bare.linkState;
+    const created = requirementOf(await create(newRequirement({ demands: [bare] })), 201);
+    assert.deepEqual(
+      [created.demands[0]!.matchScore, created.demands[0]!.linkState, created.terminal, created.refersTo],
+      [null, 'linked', false, null],
+    );
+    for (const [status, terminal] of [
+      ['planned', false],
+      ['released', true],
+      ['declined', true],
+    ] as const) {
+      const patched = requirementOf(await call(baseUrl, 'PATCH', `/api/requirements/${created.id}`, { body: { status } }));
+      assert.equal(patched.terminal, terminal, status);
+    }
+    const successor = requirementOf(await create(newRequirement({ demands: [demandLink('D-AFTER')], refersTo: created.id })), 201);
+    assert.equal(successor.refersTo, created.id);
+    const badScore = await create(newRequirement({ demands: [demandLink('D-BAD', { matchScore: 1.5 })] }));
+    assert.match(errorOf(badScore).message, /matchScore must be at most 1/);
+    const badState = await create(newRequirement({ demands: [demandLink('D-BAD', { linkState: 'maybe' })] }));
+    assert.match(errorOf(badState).message, /linkState must be one of 'linked', 'suggested', 'confirmed', 'rejected'/);
+  });
+
+  test('a product manager confirms or rejects a suggested link with POST .../decision; deciding again the same way writes nothing', async () => {
+    const suggestion = demandLink('D-S2', { matchReason: 'merged: score 0.31', matchScore: 0.31, linkState: 'suggested' });
+    const created = requirementOf(await create(newRequirement({ demands: [demandLink('D-S1'), suggestion] })), 201);
+    const decide = (demandId: string, body: unknown, id = created.id) =>
+      call(baseUrl, 'POST', `/api/requirements/${id}/demands/${demandId}/decision`, { body });
+
+    const confirmed = requirementOf(await decide('D-S2', { decision: 'confirm' }));
+    assert.deepEqual(
+      confirmed.demands.map((d) => [d.demandId, d.linkState, d.matchScore]),
+      [
+        ['D-S1', 'linked', null],
+        ['D-S2', 'confirmed', 0.31],
+      ],
+    );
+    assert.ok(confirmed.updatedAt > created.updatedAt, 'the decision reaches the feed');
+    const again = requirementOf(await decide('D-S2', { decision: 'confirm' }));
+    assert.equal(again.updatedAt, confirmed.updatedAt, 'no change, no new updatedAt');
+
+    const rejected = requirementOf(await decide('D-S2', { decision: 'reject' }));
+    assert.equal(rejected.demands[1]!.linkState, 'rejected');
+
+    const notLinked = await decide('D-NOPE', { decision: 'confirm' });
+    assert.equal(notLinked.status, 404);
+    assert.match(errorOf(notLinked).message, /Demand 'D-NOPE' is not linked to requirement/);
+    assert.equal((await decide('D-S2', { decision: 'confirm' }, 'REQ-999999')).status, 404);
+    const bad = await decide('D-S2', { decision: 'maybe' });
+    assert.equal(bad.status, 400);
+    assert.match(errorOf(bad).message, /decision must be one of 'confirm', 'reject'/);
+  });
+
   test('demand signals re-sent twice give the same sums; a changed order replaces its contribution', async () => {
     const batch = [
       { productId: 'P-000001', period: '2025-03', orderId: 'O-1', quantity: 5 },
@@ -332,6 +389,7 @@ describe('sandbox PMS requirements and demand signals over HTTP', () => {
     assert.deepEqual(Object.keys(document.paths['/api/requirements'] ?? {}).sort(), ['get', 'post']);
     assert.deepEqual(Object.keys(document.paths['/api/requirements/{id}'] ?? {}).sort(), ['get', 'patch']);
     assert.ok(document.paths['/api/requirements/{id}/demands']?.put);
+    assert.ok(document.paths['/api/requirements/{id}/demands/{demandId}/decision']?.post);
     assert.ok(document.paths['/api/demand-signals']?.get);
     assert.ok(document.paths['/api/demand-signals/batch/upsert']?.post);
     assert.ok(document.paths['/api/requirements']?.post?.responses['201'], 'the create documents its 201');

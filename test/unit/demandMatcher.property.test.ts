@@ -5,12 +5,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import './arbitraries/replay';
 import { anyText, unusualCharacters } from './arbitraries/hostile';
 import { createDemandMappingActivities } from '../../activities/demandMappingActivities';
-import type { DemandLink, Requirement } from '../../src/domain/requirement';
-import type { DemandLinkSink, DemandSource, NewRequirement, RequirementStore } from '../../src/connectors/demandConnectors';
-import { ConflictError } from '../../src/shared/systemErrors';
-import { findMatch, keyTerms, matcherConfigSchema, similarity, type MatchText } from '../../src/domain/demandMatcher';
+import type { DemandLinkSink, DemandSource, RequirementStore } from '../../src/connectors/demandConnectors';
+import { matcherConfigSchema, type MatchCandidate } from '../../src/domain/demandMatcher';
+import { rankOffline } from '../../src/domain/offlineDemandMatcher';
+import { decidePlacement } from '../../src/domain/demandPlacement';
+import { memoryRequirementStore } from '../helpers/memoryRequirementStore';
 import { scoringSchema } from '../../src/domain/demandScore';
-import { keyTermOfflineMatcher } from '../../src/integrations';
 import { createLogger } from '../../src/logging/logger';
 import type { MapDemandsResult, PreparedDemand } from '../../src/shared/demandActivityTypes';
 
@@ -58,45 +58,20 @@ const customerText = fc.oneof(
 );
 const text = fc.record({ title: customerText, description: customerText });
 const config = matcherConfigSchema.parse({});
-const candidates = fc.array(
-  fc.record({ id: fc.constantFrom('R-1', 'R-2', 'R-3', 'R-10'), title: customerText, description: customerText }),
-  { maxLength: 8 },
+/** Requirements of one product: distinct ids, some with linked demands. */
+const candidates = fc.uniqueArray(
+  fc.record({
+    id: fc.constantFrom('R-1', 'R-2', 'R-3', 'R-10'),
+    title: customerText,
+    description: customerText,
+    terminal: fc.boolean(),
+    demands: fc.array(fc.record({ title: customerText, description: fc.constant('') }), { maxLength: 3 }),
+  }),
+  { maxLength: 4, selector: (candidate) => candidate.id },
 );
-const thresholds = fc.constantFrom(0, 0.3, 0.45, 0.8, 1).map((threshold) => ({ ...config, threshold }));
-
-/** An in-memory PMS with the store's contract: idempotent creates, links replaced only at the version read. */
-function memoryPms(): { store: RequirementStore; all: () => Requirement[] } {
-  const requirements = new Map<string, Requirement>();
-  const byIdempotencyKey = new Map<string, string>();
-  let clock = 0;
-  const version = () => new Date(Date.UTC(2026, 0, 1) + ++clock * 1000).toISOString();
-  const store: RequirementStore = {
-    system: 'PMS',
-    productIdsBySku: async () => new Map(),
-    findByDemand: async (demandId) => [...requirements.values()].find((r) => r.demands.some((d) => d.demandId === demandId)),
-    get: async (id) => requirements.get(id),
-    listForProduct: async (productId) => [...requirements.values()].filter((r) => r.productId === productId),
-    create: async (input: NewRequirement) => {
-      const known = byIdempotencyKey.get(input.idempotencyKey);
-      if (known) return requirements.get(known)!;
-      const { idempotencyKey, ...fields } = input;
-      const created: Requirement = { ...fields, id: `REQ-${requirements.size + 1}`, status: 'new', updatedAt: version(), terminal: false };
-      requirements.set(created.id, created);
-      byIdempotencyKey.set(idempotencyKey, created.id);
-      return created;
-    },
-    replaceLinks: async (id: string, demands: DemandLink[], demandScore: number, expectedUpdatedAt: string) => {
-      const current = requirements.get(id)!;
-      if (current.updatedAt !== expectedUpdatedAt) throw new ConflictError('PMS', 'changed meanwhile');
-      const updated = { ...current, demands, demandScore, updatedAt: version() };
-      requirements.set(id, updated);
-      return updated;
-    },
-    replaceOrderSignals: async () => {},
-    listChanges: async () => ({ records: [], nextCursor: null, hasMore: false }),
-  };
-  return { store, all: () => [...requirements.values()] };
-}
+const tiers = fc
+  .tuple(fc.constantFrom(0, 0.2, 0.45, 0.8, 1), fc.constantFrom(0, 0.2, 0.45, 0.8, 1), fc.boolean())
+  .map(([a, b, linkToTerminal]) => ({ autoLinkAt: Math.max(a, b), suggestAt: Math.min(a, b), linkToTerminal }));
 
 const preparedDemands = fc
   .array(
@@ -128,8 +103,8 @@ async function mapDemands(store: RequirementStore, demands: PreparedDemand[]): P
     integration: () => ({
       crm: {} as DemandSource & DemandLinkSink,
       pms: store,
-      matcher: keyTermOfflineMatcher(config),
-      matcherConfig: config,
+      matcher: { kind: 'offline', rank: async (demand, list) => rankOffline(demand, list) },
+      placement: config,
       scoring: scoringSchema.parse({}),
       contactFields: [],
     }),
@@ -139,58 +114,58 @@ async function mapDemands(store: RequirementStore, demands: PreparedDemand[]): P
 }
 
 describe('demand matcher over hostile and overlapping texts (properties)', () => {
-  test('key terms of any text are lower-case ASCII words, the same every time', () => {
+  test('every candidate is scored once, from 0 to 1, best first with ties by id, the same every time', () => {
     fc.assert(
-      fc.property(fc.oneof(customerText, anyText({ maxLength: 200 })), (input) => {
-        const terms = [...keyTerms(input)];
-        for (const term of terms) assert.match(term, /^[a-z0-9]{2,}$/);
-        assert.deepEqual([...keyTerms(input)], terms);
+      fc.property(text, candidates, (demand, list) => {
+        const ranked = rankOffline(demand, list);
+        assert.deepEqual(ranked.map((r) => r.id).sort(), list.map((c) => c.id).sort());
+        for (const r of ranked) assert.ok(r.score >= 0 && r.score <= 1 && r.reason.length > 0, JSON.stringify(r));
+        for (let i = 1; i < ranked.length; i++) {
+          const [a, b] = [ranked[i - 1]!, ranked[i]!];
+          assert.ok(a.score > b.score || (a.score === b.score && a.id < b.id), `${a.id} ${a.score} before ${b.id} ${b.score}`);
+        }
+        assert.deepEqual(rankOffline(demand, list), ranked);
       }),
       { numRuns: 300 },
     );
   });
 
-  test('similarity is symmetric, between 0 and 1, and 1 for a text with key terms against itself', () => {
+  test('a demand with words scores 1 against a requirement of the very same text', () => {
     fc.assert(
-      fc.property(text, text, (a, b) => {
-        const ab = similarity(a, b);
-        assert.deepEqual(similarity(b, a), ab);
-        assert.ok(ab.score >= 0 && ab.score <= 1, `score ${ab.score}`);
-        if (keyTerms(a.title).size > 0) assert.equal(similarity(a, a).score, 1);
+      fc.property(text, (demand) => {
+        const [self] = rankOffline(demand, [{ id: 'R-1', ...demand, terminal: false, demands: [] }]);
+        if (!self!.reason.startsWith('the demand has no words')) assert.equal(self!.score, 1, self!.reason);
       }),
       { numRuns: 300 },
     );
   });
 
-  test('the match is the best candidate at or above the threshold, ties to the smaller id', () => {
+  test('the ranking, reasons included, does not depend on the order of the candidates', () => {
     fc.assert(
-      fc.property(text, candidates, thresholds, (demand, list, matcher) => {
-        const match = findMatch(demand, list, matcher);
-        const scores = list.map((candidate) => ({ id: candidate.id, score: similarity(demand, candidate).score }));
-        const best = Math.max(-1, ...scores.map((s) => s.score));
-        if (best < matcher.threshold) return assert.equal(match, undefined);
-        assert.ok(match, 'a candidate at or above the threshold is found');
-        assert.equal(match.score, best);
-        assert.equal(
-          match.id,
-          scores
-            .filter((s) => s.score === best)
-            .map((s) => s.id)
-            .sort()[0],
-        );
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  test('the match, reason included, does not depend on the order of the candidates', () => {
-    fc.assert(
-      fc.property(text, candidates, thresholds, fc.array(fc.nat()), (demand, list, matcher, order) => {
-        const shuffled: MatchText[] = list
+      fc.property(text, candidates, fc.array(fc.nat()), (demand, list, order) => {
+        const shuffled: MatchCandidate[] = list
           .map((c, i) => ({ c, rank: (order[i] ?? i) * list.length + i }))
           .sort((x, y) => x.rank - y.rank)
           .map(({ c }) => c);
-        assert.deepEqual(findMatch(demand, shuffled, matcher), findMatch(demand, list, matcher));
+        assert.deepEqual(rankOffline(demand, shuffled), rankOffline(demand, list));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('placement links at or above autoLinkAt, suggests from suggestAt, creates below, and never joins a closed requirement unless allowed', () => {
+    fc.assert(
+      fc.property(text, candidates, tiers, (demand, list, tier) => {
+        const ranked = rankOffline(demand, list);
+        const placement = decidePlacement(ranked, list, tier);
+        const best = ranked[0];
+        if (!best || best.score < tier.suggestAt) return assert.equal(placement.action, 'create');
+        const closed = list.find((c) => c.id === best.id)!.terminal && !tier.linkToTerminal;
+        if (closed) return assert.deepEqual([placement.action, 'refersTo' in placement && placement.refersTo], ['create', best.id]);
+        assert.equal(placement.action, 'link');
+        if (placement.action !== 'link') return;
+        assert.equal(placement.requirementId, best.id);
+        assert.equal(placement.linkState, best.score >= tier.autoLinkAt ? 'linked' : 'suggested');
       }),
       { numRuns: 300 },
     );
@@ -199,7 +174,7 @@ describe('demand matcher over hostile and overlapping texts (properties)', () =>
   test('mapping never puts a demand on a requirement of another product, each demand on exactly one, and a re-run changes nothing', async () => {
     await fc.assert(
       fc.asyncProperty(preparedDemands, async (demands) => {
-        const pms = memoryPms();
+        const pms = memoryRequirementStore();
         const first = await mapDemands(pms.store, demands);
         assert.deepEqual(first.failed, []);
         const productOf = new Map(demands.map((d) => [d.demandId, d.productId]));

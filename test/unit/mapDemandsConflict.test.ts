@@ -6,8 +6,8 @@ import type { DemandLink, Requirement } from '../../src/domain/requirement';
 import type { DemandLinkSink, DemandSource, NewRequirement, RequirementStore } from '../../src/connectors/demandConnectors';
 import { ConflictError } from '../../src/shared/systemErrors';
 import { matcherConfigSchema } from '../../src/domain/demandMatcher';
+import { createOfflineDemandMatcher } from '../../src/domain/offlineDemandMatcher';
 import { scoringSchema } from '../../src/domain/demandScore';
-import { keyTermOfflineMatcher } from '../../src/integrations';
 import { createLogger } from '../../src/logging/logger';
 import type { MapDemandsResult, PreparedDemand } from '../../src/shared/demandActivityTypes';
 
@@ -21,9 +21,9 @@ const link = (demandId: string, title: string): DemandLink => ({
   segment: 'smb',
   accountValue: 1000,
   matchReason: null,
-  linkedAt: '2026-11-01T00:00:00.000Z',
   matchScore: null,
   linkState: 'linked',
+  linkedAt: '2026-11-01T00:00:00.000Z',
 });
 
 /** A PMS where a product manager links another demand by hand just before our first write. */
@@ -87,8 +87,8 @@ describe('linking a demand while a product manager edits the same requirement', 
       integration: () => ({
         crm: {} as DemandSource & DemandLinkSink,
         pms: pms.store,
-        matcher: keyTermOfflineMatcher(matcherConfigSchema.parse({})),
-        matcherConfig: matcherConfigSchema.parse({}),
+        matcher: createOfflineDemandMatcher(),
+        placement: matcherConfigSchema.parse({}),
         scoring: scoringSchema.parse({}),
         contactFields: [],
       }),
