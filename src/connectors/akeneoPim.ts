@@ -34,7 +34,13 @@ function akeneoDate(ms: number): string {
 
 export class AkeneoPimSource implements ProductSource {
   readonly system = 'Akeneo';
-  readonly capabilities: ProductSourceCapabilities = { maxPageSize: 1000, incremental: true, reportsDeletes: false };
+  readonly capabilities: ProductSourceCapabilities = {
+    maxPageSize: 1000,
+    incremental: true,
+    reportsDeletes: false,
+    // Akeneo documents no delay between a save and the `updated` filter seeing it.
+    settleMs: 0,
+  };
   private readonly http: HttpSystem;
   /**
    * search_after pages come in uuid order, not by change time, so a read takes every page changed

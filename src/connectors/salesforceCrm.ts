@@ -86,6 +86,8 @@ export class SalesforceCrm implements ProductSink, ProductSource {
       maxPageSize: 2000,
       incremental: true,
       reportsDeletes: this.config.products.reportDeletes,
+      // SOQL reads committed data: a record is visible with its SystemModstamp once saved.
+      settleMs: 0,
     };
   }
 

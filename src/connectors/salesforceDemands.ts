@@ -17,6 +17,8 @@ import type { SalesforceSystemConfig } from './salesforceConfig';
  */
 export class SalesforceDemands implements DemandSource, DemandLinkSink {
   readonly system = 'Salesforce';
+  /** SOQL reads committed data: a Case or Order is visible with its SystemModstamp once saved. */
+  readonly settleMs = 0;
   /** sObject Collections take at most 200 records. */
   readonly maxLinkBatch = salesforceApiLimits.collectionSize;
   private readonly demands: SalesforceSystemConfig['demands'];
