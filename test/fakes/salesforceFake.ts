@@ -25,6 +25,10 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
  *   https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/upload_job_data.htm
  *   https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_successful_results.htm
  *   https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/datafiles_prepare_csv.htm
+ * - URI and headers together take at most 16,384 bytes: 414 URI Too Long when the URI alone passes it, 431
+ *   Request Header Fields Too Large when both do: https://help.salesforce.com/s/articleView?id=000386264&type=1
+ * - Bulk API 2.0 CSV: a field value of #N/A sets the field to null (quoted or not; no escape is documented):
+ *   https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/datafiles_csv_valid_record_rows.htm
  * - sObject describe, `fields[].name`: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
  * Only the SOQL this connector sends is understood: SELECT fields FROM type [WHERE a AND b ...]
  * [ORDER BY f, g] with conditions `f IN ('a','b')`, `f != null`, `f >= instant`, `f = 'x'`; COUNT().
@@ -41,6 +45,8 @@ export interface SalesforceFakeOptions {
   customFields?: Record<string, string[]>;
   /** Job-state reads a Bulk API job stays UploadComplete/InProgress for before it completes. */
   bulkPollsUntilDone?: number;
+  /** Bytes of URI and headers together a request may carry (Salesforce: 16,384). */
+  requestHeadBytes?: number;
 }
 
 export interface BulkJob {
@@ -106,7 +112,7 @@ const sfError = (errorCode: string, message: string, fields: string[] = []) => (
 const sfTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
 
 export async function startSalesforceFake(options: SalesforceFakeOptions): Promise<SalesforceFake> {
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, http: { maxHeaderSize: 64 * 1024 } });
   const records = new Map<string, Map<string, SfRecord>>(Object.keys(standardFields).map((t) => [t, new Map()]));
   const deleted: Array<{ type: string; id: string; deletedDate: string }> = [];
   const requests: string[] = [];
@@ -141,6 +147,11 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
   });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const headBytes = options.requestHeadBytes ?? 16_384;
+    const uriBytes = Buffer.byteLength(request.url);
+    if (uriBytes > headBytes) return reply.code(414).send('URI Too Long');
+    const headerBytes = request.raw.rawHeaders.reduce((sum, part) => sum + Buffer.byteLength(part) + 2, 0);
+    if (uriBytes + headerBytes > headBytes) return reply.code(431).send('Request Header Fields Too Large');
     if (request.url.startsWith('/services/oauth2/')) return;
     requests.push(`${request.method} ${request.url.split('?')[0]}`);
     const header = request.headers.authorization ?? '';
