@@ -134,6 +134,8 @@ export class HubSpotApi {
   private readonly pacer: RateLimitPacer;
   private readonly now: () => number;
   private readonly searchResultCap: number;
+  /** The rate-limit headers of the latest answer that carried them (search answers carry none). */
+  private limits: { remaining: number; max: number; dailyRemaining?: number; daily?: number } | undefined;
 
   constructor(options: HubSpotApiOptions) {
     this.now = options.now ?? Date.now;
@@ -146,12 +148,32 @@ export class HubSpotApi {
       timeoutMs: options.config.timeoutMs,
       ...options.pacing,
       classifyError: (status, body, headers) => hubspotRateLimitError(status, body, headers, options.config.timeZone, this.now()),
-      onResponse: (_status, headers) =>
+      onResponse: (_status, headers) => {
+        this.observeLimits(headers);
         this.pacer.observeWindow(
           Number(headers.get('x-hubspot-ratelimit-remaining') ?? NaN),
           Number(headers.get('x-hubspot-ratelimit-interval-milliseconds') ?? NaN),
-        ),
+        );
+      },
     });
+  }
+
+  /** What the latest X-HubSpot-RateLimit headers said: the 10-second window, and the day's (absent for OAuth apps). */
+  get rateLimits(): { remaining: number; max: number; dailyRemaining?: number; daily?: number } | undefined {
+    return this.limits;
+  }
+
+  private observeLimits(headers: Headers): void {
+    const number = (name: string) => {
+      const value = Number(headers.get(name) ?? NaN);
+      return Number.isFinite(value) ? value : undefined;
+    };
+    const remaining = number('x-hubspot-ratelimit-remaining');
+    const max = number('x-hubspot-ratelimit-max');
+    if (remaining === undefined || max === undefined) return;
+    const dailyRemaining = number('x-hubspot-ratelimit-daily-remaining');
+    const daily = number('x-hubspot-ratelimit-daily');
+    this.limits = { remaining, max, ...(dailyRemaining !== undefined && daily !== undefined ? { dailyRemaining, daily } : {}) };
   }
 
   /** A request whose refusals (4xx) come back as they are (HttpStatusError), for callers that read them. */

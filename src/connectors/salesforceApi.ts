@@ -173,6 +173,26 @@ export class SalesforceApi {
     return records;
   }
 
+  /** The org's API usage over the rolling 24 hours, from the latest Sforce-Limit-Info header. */
+  get apiUsage(): { used: number; max: number } | undefined {
+    return this.usage;
+  }
+
+  /** Fields of an sObject type with their External ID flag, from its describe. */
+  async describeFields(type: string): Promise<Array<{ name: string; externalId: boolean }>> {
+    const describe = await this.send({
+      method: 'GET',
+      path: `${this.base}/sobjects/${type}/describe`,
+      schema: z.object({ fields: z.array(z.object({ name: z.string(), externalId: z.boolean().default(false) }).loose()) }).loose(),
+    });
+    return describe.fields.map((f) => ({ name: f.name, externalId: f.externalId }));
+  }
+
+  /** Bulk API 2.0 ingest jobs of the org: the cheapest request that needs Bulk API access. */
+  async listIngestJobs(): Promise<void> {
+    await this.send({ method: 'GET', path: `${this.base}/jobs/ingest/`, schema: z.unknown() });
+  }
+
   /** Field API names of an sObject type, from its describe. */
   async fieldsOf(type: string): Promise<Set<string>> {
     const describe = await this.send({

@@ -74,6 +74,11 @@ export interface HubSpotFakeOptions {
   intervalMs?: number;
   /** How long a write takes to show in search results (HubSpot: "a few moments"; 3 s here unless a test lowers it). */
   searchIndexDelayMs?: number;
+  /**
+   * Object types the token has no scopes for: their requests answer 403 MISSING_SCOPES
+   * (https://developers.hubspot.com/docs/api-reference/error-handling).
+   */
+  missingScopes?: HubSpotObjectType[];
   /** Associations one record's entry in a v4 batch read carries before it pages (`paging.next.after`). */
   associationPageSize?: number;
 }
@@ -283,6 +288,13 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
           ),
         );
     }
+    const scopeless = (options.missingScopes ?? []).find((type) => request.url.split('?')[0]!.split('/').includes(type));
+    if (scopeless)
+      return reply.code(403).send(
+        error('MISSING_SCOPES', "This app hasn't been granted all required scopes to make this call.", {
+          errors: [{ message: `One or more of the following scopes are required.`, context: { requiredScopes: [scopeless] } }],
+        }),
+      );
     const now = Date.now();
     if (dailyUsed >= dailyLimit) {
       return refuse(reply, 'DAILY', 'You have reached your daily limit.');

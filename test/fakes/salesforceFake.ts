@@ -47,6 +47,10 @@ export interface SalesforceFakeOptions {
   bulkPollsUntilDone?: number;
   /** Bytes of URI and headers together a request may carry (Salesforce: 16,384). */
   requestHeadBytes?: number;
+  /** Custom fields that exist but are not marked External ID (the others are). */
+  plainCustomFields?: string[];
+  /** Whether the integration user may use Bulk API 2.0 (default true). */
+  bulkApiEnabled?: boolean;
 }
 
 export interface BulkJob {
@@ -429,6 +433,18 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     job.state = 'JobComplete';
   }
 
+  // Bulk API 2.0 needs the API Enabled permission and Bulk API access for the user; without it every
+  // jobs/ingest request is refused with 403 (https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_all_jobs.htm).
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (options.bulkApiEnabled === false && request.url.includes('/jobs/ingest'))
+      return reply.code(403).send([{ message: 'The Bulk API is not enabled for this user', errorCode: 'FUNCTIONALITY_NOT_ENABLED' }]);
+  });
+  app.get(`${base}/jobs/ingest/`, async () => ({
+    done: true,
+    records: [...bulkJobs.values()].map((job) => ({ id: job.id, object: job.object, state: job.state, operation: 'upsert' })),
+    nextRecordsUrl: null,
+  }));
+
   app.post(`${base}/jobs/ingest/`, async (request, reply) => {
     const body = request.body as { object?: string; operation?: string; externalIdFieldName?: string; contentType?: string };
     if (!body.object || !records.has(body.object))
@@ -503,7 +519,15 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
   app.get(`${base}/sobjects/:type/describe`, async (request, reply) => {
     const { type } = request.params as { type: string };
     if (!records.has(type)) return reply.code(404).send([{ message: `The requested resource does not exist`, errorCode: 'NOT_FOUND' }]);
-    return { name: type, fields: [...fieldsOf(type)].map((name) => ({ name, custom: name.endsWith('__c') })) };
+    // describe marks External ID fields with externalId: true (fields[].externalId).
+    return {
+      name: type,
+      fields: [...fieldsOf(type)].map((name) => ({
+        name,
+        custom: name.endsWith('__c'),
+        externalId: name.endsWith('__c') && !(options.plainCustomFields ?? []).includes(name),
+      })),
+    };
   });
 
   app.get(`${base}/sobjects/:type/deleted/`, async (request, reply) => {
