@@ -59,7 +59,10 @@ function cell(record: Record<string, unknown>, field: string): string {
  * so such a value cannot travel through a job: it would be written as null.
  */
 function naLiteralField(record: Record<string, unknown>): string | undefined {
-  return Object.keys(record).find((field) => typeof record[field] === 'string' && (record[field] as string).trim() === '#N/A');
+  return Object.keys(record).find((field) => {
+    const value = record[field];
+    return typeof value === 'string' && value.trim() === '#N/A';
+  });
 }
 
 /**
@@ -72,7 +75,7 @@ export async function bulkUpsert(api: SalesforceApi, options: BulkUpsertOptions)
   const records = options.records.filter((record) => {
     const field = naLiteralField(record);
     if (field === undefined) return true;
-    refused.set(String(record[externalIdField] ?? ''), {
+    refused.set(cell(record, externalIdField), {
       id: null,
       success: false,
       errors: [
