@@ -65,7 +65,7 @@ const connectionTo = (system: HttpSystemConfig, onRateLimited: Connection['onRat
   pacer: pacerFor(system),
 });
 
-function restConnection(name: string, system: RestSystemConfig, env: NodeJS.ProcessEnv, pacing: SharedPacing): RestConnection {
+export function restConnection(name: string, system: RestSystemConfig, env: NodeJS.ProcessEnv, pacing: SharedPacing): RestConnection {
   const label = system.displayName ?? name.toUpperCase();
   return {
     system: label,
@@ -102,7 +102,7 @@ function salesforce(system: SalesforceSystemConfig, env: NodeJS.ProcessEnv, prop
 }
 
 /** Akeneo's OAuth password grant (client id and secret in a Basic header), refreshed with its refresh token. */
-function akeneo(name: string, system: AkeneoSystemConfig, env: NodeJS.ProcessEnv, pacing: SharedPacing): AkeneoPimSource {
+export function akeneo(name: string, system: AkeneoSystemConfig, env: NodeJS.ProcessEnv, pacing: SharedPacing): AkeneoPimSource {
   const where = `The Akeneo credentials of system '${name}'`;
   const auth = system.token
     ? staticHeaders({ authorization: `Bearer ${system.token}` })

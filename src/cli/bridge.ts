@@ -17,6 +17,7 @@ import { receiverFromConfig, sandboxWebhookTarget, webhookSecret } from '../webh
 import { out } from './bridgeClient';
 import { exitCodes } from './exitCodes';
 import { failures, followRun, operatorMove, reportOutcome, trigger, type MoveOptions, type OperatorMove } from './operatorCommands';
+import { checkSystem } from './checkCommand';
 import { applySchedules, listSchedules, setSchedulesPaused } from './scheduleCommands';
 import { status } from './statusCommand';
 import { progressLines } from './summaryText';
@@ -228,6 +229,11 @@ export function buildProgram(): Command {
     if (move === 'skip') command.requiredOption('--reason <text>', 'why the records are skipped (kept for audit)');
     command.action(async (target: string, options: MoveOptions) => finish(await operatorMove(move, target, options)));
   }
+  program
+    .command('check <system>')
+    .description('check a configured system: credentials, scopes and permissions, the fields the bridge needs, rate-limit headroom')
+    .option('--json', 'print machine-readable JSON')
+    .action(async (name: string, options: { json?: boolean }) => finish(await checkSystem(name, options)));
   program
     .command('status [integration]')
     .description('schedules and recent runs with state and counts')

@@ -3,7 +3,7 @@ import { byFeedPosition, isAfterCursor, type ChangeCursor } from '../shared/chan
 import type { RawPmsProduct } from '../domain/pmsProduct';
 import type { AkeneoSystemConfig, AkeneoValueSpec } from './akeneoConfig';
 import { InvalidResponseError } from '../shared/systemErrors';
-import { HttpSystem, type AuthProvider, type SharedPacing } from './httpClient';
+import { HttpStatusError, HttpSystem, type AuthProvider, type SharedPacing } from './httpClient';
 import type { ProductPage, ProductSource, ProductSourceCapabilities } from './productConnectors';
 import { getPath, setPath } from './recordPath';
 
@@ -34,7 +34,13 @@ function akeneoDate(ms: number): string {
 
 export class AkeneoPimSource implements ProductSource {
   readonly system = 'Akeneo';
-  readonly capabilities: ProductSourceCapabilities = { maxPageSize: 1000, incremental: true, reportsDeletes: false };
+  readonly capabilities: ProductSourceCapabilities = {
+    maxPageSize: 1000,
+    incremental: true,
+    reportsDeletes: false,
+    // Akeneo documents no delay between a save and the `updated` filter seeing it.
+    settleMs: 0,
+  };
   private readonly http: HttpSystem;
   /**
    * search_after pages come in uuid order, not by change time, so a read takes every page changed
@@ -50,6 +56,21 @@ export class AkeneoPimSource implements ProductSource {
     pacing: SharedPacing = {},
   ) {
     this.http = new HttpSystem({ system: this.system, baseUrl: config.url, auth, timeoutMs: config.timeoutMs, ...pacing });
+  }
+
+  /** A channel's locales, or undefined when Akeneo has no channel of that code (for `bridge check`). */
+  async channelLocales(code: string): Promise<string[] | undefined> {
+    try {
+      const channel = await this.http.request({
+        method: 'GET',
+        path: `/api/rest/v1/channels/${encodeURIComponent(code)}`,
+        schema: z.object({ code: z.string(), locales: z.array(z.string()) }).loose(),
+      });
+      return channel.locales;
+    } catch (error) {
+      if (error instanceof HttpStatusError && error.status === 404) return undefined;
+      throw error;
+    }
   }
 
   async listChanged(cursor: ChangeCursor | null, limit: number): Promise<ProductPage> {

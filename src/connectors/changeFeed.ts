@@ -11,6 +11,27 @@ export interface ChangePage<T> {
   remaining?: number;
 }
 
+/**
+ * A change feed page without the records changed less than `settleMs` ago. A source whose feed is
+ * eventually consistent (HubSpot's search shows writes seconds late, and not in timestamp order)
+ * would otherwise let the cursor pass a record that shows up later with an older timestamp; held
+ * back, such records are read on the next run. The page ends at the first unsettled record.
+ */
+export function settledPage<T extends { updatedAt: string }>(
+  page: ChangePage<T>,
+  settleMs: number,
+  now: number,
+  positionOf: (record: T) => ChangeCursor,
+): ChangePage<T> {
+  if (settleMs <= 0) return page;
+  const settledBefore = now - settleMs;
+  const cut = page.records.findIndex((record) => Date.parse(record.updatedAt) > settledBefore);
+  if (cut === -1) return page;
+  const records = page.records.slice(0, cut);
+  const last = records.at(-1);
+  return { records, nextCursor: last ? positionOf(last) : null, hasMore: false };
+}
+
 /** Only the paging keys are checked here; record content is validated one record at a time later. */
 export const feedRecordSchema = z.object({ id: z.string().min(1), updatedAt: z.string().min(1), deleted: z.boolean().optional() }).loose();
 export type FeedRecord = z.infer<typeof feedRecordSchema>;

@@ -9,6 +9,8 @@ import type { ChangePage, FeedRecord } from './changeFeed';
 /** Where customer demands and orders come from (the CRM side). */
 export interface DemandSource {
   readonly system: string;
+  /** How long the demand and order feeds take to settle (as ProductSourceCapabilities.settleMs); 0 when consistent at once. */
+  readonly settleMs: number;
   listDemandChanges(cursor: ChangeCursor | null, limit: number): Promise<ChangePage<FeedRecord>>;
   listOrderChanges(cursor: ChangeCursor | null, limit: number): Promise<ChangePage<FeedRecord>>;
   readDemands(ids: string[]): Promise<FeedRecord[]>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { chunk } from '../shared/chunk';
 import { byFeedPosition, isAfterCursor, type ChangeCursor } from '../shared/changeCursor';
-import { type ChangePage } from './changeFeed';
+import { settledPage, type ChangePage } from './changeFeed';
 import { InvalidResponseError, RateLimitedError, RequestRejectedError } from '../shared/systemErrors';
 import type { HubSpotSystemConfig } from './hubspotConfig';
 import { HttpStatusError, HttpSystem, type RequestOptions, type SharedPacing } from './httpClient';
@@ -26,7 +26,18 @@ export const hubspotApiLimits = {
   searchPerSecond: 5,
   /** Values in one IN filter. */
   inFilterValues: 100,
+  /** Characters in one search request body (400 beyond). */
+  searchBodyChars: 3_000,
 } as const;
+
+/**
+ * HubSpot-defined association type ids that mark the primary record of a pair; labels are display
+ * text HubSpot renames, so they are never read. Ticket -> company: 26 primary (339 unlabelled);
+ * deal -> company: 5 primary (341 unlabelled).
+ * https://developers.hubspot.com/docs/api-reference/latest/crm/associations/associations-v4/guide
+ * https://developers.hubspot.com/changelog/changes-to-primary-labels-for-hubspot-defined-association-labels
+ */
+const primaryAssociationTypeIds: Record<string, number> = { 'tickets/companies': 26, 'deals/companies': 5 };
 
 export const hubspotObjectSchema = z.object({
   id: z.string().min(1),
@@ -60,9 +71,10 @@ const associationsResponseSchema = z.object({
       to: z.array(
         z.object({
           toObjectId: z.union([z.string(), z.number()]).transform(String),
-          associationTypes: z.array(z.object({ label: z.string().nullable().optional() })).default([]),
+          associationTypes: z.array(z.object({ typeId: z.number().int() }).loose()).default([]),
         }),
       ),
+      paging: z.object({ next: z.object({ after: z.string().min(1) }) }).optional(),
     }),
   ),
   errors: z.array(batchErrorSchema.partial({ status: true })).optional(),
@@ -76,6 +88,12 @@ export interface SearchFilter {
   operator: 'EQ' | 'IN' | 'GTE' | 'HAS_PROPERTY';
   value?: string;
   values?: string[];
+  /**
+   * The property is a string: HubSpot matches IN values on it only when they are lowercase ("When
+   * searching a string property with this operator, values must be lowercase"), so they are sent so
+   * and the caller matches the results' exact values itself.
+   */
+  stringProperty?: boolean;
 }
 
 /** 429s differ by policy: the 10-second window passes soon; the daily quota only at midnight. */
@@ -116,6 +134,8 @@ export class HubSpotApi {
   private readonly pacer: RateLimitPacer;
   private readonly now: () => number;
   private readonly searchResultCap: number;
+  /** The rate-limit headers of the latest answer that carried them (search answers carry none). */
+  private limits: { remaining: number; max: number; dailyRemaining?: number; daily?: number } | undefined;
 
   constructor(options: HubSpotApiOptions) {
     this.now = options.now ?? Date.now;
@@ -128,12 +148,32 @@ export class HubSpotApi {
       timeoutMs: options.config.timeoutMs,
       ...options.pacing,
       classifyError: (status, body, headers) => hubspotRateLimitError(status, body, headers, options.config.timeZone, this.now()),
-      onResponse: (_status, headers) =>
+      onResponse: (_status, headers) => {
+        this.observeLimits(headers);
         this.pacer.observeWindow(
           Number(headers.get('x-hubspot-ratelimit-remaining') ?? NaN),
           Number(headers.get('x-hubspot-ratelimit-interval-milliseconds') ?? NaN),
-        ),
+        );
+      },
     });
+  }
+
+  /** What the latest X-HubSpot-RateLimit headers said: the 10-second window, and the day's (absent for OAuth apps). */
+  get rateLimits(): { remaining: number; max: number; dailyRemaining?: number; daily?: number } | undefined {
+    return this.limits;
+  }
+
+  private observeLimits(headers: Headers): void {
+    const number = (name: string) => {
+      const value = Number(headers.get(name) ?? NaN);
+      return Number.isFinite(value) ? value : undefined;
+    };
+    const remaining = number('x-hubspot-ratelimit-remaining');
+    const max = number('x-hubspot-ratelimit-max');
+    if (remaining === undefined || max === undefined) return;
+    const dailyRemaining = number('x-hubspot-ratelimit-daily-remaining');
+    const daily = number('x-hubspot-ratelimit-daily');
+    this.limits = { remaining, max, ...(dailyRemaining !== undefined && daily !== undefined ? { dailyRemaining, daily } : {}) };
   }
 
   /** A request whose refusals (4xx) come back as they are (HttpStatusError), for callers that read them. */
@@ -169,7 +209,11 @@ export class HubSpotApi {
     }
   }
 
-  /** Records by id (or by a unique property's values), 100 a request; unknown ones are absent. */
+  /**
+   * Records by id (or by a unique property's values), 100 a request; unknown ones are absent. Reads
+   * by id see a write at once, unlike search. When HubSpot knows none of the ids it may answer 404
+   * OBJECT_NOT_FOUND instead of 207: that, too, means none found.
+   */
   async batchRead(objectType: string, ids: string[], properties: string[], idProperty?: string): Promise<HubSpotObject[]> {
     const found: HubSpotObject[] = [];
     for (const part of chunk([...new Set(ids)], hubspotApiLimits.batchSize)) {
@@ -178,13 +222,20 @@ export class HubSpotApi {
         properties,
         ...(idProperty && idProperty !== 'hs_object_id' ? { idProperty } : {}),
       };
-      const response = await this.call({
-        method: 'POST',
-        path: `/crm/v3/objects/${objectType}/batch/read`,
-        query: { archived: 'false' },
-        body,
-        schema: batchResponseSchema,
-      });
+      let response: z.infer<typeof batchResponseSchema>;
+      try {
+        response = await this.request({
+          method: 'POST',
+          path: `/crm/v3/objects/${objectType}/batch/read`,
+          query: { archived: 'false' },
+          body,
+          schema: batchResponseSchema,
+        });
+      } catch (error) {
+        if (!(error instanceof HttpStatusError)) throw error;
+        if (error.status === 404 && errorBodySchema.safeParse(error.body).data?.category === 'OBJECT_NOT_FOUND') continue;
+        throw new RequestRejectedError(this.system, error.status, error.message);
+      }
       const unexpected = (response.errors ?? []).filter((e) => e.category !== 'OBJECT_NOT_FOUND');
       if (unexpected.length > 0)
         throw new InvalidResponseError(this.system, `${this.system} could not read some ${objectType}: ${unexpected[0]!.message}`);
@@ -220,27 +271,37 @@ export class HubSpotApi {
   }
 
   /**
-   * Associated record ids per record, primary first (HubSpot's "Primary" label, e.g. a ticket's
-   * primary company). Records with none are absent.
+   * Associated record ids per record, primary first (by HubSpot's primary association type id, e.g. a
+   * ticket's primary company). Each record's associations page on their own: a record whose answer
+   * carries `paging.next.after` is asked again with that cursor beside its id. Records with none are absent.
    */
   async associations(fromType: string, toType: string, ids: string[]): Promise<Map<string, string[]>> {
-    const byId = new Map<string, string[]>();
-    for (const part of chunk([...new Set(ids)], hubspotApiLimits.associationBatchSize)) {
-      if (part.length === 0) continue;
-      const body = { inputs: part.map((id) => ({ id })) };
-      const response = await this.call({
-        method: 'POST',
-        path: `/crm/v4/associations/${fromType}/${toType}/batch/read`,
-        body,
-        schema: associationsResponseSchema,
-      });
-      for (const result of response.results) {
-        const primaryFirst = [...result.to].sort((a, b) => Number(isPrimary(b)) - Number(isPrimary(a)));
-        byId.set(
-          result.from.id,
-          primaryFirst.map((to) => to.toObjectId),
-        );
+    const primaryTypeId = primaryAssociationTypeIds[`${fromType}/${toType}`];
+    const found = new Map<string, Array<{ id: string; primary: boolean }>>();
+    let pending: Array<{ id: string; after?: string }> = [...new Set(ids)].map((id) => ({ id }));
+    while (pending.length > 0) {
+      const next: Array<{ id: string; after: string }> = [];
+      for (const part of chunk(pending, hubspotApiLimits.associationBatchSize)) {
+        const response = await this.call({
+          method: 'POST',
+          path: `/crm/v4/associations/${fromType}/${toType}/batch/read`,
+          body: { inputs: part },
+          schema: associationsResponseSchema,
+        });
+        for (const result of response.results) {
+          const list = found.get(result.from.id) ?? [];
+          for (const to of result.to)
+            list.push({ id: to.toObjectId, primary: to.associationTypes.some((type) => type.typeId === primaryTypeId) });
+          found.set(result.from.id, list);
+          if (result.paging) next.push({ id: result.from.id, after: result.paging.next.after });
+        }
       }
+      pending = next;
+    }
+    const byId = new Map<string, string[]>();
+    for (const [id, list] of found) {
+      const primaryFirst = [...list].sort((a, b) => Number(b.primary) - Number(a.primary));
+      byId.set(id, [...new Set(primaryFirst.map((to) => to.id))]);
     }
     return byId;
   }
@@ -255,25 +316,61 @@ export class HubSpotApi {
     }
   }
 
-  /** Every record matching one filter, its IN values split into HubSpot's 100 per filter. */
+  /**
+   * Every record matching the filters. The IN filter's values are split into requests of at most 100
+   * values whose body stays within HubSpot's 3,000 characters; on a string property they go lowercase.
+   */
   async searchAll(objectType: string, filters: SearchFilter[], properties: string[]): Promise<HubSpotObject[]> {
     const found: HubSpotObject[] = [];
     const inFilter = filters.find((f) => f.values);
-    const valueChunks = inFilter?.values ? chunk(inFilter.values, hubspotApiLimits.inFilterValues) : [undefined];
-    for (const values of valueChunks) {
+    const bodyOf = (values: string[] | undefined, after?: string) => ({
+      filterGroups: [
+        {
+          filters: filters.map(({ stringProperty: _string, ...f }) => (f.values && values ? { ...f, values } : f)),
+        },
+      ],
+      properties,
+      limit: hubspotApiLimits.searchPageSize,
+      ...(after ? { after } : {}),
+    });
+    const values = inFilter?.values
+      ? [...new Set(inFilter.stringProperty ? inFilter.values.map((v) => v.toLowerCase()) : inFilter.values)]
+      : [];
+    const valueChunks = inFilter?.values ? this.inChunks(values, (part) => bodyOf(part, '99999')) : [undefined];
+    for (const part of valueChunks) {
       let after: string | undefined;
       do {
-        const page = await this.search(objectType, {
-          filterGroups: [{ filters: filters.map((f) => (f === inFilter && values ? { ...f, values } : f)) }],
-          properties,
-          limit: hubspotApiLimits.searchPageSize,
-          ...(after ? { after } : {}),
-        });
+        const page = await this.search(objectType, bodyOf(part, after));
         found.push(...page.results);
         after = page.paging?.next.after;
       } while (after);
     }
     return found;
+  }
+
+  /** IN values in groups of at most 100 whose request body stays within the search body limit. */
+  private inChunks(values: string[], bodyOf: (part: string[]) => unknown): string[][] {
+    const chunks: string[][] = [];
+    let current: string[] = [];
+    for (const value of values) {
+      const candidate = [...current, value];
+      if (
+        current.length > 0 &&
+        (candidate.length > hubspotApiLimits.inFilterValues || JSON.stringify(bodyOf(candidate)).length > hubspotApiLimits.searchBodyChars)
+      ) {
+        chunks.push(current);
+        current = [value];
+      } else current = candidate;
+    }
+    if (current.length > 0) chunks.push(current);
+    const tooLong = chunks.find((part) => JSON.stringify(bodyOf(part)).length > hubspotApiLimits.searchBodyChars);
+    if (tooLong)
+      throw new RequestRejectedError(
+        this.system,
+        400,
+        `A HubSpot search for the value ${tooLong[0]!.slice(0, 80)} does not fit HubSpot's ${hubspotApiLimits.searchBodyChars}-character search body; shorten the id or the property list.`,
+      );
+    return chunks;
   }
 
   /**
@@ -289,7 +386,16 @@ export class HubSpotApi {
       filters,
       properties,
       key,
-    }: { cursor: ChangeCursor | null; limit: number; filters: SearchFilter[]; properties: string[]; key: (o: HubSpotObject) => string },
+      settleMs,
+    }: {
+      cursor: ChangeCursor | null;
+      limit: number;
+      filters: SearchFilter[];
+      properties: string[];
+      key: (o: HubSpotObject) => string;
+      /** Changes newer than this are left for the next read: search shows writes late, and not in timestamp order. */
+      settleMs: number;
+    },
   ): Promise<ChangePage<HubSpotObject & { key: string; updatedAt: string }>> {
     type Positioned = HubSpotObject & { key: string; updatedAt: string; id: string };
     const collected = new Map<string, Positioned>();
@@ -342,14 +448,15 @@ export class HubSpotApi {
     const records = [...collected.values()].sort((a, b) => byFeedPosition(position(a), position(b)));
     const pageRecords = records.slice(0, limit);
     const last = pageRecords.at(-1);
-    return {
-      records: pageRecords,
-      nextCursor: last ? { since: last.updatedAt, afterId: last.key } : null,
-      hasMore: records.length > limit || !exhausted,
-    };
+    return settledPage(
+      {
+        records: pageRecords,
+        nextCursor: last ? { since: last.updatedAt, afterId: last.key } : null,
+        hasMore: records.length > limit || !exhausted,
+      },
+      settleMs,
+      this.now(),
+      (record) => ({ since: record.updatedAt, afterId: record.key }),
+    );
   }
-}
-
-function isPrimary(to: { associationTypes: Array<{ label?: string | null }> }): boolean {
-  return to.associationTypes.some((type) => type.label === 'Primary');
 }

@@ -103,6 +103,12 @@ export const hubspotSystemSchema = z
     demands: hubspotDemandsSchema.prefault({}),
     /** The account's time zone: its daily API limit resets at midnight there. */
     timeZone: z.string().min(1).default('UTC'),
+    /**
+     * Changes newer than this are left for the next run. HubSpot's search shows writes only after a
+     * delay ("a few moments"), and not in timestamp order; reading them later keeps the cursor from
+     * passing a record that appears late with an older hs_lastmodifieddate. Keep it above that delay.
+     */
+    changeSettleMs: z.number().int().min(0).max(3_600_000).default(30_000),
     /** Requests kept in hand in the 10-second window: below it the connector spreads its requests out. */
     rateLimitReserve: z.number().int().min(0).max(100).default(10),
   })

@@ -65,13 +65,20 @@ export class HubSpotCrm implements ProductSink, ProductSource {
   private readonly propertyNames: string[];
   private setup: Promise<{ path: UpsertPath; types: Map<string, string> }> | undefined;
   private upsertPath: UpsertPath = 'batch-upsert';
+  /**
+   * Search-then-write: the HubSpot record id of each PMS id this connector has found or created.
+   * Search shows a write only seconds later, so a record written a moment ago is read back by its
+   * record id (batch read sees it at once) instead of being searched for, found missing and created again.
+   */
+  private readonly recordIds = new Map<string, string>();
 
-  readonly sourceCapabilities: ProductSourceCapabilities = { maxPageSize: 1000, incremental: true, reportsDeletes: false };
+  readonly sourceCapabilities: ProductSourceCapabilities;
 
   constructor(connection: HubSpotConnection) {
     this.config = connection.config;
     this.idProperty = connection.config.products.idProperty;
     this.propertyNames = connection.propertyNames;
+    this.sourceCapabilities = { maxPageSize: 1000, incremental: true, reportsDeletes: false, settleMs: connection.config.changeSettleMs };
     this.api = new HubSpotApi({
       baseUrl: connection.baseUrl,
       token: connection.token,
@@ -98,14 +105,7 @@ export class HubSpotCrm implements ProductSink, ProductSource {
     if (externalIds.length === 0) return [];
     this.requireBatchSize(externalIds.length);
     const { path, types } = await this.ensureSetup();
-    const objects =
-      path === 'batch-upsert'
-        ? await this.batchRead(externalIds)
-        : await this.api.searchAll(
-            'products',
-            [{ propertyName: this.idProperty, operator: 'IN', values: externalIds }],
-            this.readProperties(),
-          );
+    const objects = path === 'batch-upsert' ? await this.batchRead(externalIds) : [...(await this.lookUp(externalIds)).values()];
     const wanted = new Set(externalIds);
     return objects.filter((o) => wanted.has(o.properties[this.idProperty] ?? '')).map((o) => this.toCrmRecord(o, types));
   }
@@ -137,6 +137,7 @@ export class HubSpotCrm implements ProductSink, ProductSource {
       filters: [],
       properties: [...this.propertyNames, this.idProperty],
       key: (o) => o.id,
+      settleMs: this.sourceCapabilities.settleMs,
     });
     return { ...page, records: page.records.map((o) => this.toRawProduct(o, o.updatedAt, types)) };
   }
@@ -230,15 +231,22 @@ export class HubSpotCrm implements ProductSink, ProductSource {
     return this.api.batchRead('products', externalIds, this.readProperties(), this.idProperty);
   }
 
+  /**
+   * Results come in no guaranteed order: each is matched to its input by the id property, sent
+   * inside `properties` so HubSpot returns it. Never by position.
+   */
   private async batchUpsert(inputs: CrmProductInput[]): Promise<UpsertResult[]> {
     const body = {
-      inputs: inputs.map((input) => ({ idProperty: this.idProperty, id: input.externalId, properties: this.toHubSpotValues(input) })),
+      inputs: inputs.map((input) => ({
+        idProperty: this.idProperty,
+        id: input.externalId,
+        properties: { ...this.toHubSpotValues(input), [this.idProperty]: input.externalId },
+      })),
     };
     const response = await this.write('/crm/v3/objects/products/batch/upsert', body);
     const written = new Map(response.results.map((o) => [o.properties[this.idProperty], o.new === true]));
-    const noIds = response.results.every((o) => o.properties[this.idProperty] === undefined);
-    return inputs.map((input, index) => {
-      const created = noIds && !response.errors ? response.results[index]?.new === true : written.get(input.externalId);
+    return inputs.map((input) => {
+      const created = written.get(input.externalId);
       if (created !== undefined) return { externalId: input.externalId, created };
       return { externalId: input.externalId, created: false, error: errorFor(input.externalId, response.errors) };
     });
@@ -246,13 +254,41 @@ export class HubSpotCrm implements ProductSink, ProductSource {
 
   // ---- search-then-write path ----
 
-  private async searchThenWrite(inputs: CrmProductInput[]): Promise<UpsertResult[]> {
-    const existing = await this.api.searchAll(
+  /**
+   * The products carrying these PMS ids, by PMS id: those this connector wrote or found before by
+   * their record id (batch read sees a write at once), the rest through search, whose IN matches
+   * regardless of case; only exact matches count.
+   */
+  private async lookUp(externalIds: string[]): Promise<Map<string, HubSpotObject>> {
+    const found = new Map<string, HubSpotObject>();
+    const known = externalIds.filter((id) => this.recordIds.has(id));
+    const byRecordId = await this.api.batchRead(
       'products',
-      [{ propertyName: this.idProperty, operator: 'IN', values: inputs.map((i) => i.externalId) }],
+      known.map((id) => this.recordIds.get(id)!),
       this.readProperties(),
     );
-    const hubspotId = new Map(existing.map((o) => [o.properties[this.idProperty] ?? '', o.id]));
+    for (const object of byRecordId) found.set(object.properties[this.idProperty] ?? '', object);
+    for (const id of known) if (!found.has(id)) this.recordIds.delete(id);
+    const unknown = externalIds.filter((id) => !found.has(id));
+    if (unknown.length > 0) {
+      const searched = await this.api.searchAll(
+        'products',
+        [{ propertyName: this.idProperty, operator: 'IN', values: unknown, stringProperty: true }],
+        this.readProperties(),
+      );
+      const wanted = new Set(unknown);
+      for (const object of searched) {
+        const externalId = object.properties[this.idProperty] ?? '';
+        if (wanted.has(externalId)) found.set(externalId, object);
+      }
+    }
+    for (const [externalId, object] of found) this.recordIds.set(externalId, object.id);
+    return found;
+  }
+
+  private async searchThenWrite(inputs: CrmProductInput[]): Promise<UpsertResult[]> {
+    const existing = await this.lookUp(inputs.map((i) => i.externalId));
+    const hubspotId = new Map([...existing].map(([externalId, o]) => [externalId, o.id]));
     const toUpdate = inputs.filter((i) => hubspotId.has(i.externalId));
     const toCreate = inputs.filter((i) => !hubspotId.has(i.externalId));
     const results = new Map<string, UpsertResult>();
@@ -272,6 +308,7 @@ export class HubSpotCrm implements ProductSink, ProductSource {
     if (toCreate.length > 0) {
       const body = { inputs: toCreate.map((i) => ({ properties: { ...this.toHubSpotValues(i), [this.idProperty]: i.externalId } })) };
       const response = await this.write('/crm/v3/objects/products/batch/create', body);
+      for (const o of response.results) if (o.properties[this.idProperty]) this.recordIds.set(o.properties[this.idProperty]!, o.id);
       const created = new Set(response.results.map((o) => o.properties[this.idProperty]));
       for (const input of toCreate) {
         results.set(

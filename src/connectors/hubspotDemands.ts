@@ -18,14 +18,16 @@ export class HubSpotDemands implements DemandSource, DemandLinkSink {
   readonly system = 'HubSpot';
   /** HubSpot batch requests take at most 100 inputs. */
   readonly maxLinkBatch = 100;
+  readonly settleMs: number;
   private readonly demands: HubSpotSystemConfig['demands'];
   private readonly productIdProperty: string;
   private setup: Promise<void> | undefined;
 
   constructor(
     private readonly api: HubSpotApi,
-    config: Pick<HubSpotSystemConfig, 'demands' | 'products'>,
+    config: Pick<HubSpotSystemConfig, 'demands' | 'products' | 'changeSettleMs'>,
   ) {
+    this.settleMs = config.changeSettleMs;
     this.demands = config.demands;
     this.productIdProperty = config.products.idProperty;
   }
@@ -46,6 +48,7 @@ export class HubSpotDemands implements DemandSource, DemandLinkSink {
       filters,
       properties: this.ticketProperties(),
       key: (ticket) => this.demandIdOf(ticket),
+      settleMs: this.settleMs,
     });
     return { ...page, records: await this.toDemands(page.records) };
   }
@@ -92,12 +95,18 @@ export class HubSpotDemands implements DemandSource, DemandLinkSink {
     const products = await this.api.searchAll(
       'products',
       [
-        { propertyName: skuProperty, operator: 'IN', values: [...new Set(skus)] },
+        { propertyName: skuProperty, operator: 'IN', values: [...new Set(skus)], stringProperty: true },
         { propertyName: this.productIdProperty, operator: 'HAS_PROPERTY' },
       ],
       [skuProperty, this.productIdProperty],
     );
-    return new Map(products.map((p) => [p.properties[skuProperty] ?? '', p.properties[this.productIdProperty] ?? '']));
+    // IN matches regardless of case: keep the products whose SKU is exactly one asked for.
+    const wanted = new Set(skus);
+    return new Map(
+      products
+        .filter((p) => wanted.has(p.properties[skuProperty] ?? ''))
+        .map((p) => [p.properties[skuProperty] ?? '', p.properties[this.productIdProperty] ?? '']),
+    );
   }
 
   /** Won deals changed since the cursor, with their company and line items. */
@@ -109,6 +118,7 @@ export class HubSpotDemands implements DemandSource, DemandLinkSink {
       filters: [{ propertyName: 'dealstage', operator: 'IN', values: stages }],
       properties: ['closedate', 'dealstage'],
       key: (deal) => deal.id,
+      settleMs: this.settleMs,
     });
     const dealIds = page.records.map((deal) => deal.id);
     const [companies, lineIds] = await Promise.all([

@@ -273,6 +273,13 @@ export class JiraRequirements implements RequirementStore {
     return this.issueTypeId;
   }
 
+  /** For `bridge check`: the project, issue type and score field exist; throws naming what is missing. */
+  async verifyConfiguration(): Promise<string> {
+    await this.checkConfiguration();
+    const { project, issueType, scoreField } = this.config;
+    return `project ${project}, its issue type '${issueType}' and the number field ${scoreField} exist`;
+  }
+
   private async checkConfiguration(): Promise<string> {
     const { project, issueType, scoreField } = this.config;
     const problem = (what: string) => new RequestRejectedError(this.system, 400, `${what}; fix systems.<name> of kind jira, then retry.`);

@@ -16,6 +16,11 @@ export interface ProductSourceCapabilities {
   incremental: boolean;
   /** True when deleted products appear in the feed (deleted: true), which mirror mode needs. */
   reportsDeletes: boolean;
+  /**
+   * How long the source's change feed takes to settle: changes newer than this are left for the
+   * next read (see settledPage in changeFeed.ts). 0 when the feed is consistent at once.
+   */
+  settleMs: number;
 }
 
 /** Where products come from (the PMS side). */

@@ -86,6 +86,7 @@ export class RestProductSource implements ProductSource {
       maxPageSize: config.maxPageSize,
       incremental: config.sinceParam !== undefined,
       reportsDeletes: config.reportsDeletes,
+      settleMs: 0,
     };
   }
 

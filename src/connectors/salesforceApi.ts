@@ -15,6 +15,12 @@ import type { SalesforceSystemConfig } from './salesforceConfig';
 export const salesforceApiLimits = {
   /** Records per sObject Collections request. */
   collectionSize: 200,
+  /**
+   * Characters of a query URI, encoded. Salesforce allows 16,384 bytes of URI and headers together
+   * (414 URI Too Long, 431 beyond) and advises keeping headers near 8,000; SOQL is expanded on the
+   * server, so IN lists are cut well below: https://help.salesforce.com/s/articleView?id=000386264&type=1
+   */
+  queryUriChars: 8_000,
 } as const;
 
 const queryRecordSchema = z.object({ Id: z.string().min(15) }).loose();
@@ -124,6 +130,39 @@ export class SalesforceApi {
     return this.send({ method: 'GET', path: nextRecordsUrl, headers: this.queryHeaders(), schema: queryResponseSchema });
   }
 
+  /**
+   * Records of a query with an IN list, the values split into queries of at most 200 whose GET
+   * URI, encoded, stays within salesforceApiLimits.queryUriChars. `soqlFor` builds the query around
+   * one part's list (the literals already quoted and joined).
+   */
+  async queryIn(soqlFor: (inList: string) => string, values: string[]): Promise<QueryRecord[]> {
+    const uriLength = (part: string[]) =>
+      `${this.base}/query?${new URLSearchParams({ q: soqlFor(part.map(soqlString).join(', ')) }).toString()}`.length;
+    const parts: string[][] = [];
+    let current: string[] = [];
+    for (const value of [...new Set(values)]) {
+      const candidate = [...current, value];
+      if (
+        current.length > 0 &&
+        (candidate.length > salesforceApiLimits.collectionSize || uriLength(candidate) > salesforceApiLimits.queryUriChars)
+      ) {
+        parts.push(current);
+        current = [value];
+      } else current = candidate;
+    }
+    if (current.length > 0) parts.push(current);
+    const tooLong = parts.find((part) => uriLength(part) > salesforceApiLimits.queryUriChars);
+    if (tooLong)
+      throw new RequestRejectedError(
+        this.system,
+        414,
+        `A Salesforce query for the value ${tooLong[0]!.slice(0, 80)} is longer than the ${salesforceApiLimits.queryUriChars} characters a query URI may take; shorten the value or the field list.`,
+      );
+    const found: QueryRecord[] = [];
+    for (const part of parts) found.push(...(await this.queryAll(soqlFor(part.map(soqlString).join(', ')))));
+    return found;
+  }
+
   async queryAll(soql: string): Promise<QueryRecord[]> {
     let answer = await this.query(soql);
     const records = [...answer.records];
@@ -132,6 +171,26 @@ export class SalesforceApi {
       records.push(...answer.records);
     }
     return records;
+  }
+
+  /** The org's API usage over the rolling 24 hours, from the latest Sforce-Limit-Info header. */
+  get apiUsage(): { used: number; max: number } | undefined {
+    return this.usage;
+  }
+
+  /** Fields of an sObject type with their External ID flag, from its describe. */
+  async describeFields(type: string): Promise<Array<{ name: string; externalId: boolean }>> {
+    const describe = await this.send({
+      method: 'GET',
+      path: `${this.base}/sobjects/${type}/describe`,
+      schema: z.object({ fields: z.array(z.object({ name: z.string(), externalId: z.boolean().default(false) }).loose()) }).loose(),
+    });
+    return describe.fields.map((f) => ({ name: f.name, externalId: f.externalId }));
+  }
+
+  /** Bulk API 2.0 ingest jobs of the org: the cheapest request that needs Bulk API access. */
+  async listIngestJobs(): Promise<void> {
+    await this.send({ method: 'GET', path: `${this.base}/jobs/ingest/`, schema: z.unknown() });
   }
 
   /** Field API names of an sObject type, from its describe. */

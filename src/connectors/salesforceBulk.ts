@@ -52,9 +52,42 @@ function cell(record: Record<string, unknown>, field: string): string {
   return JSON.stringify(value);
 }
 
-/** The outcome of each record by external id value, the shape sObject Collections answer in. */
+/**
+ * The field holding the literal text #N/A, if any. Bulk API 2.0 reads #N/A in a CSV cell as null,
+ * quoted or not, and documents no escape ("To set a field value to null, use a field value of
+ * #N/A": https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/datafiles_csv_valid_record_rows.htm),
+ * so such a value cannot travel through a job: it would be written as null.
+ */
+function naLiteralField(record: Record<string, unknown>): string | undefined {
+  return Object.keys(record).find((field) => {
+    const value = record[field];
+    return typeof value === 'string' && value.trim() === '#N/A';
+  });
+}
+
+/**
+ * The outcome of each record by external id value, the shape sObject Collections answer in. A
+ * record with a value that is literally #N/A is refused with a reason and not sent.
+ */
 export async function bulkUpsert(api: SalesforceApi, options: BulkUpsertOptions): Promise<Map<string, SaveResult>> {
-  const { object, externalIdField, records } = options;
+  const { object, externalIdField } = options;
+  const refused = new Map<string, SaveResult>();
+  const records = options.records.filter((record) => {
+    const field = naLiteralField(record);
+    if (field === undefined) return true;
+    refused.set(cell(record, externalIdField), {
+      id: null,
+      success: false,
+      errors: [
+        {
+          statusCode: 'NA_LITERAL',
+          message: `${field} is the text "#N/A", which the Salesforce Bulk API writes as an empty (null) field; change the value in the PMS, or write this product without bulk (systems.<name>.products.bulk).`,
+        },
+      ],
+    });
+    return false;
+  });
+  if (records.length === 0) return refused;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
   const columns = [...new Set(records.flatMap((record) => Object.keys(record)))];
@@ -123,7 +156,7 @@ export async function bulkUpsert(api: SalesforceApi, options: BulkUpsertOptions)
         schema: csvSchema,
       })
       .then(parseCsv);
-  const outcomes = new Map<string, SaveResult>();
+  const outcomes = new Map<string, SaveResult>(refused);
   for (const row of await results('successfulResults')) {
     outcomes.set(row[externalIdField] ?? '', { id: row.sf__Id ?? null, success: true, errors: [], created: row.sf__Created === 'true' });
   }

@@ -20,7 +20,6 @@ import {
   salesforceApiLimits,
   saveResultsSchema,
   soqlDateTime,
-  soqlString,
   type QueryRecord,
   type SaveResult,
 } from './salesforceApi';
@@ -86,6 +85,8 @@ export class SalesforceCrm implements ProductSink, ProductSource {
       maxPageSize: 2000,
       incremental: true,
       reportsDeletes: this.config.products.reportDeletes,
+      // SOQL reads committed data: a record is visible with its SystemModstamp once saved.
+      settleMs: 0,
     };
   }
 
@@ -103,8 +104,9 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     if (externalIds.length === 0) return [];
     this.requireCollectionSize(externalIds.length);
     const fields = [...new Set(['Id', this.externalIdField, 'IsActive', ...this.productFields])];
-    const products = await this.queryAll(
-      `SELECT ${fields.join(', ')} FROM Product2 WHERE ${this.externalIdField} IN (${externalIds.map(soqlString).join(', ')})`,
+    const products = await this.api.queryIn(
+      (inList) => `SELECT ${fields.join(', ')} FROM Product2 WHERE ${this.externalIdField} IN (${inList})`,
+      externalIds,
     );
     const prices = await this.readPrices(externalIds);
     const priceProperty = this.config.products.pricebook?.priceProperty;
@@ -200,17 +202,10 @@ export class SalesforceCrm implements ProductSink, ProductSource {
     const pricebook = this.config.products.pricebook;
     const prices = new Map<string, { Id: string; UnitPrice: CrmValue }>();
     if (!pricebook) return prices;
-    const entries: QueryRecord[] = [];
-    for (const keys of chunk(
+    const entries = await this.api.queryIn(
+      (inList) => `SELECT Id, UnitPrice, ${pricebook.keyField} FROM PricebookEntry WHERE ${pricebook.keyField} IN (${inList})`,
       externalIds.map((id) => this.priceKey(id)),
-      salesforceLimits.collectionSize,
-    )) {
-      entries.push(
-        ...(await this.queryAll(
-          `SELECT Id, UnitPrice, ${pricebook.keyField} FROM PricebookEntry WHERE ${pricebook.keyField} IN (${keys.map(soqlString).join(', ')})`,
-        )),
-      );
-    }
+    );
     for (const entry of entries) {
       const key = String(entry[pricebook.keyField]);
       prices.set(key.slice(0, key.lastIndexOf('|')), { Id: entry.Id, UnitPrice: toCrmValue(entry.UnitPrice) });
@@ -297,11 +292,8 @@ export class SalesforceCrm implements ProductSink, ProductSource {
   async getByIds(ids: string[]): Promise<RawPmsProduct[]> {
     const fields = [...new Set(['Id', 'SystemModstamp', ...this.config.products.sourceFields])];
     const found: RawPmsProduct[] = [];
-    for (let start = 0; start < ids.length; start += salesforceLimits.collectionSize) {
-      const part = ids.slice(start, start + salesforceLimits.collectionSize);
-      const records = await this.queryAll(`SELECT ${fields.join(', ')} FROM Product2 WHERE Id IN (${part.map(soqlString).join(', ')})`);
-      found.push(...records.map((r) => this.toRawProduct(r)));
-    }
+    const records = await this.api.queryIn((inList) => `SELECT ${fields.join(', ')} FROM Product2 WHERE Id IN (${inList})`, ids);
+    found.push(...records.map((r) => this.toRawProduct(r)));
     return found;
   }
 

@@ -17,6 +17,8 @@ import type { SalesforceSystemConfig } from './salesforceConfig';
  */
 export class SalesforceDemands implements DemandSource, DemandLinkSink {
   readonly system = 'Salesforce';
+  /** SOQL reads committed data: a Case or Order is visible with its SystemModstamp once saved. */
+  readonly settleMs = 0;
   /** sObject Collections take at most 200 records. */
   readonly maxLinkBatch = salesforceApiLimits.collectionSize;
   private readonly demands: SalesforceSystemConfig['demands'];
@@ -80,12 +82,12 @@ export class SalesforceDemands implements DemandSource, DemandLinkSink {
   async resolveSkus(skus: string[]): Promise<Map<string, string>> {
     const skuField = this.demands.productSkuField;
     const resolved = new Map<string, string>();
-    for (const part of chunk([...new Set(skus)], salesforceApiLimits.collectionSize)) {
-      const products = await this.api.queryAll(
-        `SELECT Id, ${skuField}, ${this.productIdField} FROM Product2 WHERE ${skuField} IN (${part.map(soqlString).join(', ')}) AND ${this.productIdField} != null`,
-      );
-      for (const product of products) resolved.set(stringOf(product[skuField]), stringOf(product[this.productIdField]));
-    }
+    const products = await this.api.queryIn(
+      (inList) =>
+        `SELECT Id, ${skuField}, ${this.productIdField} FROM Product2 WHERE ${skuField} IN (${inList}) AND ${this.productIdField} != null`,
+      skus,
+    );
+    for (const product of products) resolved.set(stringOf(product[skuField]), stringOf(product[this.productIdField]));
     return resolved;
   }
 
@@ -226,17 +228,12 @@ export class SalesforceDemands implements DemandSource, DemandLinkSink {
     return this.inChunks(type, 'Id', ids, fields);
   }
 
-  /** Records whose field is one of the values, 200 values a query (SOQL has a length limit). */
-  private async inChunks(type: string, field: string, values: string[], fields: string[]): Promise<QueryRecord[]> {
-    const found: QueryRecord[] = [];
-    for (const part of chunk([...new Set(values.filter(Boolean))], salesforceApiLimits.collectionSize)) {
-      found.push(
-        ...(await this.api.queryAll(
-          `SELECT ${[...new Set(['Id', ...fields])].join(', ')} FROM ${type} WHERE ${field} IN (${part.map(soqlString).join(', ')})`,
-        )),
-      );
-    }
-    return found;
+  /** Records whose field is one of the values, the IN list split by count and URI length. */
+  private inChunks(type: string, field: string, values: string[], fields: string[]): Promise<QueryRecord[]> {
+    return this.api.queryIn(
+      (inList) => `SELECT ${[...new Set(['Id', ...fields])].join(', ')} FROM ${type} WHERE ${field} IN (${inList})`,
+      values.filter(Boolean),
+    );
   }
 
   // ---- setup: the Case fields the bridge reads and writes must exist ----

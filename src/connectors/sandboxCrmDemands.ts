@@ -13,6 +13,7 @@ const productsBySkuSchema = z.object({
 export class SandboxCrmDemands implements DemandSource, DemandLinkSink {
   private readonly http: HttpSystem;
   readonly maxLinkBatch = 100;
+  readonly settleMs = 0;
 
   constructor(options: Omit<HttpSystemOptions, 'system'> & { system?: string }) {
     this.http = new HttpSystem({ system: 'CRM', ...options });

@@ -8,7 +8,7 @@ import type { ProductPage, ProductSource, ProductSourceCapabilities } from './pr
 /** The sandbox PMS (and any in-house PMS with the same REST shape) as a product source. */
 export class SandboxPmsSource implements ProductSource {
   private readonly http: HttpSystem;
-  readonly capabilities: ProductSourceCapabilities = { maxPageSize: 1000, incremental: true, reportsDeletes: true };
+  readonly capabilities: ProductSourceCapabilities = { maxPageSize: 1000, incremental: true, reportsDeletes: true, settleMs: 0 };
 
   constructor(options: Omit<HttpSystemOptions, 'system'> & { system?: string }) {
     this.http = new HttpSystem({ system: 'PMS', ...options });

@@ -10,6 +10,8 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
  * - content/rest-api/filter.md: search={"updated":[{"operator":">","value":"YYYY-MM-DD hh:mm:ss"}]}, UTC.
  * - content/rest-api/limitations.md: 429 {"code":429,"message":"You have exceeded the limit of API
  *   requests per second."}, sometimes with Retry-After.
+ * - swagger channels: GET /api/rest/v1/channels/{code} answers { code, locales, currencies, category_tree },
+ *   404 {"code":404,"message":"Resource `x` does not exist."} for an unknown channel.
  * Products come in uuid order (search_after is a keyset on it), not by update time.
  */
 export interface AkeneoFakeProduct {
@@ -74,6 +76,8 @@ export function akeneoProduct(index: number, updated: Date): AkeneoFakeProduct {
 }
 
 export async function startAkeneoFake(options: {
+  /** Channel code -> its locales (default: ecommerce with en_US). */
+  channels?: Record<string, string[]>;
   clientId: string;
   secret: string;
   username: string;
@@ -130,6 +134,13 @@ export async function startAkeneoFake(options: {
       if (retryAfter) void reply.header('retry-after', retryAfter);
       return reply.code(429).send({ code: 429, message: 'You have exceeded the limit of API requests per second.' });
     }
+  });
+
+  app.get('/api/rest/v1/channels/:code', async (request, reply) => {
+    const { code } = request.params as { code: string };
+    const locales = (options.channels ?? { ecommerce: ['en_US'] })[code];
+    if (!locales) return reply.code(404).send({ code: 404, message: `Resource \`${code}\` does not exist.` });
+    return { code, locales, currencies: ['EUR', 'USD'], category_tree: 'master', conversion_units: {}, labels: {} };
   });
 
   app.get('/api/rest/v1/products-uuid', async (request, reply) => {

@@ -13,13 +13,25 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
  *   X-HubSpot-RateLimit-* headers: https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines
  * - search: 200 per page, 10,000 results per query (400 beyond), 5 requests/s, no rate-limit headers:
  *   https://developers.hubspot.com/docs/api-reference/latest/crm/search-the-crm
- * - batch read answers 207 with an OBJECT_NOT_FOUND error for ids it does not know.
+ * - batch read answers 207 with an OBJECT_NOT_FOUND error for ids it does not know, and 404
+ *   OBJECT_NOT_FOUND when it knows none of them (HubSpot/HubSpot-public-api-spec-collection, CRM objects v3
+ *   batch read; seen in https://github.com/HubSpot/hubspot-api-nodejs/issues/190 threads).
+ * - batch results are not guaranteed in input order: the fake shuffles them
+ *   (https://github.com/HubSpot/hubspot-api-nodejs/issues/190).
+ * - search: IN on a string property needs lowercase values ("When searching a string property with this
+ *   operator, values must be lowercase"), a request body over 3,000 characters is refused with 400, and new or
+ *   changed records appear in search results only after a delay (eventual consistency, "a few moments"):
+ *   https://developers.hubspot.com/docs/api-reference/latest/crm/search-the-crm
  * - tickets, companies, contacts, deals and line items share the object API (batch read/update by
  *   id or by a unique `idProperty`, search); properties per object type:
  *   https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/tickets/batch/update-tickets
  *   https://developers.hubspot.com/docs/api-reference/latest/crm/objects/objects/batch/update-objects
  * - associations v4 batch read, `{ from: { id }, to: [{ toObjectId, associationTypes: [{ category, typeId, label }] }] }`,
- *   at most 1,000 inputs; a "Primary" label marks a ticket's or deal's primary company:
+ *   at most 1,000 inputs, paged per record (`results[].paging.next.after`, sent back beside the id in the
+ *   next request's input); type ids, never labels, say which association is the primary one (ticket -> company:
+ *   26 primary, 339 unlabelled; deal -> company: 5 primary, 341 unlabelled), labels are display text that changes:
+ *   https://developers.hubspot.com/docs/api-reference/latest/crm/associations/associations-v4/guide
+ *   https://developers.hubspot.com/changelog/changes-to-primary-labels-for-hubspot-defined-association-labels
  *   https://developers.hubspot.com/docs/api-reference/legacy/crm/associations/associate-records/batch/get-associations
  *   https://developers.hubspot.com/changelog/bug-fix-batch-read-limit-for-hubspot-associations-api
  * - ticket properties subject, content, hs_pipeline, hs_pipeline_stage, hs_ticket_priority (LOW,
@@ -60,6 +72,15 @@ export interface HubSpotFakeOptions {
   searchPerSecond?: number;
   /** Length of the rolling window (HubSpot: 10 s). */
   intervalMs?: number;
+  /** How long a write takes to show in search results (HubSpot: "a few moments"; 3 s here unless a test lowers it). */
+  searchIndexDelayMs?: number;
+  /**
+   * Object types the token has no scopes for: their requests answer 403 MISSING_SCOPES
+   * (https://developers.hubspot.com/docs/api-reference/error-handling).
+   */
+  missingScopes?: HubSpotObjectType[];
+  /** Associations one record's entry in a v4 batch read carries before it pages (`paging.next.after`). */
+  associationPageSize?: number;
 }
 
 export interface HubSpotFake {
@@ -73,12 +94,18 @@ export interface HubSpotFake {
   createRecord(type: HubSpotObjectType, values: Record<string, string>): string;
   /** Edits a record as a HubSpot user would (hs_lastmodifieddate moves on). */
   updateRecord(type: HubSpotObjectType, id: string, values: Record<string, string>): void;
-  /** Associates two records; `primary` adds HubSpot's "Primary" label (e.g. a ticket's primary company). */
+  /** Associates two records; `primary` adds HubSpot's primary association type (e.g. ticket -> company 26 beside 339). */
   associate(fromType: HubSpotObjectType, fromId: string, toType: HubSpotObjectType, toId: string, primary?: boolean): void;
   /** Adds a custom property to an object type (products unless named). */
   addObjectProperty(objectType: HubSpotObjectType, name: string, type: HubSpotProperty['type'], hasUniqueValue?: boolean): void;
   /** Method and path of every API request, in order. */
   requests: string[];
+  /** Request bodies of every search request, in order. */
+  searchBodies: string[];
+  /** Resolves once every write so far shows in search results. */
+  indexed(): Promise<void>;
+  /** The record's latest write shows in search only `ms` from now (HubSpot's delay varies from write to write). */
+  delayIndexing(type: HubSpotObjectType, id: string, ms: number): void;
   /** Requests refused with 429, by policy. */
   refusals: Record<string, number>;
   /** Adds a custom product property, as an administrator would in HubSpot's settings. */
@@ -200,6 +227,38 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
   let malformed = false;
   let nextId = 1_000;
   let lastStamp = 0;
+  const searchIndexDelayMs = options.searchIndexDelayMs ?? 3_000;
+  const associationPageSize = options.associationPageSize ?? 500;
+  const searchBodies: string[] = [];
+  /** What search sees: per type and id, the versions of a record with the instant each becomes searchable. */
+  const searchIndex = Object.fromEntries(
+    hubspotObjectTypes.map((t) => [t, new Map<string, Array<{ record: HubSpotRecord; at: number }>>()]),
+  ) as Record<HubSpotObjectType, Map<string, Array<{ record: HubSpotRecord; at: number }>>>;
+  let lastIndexedAt = 0;
+  const toIndex = (type: HubSpotObjectType, record: HubSpotRecord) => {
+    const now = Date.now();
+    const at = now + searchIndexDelayMs;
+    lastIndexedAt = Math.max(lastIndexedAt, at);
+    const versions = [...(searchIndex[type].get(record.id) ?? []), { record, at }];
+    // Versions older than the newest searchable one are never seen again.
+    const newestSearchable = versions.reduce((found, v, i) => (v.at <= now ? i : found), 0);
+    searchIndex[type].set(record.id, versions.slice(newestSearchable));
+  };
+  /** The record as search sees it now: its newest version whose indexing delay has passed. */
+  const searchable = (type: HubSpotObjectType, id: string) =>
+    searchIndex[type]
+      .get(id)
+      ?.filter((v) => v.at <= Date.now())
+      .at(-1)?.record;
+  /** Fisher-Yates: batch answers come in no guaranteed order. */
+  const shuffled = <T>(items: T[]): T[] => {
+    const copy = [...items];
+    for (let i = copy.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+    }
+    return copy;
+  };
 
   /** Millisecond timestamps, several records of one batch share one: pagination must tie-break. */
   const stamp = () => {
@@ -229,6 +288,13 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
           ),
         );
     }
+    const scopeless = (options.missingScopes ?? []).find((type) => request.url.split('?')[0]!.split('/').includes(type));
+    if (scopeless)
+      return reply.code(403).send(
+        error('MISSING_SCOPES', "This app hasn't been granted all required scopes to make this call.", {
+          errors: [{ message: `One or more of the following scopes are required.`, context: { requiredScopes: [scopeless] } }],
+        }),
+      );
     const now = Date.now();
     if (dailyUsed >= dailyLimit) {
       return refuse(reply, 'DAILY', 'You have reached your daily limit.');
@@ -304,6 +370,7 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
       const changed = Object.keys(values).some((k) => existing.properties[k] !== values[k]);
       const record = changed ? { ...existing, properties: { ...merged, hs_lastmodifieddate: now }, updatedAt: now } : existing;
       store.set(record.id, record);
+      if (changed) toIndex(type, record);
       return { record, created: false };
     }
     const id = String(nextId++);
@@ -315,6 +382,7 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
       archived: false,
     };
     store.set(id, record);
+    toIndex(type, record);
     return { record, created: true };
   }
 
@@ -387,11 +455,12 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
         byProperty(type, input.idProperty, input.id),
         stringify({ ...input.properties, [input.idProperty]: input.id }),
       );
-      results.push({ ...view(type, record, Object.keys(input.properties).concat(input.idProperty)), new: created });
+      // HubSpot returns the properties sent in `properties`: the id property only when it was among them.
+      results.push({ ...view(type, record, Object.keys(input.properties)), new: created });
     }
     const body = {
       status: 'COMPLETE',
-      results,
+      results: shuffled(results),
       startedAt,
       completedAt: stamp(),
       ...(errors.length > 0 ? { errors, numErrors: errors.length } : {}),
@@ -425,9 +494,11 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
             ),
           ]
         : [];
+    // Not one id known: 404 with the error alone, not a 207.
+    if (found.length === 0 && missing.length > 0) return reply.code(404).send(errors[0]);
     return reply.code(errors.length > 0 ? 207 : 200).send({
       status: 'COMPLETE',
-      results: found,
+      results: shuffled(found),
       startedAt: stamp(),
       completedAt: stamp(),
       ...(errors.length ? { errors, numErrors: 1 } : {}),
@@ -446,7 +517,7 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
     const results = inputs.map((input) =>
       view(type, write(type, undefined, stringify(input.properties)).record, Object.keys(input.properties)),
     );
-    return reply.code(201).send({ status: 'COMPLETE', results, startedAt: stamp(), completedAt: stamp() });
+    return reply.code(201).send({ status: 'COMPLETE', results: shuffled(results), startedAt: stamp(), completedAt: stamp() });
   });
 
   app.post('/crm/v3/objects/:objectType/batch/update', async (request, reply) => {
@@ -468,7 +539,7 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
         Object.keys(input.properties),
       ),
     );
-    return { status: 'COMPLETE', results, startedAt: stamp(), completedAt: stamp() };
+    return { status: 'COMPLETE', results: shuffled(results), startedAt: stamp(), completedAt: stamp() };
   });
 
   interface Filter {
@@ -484,8 +555,12 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
     switch (filter.operator) {
       case 'EQ':
         return raw === filter.value;
-      case 'IN':
-        return filter.values!.includes(raw ?? '');
+      case 'IN': {
+        // String properties: HubSpot matches IN values only when they are sent lowercase.
+        const isString = propertiesOf[type].get(filter.propertyName)?.type === 'string';
+        if (!isString) return filter.values!.includes(raw ?? '');
+        return filter.values!.some((v) => v === v.toLowerCase() && v === (raw ?? '').toLowerCase());
+      }
       case 'GTE':
         return compare(raw, filter.value!) >= 0;
       case 'GT':
@@ -507,6 +582,14 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
       limit?: number;
       after?: string;
     };
+    const bodyText = JSON.stringify(request.body);
+    searchBodies.push(bodyText);
+    if (bodyText.length > 3000)
+      return reply
+        .code(400)
+        .send(
+          error('VALIDATION_ERROR', `The request body is ${bodyText.length} characters; search requests are limited to 3000 characters.`),
+        );
     const limit = body.limit ?? 10;
     const after = Number(body.after ?? 0);
     if (limit > 200) return reply.code(400).send(error('VALIDATION_ERROR', 'limit must be at most 200'));
@@ -521,7 +604,8 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
         );
     }
     const groups = body.filterGroups ?? [];
-    let found = [...objects[type].values()].filter(
+    const indexed = [...searchIndex[type].keys()].flatMap((id) => searchable(type, id) ?? []);
+    let found = indexed.filter(
       (r) => !r.archived && (groups.length === 0 || groups.some((g) => g.filters.every((f) => matches(type, r, f)))),
     );
     const sort = body.sorts?.[0];
@@ -546,29 +630,66 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
     if (!byId) byType.set(to, (byId = new Map<string, Map<string, boolean>>()));
     return byId;
   };
-  /** HubSpot's type ids for the unlabeled (default) association and the "Primary" one, e.g. ticket -> company 339/26. */
-  const associationTypes = (primary: boolean) => [
-    ...(primary ? [{ category: 'HUBSPOT_DEFINED', typeId: 339, label: 'Primary' }] : []),
-    { category: 'HUBSPOT_DEFINED', typeId: 26, label: null },
-  ];
+  /**
+   * HubSpot-defined association type ids per direction: [primary, unlabelled]. Primary exists only towards a
+   * company. Labels are display text that HubSpot renamed in 2024 ("Ticket with Primary Company"); only ids count.
+   */
+  const typeIds: Record<string, [number | undefined, number]> = {
+    'tickets/companies': [26, 339],
+    'deals/companies': [5, 341],
+    'contacts/companies': [1, 279],
+    'companies/tickets': [undefined, 340],
+    'companies/deals': [undefined, 342],
+    'companies/contacts': [undefined, 280],
+    'tickets/contacts': [undefined, 16],
+    'contacts/tickets': [undefined, 15],
+    'deals/line_items': [undefined, 19],
+    'line_items/deals': [undefined, 20],
+    'deals/contacts': [undefined, 3],
+    'contacts/deals': [undefined, 4],
+  };
+  const primaryLabel: Record<string, string> = {
+    tickets: 'Ticket with Primary Company',
+    deals: 'Deal with Primary Company',
+    contacts: 'Primary',
+  };
+  const associationTypes = (from: string, to: string, primary: boolean) => {
+    const [primaryId, plainId] = typeIds[`${from}/${to}`] ?? [undefined, 1];
+    return [
+      ...(primary && primaryId !== undefined
+        ? [{ category: 'HUBSPOT_DEFINED', typeId: primaryId, label: primaryLabel[from] ?? 'Primary' }]
+        : []),
+      { category: 'HUBSPOT_DEFINED', typeId: plainId, label: null },
+    ];
+  };
 
   app.post('/crm/v4/associations/:fromObjectType/:toObjectType/batch/read', async (request, reply) => {
     const { fromObjectType, toObjectType } = request.params as { fromObjectType: string; toObjectType: string };
     if (!isObjectType(fromObjectType) || !isObjectType(toObjectType))
       return reply.code(400).send(error('VALIDATION_ERROR', `Unable to infer object type from: ${fromObjectType}/${toObjectType}`));
-    const { inputs } = request.body as { inputs: Array<{ id: string }> };
+    const { inputs } = request.body as { inputs: Array<{ id: string; after?: string }> };
     if (batchLimit(inputs, reply, 1000)) return;
     const byId = associationsFrom(fromObjectType, toObjectType);
     const results = [];
     const missing = [];
-    for (const { id } of inputs) {
+    for (const { id, after } of inputs) {
       const to = byId.get(id);
-      if (!to || to.size === 0) missing.push(id);
-      else
-        results.push({
-          from: { id },
-          to: [...to].map(([toObjectId, primary]) => ({ toObjectId: Number(toObjectId), associationTypes: associationTypes(primary) })),
-        });
+      if (!to || to.size === 0) {
+        missing.push(id);
+        continue;
+      }
+      // Each record's associations page on their own: the next page is asked for with `after` beside the id.
+      const start = Number(after ?? 0);
+      const all = [...to];
+      const page = all.slice(start, start + associationPageSize);
+      results.push({
+        from: { id },
+        to: page.map(([toObjectId, primary]) => ({
+          toObjectId: Number(toObjectId),
+          associationTypes: associationTypes(fromObjectType, toObjectType, primary),
+        })),
+        ...(start + associationPageSize < all.length ? { paging: { next: { after: String(start + associationPageSize) } } } : {}),
+      });
     }
     // Records without associations come back as errors of a 207, as HubSpot does.
     const errors = missing.map((id) => ({
@@ -579,7 +700,7 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
     }));
     return reply.code(errors.length > 0 ? 207 : 200).send({
       status: 'COMPLETE',
-      results,
+      results: shuffled(results),
       startedAt: stamp(),
       completedAt: stamp(),
       ...(errors.length ? { errors, numErrors: errors.length } : {}),
@@ -594,6 +715,14 @@ export async function startHubSpotFake(options: HubSpotFakeOptions): Promise<Hub
     objects,
     propertiesOf,
     requests,
+    searchBodies,
+    delayIndexing: (type, id, ms) => {
+      const versions = searchIndex[type].get(id) ?? [];
+      const latest = versions.at(-1);
+      if (latest) latest.at = Date.now() + ms;
+      lastIndexedAt = Math.max(lastIndexedAt, Date.now() + ms);
+    },
+    indexed: () => new Promise((resolve) => setTimeout(resolve, Math.max(0, lastIndexedAt - Date.now() + 1))),
     refusals,
     failInBatch,
     addProperty: (name, type, hasUniqueValue = false) => {

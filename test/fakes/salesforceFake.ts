@@ -25,6 +25,10 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
  *   https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/upload_job_data.htm
  *   https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_job_successful_results.htm
  *   https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/datafiles_prepare_csv.htm
+ * - URI and headers together take at most 16,384 bytes: 414 URI Too Long when the URI alone passes it, 431
+ *   Request Header Fields Too Large when both do: https://help.salesforce.com/s/articleView?id=000386264&type=1
+ * - Bulk API 2.0 CSV: a field value of #N/A sets the field to null (quoted or not; no escape is documented):
+ *   https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/datafiles_csv_valid_record_rows.htm
  * - sObject describe, `fields[].name`: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
  * Only the SOQL this connector sends is understood: SELECT fields FROM type [WHERE a AND b ...]
  * [ORDER BY f, g] with conditions `f IN ('a','b')`, `f != null`, `f >= instant`, `f = 'x'`; COUNT().
@@ -41,6 +45,12 @@ export interface SalesforceFakeOptions {
   customFields?: Record<string, string[]>;
   /** Job-state reads a Bulk API job stays UploadComplete/InProgress for before it completes. */
   bulkPollsUntilDone?: number;
+  /** Bytes of URI and headers together a request may carry (Salesforce: 16,384). */
+  requestHeadBytes?: number;
+  /** Custom fields that exist but are not marked External ID (the others are). */
+  plainCustomFields?: string[];
+  /** Whether the integration user may use Bulk API 2.0 (default true). */
+  bulkApiEnabled?: boolean;
 }
 
 export interface BulkJob {
@@ -106,7 +116,7 @@ const sfError = (errorCode: string, message: string, fields: string[] = []) => (
 const sfTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
 
 export async function startSalesforceFake(options: SalesforceFakeOptions): Promise<SalesforceFake> {
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024, http: { maxHeaderSize: 64 * 1024 } });
   const records = new Map<string, Map<string, SfRecord>>(Object.keys(standardFields).map((t) => [t, new Map()]));
   const deleted: Array<{ type: string; id: string; deletedDate: string }> = [];
   const requests: string[] = [];
@@ -141,6 +151,11 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
   });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const headBytes = options.requestHeadBytes ?? 16_384;
+    const uriBytes = Buffer.byteLength(request.url);
+    if (uriBytes > headBytes) return reply.code(414).send('URI Too Long');
+    const headerBytes = request.raw.rawHeaders.reduce((sum, part) => sum + Buffer.byteLength(part) + 2, 0);
+    if (uriBytes + headerBytes > headBytes) return reply.code(431).send('Request Header Fields Too Large');
     if (request.url.startsWith('/services/oauth2/')) return;
     requests.push(`${request.method} ${request.url.split('?')[0]}`);
     const header = request.headers.authorization ?? '';
@@ -418,6 +433,18 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
     job.state = 'JobComplete';
   }
 
+  // Bulk API 2.0 needs the API Enabled permission and Bulk API access for the user; without it every
+  // jobs/ingest request is refused with 403 (https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/get_all_jobs.htm).
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (options.bulkApiEnabled === false && request.url.includes('/jobs/ingest'))
+      return reply.code(403).send([{ message: 'The Bulk API is not enabled for this user', errorCode: 'FUNCTIONALITY_NOT_ENABLED' }]);
+  });
+  app.get(`${base}/jobs/ingest/`, async () => ({
+    done: true,
+    records: [...bulkJobs.values()].map((job) => ({ id: job.id, object: job.object, state: job.state, operation: 'upsert' })),
+    nextRecordsUrl: null,
+  }));
+
   app.post(`${base}/jobs/ingest/`, async (request, reply) => {
     const body = request.body as { object?: string; operation?: string; externalIdFieldName?: string; contentType?: string };
     if (!body.object || !records.has(body.object))
@@ -492,7 +519,15 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
   app.get(`${base}/sobjects/:type/describe`, async (request, reply) => {
     const { type } = request.params as { type: string };
     if (!records.has(type)) return reply.code(404).send([{ message: `The requested resource does not exist`, errorCode: 'NOT_FOUND' }]);
-    return { name: type, fields: [...fieldsOf(type)].map((name) => ({ name, custom: name.endsWith('__c') })) };
+    // describe marks External ID fields with externalId: true (fields[].externalId).
+    return {
+      name: type,
+      fields: [...fieldsOf(type)].map((name) => ({
+        name,
+        custom: name.endsWith('__c'),
+        externalId: name.endsWith('__c') && !(options.plainCustomFields ?? []).includes(name),
+      })),
+    };
   });
 
   app.get(`${base}/sobjects/:type/deleted/`, async (request, reply) => {

@@ -25,14 +25,15 @@ afterEach(async () => {
 });
 
 async function setup(options: Partial<HubSpotFakeOptions> = {}, config: Record<string, unknown> = {}) {
-  fake = await startHubSpotFake({ token, ...options });
+  // Search shows writes late, as in HubSpot; shorter than HubSpot's few seconds so the tests stay quick.
+  fake = await startHubSpotFake({ token, searchIndexDelayMs: 50, ...options });
   const searchResultCap = options.searchResultCap;
   fake.addProperty('pim_stock', 'number');
   fake.addProperty('pim_archived', 'bool');
   const crm = new HubSpotCrm({
     baseUrl: fake.url,
     token,
-    config: hubspotSystemSchema.parse({ kind: 'hubspot', products: { archivedProperty: 'pim_archived' }, ...config }),
+    config: hubspotSystemSchema.parse({ kind: 'hubspot', products: { archivedProperty: 'pim_archived' }, changeSettleMs: 0, ...config }),
     propertyNames,
     ...(searchResultCap ? { searchResultCap } : {}),
   });
@@ -62,6 +63,7 @@ describe('HubSpot products: batch upsert by a unique id property', () => {
       { externalId: 'P-00002', created: false },
     ]);
     assert.equal(fake.products.size, 250, 'upserting again creates nothing');
+    await fake.indexed();
     const read = await crm.readByExternalIds(['P-00002', 'P-99999']);
     assert.deepEqual(read, [
       { externalId: 'P-00002', properties: { name: 'Product 2', price: 11.5, hs_sku: 'SKU-2', pim_stock: 1 }, archived: false },
@@ -197,6 +199,7 @@ describe('HubSpot incremental reads through the search API', () => {
   test('pages of 200 at 5 requests a second read every product once, in modification order, across shared timestamps', async () => {
     const { fake, crm } = await setup();
     await upsertIsolatingRejects(crm, products(450), () => {});
+    await fake.indexed();
     const ids = await readAll(crm, 150);
     assert.equal(ids.length, 450);
     assert.equal(new Set(ids).size, 450);
@@ -212,6 +215,7 @@ describe('HubSpot incremental reads through the search API', () => {
   test('beyond the results one query may page through, it queries again from the last timestamp seen', async () => {
     const { fake, crm } = await setup({ searchResultCap: 300 });
     await upsertIsolatingRejects(crm, products(700), () => {});
+    await fake.indexed();
     const page = await crm.listChanged(null, 1000);
     assert.equal(page.records.length, 700);
     assert.equal(new Set(page.records.map((r) => r.id)).size, 700);
@@ -231,12 +235,14 @@ describe('HubSpot incremental reads through the search API', () => {
   });
 
   test('changes after the cursor only, with HubSpot values typed by their property definitions', async () => {
-    const { crm } = await setup();
+    const { fake, crm } = await setup();
     await crm.upsertBatch(products(3));
+    await fake.indexed();
     const all = await crm.listChanged(null, 10);
     const cursor = { since: all.records[1]!.updatedAt, afterId: all.records[1]!.id };
     await new Promise((resolve) => setTimeout(resolve, 5));
     await crm.upsertBatch([{ ...products(1)[0]!, properties: { ...products(1)[0]!.properties, pim_stock: 42 } }]);
+    await fake.indexed();
     const changed = await crm.listChanged(cursor, 10);
     assert.ok(changed.records.some((r) => r.bridge_external_id === 'P-00001' && r.pim_stock === 42));
     assert.ok(changed.records.every((r) => Date.parse(r.updatedAt) >= Date.parse(cursor.since)));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parse as parseYaml } from 'yaml';
 import { configSchema } from '../../src/config/configSchema';
 import { validatePmsProduct } from '../../src/domain/validation';
@@ -22,7 +23,13 @@ describe('demandMapping and demandStatus from HubSpot tickets (fake) into the sa
 
   test('tickets become requirements (similar ones merged), the requirement and its status land on each ticket, won deals become demand signals, and a PMS decision flows back', async () => {
     const sandbox = await startSandbox({ products: 40 });
-    const hubspot = await startHubSpotFake({ token: 'pat-demands' });
+    // Search shows writes late, as in HubSpot (shorter here), and the change feeds hold back what has not settled.
+    const hubspot = await startHubSpotFake({ token: 'pat-demands', searchIndexDelayMs: 200 });
+    const settleMs = 500;
+    const settled = async () => {
+      await hubspot.indexed();
+      await sleep(settleMs);
+    };
     // What an administrator sets up in HubSpot before the first run (see docs/connectors/hubspot.md).
     hubspot.addObjectProperty('tickets', 'bridge_demand_kind', 'enumeration');
     hubspot.addObjectProperty('tickets', 'bridge_demand_skus', 'string');
@@ -33,7 +40,7 @@ logLevel: warn
 temporal: { taskQueue: ${uniqueTaskQueue('hubspot-demands')} }
 systems:
   pms: { kind: sandbox-pms, url: ${sandbox.pmsUrl}, token: ${pmsToken} }
-  hubspot: { kind: hubspot, url: ${hubspot.url}, token: pat-demands }
+  hubspot: { kind: hubspot, url: ${hubspot.url}, token: pat-demands, changeSettleMs: ${settleMs} }
 productSyncs:
   - id: products
     source: pms
@@ -80,6 +87,7 @@ demandSyncs:
       );
 
       const run = { integrationId: 'hubspot-demands' };
+      await settled();
       const first = await runWorkflow(temporal.env, config, demandMapping, run);
       assert.equal(first.status, 'Completed', 'rejected records are reported, not retried');
       assert.deepEqual(
@@ -113,6 +121,7 @@ demandSyncs:
 
       // A second run finds the link writes (HubSpot moved hs_lastmodifieddate) and changes nothing.
       const updatesBefore = hubspot.requests.filter((r) => r === 'POST /crm/v3/objects/tickets/batch/update').length;
+      await settled();
       const second = await runWorkflow(temporal.env, config, demandMapping, run);
       assert.equal(second.demands.created + second.demands.linked + second.demands.updated, 0);
       assert.equal(

@@ -19,11 +19,12 @@ afterEach(async () => {
 
 /** A HubSpot account set up as docs/connectors/hubspot.md says: the demand kind and SKU ticket properties exist. */
 async function setup(demands: Record<string, unknown> = {}, fakeToken = token) {
-  fake = await startHubSpotFake({ token });
+  // Search shows writes late, as in HubSpot; shorter than HubSpot's few seconds so the tests stay quick.
+  fake = await startHubSpotFake({ token, searchIndexDelayMs: 50 });
   fake.addObjectProperty('tickets', 'bridge_demand_kind', 'enumeration');
   fake.addObjectProperty('tickets', 'bridge_demand_skus', 'string');
   fake.addProperty('bridge_external_id', 'string', true);
-  const config = hubspotSystemSchema.parse({ kind: 'hubspot', url: fake.url, token: fakeToken, demands });
+  const config = hubspotSystemSchema.parse({ kind: 'hubspot', url: fake.url, token: fakeToken, demands, changeSettleMs: 0 });
   const crm = new HubSpotDemands(new HubSpotApi({ baseUrl: fake.url, token: fakeToken, config }), config);
   return { fake, crm };
 }
@@ -57,6 +58,7 @@ function ticket(hubspot: HubSpotFake, company: string, values: Record<string, st
 async function readAll(crm: HubSpotDemands, limit: number): Promise<FeedRecord[]> {
   const all: FeedRecord[] = [];
   let cursor: ChangeCursor | null = null;
+  await fake?.indexed();
   for (;;) {
     const page = await crm.listDemandChanges(cursor, limit);
     all.push(...page.records);
@@ -95,9 +97,11 @@ describe('HubSpot tickets as the demand source', () => {
       },
     );
 
+    await fake.indexed();
     const later = (await crm.listDemandChanges({ since: demands.at(-1)!.updatedAt, afterId: demands.at(-1)!.id }, 10)).records;
     assert.deepEqual(later, [], 'nothing after the last one');
     fake.updateRecord('tickets', ids[3]!, { subject: 'Edited' });
+    await fake.indexed();
     const afterEdit = await crm.listDemandChanges({ since: demands.at(-1)!.updatedAt, afterId: demands.at(-1)!.id }, 10);
     assert.deepEqual(
       afterEdit.records.map((d) => [d.id, d.title]),
@@ -119,6 +123,7 @@ describe('HubSpot tickets as the demand source', () => {
       bridge_demand_kind: 'feature-request',
       bridge_demand_skus: 'SKU-1',
     });
+    await fake.indexed();
     const [demand] = (await crm.listDemandChanges(null, 10)).records;
     assert.equal(demand!.id, loose);
     const result = crmDemandSchema.safeParse(demand);
@@ -129,6 +134,7 @@ describe('HubSpot tickets as the demand source', () => {
   test('SKUs resolve to PMS ids through the products product sync keeps; a product without the id property does not count', async () => {
     const { fake, crm } = await setup();
     seedAccount(fake);
+    await fake.indexed();
     const resolved = await crm.resolveSkus(['SKU-1', 'SKU-3', 'SKU-9', 'SKU-404']);
     assert.deepEqual([...resolved].sort(), [
       ['SKU-1', 'P-1'],
@@ -141,6 +147,7 @@ describe('HubSpot tickets as the demand source', () => {
     const { company } = seedAccount(fake);
     const inPipeline = ticket(fake, company, { hs_pipeline: 'demands' });
     ticket(fake, company, { hs_pipeline: '0' });
+    await fake.indexed();
     assert.deepEqual(
       (await crm.listDemandChanges(null, 10)).records.map((d) => d.id),
       [inPipeline],
@@ -171,7 +178,8 @@ describe('HubSpot tickets as the demand link sink', () => {
 
     const read = await crm.readDemands([a, b]);
     assert.deepEqual(
-      read.map((d) => [d.id, d.pmsRequirementId, d.pmsStatus]),
+      // Batch reads answer in no particular order.
+      read.map((d) => [d.id, d.pmsRequirementId, d.pmsStatus]).sort((x, y) => String(x[0]).localeCompare(String(y[0]))),
       [
         [a, 'REQ-1', 'open'],
         [b, 'REQ-1', 'open'],
@@ -201,6 +209,7 @@ describe('HubSpot tickets as the demand link sink', () => {
     const { company } = seedAccount(fake);
     const id = ticket(fake, company, { demand_ref: 'WEB-17' });
     ticket(fake, company, {});
+    await fake.indexed();
     const demands = (await crm.listDemandChanges(null, 10)).records;
     assert.deepEqual(
       demands.map((d) => d.id),
@@ -218,6 +227,7 @@ describe('HubSpot tickets as the demand link sink', () => {
   test('a demand id property that is not unique, or a missing ticket property, is a configuration error naming the field', async () => {
     const { fake, crm } = await setup({ idProperty: 'demand_ref' });
     fake.addObjectProperty('tickets', 'demand_ref', 'string', false);
+    await fake.indexed();
     await assert.rejects(
       crm.listDemandChanges(null, 10),
       (error) =>
@@ -229,6 +239,7 @@ describe('HubSpot tickets as the demand link sink', () => {
     await fake.close();
 
     const second = await setup({ properties: { skus: 'product_codes' }, createLinkProperties: false });
+    await fake.indexed();
     await assert.rejects(
       second.crm.listDemandChanges(null, 10),
       (error) =>
@@ -258,6 +269,7 @@ describe('HubSpot deals as orders', () => {
     const open = fake.createRecord('deals', { dealname: 'Maybe', dealstage: 'appointmentscheduled' });
     fake.associate('deals', open, 'companies', company, true);
 
+    await fake.indexed();
     const page = await crm.listOrderChanges(null, 10);
     assert.equal(page.hasMore, false);
     assert.deepEqual(
