@@ -36,6 +36,7 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
     direction: 'CrmToPms',
     attention: settings.attention,
     progress: (state) => run.progress(state),
+    carried: settings.continuation?.operator,
   });
   // A system that stays down stops the run for an operator; the page goes again on resume.
   const call = controls.untilAvailable;
@@ -116,6 +117,6 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
 
   async function continueRun(): Promise<DemandMappingSummary> {
     await condition(allHandlersFinished);
-    return continueAsNew<typeof demandMapping>({ ...settings, continuation: run.continuation() });
+    return continueAsNew<typeof demandMapping>({ ...settings, continuation: { ...run.continuation(), operator: controls.carry() } });
   }
 }

@@ -34,6 +34,7 @@ export async function demandStatus(input: DemandStatusInput = {}): Promise<Deman
     direction: 'PmsToCrm',
     attention: settings.attention,
     progress: (state) => run.progress(state),
+    carried: settings.continuation?.operator,
   });
 
   try {
@@ -64,7 +65,10 @@ export async function demandStatus(input: DemandStatusInput = {}): Promise<Deman
       });
       if (!run.feed.done && timeToContinueAsNew(run.pagesThisRun, settings.pagesPerRun)) {
         await condition(allHandlersFinished);
-        return await continueAsNew<typeof demandStatus>({ ...settings, continuation: run.continuation() });
+        return await continueAsNew<typeof demandStatus>({
+          ...settings,
+          continuation: { ...run.continuation(), operator: controls.carry() },
+        });
       }
     }
   } catch (error) {

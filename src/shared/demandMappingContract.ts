@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { operatorStateSchema } from './operatorState';
 import { changeCursorSchema } from './changeCursor';
 import { counterSchema, feedRunSettings, feedStateSchema } from './feedRunSettings';
 import { recordIssueSchema, type RecordIssue } from './recordIssues';
@@ -21,6 +22,8 @@ const demandContinuationSchema = z.object({
   pages: z.number().int(),
   continuedAsNew: z.number().int(),
   startedAt: z.string(),
+  /** Paused, needs attention, error-rate window: the operator state the next run of the chain starts in. */
+  operator: operatorStateSchema.optional(),
 });
 export type DemandMappingContinuation = z.infer<typeof demandContinuationSchema>;
 
