@@ -68,7 +68,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         const page = await source.listChanged(input.cursor, Math.min(input.limit, source.capabilities.maxPageSize));
         heartbeat.alive();
 
-        const { candidates, rejected } = toCandidates(page.records, mapping);
+        const { candidates, rejected } = toCandidates(page.records, mapping, sink.capabilities.fieldLimits);
         const current = await readCurrent(
           sink,
           candidates.map((c) => c.externalId),
@@ -114,7 +114,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
       return withFailureMapping(async (heartbeat) => {
         const records = await source.getByIds(input.ids);
         heartbeat.alive();
-        const { candidates, rejected } = toCandidates(records, mapping);
+        const { candidates, rejected } = toCandidates(records, mapping, sink.capabilities.fieldLimits);
         const current = await readCurrent(
           sink,
           candidates.map((c) => c.externalId),

@@ -105,6 +105,13 @@ export class ProductSyncRun {
    * failed `parkAfterAttempts` runs in a row is parked instead, and the watermark may pass it.
    */
   recordFailed(write: PlannedWrite, reason: string): void {
+    const parked = this.state.parked.find((entry) => entry.id === write.externalId);
+    if (parked) {
+      // Read again (it changed, or the overlap re-read it) and refused again: it stays parked and
+      // holds nothing back.
+      this.state.parked = upsertIssue(this.state.parked, { ...parked, reason, attempts: (parked.attempts ?? 0) + 1 });
+      return;
+    }
     const attempts = (this.state.priorFailures[write.externalId] ?? 0) + 1;
     if (attempts >= this.settings.parkAfterAttempts) {
       this.state.counters.parked += 1;
