@@ -104,6 +104,7 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
         'signals',
         await call('Writing demand signals to the PMS', () => activities.upsertDemandSignals({ integrationId, signals: page.signals })),
       );
+      run.resolved([...new Set(page.signals.map((signal) => signal.orderId))]);
     }
     run.finishPage('orders', page.nextCursor, page.hasMore);
   }
@@ -113,6 +114,7 @@ export async function demandMapping(input: DemandMappingInput = {}): Promise<Dem
     const mapped = await call('Placing demands on PMS requirements', () => activities.mapDemands({ integrationId, demands }));
     for (const failure of mapped.failed) run.fail('demands', failure.demandId, failure.reason, byId.get(failure.demandId)!.position);
     for (const outcome of mapped.outcomes) run.count('demands', outcome.action);
+    run.resolved(mapped.outcomes.map((outcome) => outcome.demandId));
     const links = mapped.outcomes
       .filter(
         (o) =>

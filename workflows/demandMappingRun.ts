@@ -91,6 +91,11 @@ export class DemandMappingRun {
     noteFailure(this.state[feed], position);
   }
 
+  /** A demand placed or an order written: if it failed or was parked before, it holds nothing back any more. */
+  resolved(ids: string[]): void {
+    for (const id of ids) this.ledger.resolve(id);
+  }
+
   /** A request left in the schedule's memo by `bridge retry|skip`; each is carried out once per chain. */
   acceptMemoRequest(request: MemoRequest | undefined, now: string): void {
     this.ledger.acceptMemoRequest(request, now);
