@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { recordIssueSchema } from './recordIssues';
 
-export const skippedRecordSchema = z.object({ id: z.string(), reason: z.string(), failure: z.string(), skippedAt: z.string() });
+const skippedRecordSchema = z.object({ id: z.string(), reason: z.string(), failure: z.string(), skippedAt: z.string() });
 
 /**
  * The failed, parked and skipped records of a feed-paging sync run, and the operator requests on
@@ -21,5 +21,4 @@ export const failureLedgerFields = {
     .default(null),
   handledRequestId: z.string().optional(),
 };
-const failureLedgerStateSchema = z.object(failureLedgerFields);
-export type FailureLedgerState = z.infer<typeof failureLedgerStateSchema>;
+export type FailureLedgerState = z.infer<ReturnType<typeof z.object<typeof failureLedgerFields>>>;

@@ -31,7 +31,7 @@ describe('demands that cannot be placed yet (real Temporal server, scheduled run
       // (its name is longer than the CRM takes, so productSync rejects it).
       const [productA, productB] = generateProducts(2, 5, 21);
       await sandbox.putProduct(productA!.id, productA!);
-      await sandbox.putProduct(productB!.id, { ...productB!, name: `${productB!.name} `.padEnd(150, 'x') });
+      await sandbox.putProduct(productB!.id, { ...productB!, name: `${String(productB!.name)} `.padEnd(150, 'x') });
       await sandbox.crmApi('PUT', '/api/accounts/A-P1', { name: 'Parking Account', segment: 'smb', annualValue: 10_000 });
       for (const [id, sku] of [
         ['D-A', productA!.sku],

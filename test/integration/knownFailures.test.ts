@@ -17,7 +17,7 @@ async function catalogWithTooLongNames(sandbox: TestSandbox): Promise<string[]> 
   const ids: string[] = [];
   for (const index of tooLongAt) {
     const product = products[index]!;
-    await sandbox.putProduct(product.id, { ...product, name: `${product.name} `.padEnd(150, 'x') });
+    await sandbox.putProduct(product.id, { ...product, name: `${String(product.name)} `.padEnd(150, 'x') });
     ids.push(product.id);
   }
   return ids.sort();

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { progressQuery, resumeSignal, pauseSignal } from '../../src/shared/messages';
 import { syncStatusKey } from '../../src/shared/searchAttributes';
 import type { SyncProgress } from '../../src/shared/syncProgress';
+import type { ProductSyncSummary } from '../../src/shared/productSyncContract';
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
@@ -57,7 +58,7 @@ describe('operator state travels across continue-as-new on a real Temporal serve
         assert.equal(sandbox.crm.store.count(), 100, 'the paused run writes nothing past the first page');
 
         await latest.signal(resumeSignal);
-        const summary = await latest.result();
+        const summary = (await latest.result()) as ProductSyncSummary;
         assert.equal(summary.status, 'Completed');
         assert.equal(summary.counts.created, 300);
       });
