@@ -8,7 +8,7 @@ import { ensureSchedule, leaveOperatorRequest, triggerSchedule } from '../../src
 import { configuredSyncs } from '../../src/temporal/syncSchedules';
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
-import { createTestWorker, runProductSync, uniqueTaskQueue } from '../helpers/worker';
+import { createTestWorker, runProductSync, startProductSync, uniqueTaskQueue } from '../helpers/worker';
 
 describe('demands that cannot be placed yet (real Temporal server, scheduled runs)', () => {
   const temporal = useTemporalServer();
@@ -71,8 +71,9 @@ describe('demands that cannot be placed yet (real Temporal server, scheduled run
         const report: FailuresReport = await second.handle.query(failuresQuery);
         assert.deepEqual(report.parked.map((p) => p.id).sort(), ['D-A', 'D-B'], 'the failures query answers on demandMapping');
 
-        // A reaches the CRM; retry D-A between runs, as `bridge retry` does.
-        await runProductSync(temporal.env, config);
+        // A reaches the CRM (B is rejected: its name is too long); retry D-A between runs, as `bridge retry` does.
+        const products = await (await startProductSync(temporal.env.client, config, {})).result();
+        assert.equal(products.counts.rejected, 1);
         await leaveOperatorRequest(temporal.env.client, start.scheduleId, { id: 'retry-1', retryFailed: { ids: ['D-A'] } });
         const third = (await runOnce()).summary;
         assert.deepEqual(
