@@ -86,7 +86,7 @@ export class DemandMappingRun {
    * in a row; then it is parked and the watermark passes it.
    */
   fail(feed: 'demands' | 'orders', id: string, reason: string, position: ChangeCursor): void {
-    if (this.ledger.recordFailure({ id, reason, position, feed }) === 'parked') return;
+    if (this.ledger.recordFailure({ id, reason, position, feed }) !== 'failed') return;
     (feed === 'demands' ? this.state.demandCounts : this.state.orderCounts).failed += 1;
     noteFailure(this.state[feed], position);
   }

@@ -62,7 +62,7 @@ export class DemandStatusRun {
 
   /** A demand that does not show its requirement's status: it holds the watermark, so the next run writes it again. */
   recordMismatch(id: string, reason: string, position: ChangeCursor): void {
-    if (this.ledger.recordFailure({ id, reason, position, feed: 'requirements' }) === 'parked') return;
+    if (this.ledger.recordFailure({ id, reason, position, feed: 'requirements' }) !== 'failed') return;
     this.state.counts.failed += 1;
     noteFailure(this.state.feed, position);
   }

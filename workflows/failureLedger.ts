@@ -13,7 +13,7 @@ export interface PreviousFailures {
 }
 
 /** Where a failure landed: `failed` holds its feed's watermark (retried next run), `parked` does not. */
-export type FailureOutcome = 'failed' | 'parked';
+export type FailureOutcome = 'failed' | 'parked' | 'skipped';
 
 /**
  * The failed, parked and skipped records of a demand sync run and what operators asked about them:
@@ -47,6 +47,8 @@ export class FailureLedger {
    * watermark of its feed.
    */
   recordFailure(issue: { id: string; reason: string; position: ChangeCursor; feed: string }): FailureOutcome {
+    // An operator chose to stop retrying it: read again (the overlap, or a change), it holds nothing back.
+    if (this.state.skippedFailures.some((skipped) => skipped.id === issue.id)) return 'skipped';
     const parked = this.state.parked.find((entry) => entry.id === issue.id);
     const attempts = (parked?.attempts ?? this.state.priorFailures[issue.id] ?? 0) + 1;
     if (parked || attempts >= this.parkAfterAttempts) {
