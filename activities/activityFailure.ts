@@ -24,14 +24,36 @@ function toActivityFailure(error: unknown): unknown {
 const heartbeatEveryMs = 500;
 
 /**
- * Runs an activity body, heartbeating while it runs (a slow answer from a system is not a dead
- * worker; the SDK throttles what it sends), and rethrows its error as the matching Temporal failure.
+ * The one way an activity heartbeats. Temporal keeps only the details of the LAST heartbeat of a
+ * failed attempt and hands them to the next attempt, so every heartbeat, the keep-alive included,
+ * repeats the activity's latest checkpoint: a beat without details would erase it.
  */
-export async function withFailureMapping<T>(body: () => Promise<T>): Promise<T> {
+export interface ActivityHeartbeat {
+  /** Records how far the activity got; a retried attempt reads it from `info.heartbeatDetails`. */
+  checkpoint(details: unknown): void;
+  /** Says the activity is alive (a slow system is not a dead worker), repeating the latest checkpoint. */
+  alive(): void;
+}
+
+/**
+ * Runs an activity body, heartbeating while it runs (the SDK throttles what it sends), and
+ * rethrows its error as the matching Temporal failure. The checkpoint starts as the one the last
+ * attempt left, so an attempt that fails before its own first checkpoint does not erase it.
+ */
+export async function withFailureMapping<T>(body: (heartbeat: ActivityHeartbeat) => Promise<T>): Promise<T> {
   const context = Context.current();
-  const timer = setInterval(() => context.heartbeat(), heartbeatEveryMs);
+  let latest: unknown = context.info.heartbeatDetails;
+  const alive = (): void => (latest === undefined ? context.heartbeat() : context.heartbeat(latest));
+  const heartbeat: ActivityHeartbeat = {
+    checkpoint: (details) => {
+      latest = details;
+      alive();
+    },
+    alive,
+  };
+  const timer = setInterval(alive, heartbeatEveryMs);
   try {
-    return await body();
+    return await body(heartbeat);
   } catch (error) {
     throw toActivityFailure(error);
   } finally {

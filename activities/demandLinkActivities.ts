@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import { chunk } from '../src/shared/chunk';
 import type { LinkUpdate, VerifyLinksResult, WriteLinksResult } from '../src/shared/demandActivityTypes';
 import { withFailureMapping } from './activityFailure';
@@ -12,13 +11,13 @@ export function createDemandLinkActivities(deps: DemandDeps) {
     /** Writes the requirement id and status onto CRM demands (only those fields; only when different). */
     async writeDemandLinks(input: { integrationId: string; links: LinkUpdate[] }): Promise<WriteLinksResult> {
       const { crm } = demandIntegrationFor(deps, input.integrationId);
-      return withFailureMapping(async () => {
+      return withFailureMapping(async (heartbeat) => {
         const result: WriteLinksResult = { changed: [], unchanged: [], missing: [] };
         for (const part of chunk(input.links, Math.min(linkWriteBatch, crm.maxLinkBatch))) {
           for (const outcome of await crm.updateDemandLinks(part)) {
             (outcome.found ? (outcome.changed ? result.changed : result.unchanged) : result.missing).push(outcome.id);
           }
-          Context.current().heartbeat();
+          heartbeat.alive();
         }
         const counters = demandMetrics(deps, input.integrationId, 'demandLinks');
         counters.recordsWritten(result.changed.length);

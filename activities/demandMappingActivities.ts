@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import type { DemandIntegration, DemandSource, RequirementStore } from '../src/connectors/demandConnectors';
 import { crmDemandSchema, crmOrderSchema, type ContactField, type CrmAccount, type CrmDemand } from '../src/domain/crmDemand';
 import { creatingDecision, firstLink, sameLinks, standingLinks, withLink, type LinkDecision } from '../src/domain/demandLinks';
@@ -81,9 +80,9 @@ export function createDemandMappingActivities(deps: DemandDeps) {
     async fetchDemandPage(input: FeedPageInput): Promise<DemandPage> {
       const integration = integrationFor(input.integrationId);
       const { crm, contactFields } = integration;
-      return withFailureMapping(async () => {
+      return withFailureMapping(async (heartbeat) => {
         const page = await crm.listDemandChanges(input.cursor, input.limit);
-        Context.current().heartbeat();
+        heartbeat.alive();
         const rejected: PositionedIssue[] = [];
         const valid: CrmDemand[] = [];
         for (const raw of page.records) {
@@ -147,7 +146,7 @@ export function createDemandMappingActivities(deps: DemandDeps) {
     async mapDemands(input: { integrationId: string; demands: PreparedDemand[] }): Promise<MapDemandsResult> {
       const { pms, matcher, placement, scoring, notes } = integrationFor(input.integrationId);
       const log = activityLogger(deps.logger, input.integrationId);
-      return withFailureMapping(async () => {
+      return withFailureMapping(async (heartbeat) => {
         const byProduct = new Map<string, Requirement[]>();
         const result: MapDemandsResult = { outcomes: [], failed: [] };
         for (const demand of input.demands) {
@@ -160,9 +159,9 @@ export function createDemandMappingActivities(deps: DemandDeps) {
             // Without the demand's own values, which a PMS's refusal may echo.
             result.failed.push({ demandId: demand.demandId, reason: withoutSentValues(error.message, sentStrings(demand)) });
           }
-          Context.current().heartbeat();
+          heartbeat.alive();
         }
-        if (notes) await recordDemandNotes(notes, input.demands, result, () => Context.current().heartbeat());
+        if (notes) await recordDemandNotes(notes, input.demands, result, () => heartbeat.alive());
 
         const counts = Object.fromEntries(
           ['created', 'linked', 'updated', 'unchanged'].map((a) => [a, result.outcomes.filter((o) => o.action === a).length]),
@@ -234,10 +233,10 @@ export function createDemandMappingActivities(deps: DemandDeps) {
      */
     async upsertDemandSignals(input: { integrationId: string; signals: OrderSignal[] }): Promise<number> {
       const { pms } = integrationFor(input.integrationId);
-      return withFailureMapping(async () => {
+      return withFailureMapping(async (heartbeat) => {
         for (const part of batchesOfWholeOrders(input.signals, signalBatch)) {
           await pms.replaceOrderSignals(part);
-          Context.current().heartbeat();
+          heartbeat.alive();
         }
         demandMetrics(deps, input.integrationId, 'orderSignals').recordsWritten(input.signals.length);
         return input.signals.length;

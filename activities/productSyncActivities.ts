@@ -18,7 +18,7 @@ import type {
 } from '../src/shared/productSyncActivityTypes';
 import { chunk } from '../src/shared/chunk';
 import { activityLogger, requireIntegration } from './activityContext';
-import { withFailureMapping } from './activityFailure';
+import { withFailureMapping, type ActivityHeartbeat } from './activityFailure';
 import { upsertIsolatingRejects, upsertProgressSchema, type UpsertProgress } from './upsertIsolatingRejects';
 
 export interface ProductSyncDeps {
@@ -36,11 +36,11 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
     return { ...integration, ownedFields: Object.keys(integration.mapping) };
   }
 
-  async function readCurrent(sink: ProductSink, externalIds: string[]) {
+  async function readCurrent(sink: ProductSink, externalIds: string[], heartbeat: ActivityHeartbeat) {
     const current = new Map<string, Awaited<ReturnType<ProductSink['readByExternalIds']>>[number]>();
     for (const ids of chunk(externalIds, sink.capabilities.maxReadBatch)) {
       for (const record of await sink.readByExternalIds(ids)) current.set(record.externalId, record);
-      Context.current().heartbeat();
+      heartbeat.alive();
     }
     return current;
   }
@@ -59,19 +59,20 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
     async fetchProductChanges(input: FetchPageInput): Promise<PagePlan> {
       const { source, sink, mapping, ownedFields } = integrationFor(input.integrationId);
       const log = activityLogger(deps.logger, input.integrationId);
-      return withFailureMapping(async () => {
+      return withFailureMapping(async (heartbeat) => {
         requireArchiving(sink, input.mode);
         if (input.mode === 'mirror' && !source.capabilities.reportsDeletes && input.cursor === null) {
           log.warn({ source: source.system }, 'the source does not report deleted products: mirror mode archives discontinued ones only');
         }
         // A page never asks the source for more than it can hand out in one call.
         const page = await source.listChanged(input.cursor, Math.min(input.limit, source.capabilities.maxPageSize));
-        Context.current().heartbeat();
+        heartbeat.alive();
 
-        const { candidates, rejected } = toCandidates(page.records, mapping);
+        const { candidates, rejected } = toCandidates(page.records, mapping, sink.capabilities.fieldLimits);
         const current = await readCurrent(
           sink,
           candidates.map((c) => c.externalId),
+          heartbeat,
         );
         const plan = diffPage(candidates, current, input.mode, ownedFields, input.maxBytes);
         // When the byte budget cut the page, it covers only the records up to the cut.
@@ -110,13 +111,14 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
      */
     async fetchProductsByIds(input: FetchByIdsInput): Promise<RetryPlan> {
       const { source, sink, mapping, ownedFields } = integrationFor(input.integrationId);
-      return withFailureMapping(async () => {
+      return withFailureMapping(async (heartbeat) => {
         const records = await source.getByIds(input.ids);
-        Context.current().heartbeat();
-        const { candidates, rejected } = toCandidates(records, mapping);
+        heartbeat.alive();
+        const { candidates, rejected } = toCandidates(records, mapping, sink.capabilities.fieldLimits);
         const current = await readCurrent(
           sink,
           candidates.map((c) => c.externalId),
+          heartbeat,
         );
         const { writes } = diffPage(candidates, current, input.mode, ownedFields, Number.MAX_SAFE_INTEGER);
         const pending = new Set([...writes.map((w) => w.externalId), ...rejected.map((r) => r.id)]);
@@ -132,10 +134,15 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
     async upsertProducts(input: UpsertInput): Promise<UpsertOutcome> {
       const { sink } = integrationFor(input.integrationId);
       const log = activityLogger(deps.logger, input.integrationId);
-      return withFailureMapping(async () => {
+      return withFailureMapping(async (heartbeat) => {
         const resume = resumedUpsert(input.records.length);
         if (resume) log.info({ done: resume.done, of: input.records.length }, 'resuming an upsert where the last attempt stopped');
-        const outcome = await upsertIsolatingRejects(sink, input.records, (progress) => Context.current().heartbeat(progress), resume);
+        const outcome = await upsertIsolatingRejects(
+          sink,
+          input.records,
+          (checkpoint) => (checkpoint ? heartbeat.checkpoint(checkpoint) : heartbeat.alive()),
+          resume,
+        );
         log.info({ written: outcome.written.length, failed: outcome.failed.length }, 'products upserted');
         metrics(input.integrationId).recordsWritten(outcome.written.length);
         metrics(input.integrationId).recordsFailed(outcome.failed.length);
@@ -146,10 +153,11 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
     /** Reads written records back and compares content hashes. */
     async verifyProducts(input: VerifyInput): Promise<VerifyOutcome> {
       const { sink, ownedFields } = integrationFor(input.integrationId);
-      return withFailureMapping(async () => {
+      return withFailureMapping(async (heartbeat) => {
         const current = await readCurrent(
           sink,
           input.expected.map((e) => e.externalId),
+          heartbeat,
         );
         const outcome: VerifyOutcome = { verified: [], mismatched: [] };
         for (const { externalId, hash } of input.expected) {

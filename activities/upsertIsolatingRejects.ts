@@ -27,19 +27,18 @@ export type UpsertProgress = z.infer<typeof upsertProgressSchema>;
 export async function upsertIsolatingRejects(
   sink: ProductSink,
   records: CrmProductInput[],
-  heartbeat: (progress: UpsertProgress) => void,
+  /** Called with the progress after each finished batch (a checkpoint), and without while a batch is in flight. */
+  heartbeat: (checkpoint?: UpsertProgress) => void,
   resume?: UpsertProgress,
 ): Promise<UpsertOutcome> {
   const outcome: UpsertOutcome = resume ? structuredClone(resume.outcome) : { written: [], failed: [] };
   const size = sink.capabilities.maxWriteBatch;
-  // Heartbeats inside a batch (while it is split, or a bulk job runs) report the last finished
+  // Heartbeats inside a batch (while it is split, or a bulk job runs) repeat the last finished
   // batch, never a half-written one: a resumed attempt writes that batch again from its start.
-  let checkpoint: UpsertProgress = { done: resume?.done ?? 0, outcome: structuredClone(outcome) };
-  const beat = (): void => heartbeat(checkpoint);
-  for (let i = checkpoint.done; i < records.length; i += size) {
-    await writeOrSplit(sink, records.slice(i, i + size), outcome, beat);
-    checkpoint = { done: Math.min(i + size, records.length), outcome: structuredClone(outcome) };
-    beat();
+  const alive = (): void => heartbeat();
+  for (let i = resume?.done ?? 0; i < records.length; i += size) {
+    await writeOrSplit(sink, records.slice(i, i + size), outcome, alive);
+    heartbeat({ done: Math.min(i + size, records.length), outcome: structuredClone(outcome) } satisfies UpsertProgress);
   }
   return outcome;
 }

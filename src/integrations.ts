@@ -202,7 +202,11 @@ function productSink(
       return salesforce(system, env, Object.keys(mapping), pacingOf(system, onRateLimited));
     default:
       requireKind(name, system, 'sandbox-crm', 'a product target');
-      return new SandboxCrmSink({ ...connectionTo(system, onRateLimited), maxWriteBatch: system.maxWriteBatch });
+      return new SandboxCrmSink({
+        ...connectionTo(system, onRateLimited),
+        maxWriteBatch: system.maxWriteBatch,
+        checkFieldLimits: system.checkFieldLimits,
+      });
   }
 }
 

@@ -16,9 +16,20 @@ export function outageReason(error: unknown): string | undefined {
 
 /** The share of failed records over the last few pages: the run's early warning. */
 export class ErrorRateWindow {
-  private pages: Array<{ attempted: number; failed: number }> = [];
+  private pages: Array<{ attempted: number; failed: number }>;
 
-  constructor(private readonly settings: AttentionSettings) {}
+  /** `pages`: the window a previous run of the chain carried over. */
+  constructor(
+    private readonly settings: AttentionSettings,
+    pages: ReadonlyArray<{ attempted: number; failed: number }> = [],
+  ) {
+    this.pages = pages.slice(-settings.errorRateWindow);
+  }
+
+  /** The window's pages, to carry across continue-as-new. */
+  snapshot(): Array<{ attempted: number; failed: number }> {
+    return this.pages.map((page) => ({ ...page }));
+  }
 
   record(attempted: number, failed: number): void {
     if (attempted === 0) return;

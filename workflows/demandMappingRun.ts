@@ -8,10 +8,13 @@ import {
   type DemandWatermark,
   type OrderCounters,
 } from '../src/shared/demandMappingContract';
-import { type PositionedIssue, pushCapped } from '../src/shared/recordIssues';
+import { type PositionedIssue, type RecordIssue, pushCapped } from '../src/shared/recordIssues';
+import type { FailuresReport } from '../src/shared/failuresReport';
+import type { MemoRequest, RetryFailedRequest, SkipFailedRequest } from '../src/shared/operatorRequests';
+import { FailureLedger } from './failureLedger';
 import { previousSummary } from './lastResult';
 import { runTiming } from '../src/shared/runFacts';
-import { feedWatermark, noteFailure, startFeed, type FeedState } from './feedState';
+import { feedWatermark, noteFailure, rewindTo, startFeed, type FeedState } from './feedState';
 import type { ChangeCursor } from '../src/shared/changeCursor';
 import type { SyncProgress, SyncState } from '../src/shared/syncProgress';
 
@@ -20,17 +23,20 @@ const zeros = <K extends string>(names: readonly K[]) => Object.fromEntries(name
 /** Bookkeeping of one demandMapping run across continue-as-new: two feeds (demands, orders), counters, lists. */
 export class DemandMappingRun {
   private readonly pagesBefore: number;
+  private readonly ledger: FailureLedger;
 
   private constructor(
     private readonly settings: DemandMappingSettings,
     private readonly state: DemandMappingContinuation,
   ) {
     this.pagesBefore = state.pages;
+    this.ledger = new FailureLedger(state, settings.parkAfterAttempts);
   }
 
   static begin(settings: DemandMappingSettings, lastResult: unknown, now: string): DemandMappingRun {
     if (settings.continuation) return new DemandMappingRun(settings, settings.continuation);
-    const previous = previousSummary<DemandMappingSummary>(lastResult, 'demands')?.watermark;
+    const previousRun = previousSummary<DemandMappingSummary>(lastResult, 'demands');
+    const previous = previousRun?.watermark;
     const start: DemandWatermark =
       settings.watermark !== undefined
         ? (settings.watermark ?? { demands: null, orders: null })
@@ -41,7 +47,7 @@ export class DemandMappingRun {
       demandCounts: zeros(demandCounterNames),
       orderCounts: zeros(orderCounterNames),
       rejected: [],
-      failed: [],
+      ...FailureLedger.start(previousRun),
       pages: 0,
       continuedAsNew: 0,
       startedAt: now,
@@ -74,10 +80,87 @@ export class DemandMappingRun {
     }
   }
 
+  /**
+   * A demand or order that could not be placed (e.g. it names a SKU the CRM never gets): it holds
+   * its feed's watermark, so the next run tries again, until it has failed `parkAfterAttempts` runs
+   * in a row; then it is parked and the watermark passes it.
+   */
   fail(feed: 'demands' | 'orders', id: string, reason: string, position: ChangeCursor): void {
-    pushCapped(this.state.failed, { id, reason });
+    if (this.ledger.recordFailure({ id, reason, position, feed }) !== 'failed') return;
     (feed === 'demands' ? this.state.demandCounts : this.state.orderCounts).failed += 1;
     noteFailure(this.state[feed], position);
+  }
+
+  /** A demand placed or an order written: if it failed or was parked before, it holds nothing back any more. */
+  resolved(ids: string[]): void {
+    for (const id of ids) this.ledger.resolve(id);
+  }
+
+  /** A request left in the schedule's memo by `bridge retry|skip`; each is carried out once per chain. */
+  acceptMemoRequest(request: MemoRequest | undefined, now: string): void {
+    this.ledger.acceptMemoRequest(request, now);
+  }
+
+  /** `retryFailed`: the records are read again from their place in the feed at the next page boundary. */
+  requestRetry(request: RetryFailedRequest): void {
+    this.ledger.requestRetry(request);
+  }
+
+  /**
+   * Carries out a pending `retryFailed`: each feed holding a requested record goes back to just
+   * before the earliest of them and reads on from there (mapping is idempotent: records already
+   * placed come out unchanged). Returns how many records are retried.
+   */
+  applyRetryRequest(): number {
+    const taken = this.ledger.takeRetryRequest();
+    for (const feedName of ['demands', 'orders'] as const) {
+      const inFeed = (entry: RecordIssue) => (entry.feed ?? 'demands') === feedName && entry.position !== undefined;
+      const failed = taken.failed.filter(inFeed);
+      const entries = [...failed, ...taken.parked.filter(inFeed)];
+      if (entries.length === 0) continue;
+      const counts = feedName === 'demands' ? this.state.demandCounts : this.state.orderCounts;
+      counts.failed = Math.max(0, counts.failed - failed.length);
+      rewindTo(
+        this.state[feedName],
+        entries.map((entry) => entry.position!),
+      );
+      this.releaseWatermarkHold(feedName);
+    }
+    return taken.failed.length + taken.parked.length;
+  }
+
+  /** `skipFailed`: stop retrying these records; the reason is kept for audit. */
+  skip(request: SkipFailedRequest, now: string): void {
+    const wasFailed = this.ledger.skip(request, now);
+    for (const feedName of ['demands', 'orders'] as const) {
+      const counts = feedName === 'demands' ? this.state.demandCounts : this.state.orderCounts;
+      counts.failed = Math.max(0, counts.failed - wasFailed.filter((entry) => (entry.feed ?? 'demands') === feedName).length);
+      this.releaseWatermarkHold(feedName);
+    }
+  }
+
+  /** The watermark may pass resolved failures again, when every failure of the feed is still listed (the list is capped). */
+  private releaseWatermarkHold(feedName: 'demands' | 'orders'): void {
+    const counts = feedName === 'demands' ? this.state.demandCounts : this.state.orderCounts;
+    const listed = this.ledger.failed.filter((entry) => (entry.feed ?? 'demands') === feedName).length;
+    if (counts.failed > listed) return;
+    this.state[feedName].earliestFailure = this.ledger.earliestFailure(feedName);
+  }
+
+  failures(): FailuresReport {
+    return {
+      integrationId: this.settings.integrationId,
+      failed: this.ledger.failed,
+      parked: this.ledger.parked,
+      skipped: this.ledger.skipped,
+      rejected: this.state.rejected,
+      counts: {
+        failed: this.state.demandCounts.failed + this.state.orderCounts.failed,
+        parked: this.ledger.parked.length,
+        skipped: this.ledger.skipped.length,
+        rejected: this.state.demandCounts.rejected + this.state.orderCounts.rejected,
+      },
+    };
   }
 
   finishPage(feed: 'demands' | 'orders', nextCursor: ChangeCursor | null, hasMore: boolean): void {
@@ -107,14 +190,17 @@ export class DemandMappingRun {
   }
 
   summary(finishedAt: string, cancelled = false): DemandMappingSummary {
-    const failed = this.state.demandCounts.failed + this.state.orderCounts.failed;
+    const failed = this.state.demandCounts.failed + this.state.orderCounts.failed + this.ledger.parked.length;
     return {
       integrationId: this.settings.integrationId,
       status: cancelled ? 'Cancelled' : failed > 0 ? 'CompletedWithFailures' : 'Completed',
       demands: { ...this.state.demandCounts },
       orders: { ...this.state.orderCounts },
       rejected: this.state.rejected,
-      failed: this.state.failed,
+      failed: this.ledger.failed,
+      parked: this.ledger.parked,
+      skippedFailures: this.ledger.skipped,
+      ...(this.ledger.handledRequestId ? { handledRequestId: this.ledger.handledRequestId } : {}),
       watermark: this.watermark,
       ...runTiming(this.state.startedAt, finishedAt),
       pages: this.state.pages,

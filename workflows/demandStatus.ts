@@ -16,6 +16,7 @@ import { DemandStatusRun } from './demandStatusRun';
 import { timeToContinueAsNew } from './historyBudget';
 import { installOperatorControls } from './operatorControls';
 import { parseWorkflowInput } from './parseInput';
+import { memoRequestKey, memoRequestSchema } from '../src/shared/operatorRequests';
 
 /**
  * PMS -> CRM status: when a requirement changes (planned, released, declined ...), every CRM
@@ -34,10 +35,18 @@ export async function demandStatus(input: DemandStatusInput = {}): Promise<Deman
     direction: 'PmsToCrm',
     attention: settings.attention,
     progress: (state) => run.progress(state),
+    carried: settings.continuation?.operator,
+    failures: () => run.failures(),
+    retryFailed: (request) => run.requestRetry(request),
+    skipFailed: (request) => run.skip(request, new Date().toISOString()),
   });
+  run.acceptMemoRequest(memoRequestSchema.safeParse(workflowInfo().memo?.[memoRequestKey]).data, new Date().toISOString());
 
   try {
-    while (!run.feed.done) {
+    // A retryFailed sends the feed back to its records (applyRetryRequest), even after its last page.
+    for (;;) {
+      run.applyRetryRequest();
+      if (run.feed.done) break;
       await controls.waitWhilePaused();
       if (controls.cancelRequested) break;
       // The page in flight finishes even when the run is cancelled; a system that stays down
@@ -64,7 +73,10 @@ export async function demandStatus(input: DemandStatusInput = {}): Promise<Deman
       });
       if (!run.feed.done && timeToContinueAsNew(run.pagesThisRun, settings.pagesPerRun)) {
         await condition(allHandlersFinished);
-        return await continueAsNew<typeof demandStatus>({ ...settings, continuation: run.continuation() });
+        return await continueAsNew<typeof demandStatus>({
+          ...settings,
+          continuation: { ...run.continuation(), operator: controls.carry() },
+        });
       }
     }
   } catch (error) {

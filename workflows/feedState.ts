@@ -32,3 +32,12 @@ export function feedWatermark(feed: FeedState, dryRun = false): ChangeCursor | n
   if (feed.earliestFailure) return { since: feed.earliestFailure.since, afterId: '' };
   return feed.cursor ?? feed.startWatermark;
 }
+
+/** Sends a feed back to just before the earliest of these records, so they are read again (retryFailed). */
+export function rewindTo(feed: FeedState & { done: boolean }, positions: ChangeCursor[]): void {
+  const earliest = [...positions].sort(compareCursors)[0];
+  if (!earliest) return;
+  const before = { since: earliest.since, afterId: '' };
+  if (!feed.cursor || compareCursors(before, feed.cursor) < 0) feed.cursor = before;
+  feed.done = false;
+}

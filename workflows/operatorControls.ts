@@ -13,7 +13,8 @@ import {
 import type { z } from 'zod';
 import type { AlertActivities } from '../activities/alertActivities';
 import { asRunFailure } from './activityFailures';
-import { outageReason } from './attention';
+import { ErrorRateWindow, outageReason } from './attention';
+import type { OperatorState } from '../src/shared/operatorState';
 import { type AttentionSettings } from '../src/shared/attentionSettings';
 import type { FailuresReport } from '../src/shared/failuresReport';
 import { failuresQuery, pauseSignal, progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from '../src/shared/messages';
@@ -38,6 +39,8 @@ export interface ControlledRun {
   progress: (state: SyncState) => SyncProgress;
   /** The step in flight, for the updates' answers ("batch 3"); by default the page after those done. */
   inFlight?: () => string;
+  /** The operator state the previous run of this chain handed over at continue-as-new. */
+  carried?: OperatorState;
   /** Workflows that keep failed records answer the `failures` query and take retry / skip. */
   failures?: () => FailuresReport;
   retryFailed?: (request: RetryFailedRequest) => void;
@@ -66,6 +69,14 @@ export interface OperatorControls {
   readonly cancelRequested: boolean;
   /** Notes an operator request the run cannot carry out (log and `progress`). */
   refuse(message: string): void;
+  /**
+   * A page's writes for the error-rate window: `attempted` and `failed` count only records whose
+   * failure would be news (a record that already failed in earlier runs failing again is no outage).
+   * Crossing the threshold stops the run for an operator, with the last failure reason.
+   */
+  recordWrites(page: { attempted: number; failed: number; lastFailureReason?: string }): Promise<void>;
+  /** What the next run of the chain must start from (see OperatorState). */
+  carry(): OperatorState;
 }
 
 const alerts = proxyActivities<AlertActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } });
@@ -80,8 +91,10 @@ const maxRefusedCommands = 10;
 export function installOperatorControls(run: ControlledRun): OperatorControls {
   // Waits for an operator stay cancellable even inside a batch that must not be cut short.
   const rootScope = CancellationScope.current();
-  let state: SyncState = 'Running';
-  let attentionReason: string | undefined;
+  let state: SyncState = run.carried?.state ?? 'Running';
+  let attentionReason: string | undefined = run.carried?.attentionReason;
+  let lastFailureReason: string | undefined = run.carried?.lastFailureReason;
+  const errorRate = new ErrorRateWindow(run.attention, run.carried?.errorWindow);
   const refusedCommands: string[] = [];
   const setState = (next: SyncState): void => {
     state = next;
@@ -158,7 +171,7 @@ export function installOperatorControls(run: ControlledRun): OperatorControls {
   upsertSearchAttributes([
     { key: integrationIdKey, value: run.integrationId },
     { key: syncDirectionKey, value: run.direction },
-    { key: syncStatusKey, value: 'Running' },
+    { key: syncStatusKey, value: state },
   ]);
 
   async function needsAttention(reason: string): Promise<void> {
@@ -175,6 +188,11 @@ export function installOperatorControls(run: ControlledRun): OperatorControls {
       if (isCancellation(error)) throw error;
       log.warn('could not post the attention alert', { integrationId: run.integrationId, error: String(error) });
     }
+    await awaitAnswer(reason);
+  }
+
+  /** Waits for resume or retryFailed while the run needs attention; Failed when nobody answers in time. */
+  async function awaitAnswer(reason: string): Promise<void> {
     const answered = await rootScope.run(() => condition(() => state !== 'NeedsAttention', run.attention.timeoutMs));
     if (!answered) {
       throw asTimeoutFailure(reason, run.attention.timeoutMs);
@@ -192,7 +210,11 @@ export function installOperatorControls(run: ControlledRun): OperatorControls {
       setState('Failed');
       return asRunFailure(error);
     },
-    waitWhilePaused: () => condition(() => state !== 'Paused'),
+    waitWhilePaused: async () => {
+      // A run that continued as new while it needed attention (the alert went out then) keeps waiting.
+      if (state === 'NeedsAttention') await awaitAnswer(attentionReason ?? 'carried over from the previous run');
+      await condition(() => state !== 'Paused');
+    },
     untilAvailable: async <T>(what: string, step: () => Promise<T>): Promise<T> => {
       for (;;) {
         try {
@@ -209,6 +231,20 @@ export function installOperatorControls(run: ControlledRun): OperatorControls {
       return rootScope.consideredCancelled;
     },
     refuse,
+    recordWrites: async (page) => {
+      if (page.lastFailureReason !== undefined) lastFailureReason = page.lastFailureReason;
+      errorRate.record(page.attempted, page.failed);
+      const tooManyFailures = errorRate.exceeded();
+      if (!tooManyFailures) return;
+      await needsAttention(`${tooManyFailures}; last reason: ${lastFailureReason ?? 'none given'}`);
+      errorRate.reset();
+    },
+    carry: () => ({
+      state: state === 'Paused' || state === 'NeedsAttention' ? state : 'Running',
+      ...(attentionReason !== undefined ? { attentionReason } : {}),
+      ...(lastFailureReason !== undefined ? { lastFailureReason } : {}),
+      errorWindow: errorRate.snapshot(),
+    }),
   };
 }
 

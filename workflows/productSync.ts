@@ -11,7 +11,6 @@ import {
 } from '@temporalio/workflow';
 import type { ProductSyncActivities } from '../activities/productSyncActivities';
 import { syncActivityOptions } from './activityOptions';
-import { ErrorRateWindow } from './attention';
 import { timeToContinueAsNew } from './historyBudget';
 import { installOperatorControls, type OperatorControls } from './operatorControls';
 import { memoRequestKey, memoRequestSchema } from '../src/shared/operatorRequests';
@@ -50,13 +49,13 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
     failures: () => run.failures(),
     retryFailed: (request) => run.requestRetry(request),
     skipFailed: (request) => run.skip(request, new Date().toISOString()),
+    carried: settings.continuation?.operator,
   });
   const memoRefusal = run.acceptMemoRequest(
     memoRequestSchema.safeParse(workflowInfo().memo?.[memoRequestKey]).data,
     new Date().toISOString(),
   );
   if (memoRefusal) controls.refuse(memoRefusal);
-  const errorRate = new ErrorRateWindow(settings.attention);
 
   try {
     run.crmTotal ??= await controls.untilAvailable('Counting CRM products', () =>
@@ -68,12 +67,15 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
       // The batch in flight finishes even when the run is cancelled: nothing is left half-written.
       const hasMore = await CancellationScope.nonCancellable(async () => {
         await retryRequestedRecords(run, activities, settings, controls);
-        return syncNextPage(run, activities, settings, controls, errorRate);
+        return syncNextPage(run, activities, settings, controls);
       });
       if (!hasMore) break;
       if (timeToContinueAsNew(run.pagesThisRun, settings.pagesPerRun)) {
         await condition(allHandlersFinished);
-        return await continueAsNew<typeof productSync>({ ...settings, continuation: run.continuation() });
+        return await continueAsNew<typeof productSync>({
+          ...settings,
+          continuation: { ...run.continuation(), operator: controls.carry() },
+        });
       }
     }
     // A retryFailed that came during the last page is honoured before the run ends.
@@ -110,7 +112,6 @@ async function syncNextPage(
   activities: Activities,
   settings: ProductSyncSettings,
   controls: OperatorControls,
-  errorRate: ErrorRateWindow,
 ): Promise<boolean> {
   const page = await controls.untilAvailable('Reading changed products', () =>
     activities.fetchProductChanges.executeWithOptions(
@@ -130,16 +131,20 @@ async function syncNextPage(
   if (settings.dryRun) run.recordPlan(writes);
   else {
     checkChangeGuard(run, writes, settings);
-    const failed = await writeAndVerify(writes, writeStep(run, activities, settings, controls), {
+    // Records that failed in earlier runs and fail again are known, not an outage: the error-rate
+    // window judges only the others (they are parked after parkAfterAttempts runs instead).
+    const known = new Set(writes.filter((write) => run.isKnownFailure(write.externalId)).map((write) => write.externalId));
+    let newFailures = 0;
+    let lastFailureReason: string | undefined;
+    await writeAndVerify(writes, writeStep(run, activities, settings, controls), {
       verified: (write) => run.recordVerified(write),
-      failed: (write, reason) => run.recordFailed(write, reason),
+      failed: (write, reason) => {
+        run.recordFailed(write, reason);
+        lastFailureReason = reason;
+        if (!known.has(write.externalId)) newFailures += 1;
+      },
     });
-    errorRate.record(writes.length, failed);
-    const tooManyFailures = errorRate.exceeded();
-    if (tooManyFailures) {
-      await controls.needsAttention(`${tooManyFailures}; last reason: ${run.lastFailureReason}`);
-      errorRate.reset();
-    }
+    await controls.recordWrites({ attempted: writes.length - known.size, failed: newFailures, lastFailureReason });
   }
   run.finishPage(page.nextCursor);
   return page.hasMore;

@@ -21,9 +21,6 @@ function emptyCounters(): SyncCounters {
 export class ProductSyncRun {
   /** Pages done by earlier runs of this chain, to count this run's own pages. */
   private readonly pagesBeforeThisRun: number;
-  /** The reason of the most recent record failure, for a run that has to stop. */
-  lastFailureReason = '';
-
   private constructor(
     private readonly settings: ProductSyncSettings,
     private readonly state: ProductSyncContinuation,
@@ -124,7 +121,13 @@ export class ProductSyncRun {
    * failed `parkAfterAttempts` runs in a row is parked instead, and the watermark may pass it.
    */
   recordFailed(write: PlannedWrite, reason: string): void {
-    this.lastFailureReason = reason;
+    const parked = this.state.parked.find((entry) => entry.id === write.externalId);
+    if (parked) {
+      // Read again (it changed, or the overlap re-read it) and refused again: it stays parked and
+      // holds nothing back.
+      this.state.parked = upsertIssue(this.state.parked, { ...parked, reason, attempts: (parked.attempts ?? 0) + 1 });
+      return;
+    }
     const attempts = (this.state.priorFailures[write.externalId] ?? 0) + 1;
     if (attempts >= this.settings.parkAfterAttempts) {
       this.state.counters.parked += 1;
@@ -135,6 +138,14 @@ export class ProductSyncRun {
     this.state.failed = this.state.failed.filter((entry) => entry.id !== write.externalId);
     pushCapped(this.state.failed, { id: write.externalId, reason, attempts, position: write.position });
     noteFailure(this.state, write.position);
+  }
+
+  /**
+   * Whether the record already failed in an earlier run (or is parked): its failing again is no news,
+   * so it does not count in the error-rate window.
+   */
+  isKnownFailure(id: string): boolean {
+    return this.state.priorFailures[id] !== undefined || this.state.parked.some((entry) => entry.id === id);
   }
 
   /**
@@ -188,7 +199,6 @@ export class ProductSyncRun {
 
   /** A retried record that failed again keeps its place, with the new reason. */
   retryFailedAgain(id: string, reason: string): void {
-    this.lastFailureReason = reason;
     const update = (list: RecordIssue[]) => list.map((entry) => (entry.id === id ? { ...entry, reason: capReason(reason) } : entry));
     this.state.failed = update(this.state.failed);
     this.state.parked = update(this.state.parked);

@@ -142,7 +142,8 @@ export function operatorMove(move: OperatorMove, target: string, options: MoveOp
       });
     }
     if (runs.length === 0 && (move === 'retry' || move === 'skip')) {
-      for (const sync of syncs.filter((s) => s.workflowType === 'productSync')) {
+      // Every sync workflow keeps failed and parked records and takes a request left in its schedule's memo.
+      for (const sync of syncs) {
         await attempt(sync.scheduleId, () => leaveForNextRun(client, sync, move, options));
       }
     }
@@ -279,7 +280,8 @@ export function failures(target: string, options: { csv?: boolean; json?: boolea
     const reports: FailuresReport[] = [];
     for (const workflowId of runs) reports.push(await client.workflow.getHandle(workflowId).query(failuresQuery));
     if (runs.length === 0) {
-      for (const sync of syncs.filter((s) => s.workflowType === 'productSync')) {
+      // Every sync workflow keeps failed and parked records and takes a request left in its schedule's memo.
+      for (const sync of syncs) {
         const summary = await lastFinishedResult(client, sync);
         if (summary) reports.push(reportFromSummary(summary));
       }

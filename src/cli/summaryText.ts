@@ -28,7 +28,7 @@ export function summaryLines(title: string, summary: SyncSummary, maxIssues = Nu
   const issues = [
     ...('rejected' in summary ? summary.rejected.map((issue) => `rejected ${issue.id}: ${issue.reason}`) : []),
     ...summary.failed.map((issue) => `failed ${issue.id}: ${issue.reason}`),
-    ...('parked' in summary
+    ...('parked' in summary && summary.parked
       ? summary.parked.map((issue) => `parked ${issue.id} (failed ${issue.attempts ?? '?'} runs): ${issue.reason}`)
       : []),
   ];

@@ -24,6 +24,12 @@ const httpSystemSchema = z.object({
   timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
   /** Largest batch one write may carry toward this system. */
   maxWriteBatch: z.number().int().min(1).max(1000).default(100),
+  /**
+   * sandbox-crm as a product target: reject a record whose text is longer than the CRM's published
+   * limit before writing it (true), or leave it to the CRM's own refusal, as with a target whose
+   * limits the bridge cannot know (false).
+   */
+  checkFieldLimits: z.boolean().default(true),
   /** The system's request limit, e.g. { requests: 100, perMs: 10000 }: the client paces itself under it. */
   rateLimit: rateLimitSchema.optional(),
 });

@@ -1,3 +1,4 @@
+import type { FieldLimits } from '../domain/fieldLimits';
 import type { CrmProperties, FieldMapping } from '../domain/fieldMapping';
 import type { RawPmsProduct } from '../domain/pmsProduct';
 import type { ChangeCursor } from '../shared/changeCursor';
@@ -64,6 +65,11 @@ export interface ProductSinkCapabilities {
   upsert: 'native' | 'lookup-then-write';
   /** True when the sink can archive a record (mirror mode needs it). */
   archives: boolean;
+  /**
+   * Longest text each property takes, in characters, where the system publishes it: a record over
+   * a limit is rejected with the reason before any write instead of failing run after run.
+   */
+  fieldLimits?: FieldLimits;
 }
 
 /** Where products go (the CRM side). */

@@ -1,3 +1,4 @@
+import type { FieldLimits } from '../domain/fieldLimits';
 import { z } from 'zod';
 import { BatchRejectedError, RequestRejectedError } from '../shared/systemErrors';
 import { HttpSystem, HttpStatusError, type HttpSystemOptions } from './httpClient';
@@ -17,14 +18,34 @@ const upsertResponseSchema = z.object({
 });
 const listResponseSchema = z.object({ total: z.number().int().nonnegative() });
 
+/**
+ * The text limits of the sandbox CRM's product properties, as its published API document
+ * (GET /openapi.json, the upsert body's `properties`) states them.
+ */
+const sandboxCrmFieldLimits: FieldLimits = {
+  name: 100,
+  description: 65_536,
+  sku: 64,
+  category: 100,
+  priceFormatted: 64,
+  features: 10_000,
+  lifecycle: 32,
+};
+
 /** The sandbox CRM: batch upsert by external id, as HubSpot and Salesforce offer. */
 export class SandboxCrmSink implements ProductSink {
   private readonly http: HttpSystem;
   readonly capabilities: ProductSinkCapabilities;
 
-  constructor(options: Omit<HttpSystemOptions, 'system'> & { system?: string; maxWriteBatch?: number }) {
+  constructor(options: Omit<HttpSystemOptions, 'system'> & { system?: string; maxWriteBatch?: number; checkFieldLimits?: boolean }) {
     this.http = new HttpSystem({ system: 'CRM', ...options });
-    this.capabilities = { maxWriteBatch: options.maxWriteBatch ?? 100, maxReadBatch: 1000, upsert: 'native', archives: true };
+    this.capabilities = {
+      maxWriteBatch: options.maxWriteBatch ?? 100,
+      maxReadBatch: 1000,
+      upsert: 'native',
+      archives: true,
+      ...(options.checkFieldLimits === false ? {} : { fieldLimits: sandboxCrmFieldLimits }),
+    };
   }
 
   get system(): string {

@@ -2,6 +2,7 @@ import { positionOf, type ChangeCursor } from '../shared/changeCursor';
 import type { PlannedWrite, PagePlan } from '../shared/productSyncActivityTypes';
 import type { SyncMode } from '../shared/syncModes';
 import { contentHash } from './contentHash';
+import { fieldLimitProblem, type FieldLimits } from './fieldLimits';
 import { mapProduct, MappingError, type FieldMapping } from './fieldMapping';
 import type { RawPmsProduct } from './pmsProduct';
 import { validatePmsProduct } from './validation';
@@ -38,8 +39,15 @@ function latestPerId(records: RawPmsProduct[]): RawPmsProduct[] {
   return records.filter((raw, index) => last.get(raw.id) === index);
 }
 
-/** Validates and maps raw PMS records; what cannot be validated or mapped is rejected with the reason. */
-export function toCandidates(records: RawPmsProduct[], mapping: FieldMapping): { candidates: Candidate[]; rejected: PagePlan['rejected'] } {
+/**
+ * Validates and maps raw PMS records; what cannot be validated or mapped, or holds a text longer
+ * than the target takes (`limits`), is rejected with the reason before anything is written.
+ */
+export function toCandidates(
+  records: RawPmsProduct[],
+  mapping: FieldMapping,
+  limits?: FieldLimits,
+): { candidates: Candidate[]; rejected: PagePlan['rejected'] } {
   const rejected: PagePlan['rejected'] = [];
   const candidates: Candidate[] = [];
   for (const raw of latestPerId(records)) {
@@ -55,6 +63,11 @@ export function toCandidates(records: RawPmsProduct[], mapping: FieldMapping): {
     }
     try {
       const properties = mapProduct(validated.product, mapping);
+      const tooLong = fieldLimitProblem(properties, limits);
+      if (tooLong) {
+        rejected.push({ id: raw.id, reason: `the target would refuse it: ${tooLong}`, position });
+        continue;
+      }
       candidates.push({
         kind: 'product',
         externalId: raw.id,

@@ -34,6 +34,13 @@ export const faultSettingsSchema = z.strictObject(
     retryAfterSeconds: z.number().int().min(0).max(3600).describe('Retry-After sent with throttleNext answers'),
     maxBatchSize: z.number().int().min(1).describe('Largest accepted batch; larger batches get 413'),
     down: z.boolean().describe('Every /api request gets 503'),
+    outageAfterWrites: z
+      .strictObject({
+        writes: z.number().int().min(0).describe('Write requests still served before the outage starts'),
+        requests: z.number().int().min(1).describe('/api requests answered 503 once it started'),
+      })
+      .nullable()
+      .describe('A planned outage in the middle of a job: after `writes` more write requests, the next `requests` /api requests get 503'),
     resetRate: rate.describe('Share of /api answers cut off mid-body, the connection reset (after any write was committed)'),
     malformedRate: rate.describe('Share of successful GET answers sent as truncated, unparseable JSON with status 200'),
     duplicateRate: rate.describe('Share of successful GET answers whose record list (data or results) repeats some records'),
@@ -57,6 +64,7 @@ export const defaultFaultSettings: FaultSettings = {
   retryAfterSeconds: 1,
   maxBatchSize: 100,
   down: false,
+  outageAfterWrites: null,
   resetRate: 0,
   malformedRate: 0,
   duplicateRate: 0,
@@ -141,6 +149,23 @@ export class FaultInjector {
     return {
       error: new HttpError(503, 'SERVICE_DOWN', 'The sandbox service is down (fault setting down=true): retry later'),
     };
+  }
+
+  /**
+   * The planned outage of `outageAfterWrites`: counts write requests down, then refuses the next
+   * requests (counted under `down`) and clears itself.
+   */
+  checkPlannedOutage(write: boolean): Rejection | null {
+    const planned = this.current.outageAfterWrites;
+    if (planned === null) return null;
+    if (planned.writes > 0) {
+      if (write) planned.writes--;
+      return null;
+    }
+    planned.requests--;
+    if (planned.requests === 0) this.current.outageAfterWrites = null;
+    this.counters.down++;
+    return { error: new HttpError(503, 'SERVICE_DOWN', 'The sandbox service is down (planned outage after writes): retry later') };
   }
 
   /** Delay to add before handling; 0 when no latency is configured. */
@@ -269,7 +294,7 @@ export function installFaultHooks(scope: FastifyInstance, injector: FaultInjecto
     if (down) return reject(reply, down);
     const delay = injector.latency();
     if (delay > 0) await sleep(delay);
-    const rejection = injector.admit(Date.now());
+    const rejection = injector.checkPlannedOutage(request.routeOptions.config.writes === true) ?? injector.admit(Date.now());
     if (rejection) {
       request.log.info({ url: request.url, error: rejection.error.code }, 'injected fault');
       return reject(reply, rejection);

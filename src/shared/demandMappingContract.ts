@@ -1,6 +1,9 @@
 import { z } from 'zod';
+import { operatorStateSchema } from './operatorState';
 import { changeCursorSchema } from './changeCursor';
 import { counterSchema, feedRunSettings, feedStateSchema } from './feedRunSettings';
+import { failureLedgerFields } from './failureLedgerState';
+import type { SkippedRecord } from './failuresReport';
 import { recordIssueSchema, type RecordIssue } from './recordIssues';
 import type { RunFacts } from './runFacts';
 
@@ -17,10 +20,12 @@ const demandContinuationSchema = z.object({
   demandCounts: counterSchema(demandCounterNames),
   orderCounts: counterSchema(orderCounterNames),
   rejected: z.array(recordIssueSchema),
-  failed: z.array(recordIssueSchema),
+  ...failureLedgerFields,
   pages: z.number().int(),
   continuedAsNew: z.number().int(),
   startedAt: z.string(),
+  /** Paused, needs attention, error-rate window: the operator state the next run of the chain starts in. */
+  operator: operatorStateSchema.optional(),
 });
 export type DemandMappingContinuation = z.infer<typeof demandContinuationSchema>;
 
@@ -35,6 +40,8 @@ export const demandMappingInputSchema = z.object({
   ...feedRunSettings,
   /** Cap on the demand data one page passes through Temporal, well under its 2 MB payload limit. */
   maxPageBytes: z.number().int().min(10_000).max(1_500_000).default(1_000_000),
+  /** Runs in a row a demand or order may fail (e.g. it names a SKU the CRM never gets) before it is parked. */
+  parkAfterAttempts: z.number().int().min(1).max(100).default(3),
   /** Explicit start; null forces a full run. Omitted: continue from the last scheduled run. */
   watermark: demandWatermarkSchema.nullable().optional(),
   continuation: demandContinuationSchema.optional(),
@@ -47,5 +54,10 @@ export interface DemandMappingSummary extends RunFacts {
   orders: OrderCounters;
   rejected: RecordIssue[];
   failed: RecordIssue[];
+  /** Failed `parkAfterAttempts` runs in a row: they no longer hold the watermark; carried from run to run. */
+  parked?: RecordIssue[];
+  /** Failed records an operator skipped, with the reason (audit); carried from run to run. */
+  skippedFailures?: SkippedRecord[];
+  handledRequestId?: string;
   watermark: DemandWatermark;
 }

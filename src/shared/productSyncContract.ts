@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { operatorStateSchema } from './operatorState';
 import { attentionSettingsSchema } from './attentionSettings';
 import { changeCursorSchema, type ChangeCursor } from './changeCursor';
 import type { SkippedRecord } from './failuresReport';
@@ -49,6 +50,8 @@ const continuationSchema = z.object({
   pages: z.number().int(),
   continuedAsNew: z.number().int(),
   startedAt: z.string(),
+  /** Paused, needs attention, error-rate window: the operator state the next run of the chain starts in. */
+  operator: operatorStateSchema.optional(),
 });
 export type ProductSyncContinuation = z.infer<typeof continuationSchema>;
 

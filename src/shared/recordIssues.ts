@@ -8,6 +8,8 @@ export const recordIssueSchema = z.object({
   attempts: z.number().int().positive().optional(),
   /** Where a failed record sits in the change feed: it holds the watermark until it is resolved. */
   position: changeCursorSchema.optional(),
+  /** Which feed of the workflow it came from, where a workflow reads more than one (demands, orders). */
+  feed: z.string().optional(),
 });
 export type RecordIssue = z.infer<typeof recordIssueSchema>;
 

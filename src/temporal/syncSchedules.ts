@@ -103,7 +103,16 @@ function demandMappingStart(sync: DemandSyncConfig): SyncStart {
     workflow: demandMapping,
     integrationId: sync.id,
     direction: 'CrmToPms',
-    args: [{ integrationId: sync.id, pageSize: sync.pageSize, overlapMs: sync.overlapMs, retry, attention }],
+    args: [
+      {
+        integrationId: sync.id,
+        pageSize: sync.pageSize,
+        overlapMs: sync.overlapMs,
+        parkAfterAttempts: sync.failurePolicy.parkAfterRuns,
+        retry,
+        attention,
+      },
+    ],
     schedule: sync.mappingSchedule,
     summary: `Demand mapping '${sync.id}': customer demands and orders ${sync.crm} -> ${sync.pms}`,
     details: details([
@@ -123,7 +132,16 @@ function demandStatusStart(sync: DemandSyncConfig): SyncStart {
     workflow: demandStatus,
     integrationId: sync.id,
     direction: 'PmsToCrm',
-    args: [{ integrationId: sync.id, pageSize: sync.pageSize, overlapMs: sync.overlapMs, retry, attention }],
+    args: [
+      {
+        integrationId: sync.id,
+        pageSize: sync.pageSize,
+        overlapMs: sync.overlapMs,
+        parkAfterAttempts: sync.failurePolicy.parkAfterRuns,
+        retry,
+        attention,
+      },
+    ],
     schedule: sync.statusSchedule,
     summary: `Demand status '${sync.id}': requirement status ${sync.pms} -> ${sync.crm} demands`,
     details: details([

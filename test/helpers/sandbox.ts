@@ -112,6 +112,16 @@ export async function startSandbox(
   };
 }
 
+/**
+ * A configuration whose sandbox CRM leaves too-long texts to the CRM's own refusal (as a target
+ * whose limits the bridge cannot know): for tests of how the bridge isolates and parks refused records.
+ */
+export function withoutFieldLimitChecks(config: BridgeConfig): BridgeConfig {
+  const crm = config.systems.crm;
+  if (crm?.kind !== 'sandbox-crm') throw new Error('withoutFieldLimitChecks needs the sandbox CRM as system crm');
+  return { ...config, systems: { ...config.systems, crm: { ...crm, checkFieldLimits: false } } };
+}
+
 /** The bridge configuration for a test: the sandbox systems, one product sync, a given task queue. */
 export function testConfig(
   sandbox: Pick<TestSandbox, 'pmsUrl' | 'crmUrl'>,

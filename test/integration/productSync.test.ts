@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { generateProducts } from '../../src/sandbox/seed';
-import { startSandbox, testConfig } from '../helpers/sandbox';
+import { startSandbox, testConfig, withoutFieldLimitChecks } from '../helpers/sandbox';
 import { assertCrmMatchesPms } from '../helpers/crmAssertions';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { syncStatusKey } from '../../src/shared/searchAttributes';
@@ -121,7 +121,7 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
         // Valid for the PMS (200 characters allowed), too long for the CRM (100).
         await sandbox.putProduct(product.id, tooLong.has(product.id) ? { ...product, name: `${product.name} `.padEnd(150, 'x') } : product);
       }
-      const summary = await runProductSync(temporal.env, testConfig(sandbox, uniqueTaskQueue('bisect')), {});
+      const summary = await runProductSync(temporal.env, withoutFieldLimitChecks(testConfig(sandbox, uniqueTaskQueue('bisect'))), {});
       assert.equal(summary.status, 'CompletedWithFailures');
       assert.deepEqual(summary.failed.map((f) => f.id).sort(), [...tooLong].sort());
       assert.match(summary.failed[0]!.reason, /CRM refused the record: .*name/);

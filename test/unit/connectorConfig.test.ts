@@ -24,6 +24,7 @@ describe('systems: one schema per kind', () => {
       token: 't',
       timeoutMs: 30_000,
       maxWriteBatch: 100,
+      checkFieldLimits: true,
     });
   });
 

@@ -37,6 +37,18 @@ describe('FaultInjector decisions', () => {
     assert.equal(injector.injected.rateLimited, 3);
   });
 
+  test('outageAfterWrites serves the given number of writes, reads in between, then refuses the next requests and ends', () => {
+    const injector = new FaultInjector({ outageAfterWrites: { writes: 2, requests: 2 } });
+    assert.equal(injector.checkPlannedOutage(true), null);
+    assert.equal(injector.checkPlannedOutage(false), null, 'a read does not count towards the writes');
+    assert.equal(injector.checkPlannedOutage(true), null);
+    assert.equal(injector.checkPlannedOutage(true)?.error.statusCode, 503);
+    assert.equal(injector.checkPlannedOutage(false)?.error.statusCode, 503);
+    assert.equal(injector.checkPlannedOutage(true), null, 'the outage is over after its requests');
+    assert.equal(injector.settings.outageAfterWrites, null);
+    assert.equal(injector.injected.down, 2);
+  });
+
   test('throttleNext refuses exactly the next N requests with the configured Retry-After', () => {
     const injector = new FaultInjector({ throttleNext: 2, retryAfterSeconds: 5 });
     assert.equal(injector.admit(0)?.retryAfterSeconds, 5);
