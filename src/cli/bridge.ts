@@ -9,6 +9,7 @@ import { createLogger } from '../logging/logger';
 import { startSandboxSystems } from '../sandbox/sandboxSystems';
 import { connectClient } from '../temporal/clientConnection';
 import { configuredSyncs, withProductSyncOverrides, type SyncStart } from '../temporal/syncSchedules';
+import { stopTracing } from '../temporal/tracing';
 import { runWorkerProcess } from '../temporal/workerProcess';
 import { createCodecServer } from '../security/codecServer';
 import { EncryptionCodec } from '../security/encryptionCodec';
@@ -311,6 +312,9 @@ export async function runCli(argv: string[]): Promise<void> {
     const usage = error instanceof ConfigError || error instanceof InvalidArgumentError;
     process.stderr.write(`${(error as Error).message}\n`);
     process.exitCode = usage ? exitCodes.usage : exitCodes.failed;
+  } finally {
+    // The command's spans (its workflow start, its queries) are posted before the process exits.
+    await stopTracing();
   }
 }
 

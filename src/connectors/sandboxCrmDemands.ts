@@ -35,6 +35,7 @@ export class SandboxCrmDemands implements DemandSource, DemandLinkSink {
     const response = await this.http.call({
       method: 'POST',
       path: '/api/demands/batch/read',
+      route: '/api/demands/batch/read',
       body: { ids },
       schema: z.object({ results: z.array(feedRecordSchema) }),
     });
@@ -46,6 +47,7 @@ export class SandboxCrmDemands implements DemandSource, DemandLinkSink {
     const response = await this.http.call({
       method: 'POST',
       path: '/api/accounts/batch/read',
+      route: '/api/accounts/batch/read',
       body: { ids },
       schema: z.object({ results: z.array(crmAccountSchema) }),
     });
@@ -57,6 +59,7 @@ export class SandboxCrmDemands implements DemandSource, DemandLinkSink {
     const response = await this.http.call({
       method: 'POST',
       path: '/api/contacts/batch/read',
+      route: '/api/contacts/batch/read',
       body: { ids },
       schema: z.object({ results: z.array(crmContactSchema) }),
     });
@@ -68,6 +71,7 @@ export class SandboxCrmDemands implements DemandSource, DemandLinkSink {
     const response = await this.http.call({
       method: 'POST',
       path: '/api/products/batch/read-by-sku',
+      route: '/api/products/batch/read-by-sku',
       body: { skus },
       schema: productsBySkuSchema,
     });
@@ -79,6 +83,7 @@ export class SandboxCrmDemands implements DemandSource, DemandLinkSink {
     const response = await this.http.call({
       method: 'POST',
       path: '/api/demands/batch/update-links',
+      route: '/api/demands/batch/update-links',
       body: { inputs: updates },
       schema: z.object({ results: z.array(z.object({ id: z.string(), found: z.boolean(), changed: z.boolean() })) }),
     });

@@ -1,4 +1,9 @@
 import type { DataConverter } from '@temporalio/common';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  makeWorkflowExporter,
+} from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createAlertActivities } from '../../activities/alertActivities';
 import type { DemandDeps } from '../../activities/demandActivityContext';
@@ -11,10 +16,18 @@ import { buildIntegrations } from '../integrations';
 import { temporalConnectionOptions } from './connectionOptions';
 import type { Logger } from '../logging/logger';
 import { createSyncMetrics } from '../metrics/syncMetrics';
+import { startTracing } from './tracing';
 
 export const workflowsPath = require.resolve('../../workflows');
-/** Bundled with the workflows: reports each run's duration and outcome as metrics. */
-const workflowInterceptorModules = [require.resolve('../../workflows/runMetricsInterceptor')];
+/**
+ * Bundled with the workflows: each run's duration and outcome as metrics, and OpenTelemetry spans
+ * for the run and each activity it schedules (carried to the activity in its headers). A prebuilt
+ * bundle must be built with the same modules.
+ */
+export const workflowInterceptorModules = [
+  require.resolve('../../workflows/runMetricsInterceptor'),
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+];
 
 export interface BridgeWorkerOptions {
   config: BridgeConfig;
@@ -54,14 +67,25 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
         : undefined,
     }),
   };
+  const tracing = startTracing(config);
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath, interceptors: { workflowModules: workflowInterceptorModules } }),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities,
+    // The activity joins the trace its workflow passed in the headers; HTTP calls nest under it.
+    interceptors: {
+      ...(options.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
+      activity: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
+    },
+    // Workflow spans leave the sandbox through this sink (dropped when tracing is off).
+    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
     dataConverter: options.dataConverter,
     ...concurrencyOptions(config.worker),
     // Let in-flight activities finish (or heartbeat their progress) on Ctrl-C / SIGTERM; past the

@@ -3,6 +3,7 @@ import type { Logger } from '../logging/logger';
 import { encryptingDataConverter, keyringForWriter } from '../security/payloadEncryption';
 import { temporalAddress } from './clientConnection';
 import { installRuntimeLogging } from './runtimeLogging';
+import { startTracing, stopTracing } from './tracing';
 import { connectWorkerToTemporal, createBridgeWorker } from './worker';
 import { createWorkerHealthServer } from './workerHealth';
 
@@ -16,6 +17,7 @@ export async function runWorkerProcess(config: BridgeConfig, logger: Logger): Pr
   // Before anything connects: a worker without keys must not start at all.
   const keyring = keyringForWriter(config, 'bridge worker');
   installRuntimeLogging(logger, 'INFO', metricsPort ? { prometheusBindAddress: `${listenHost}:${metricsPort}` } : {});
+  const tracing = startTracing(config);
   const address = temporalAddress(config);
   const connection = await connectWorkerToTemporal(config, address);
   const worker = await createBridgeWorker({ config, connection, logger, dataConverter: encryptingDataConverter(keyring) });
@@ -32,6 +34,7 @@ export async function runWorkerProcess(config: BridgeConfig, logger: Logger): Pr
         health: healthPort ? `http://${listenHost}:${healthPort}/healthz` : null,
         maxConcurrentActivities: config.worker.maxConcurrentActivities,
         maxConcurrentWorkflowTasks: config.worker.maxConcurrentWorkflowTasks,
+        traces: tracing.tracesUrl ?? 'off (no OTLP endpoint configured)',
       },
       'worker started',
     );
@@ -40,5 +43,6 @@ export async function runWorkerProcess(config: BridgeConfig, logger: Logger): Pr
   } finally {
     await health?.close();
     await connection.close();
+    await stopTracing();
   }
 }
