@@ -17,6 +17,7 @@ import { temporalConnectionOptions } from './connectionOptions';
 import type { Logger } from '../logging/logger';
 import { createSyncMetrics } from '../metrics/syncMetrics';
 import { startTracing } from './tracing';
+import { workerVersion } from './workerBuildId';
 
 export const workflowsPath = require.resolve('../../workflows');
 /**
@@ -88,11 +89,30 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
     sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
     dataConverter: options.dataConverter,
     ...concurrencyOptions(config.worker),
+    ...deploymentOptions(config.worker),
     // Let in-flight activities finish (or heartbeat their progress) on Ctrl-C / SIGTERM; past the
     // grace time they are cancelled, and the force time bounds the whole shutdown.
     shutdownGraceTime: config.worker.shutdownGraceMs,
     shutdownForceTime: config.worker.shutdownGraceMs + shutdownForceMarginMs,
   });
+}
+
+/**
+ * Worker Versioning. Every bridge workflow auto-upgrades: a run moves to the current version at its
+ * next workflow task, so an old build can be stopped as soon as the new one is current, and a
+ * rollback moves runs back just as fast. Why none is pinned (docs/operating.md): the change stream
+ * never ends and the syncs continue as new, so pinned runs would keep old builds alive for good;
+ * code changes stay replay-safe with patched(), which the replay fixtures enforce.
+ */
+function deploymentOptions(worker: BridgeConfig['worker']) {
+  if (worker.versioning === 'off') return {};
+  return {
+    workerDeploymentOptions: {
+      version: workerVersion(worker),
+      useWorkerVersioning: true as const,
+      defaultVersioningBehavior: 'AUTO_UPGRADE' as const,
+    },
+  };
 }
 
 /** Time after the grace time for cancelled activities to report back before the worker gives up. */

@@ -4,6 +4,7 @@ import { encryptingDataConverter, keyringForWriter } from '../security/payloadEn
 import { temporalAddress } from './clientConnection';
 import { installRuntimeLogging } from './runtimeLogging';
 import { startTracing, stopTracing } from './tracing';
+import { workerVersion } from './workerBuildId';
 import { connectWorkerToTemporal, createBridgeWorker } from './worker';
 import { createWorkerHealthServer } from './workerHealth';
 
@@ -35,6 +36,10 @@ export async function runWorkerProcess(config: BridgeConfig, logger: Logger): Pr
         maxConcurrentActivities: config.worker.maxConcurrentActivities,
         maxConcurrentWorkflowTasks: config.worker.maxConcurrentWorkflowTasks,
         traces: tracing.tracesUrl ?? 'off (no OTLP endpoint configured)',
+        versioning:
+          config.worker.versioning === 'on'
+            ? workerVersion(config.worker)
+            : 'off (unversioned worker; worker.versioning / BRIDGE_WORKER_VERSIONING)',
       },
       'worker started',
     );
