@@ -9,6 +9,7 @@ import { createLogger } from '../logging/logger';
 import { startSandboxSystems } from '../sandbox/sandboxSystems';
 import { connectClient } from '../temporal/clientConnection';
 import { configuredSyncs, withProductSyncOverrides, type SyncStart } from '../temporal/syncSchedules';
+import { integrationPriority } from '../temporal/integrationPriority';
 import { stopTracing } from '../temporal/tracing';
 import { runWorkerProcess } from '../temporal/workerProcess';
 import { createCodecServer } from '../security/codecServer';
@@ -66,6 +67,7 @@ async function runSync(kind: SyncKind, options: SyncOptions): Promise<number> {
         { key: integrationIdKey, value: sync.integrationId },
         { key: syncDirectionKey, value: sync.direction },
       ],
+      priority: integrationPriority(sync.integrationId),
       staticSummary: `${sync.summary}, started from the bridge CLI`,
       staticDetails: sync.details,
     });

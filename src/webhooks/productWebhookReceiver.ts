@@ -10,6 +10,7 @@ import { productChangeEventSchema } from './productChangeEvent';
 import { RecentDeliveries } from './recentDeliveries';
 import { defaultToleranceMs, signatureHeader, timestampHeader, verifyDelivery } from './webhookSignature';
 import { listenable, type ListenableServer } from '../http/listenable';
+import { integrationPriority } from '../temporal/integrationPriority';
 import { productChangeStream } from '../../workflows/productChangeStream';
 
 /** A product change event is a few hundred bytes; anything much larger is not one. */
@@ -153,6 +154,7 @@ export function createProductWebhookReceiver(options: ProductWebhookReceiverOpti
         workflowId: changeStreamWorkflowId(integrationId),
         taskQueue: options.taskQueue,
         args: [{ integrationId, ...settings }],
+        priority: integrationPriority(integrationId),
         signal: productChangedSignal,
         signalArgs: [{ productId: product.id, updatedAt: product.updatedAt, deleted: product.deleted }],
       });
