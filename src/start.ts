@@ -17,6 +17,7 @@ import { EncryptionCodec } from './security/encryptionCodec';
 import { encryptingDataConverter, loadOrCreateKeyring } from './security/payloadEncryption';
 import { readOrCreateSecret } from './security/tokens';
 import { receiverFromConfig, sandboxWebhookTarget, webhookSecret } from './webhooks/webhookReceiverFromConfig';
+import { startTracing, stopTracing } from './temporal/tracing';
 import { untilStopSignal } from './cli/stopSignal';
 
 const say = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -46,6 +47,9 @@ async function main(): Promise<void> {
   const logger = createLogger('bridge', { level: config.logLevel, destination: pino.destination({ dest: logFile, sync: false }) });
   installRuntimeLogging(logger);
   say(`crm-pms-bridge starting (logs: ${logFile})`);
+  const tracing = startTracing(config);
+  if (tracing.tracesUrl) say(`Traces: posted over OTLP to ${tracing.tracesUrl}`);
+  shutdownSteps.push({ name: 'tracing', run: stopTracing });
 
   // Payloads are encrypted by default: a key is generated in the data directory on first start.
   const keyring = loadOrCreateKeyring(config);

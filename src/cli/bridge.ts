@@ -9,6 +9,8 @@ import { createLogger } from '../logging/logger';
 import { startSandboxSystems } from '../sandbox/sandboxSystems';
 import { connectClient } from '../temporal/clientConnection';
 import { configuredSyncs, withProductSyncOverrides, type SyncStart } from '../temporal/syncSchedules';
+import { integrationPriority } from '../temporal/integrationPriority';
+import { stopTracing } from '../temporal/tracing';
 import { runWorkerProcess } from '../temporal/workerProcess';
 import { createCodecServer } from '../security/codecServer';
 import { EncryptionCodec } from '../security/encryptionCodec';
@@ -66,6 +68,7 @@ async function runSync(kind: SyncKind, options: SyncOptions): Promise<number> {
         { key: integrationIdKey, value: sync.integrationId },
         { key: syncDirectionKey, value: sync.direction },
       ],
+      priority: integrationPriority(sync.integrationId),
       staticSummary: `${sync.summary}, started from the bridge CLI`,
       staticDetails: sync.details,
     });
@@ -323,6 +326,9 @@ export async function runCli(argv: string[]): Promise<void> {
     const usage = error instanceof ConfigError || error instanceof InvalidArgumentError;
     process.stderr.write(`${(error as Error).message}\n`);
     process.exitCode = usage ? exitCodes.usage : exitCodes.failed;
+  } finally {
+    // The command's spans (its workflow start, its queries) are posted before the process exits.
+    await stopTracing();
   }
 }
 

@@ -10,6 +10,7 @@ import { scheduleSchema } from './scheduleConfig';
 import { connectorSystemSchemas } from '../connectors/systemSchemas';
 import { workerConfigSchema } from './workerSchema';
 import { webhooksSchema } from '../webhooks/webhooksConfig';
+import { observabilitySchema } from './observabilitySchema';
 
 const port = z.number().int().min(0).max(65_535);
 
@@ -164,6 +165,7 @@ export const configSchema = z
       })
       .default({}),
     worker: workerConfigSchema,
+    observability: observabilitySchema,
     systems: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), systemSchema),
     productSyncs: z.array(productSyncSchema).min(1),
     demandSyncs: z.array(demandSyncSchema).default([]),

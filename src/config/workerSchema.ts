@@ -29,8 +29,31 @@ export const workerConfigSchema = z
      * every worker: the way to keep many workers under a vendor's rate limit. Absent: no limit.
      */
     maxTaskQueueActivitiesPerSecond: z.number().positive().optional(),
+    /**
+     * Worker Versioning (docs/operating.md, "Rolling out a new worker build"). 'on': the worker
+     * polls as version <deploymentName>.<buildId> and gets tasks only once an operator makes that
+     * version current (or ramping); 'off' (the default): an unversioned worker, as before.
+     */
+    versioning: z.enum(['on', 'off'], { error: "must be 'on' or 'off'" }).default('off'),
+    /** The worker deployment this worker's versions belong to. */
+    deploymentName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, _ and -, at most 100')
+      .default('crm-pms-bridge'),
+    /** This build's id; absent: the package version and a hash of the workflow code (workerBuildId.ts). */
+    buildId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.+-]{1,255}$/, 'letters, digits and _ . + -, at most 255')
+      .optional(),
   })
-  .default({ listenHost: '127.0.0.1', shutdownGraceMs: 20_000, maxConcurrentActivities: 100, maxConcurrentWorkflowTasks: 40 });
+  .default({
+    listenHost: '127.0.0.1',
+    shutdownGraceMs: 20_000,
+    maxConcurrentActivities: 100,
+    maxConcurrentWorkflowTasks: 40,
+    versioning: 'off',
+    deploymentName: 'crm-pms-bridge',
+  });
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 
 /** Environment variables of the worker block, each to its key (numbers parsed, validated by the schema). */
@@ -43,7 +66,12 @@ export const workerEnvironment = {
   BRIDGE_MAX_CONCURRENT_WORKFLOW_TASKS: 'maxConcurrentWorkflowTasks',
   BRIDGE_MAX_ACTIVITIES_PER_SECOND: 'maxActivitiesPerSecond',
   BRIDGE_TASK_QUEUE_ACTIVITIES_PER_SECOND: 'maxTaskQueueActivitiesPerSecond',
+  BRIDGE_WORKER_VERSIONING: 'versioning',
+  BRIDGE_DEPLOYMENT_NAME: 'deploymentName',
+  BRIDGE_BUILD_ID: 'buildId',
 } as const satisfies Record<string, keyof WorkerConfig>;
+
+const textKeys = new Set<keyof WorkerConfig>(['listenHost', 'versioning', 'deploymentName', 'buildId']);
 
 /** The worker block as the environment sets it; a value that is not a number stays a string, so the schema names it. */
 export function workerFromEnvironment(env: NodeJS.ProcessEnv): Partial<Record<keyof WorkerConfig, string | number>> {
@@ -51,7 +79,7 @@ export function workerFromEnvironment(env: NodeJS.ProcessEnv): Partial<Record<ke
   for (const [name, key] of Object.entries(workerEnvironment)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    worker[key] = key === 'listenHost' || Number.isNaN(Number(value)) ? value : Number(value);
+    worker[key] = textKeys.has(key) || Number.isNaN(Number(value)) ? value : Number(value);
   }
   return worker;
 }

@@ -51,6 +51,8 @@ export async function readChangePage<T extends z.ZodType>(
   const page = await http.call({
     method: 'GET',
     path,
+    // Every caller names a fixed feed path; the cursor and filters travel in the query, never traced.
+    route: path,
     query: { ...filters, since: cursor?.since, afterId: cursor?.afterId, limit },
     schema: z.object({
       data: z.array(recordSchema),

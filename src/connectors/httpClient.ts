@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { describeIssues } from '../domain/validation';
 import {
@@ -55,6 +56,12 @@ export type SharedPacing = Pick<HttpSystemOptions, 'pacer' | 'onRateLimited'>;
 export interface RequestOptions<T> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
+  /**
+   * The path as a template without record values (e.g. '/api/products/batch/upsert' or
+   * '/v2/notes/{id}/relationships'): the only part of the URL a trace records. Absent: the trace
+   * names the system and method only, since the path itself may carry ids.
+   */
+  route?: string;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
   /** Sent as application/x-www-form-urlencoded instead of a JSON body. */
@@ -152,6 +159,32 @@ export class HttpSystem {
     const auth = this.options.auth ? await this.options.auth.headers() : { authorization: `Bearer ${this.options.token ?? ''}` };
     const { contentType, text } = encodeBody(request);
     await this.options.pacer?.acquire();
+    return tracer.startActiveSpan(
+      request.route ? `${this.options.system} ${request.method} ${request.route}` : `${this.options.system} ${request.method}`,
+      { kind: SpanKind.CLIENT, attributes: callAttributes(this.options.system, request) },
+      async (span) => {
+        try {
+          const response = await this.fetch(url, request, auth, contentType, text);
+          span.setAttribute('http.response.status_code', response.status);
+          if (response.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR }).setAttribute('error.type', String(response.status));
+          return response;
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR }).setAttribute('error.type', (error as Error).name);
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async fetch(
+    url: URL,
+    request: RequestOptions<unknown>,
+    auth: Record<string, string>,
+    contentType: string | undefined,
+    text: string | undefined,
+  ): Promise<Response> {
     try {
       return await fetch(url, {
         method: request.method,
@@ -233,6 +266,21 @@ export class HttpSystem {
       `${system} refused ${request.method} ${pathOf(request.path)} with ${status}${detail ? `: ${detail}` : ''}`,
     );
   }
+}
+
+const tracer = trace.getTracer('crm-pms-bridge/http');
+
+/**
+ * What a trace records of one call: the system, the method and the route template when the
+ * connector gives one. Never the path itself, a query value, a header or a body: those can carry
+ * product names, ids or credentials.
+ */
+function callAttributes(system: string, request: RequestOptions<unknown>): Record<string, string> {
+  return {
+    'bridge.system': system,
+    'http.request.method': request.method,
+    ...(request.route ? { 'http.route': request.route } : {}),
+  };
 }
 
 /** The path of a URL without its query, which may carry record content (search terms, ids). */

@@ -57,6 +57,7 @@ export class SandboxCrmSink implements ProductSink {
     const response = await this.http.call({
       method: 'POST',
       path: '/api/products/batch/read',
+      route: '/api/products/batch/read',
       body: { externalIds },
       schema: readResponseSchema,
     });
@@ -69,6 +70,7 @@ export class SandboxCrmSink implements ProductSink {
       const response = await this.http.request({
         method: 'POST',
         path: '/api/products/batch/upsert',
+        route: '/api/products/batch/upsert',
         body: { inputs },
         schema: upsertResponseSchema,
       });
@@ -89,6 +91,7 @@ export class SandboxCrmSink implements ProductSink {
     const response = await this.http.call({
       method: 'GET',
       path: '/api/products',
+      route: '/api/products',
       query: { limit: 1 },
       schema: listResponseSchema,
     });

@@ -36,6 +36,7 @@ export class SandboxCrmDemands implements DemandSource, DemandLinkSink {
     const response = await this.http.call({
       method: 'POST',
       path: '/api/demands/batch/read',
+      route: '/api/demands/batch/read',
       body: { ids },
       schema: z.object({ results: z.array(feedRecordSchema) }),
     });
@@ -47,6 +48,7 @@ export class SandboxCrmDemands implements DemandSource, DemandLinkSink {
     const response = await this.http.call({
       method: 'POST',
       path: '/api/accounts/batch/read',
+      route: '/api/accounts/batch/read',
       body: { ids },
       schema: z.object({ results: z.array(crmAccountSchema) }),
     });
@@ -58,6 +60,7 @@ export class SandboxCrmDemands implements DemandSource, DemandLinkSink {
     const response = await this.http.call({
       method: 'POST',
       path: '/api/contacts/batch/read',
+      route: '/api/contacts/batch/read',
       body: { ids },
       schema: z.object({ results: z.array(crmContactSchema) }),
     });
@@ -69,6 +72,7 @@ export class SandboxCrmDemands implements DemandSource, DemandLinkSink {
     const response = await this.http.call({
       method: 'POST',
       path: '/api/products/batch/read-by-sku',
+      route: '/api/products/batch/read-by-sku',
       body: { skus },
       schema: productsBySkuSchema,
     });
@@ -80,6 +84,7 @@ export class SandboxCrmDemands implements DemandSource, DemandLinkSink {
     const response = await this.http.call({
       method: 'POST',
       path: '/api/demands/batch/update-links',
+      route: '/api/demands/batch/update-links',
       body: { inputs: updates },
       schema: z.object({ results: z.array(z.object({ id: z.string(), found: z.boolean(), changed: z.boolean() })) }),
     });

@@ -29,6 +29,7 @@ export class SandboxPmsSource implements ProductSource {
       const page = await this.http.call({
         method: 'POST',
         path: '/api/products/batch-get',
+        route: '/api/products/batch-get',
         body: { ids: ids.slice(start, start + 100) },
         schema: z.object({ data: z.array(feedRecordSchema) }),
       });

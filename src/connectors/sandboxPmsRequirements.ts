@@ -68,6 +68,7 @@ export class SandboxPmsRequirements implements RequirementStore {
     const response = await this.http.call({
       method: 'POST',
       path: '/api/products/batch-get-by-sku',
+      route: '/api/products/batch-get-by-sku',
       body: { skus },
       schema: z.object({ data: z.array(z.object({ id: z.string(), sku: z.unknown() }).loose()) }),
     });
@@ -82,7 +83,12 @@ export class SandboxPmsRequirements implements RequirementStore {
 
   async get(id: string): Promise<Requirement | undefined> {
     try {
-      return await this.http.request({ method: 'GET', path: `/api/requirements/${encodeURIComponent(id)}`, schema: requirementSchema });
+      return await this.http.request({
+        method: 'GET',
+        path: `/api/requirements/${encodeURIComponent(id)}`,
+        route: '/api/requirements/{id}',
+        schema: requirementSchema,
+      });
     } catch (error) {
       if (error instanceof HttpStatusError && error.status === 404) return undefined;
       if (error instanceof HttpStatusError) throw new RequestRejectedError(this.system, error.status, error.message);
@@ -104,7 +110,13 @@ export class SandboxPmsRequirements implements RequirementStore {
   }
 
   create(requirement: NewRequirement): Promise<Requirement> {
-    return this.http.call({ method: 'POST', path: '/api/requirements', body: requirement, schema: requirementSchema });
+    return this.http.call({
+      method: 'POST',
+      path: '/api/requirements',
+      route: '/api/requirements',
+      body: requirement,
+      schema: requirementSchema,
+    });
   }
 
   async replaceLinks(id: string, demands: DemandLink[], demandScore: number, expectedUpdatedAt: string): Promise<Requirement> {
@@ -112,6 +124,7 @@ export class SandboxPmsRequirements implements RequirementStore {
       return await this.http.request({
         method: 'PUT',
         path: `/api/requirements/${encodeURIComponent(id)}/demands`,
+        route: '/api/requirements/{id}/demands',
         body: { demands, demandScore, expectedUpdatedAt },
         schema: requirementSchema,
       });
@@ -127,6 +140,7 @@ export class SandboxPmsRequirements implements RequirementStore {
     await this.http.call({
       method: 'POST',
       path: '/api/demand-signals/batch/upsert',
+      route: '/api/demand-signals/batch/upsert',
       body: { inputs, completeOrders: true },
       schema: z.unknown(),
     });

@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -29,10 +30,19 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
+/**
+ * The ids of the span a line is written in (an activity, an HTTP call, a webhook delivery), so a
+ * log line leads to its trace; nothing when tracing is off or no span is active.
+ */
+function traceIds(): Record<string, string> {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context && isSpanContextValid(context) ? { trace_id: context.traceId, span_id: context.spanId } : {};
+}
+
 export function createLogger(name: string, options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
   return pino(
-    { name, level, redact: { paths: redactedPaths, censor: '[redacted]' }, base: { service: 'crm-pms-bridge' } },
+    { name, level, redact: { paths: redactedPaths, censor: '[redacted]' }, base: { service: 'crm-pms-bridge' }, mixin: traceIds },
     options.destination,
   );
 }

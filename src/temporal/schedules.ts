@@ -6,6 +6,8 @@ import {
   type ScheduleOptions,
   type ScheduleSpec,
 } from '@temporalio/client';
+import type { Priority } from '@temporalio/common';
+import { integrationPriority } from './integrationPriority';
 import { integrationIdKey, syncDirectionKey } from '../shared/searchAttributes';
 import type { Duration } from '../config/duration';
 import type { ScheduleConfig } from '../config/configSchema';
@@ -50,24 +52,29 @@ function scheduleMemo(sync: SyncStart): ScheduleMemo {
 }
 
 function scheduleOptions(sync: SyncStart, taskQueue: string): ScheduleOptions {
+  // The integration's fairness key on every scheduled run. SDK 1.24's ScheduleOptions type leaves
+  // `priority` out of the action although its encoder sends it (schedule-helpers.js,
+  // encodeScheduleAction) and ScheduleDescription reads it back: hence the typed variable below.
+  const action: ScheduleOptions['action'] & { priority: Priority } = {
+    type: 'startWorkflow',
+    workflowType: sync.workflow,
+    // Temporal appends the scheduled time: "product-sync-products-2026-11-24T20:15:00Z".
+    workflowId: sync.scheduleId,
+    taskQueue,
+    args: sync.args,
+    memo: scheduleMemo(sync) as unknown as Record<string, unknown>,
+    typedSearchAttributes: [
+      { key: integrationIdKey, value: sync.integrationId },
+      { key: syncDirectionKey, value: sync.direction },
+    ],
+    staticSummary: sync.summary,
+    staticDetails: sync.details,
+    priority: integrationPriority(sync.integrationId),
+  };
   return {
     scheduleId: sync.scheduleId,
     spec: specOf(sync.schedule),
-    action: {
-      type: 'startWorkflow',
-      workflowType: sync.workflow,
-      // Temporal appends the scheduled time: "product-sync-products-2026-11-24T20:15:00Z".
-      workflowId: sync.scheduleId,
-      taskQueue,
-      args: sync.args,
-      memo: scheduleMemo(sync) as unknown as Record<string, unknown>,
-      typedSearchAttributes: [
-        { key: integrationIdKey, value: sync.integrationId },
-        { key: syncDirectionKey, value: sync.direction },
-      ],
-      staticSummary: sync.summary,
-      staticDetails: sync.details,
-    },
+    action,
     // The watermark passes from run to run as the last completion result, which the server only
     // provides when runs cannot overlap: never ALLOW_ALL (the configuration refuses it).
     // A run that fails (change guard, credentials, nobody answered a NeedsAttention stop) pauses

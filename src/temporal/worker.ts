@@ -1,4 +1,9 @@
 import type { DataConverter } from '@temporalio/common';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  makeWorkflowExporter,
+} from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createAlertActivities } from '../../activities/alertActivities';
 import type { DemandDeps } from '../../activities/demandActivityContext';
@@ -11,10 +16,19 @@ import { buildIntegrations } from '../integrations';
 import { temporalConnectionOptions } from './connectionOptions';
 import type { Logger } from '../logging/logger';
 import { createSyncMetrics } from '../metrics/syncMetrics';
+import { startTracing } from './tracing';
+import { workerVersion } from './workerBuildId';
 
 export const workflowsPath = require.resolve('../../workflows');
-/** Bundled with the workflows: reports each run's duration and outcome as metrics. */
-const workflowInterceptorModules = [require.resolve('../../workflows/runMetricsInterceptor')];
+/**
+ * Bundled with the workflows: each run's duration and outcome as metrics, and OpenTelemetry spans
+ * for the run and each activity it schedules (carried to the activity in its headers). A prebuilt
+ * bundle must be built with the same modules.
+ */
+export const workflowInterceptorModules = [
+  require.resolve('../../workflows/runMetricsInterceptor'),
+  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+];
 
 export interface BridgeWorkerOptions {
   config: BridgeConfig;
@@ -61,21 +75,51 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
         : undefined,
     }),
   };
+  const tracing = startTracing(config);
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath, interceptors: { workflowModules: workflowInterceptorModules } }),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities,
+    // The activity joins the trace its workflow passed in the headers; HTTP calls nest under it.
+    interceptors: {
+      ...(options.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
+      activity: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
+    },
+    // Workflow spans leave the sandbox through this sink (dropped when tracing is off).
+    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
     dataConverter: options.dataConverter,
     ...concurrencyOptions(config.worker),
+    ...deploymentOptions(config.worker),
     // Let in-flight activities finish (or heartbeat their progress) on Ctrl-C / SIGTERM; past the
     // grace time they are cancelled, and the force time bounds the whole shutdown.
     shutdownGraceTime: config.worker.shutdownGraceMs,
     shutdownForceTime: config.worker.shutdownGraceMs + shutdownForceMarginMs,
   });
+}
+
+/**
+ * Worker Versioning. Every bridge workflow auto-upgrades: a run moves to the current version at its
+ * next workflow task, so an old build can be stopped as soon as the new one is current, and a
+ * rollback moves runs back just as fast. Why none is pinned (docs/operating.md): the change stream
+ * never ends and the syncs continue as new, so pinned runs would keep old builds alive for good;
+ * code changes stay replay-safe with patched(), which the replay fixtures enforce.
+ */
+function deploymentOptions(worker: BridgeConfig['worker']) {
+  if (worker.versioning === 'off') return {};
+  return {
+    workerDeploymentOptions: {
+      version: workerVersion(worker),
+      useWorkerVersioning: true as const,
+      defaultVersioningBehavior: 'AUTO_UPGRADE' as const,
+    },
+  };
 }
 
 /** Time after the grace time for cancelled activities to report back before the worker gives up. */

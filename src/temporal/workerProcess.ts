@@ -3,6 +3,8 @@ import type { Logger } from '../logging/logger';
 import { encryptingDataConverter, keyringForWriter } from '../security/payloadEncryption';
 import { temporalAddress } from './clientConnection';
 import { installRuntimeLogging } from './runtimeLogging';
+import { startTracing, stopTracing } from './tracing';
+import { workerVersion } from './workerBuildId';
 import { connectWorkerToTemporal, createBridgeWorker } from './worker';
 import { createWorkerHealthServer } from './workerHealth';
 
@@ -16,6 +18,7 @@ export async function runWorkerProcess(config: BridgeConfig, logger: Logger): Pr
   // Before anything connects: a worker without keys must not start at all.
   const keyring = keyringForWriter(config, 'bridge worker');
   installRuntimeLogging(logger, 'INFO', metricsPort ? { prometheusBindAddress: `${listenHost}:${metricsPort}` } : {});
+  const tracing = startTracing(config);
   const address = temporalAddress(config);
   const connection = await connectWorkerToTemporal(config, address);
   const worker = await createBridgeWorker({ config, connection, logger, dataConverter: encryptingDataConverter(keyring) });
@@ -32,6 +35,11 @@ export async function runWorkerProcess(config: BridgeConfig, logger: Logger): Pr
         health: healthPort ? `http://${listenHost}:${healthPort}/healthz` : null,
         maxConcurrentActivities: config.worker.maxConcurrentActivities,
         maxConcurrentWorkflowTasks: config.worker.maxConcurrentWorkflowTasks,
+        traces: tracing.tracesUrl ?? 'off (no OTLP endpoint configured)',
+        versioning:
+          config.worker.versioning === 'on'
+            ? workerVersion(config.worker)
+            : 'off (unversioned worker; worker.versioning / BRIDGE_WORKER_VERSIONING)',
       },
       'worker started',
     );
@@ -40,5 +48,6 @@ export async function runWorkerProcess(config: BridgeConfig, logger: Logger): Pr
   } finally {
     await health?.close();
     await connection.close();
+    await stopTracing();
   }
 }

@@ -1,3 +1,4 @@
+import { context, propagation, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -9,10 +10,14 @@ import { productChangeEventSchema } from './productChangeEvent';
 import { RecentDeliveries } from './recentDeliveries';
 import { defaultToleranceMs, signatureHeader, timestampHeader, verifyDelivery } from './webhookSignature';
 import { listenable, type ListenableServer } from '../http/listenable';
+import { integrationPriority } from '../temporal/integrationPriority';
 import { productChangeStream } from '../../workflows/productChangeStream';
 
 /** A product change event is a few hundred bytes; anything much larger is not one. */
 const maxBodyBytes = 64 * 1024;
+
+const tracer = trace.getTracer('crm-pms-bridge/webhooks');
+const deliverySpans = new WeakMap<object, Span>();
 
 export type StreamSettings = Pick<ProductChangeStreamInput, 'windowMs' | 'maxBatch' | 'mode'>;
 
@@ -75,7 +80,33 @@ export function createProductWebhookReceiver(options: ProductWebhookReceiverOpti
 
   app.get('/health', () => ({ status: 'ok' }));
 
+  // A delivery is the root of its trace (or joins the sender's, given a W3C traceparent header):
+  // the signalWithStart below, the change stream's run and its HTTP calls nest under it.
+  app.addHook('onRequest', (request, reply, done) => {
+    const span = tracer.startSpan(
+      `webhook ${request.method} ${request.routeOptions.url ?? 'unknown route'}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': request.method,
+          ...(request.routeOptions.url ? { 'http.route': request.routeOptions.url } : {}),
+        },
+      },
+      propagation.extract(context.active(), request.headers),
+    );
+    reply.raw.once('finish', () => span.setAttribute('http.response.status_code', reply.statusCode).end());
+    deliverySpans.set(request, span);
+    done();
+  });
+
   app.post('/webhooks/products/:integrationId', async (request, reply) => {
+    const span = deliverySpans.get(request);
+    return span
+      ? context.with(trace.setSpan(context.active(), span), () => handleDelivery(request, reply))
+      : handleDelivery(request, reply);
+  });
+
+  const handleDelivery = async (request: FastifyRequest, reply: FastifyReply) => {
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const header = (name: string) => {
       const value = request.headers[name];
@@ -123,6 +154,7 @@ export function createProductWebhookReceiver(options: ProductWebhookReceiverOpti
         workflowId: changeStreamWorkflowId(integrationId),
         taskQueue: options.taskQueue,
         args: [{ integrationId, ...settings }],
+        priority: integrationPriority(integrationId),
         signal: productChangedSignal,
         signalArgs: [{ productId: product.id, updatedAt: product.updatedAt, deleted: product.deleted }],
       });
@@ -134,7 +166,7 @@ export function createProductWebhookReceiver(options: ProductWebhookReceiverOpti
     claim.settle(true);
     request.log.debug({ integrationId, eventId, productId: product.id }, 'product change accepted');
     return reply.code(202).send({ accepted: true, workflowId: changeStreamWorkflowId(integrationId) });
-  });
+  };
 
   // fastify's own refusals (wrong content type, body too large) in the same shape as ours.
   app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {

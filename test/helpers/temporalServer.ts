@@ -10,7 +10,7 @@ import { ensureLocalTemporal } from '../../src/temporal/localTemporalBinaries';
 import { installRuntimeLogging } from '../../src/temporal/runtimeLogging';
 import type { DynamicConfig } from '../../src/temporal/temporalServerConfig';
 import { startTemporalServer } from '../../src/temporal/temporalServerProcess';
-import { workflowsPath } from '../../src/temporal/worker';
+import { workflowInterceptorModules, workflowsPath } from '../../src/temporal/worker';
 
 /**
  * A real Temporal server on free ports, with the bridge's namespace and search attributes: the
@@ -55,9 +55,13 @@ export async function startTemporal(options: { dynamicConfig?: DynamicConfig } =
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
-/** Bundling takes seconds; one bundle serves every worker in a test file. */
+/** Bundling takes seconds; one bundle serves every worker in a test file. Same interceptors as `bridge worker`. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules,
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+  });
   return bundle;
 }
 

@@ -6,13 +6,15 @@ import { lagSeconds } from '../../src/metrics/syncMetrics';
 const cwd = '/nonexistent-dir-without-bridge-yaml';
 
 describe('worker settings', () => {
-  test('default to no endpoints, loopback, 20 s grace, 100 activity and 40 workflow task slots', () => {
+  test('default to no endpoints, loopback, 20 s grace, 100 activity and 40 workflow task slots, unversioned', () => {
     const { worker } = loadConfig({}, cwd);
     assert.deepEqual(worker, {
       listenHost: '127.0.0.1',
       shutdownGraceMs: 20_000,
       maxConcurrentActivities: 100,
       maxConcurrentWorkflowTasks: 40,
+      versioning: 'off',
+      deploymentName: 'crm-pms-bridge',
     });
   });
 
@@ -27,6 +29,9 @@ describe('worker settings', () => {
         BRIDGE_MAX_CONCURRENT_WORKFLOW_TASKS: '4',
         BRIDGE_MAX_ACTIVITIES_PER_SECOND: '2.5',
         BRIDGE_TASK_QUEUE_ACTIVITIES_PER_SECOND: '10',
+        BRIDGE_WORKER_VERSIONING: 'on',
+        BRIDGE_DEPLOYMENT_NAME: 'bridge-prod',
+        BRIDGE_BUILD_ID: '42',
       },
       cwd,
     );
@@ -39,6 +44,10 @@ describe('worker settings', () => {
       maxConcurrentWorkflowTasks: 4,
       maxActivitiesPerSecond: 2.5,
       maxTaskQueueActivitiesPerSecond: 10,
+      versioning: 'on',
+      deploymentName: 'bridge-prod',
+      // A build id of digits stays text.
+      buildId: '42',
     });
   });
 
