@@ -1,7 +1,7 @@
 import type { BridgeConfig } from './config/configSchema';
 import { ConfigError } from './config/loadConfig';
 import { AkeneoCheck } from './connectors/akeneoCheck';
-import { AccessCheck, type ConnectionCheck } from './connectors/connectionCheck';
+import { AccessCheck, WithRequirementsCheck, type ConnectionCheck } from './connectors/connectionCheck';
 import type { JiraRequirements } from './connectors/jiraRequirements';
 import { createRequirementStore } from './connectors/requirementStores';
 import { HubSpotApi } from './connectors/hubspotApi';
@@ -29,6 +29,9 @@ export function connectionCheckFor(config: BridgeConfig, name: string, env: Node
     products: config.productSyncs.some((sync) => sync.source === name || sync.target === name),
     demands: config.demandSyncs.some((sync) => sync.crm === name),
   };
+  const holdsRequirements = config.demandSyncs.some((sync) => sync.pms === name);
+  const withRequirements = (check: ConnectionCheck): ConnectionCheck =>
+    holdsRequirements ? new WithRequirementsCheck(check, createRequirementStore(system, { name, env, pacing: {} })) : check;
   switch (system.kind) {
     case 'hubspot': {
       const token = system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The HubSpot token of system '${name}'`);
@@ -46,16 +49,18 @@ export function connectionCheckFor(config: BridgeConfig, name: string, env: Node
       return new AkeneoCheck(akeneo(name, system, env, {}), system);
     case 'productboard': {
       const token = system.token ?? resolveSecret({ env: system.tokenEnv }, env, `The Productboard token of system '${name}'`);
-      return new ProductboardCheck(new ProductboardNotes({ token, config: system }), system);
+      return withRequirements(new ProductboardCheck(new ProductboardNotes({ token, config: system }), system));
     }
     case 'rest': {
       const connection = restConnection(name, system, env, {});
       const { productSource, productSink } = system;
-      return new AccessCheck(connection.system, async () => {
-        if (productSource) await new RestProductSource(connection, productSource).listChanged(null, 1);
-        if (productSink) await new RestProductSink(connection, productSink).count();
-        return `the credentials read ${[productSource && 'the product list', productSink && 'the product count'].filter(Boolean).join(' and ') || 'nothing (no productSource or productSink section)'}`;
-      });
+      return withRequirements(
+        new AccessCheck(connection.system, async () => {
+          if (productSource) await new RestProductSource(connection, productSource).listChanged(null, 1);
+          if (productSink) await new RestProductSink(connection, productSink).count();
+          return `the credentials read ${[productSource && 'the product list', productSink && 'the product count'].filter(Boolean).join(' and ') || 'nothing (no productSource or productSink section)'}`;
+        }),
+      );
     }
     case 'jira': {
       const store = createRequirementStore(system, { name, env, pacing: {} }) as JiraRequirements;
@@ -63,10 +68,12 @@ export function connectionCheckFor(config: BridgeConfig, name: string, env: Node
     }
     case 'sandbox-pms': {
       const source = new SandboxPmsSource({ baseUrl: system.url, token: system.token, timeoutMs: system.timeoutMs });
-      return new AccessCheck('PMS', async () => {
-        await source.listChanged(null, 1);
-        return 'the token reads the product feed';
-      });
+      return withRequirements(
+        new AccessCheck('PMS', async () => {
+          await source.listChanged(null, 1);
+          return 'the token reads the product feed';
+        }),
+      );
     }
     case 'sandbox-crm': {
       const sink = new SandboxCrmSink({ baseUrl: system.url, token: system.token, timeoutMs: system.timeoutMs });

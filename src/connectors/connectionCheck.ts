@@ -1,3 +1,4 @@
+import type { RequirementStore } from './demandConnectors';
 import { AuthenticationError, RateLimitedError, RequestRejectedError } from '../shared/systemErrors';
 
 /** One requirement the bridge has of a system, and whether the system meets it. */
@@ -66,5 +67,43 @@ export class AccessCheck implements ConnectionCheck {
 
   async check(): Promise<CheckItem[]> {
     return [await credentialsItem(this.system, this.read)];
+  }
+}
+
+/**
+ * A system that is the PMS of a demand sync: what its own check finds, then whether the bridge can
+ * read the requirements it would link demands to (the store's change feed, one record).
+ */
+export class WithRequirementsCheck implements ConnectionCheck {
+  constructor(
+    private readonly inner: ConnectionCheck,
+    private readonly store: Pick<RequirementStore, 'listChanges'>,
+  ) {}
+
+  get system(): string {
+    return this.inner.system;
+  }
+
+  async check(): Promise<CheckItem[]> {
+    const items = await this.inner.check();
+    if (items.some((item) => !item.ok)) return items;
+    const name = 'requirements (demandSyncs[].pms)';
+    try {
+      const page = await this.store.listChanges(null, 1);
+      return [
+        ...items,
+        { name, ok: true, detail: `the requirement feed reads (${page.records.length > 0 ? 'requirements found' : 'none yet'})` },
+      ];
+    } catch (error) {
+      return [
+        ...items,
+        {
+          name,
+          ok: false,
+          detail: error instanceof Error ? error.message : String(error),
+          fix: `Give the bridge's ${this.system} user read and write access to the requirements, and check the store's settings in docs/connectors.`,
+        },
+      ];
+    }
   }
 }

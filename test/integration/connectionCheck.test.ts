@@ -157,7 +157,7 @@ describe('bridge check: Akeneo, Productboard and the sandbox', () => {
     assert.deepEqual(failed(bad), ['credentials']);
   });
 
-  test('sandbox PMS and CRM: the token reads them; a wrong one fails', async () => {
+  test('sandbox PMS and CRM: the token reads them, the PMS of a demand sync its requirements; a wrong one fails', async () => {
     const sandbox = await startSandbox({ products: 3 });
     closers.push(() => sandbox.close());
     const config = configSchema.parse(
@@ -168,9 +168,12 @@ systems:
   crm: { kind: sandbox-crm, url: ${sandbox.crmUrl}, token: ${crmToken} }
   wrong: { kind: sandbox-crm, url: ${sandbox.crmUrl}, token: nope }
 productSyncs: [{ id: products, source: pms, target: crm, mapping: { name: name } }]
+demandSyncs: [{ id: demands, crm: crm, pms: pms }]
 `) as unknown,
     );
-    assert.deepEqual(failed(await connectionCheckFor(config, 'pms').check()), []);
+    const pms = await connectionCheckFor(config, 'pms').check();
+    assert.deepEqual(failed(pms), []);
+    assert.match(byName(pms).get('requirements (demandSyncs[].pms)')!.detail, /the requirement feed reads/);
     assert.deepEqual(failed(await connectionCheckFor(config, 'crm').check()), []);
     assert.deepEqual(failed(await connectionCheckFor(config, 'wrong').check()), ['credentials']);
   });

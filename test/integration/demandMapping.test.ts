@@ -223,12 +223,13 @@ describe('demand mapping and demand status on a real Temporal server and the san
       const config = testConfig(sandbox, uniqueTaskQueue('budget'));
       await runProductSync(temporal.env, config);
       const ids = await seedExportDemands(sandbox);
-      const long = 'Our controllers export weekly reports for the plant managers. '.repeat(60);
+      // Each demand's own words, said sixty times: long texts that still ask what they asked.
       for (const id of ids) {
         const { results } = (await sandbox.crmApi('POST', '/api/demands/batch/read', { ids: [id] })) as {
           results: Array<Record<string, unknown>>;
         };
-        await sandbox.crmApi('PUT', `/api/demands/${id}`, { ...results[0], description: long });
+        const own = `${String(results[0]!.title)}. ${String(results[0]!.description ?? '')}`;
+        await sandbox.crmApi('PUT', `/api/demands/${id}`, { ...results[0], description: Array(60).fill(own).join(' ') });
       }
       const summary = await runWorkflow(temporal.env, config, demandMapping, { maxPageBytes: 10_000 });
       assert.ok(summary.pages >= 4, `a page of 11 long demands is split (pages: ${summary.pages})`);
