@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { linkStates } from '../domain/requirement';
 
 /**
  * A demand link as a requirement store hands it back; links written before linkState and matchScore
@@ -18,6 +19,6 @@ export const demandLinkSchema = z
     linkedAt: z.string(),
     contact: z.record(z.string(), z.string()).optional(),
     matchScore: z.number().nullable().default(null),
-    linkState: z.enum(['linked', 'suggested', 'confirmed', 'rejected']).default('linked'),
+    linkState: z.enum(linkStates).default('linked'),
   })
   .strip();

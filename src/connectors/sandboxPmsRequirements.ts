@@ -2,28 +2,10 @@ import { z } from 'zod';
 import { ConflictError, RequestRejectedError } from '../shared/systemErrors';
 import { readChangePage, type ChangePage } from './changeFeed';
 import { type ChangeCursor } from '../shared/changeCursor';
-import { isTerminalStatus, linkStates, type DemandLink, type Requirement } from '../domain/requirement';
+import { isTerminalStatus, type DemandLink, type Requirement } from '../domain/requirement';
+import { demandLinkSchema } from './demandLinkSchema';
 import type { DemandSignalInput, NewRequirement, RequirementStore } from './demandConnectors';
 import { HttpSystem, HttpStatusError, type HttpSystemOptions } from './httpClient';
-
-const demandLinkSchema = z
-  .object({
-    demandId: z.string(),
-    title: z.string().default(''),
-    kind: z.string().default(''),
-    priority: z.enum(['low', 'medium', 'high', 'critical']),
-    accountId: z.string(),
-    accountName: z.string(),
-    segment: z.string(),
-    accountValue: z.number(),
-    matchReason: z.string().nullable().default(null),
-    // Links written before confidence tiers: no score, linked by the bridge.
-    matchScore: z.number().nullable().default(null),
-    linkState: z.enum(linkStates).default('linked'),
-    linkedAt: z.string(),
-    contact: z.record(z.string(), z.string()).optional(),
-  })
-  .loose();
 
 const requirementSchema = z
   .object({

@@ -282,6 +282,7 @@ describe('sandbox PMS over HTTP', () => {
       '/api/requirements',
       '/api/requirements/{id}',
       '/api/requirements/{id}/demands',
+      '/api/requirements/{id}/demands/{demandId}/decision',
       '/health',
       '/openapi.json',
     ]);
