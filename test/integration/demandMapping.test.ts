@@ -226,9 +226,9 @@ describe('demand mapping and demand status on a real Temporal server and the san
       // Each demand's own words, said sixty times: long texts that still ask what they asked.
       for (const id of ids) {
         const { results } = (await sandbox.crmApi('POST', '/api/demands/batch/read', { ids: [id] })) as {
-          results: Array<Record<string, unknown>>;
+          results: Array<{ title: string; description?: string }>;
         };
-        const own = `${String(results[0]!.title)}. ${String(results[0]!.description ?? '')}`;
+        const own = `${results[0]!.title}. ${results[0]!.description ?? ''}`;
         await sandbox.crmApi('PUT', `/api/demands/${id}`, { ...results[0], description: Array(60).fill(own).join(' ') });
       }
       const summary = await runWorkflow(temporal.env, config, demandMapping, { maxPageBytes: 10_000 });
