@@ -65,6 +65,12 @@ function details(lines: Array<[string, string]>): string {
   return lines.map(([key, value]) => `**${key}:** ${value}`).join('  \n');
 }
 
+/** The operator's moves every sync workflow answers, shown in the run's details. */
+const operatorMoves: [string, string] = [
+  'Operator moves',
+  'updates (and signals) pause, resume, retryFailed, skipFailed, cancelAfterBatch; queries progress, failures',
+];
+
 export function productSyncStart(sync: ProductSyncConfig): SyncStart {
   return withVersion<Extract<SyncStart, { workflowType: 'productSync' }>>({
     scheduleId: `product-sync-${sync.id}`,
@@ -90,29 +96,32 @@ export function productSyncStart(sync: ProductSyncConfig): SyncStart {
       ['Syncs', `products (name, description, features, price, stock, lifecycle) in ${sync.mode} mode`],
       ['From', `${sync.source} (PMS)`],
       ['To', `${sync.target} (CRM)`],
-      ['Operator moves', 'signals pause, resume, retryFailed, skipFailed; queries progress, failures'],
+      operatorMoves,
     ]),
   });
 }
 
-function demandMappingStart(sync: DemandSyncConfig): SyncStart {
+/** What demandMapping and demandStatus both take from a demand sync's configuration. */
+function demandSyncArgs(sync: DemandSyncConfig): DemandMappingInput & DemandStatusInput {
   const { retry, attention } = failureArgs(sync.failurePolicy);
+  return {
+    integrationId: sync.id,
+    pageSize: sync.pageSize,
+    overlapMs: sync.overlapMs,
+    parkAfterAttempts: sync.failurePolicy.parkAfterRuns,
+    retry,
+    attention,
+  };
+}
+
+function demandMappingStart(sync: DemandSyncConfig): SyncStart {
   return withVersion<Extract<SyncStart, { workflowType: 'demandMapping' }>>({
     scheduleId: `demand-mapping-${sync.id}`,
     workflowType: 'demandMapping',
     workflow: demandMapping,
     integrationId: sync.id,
     direction: 'CrmToPms',
-    args: [
-      {
-        integrationId: sync.id,
-        pageSize: sync.pageSize,
-        overlapMs: sync.overlapMs,
-        parkAfterAttempts: sync.failurePolicy.parkAfterRuns,
-        retry,
-        attention,
-      },
-    ],
+    args: [demandSyncArgs(sync)],
     schedule: sync.mappingSchedule,
     summary: `Demand mapping '${sync.id}': customer demands and orders ${sync.crm} -> ${sync.pms}`,
     details: details([
@@ -120,28 +129,19 @@ function demandMappingStart(sync: DemandSyncConfig): SyncStart {
       ['Syncs', 'customer demands (merged into requirements) and order quantities'],
       ['From', `${sync.crm} (CRM)`],
       ['To', `${sync.pms} (PMS)`],
+      operatorMoves,
     ]),
   });
 }
 
 function demandStatusStart(sync: DemandSyncConfig): SyncStart {
-  const { retry, attention } = failureArgs(sync.failurePolicy);
   return withVersion<Extract<SyncStart, { workflowType: 'demandStatus' }>>({
     scheduleId: `demand-status-${sync.id}`,
     workflowType: 'demandStatus',
     workflow: demandStatus,
     integrationId: sync.id,
     direction: 'PmsToCrm',
-    args: [
-      {
-        integrationId: sync.id,
-        pageSize: sync.pageSize,
-        overlapMs: sync.overlapMs,
-        parkAfterAttempts: sync.failurePolicy.parkAfterRuns,
-        retry,
-        attention,
-      },
-    ],
+    args: [demandSyncArgs(sync)],
     schedule: sync.statusSchedule,
     summary: `Demand status '${sync.id}': requirement status ${sync.pms} -> ${sync.crm} demands`,
     details: details([
@@ -149,6 +149,7 @@ function demandStatusStart(sync: DemandSyncConfig): SyncStart {
       ['Syncs', 'requirement decisions (planned, released, declined ...) back to the demands linked to them'],
       ['From', `${sync.pms} (PMS)`],
       ['To', `${sync.crm} (CRM)`],
+      operatorMoves,
     ]),
   });
 }
