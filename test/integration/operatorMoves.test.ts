@@ -15,19 +15,10 @@ import { bridgeEnvironment, startSandbox, testConfig, withoutFieldLimitChecks } 
 import { bridge } from '../helpers/bridgeCli';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
+import { waitUntil } from '../helpers/waitUntil';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fastRetry = { initialIntervalMs: 50, maximumIntervalMs: 100, maximumAttempts: 3 };
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await sleep(100);
-  }
-}
 
 /** A Slack-compatible incoming webhook that keeps what it receives. */
 async function startAlertReceiver(): Promise<{ url: string; posts: Array<{ text: string }>; close(): Promise<void> }> {
@@ -63,14 +54,14 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
           retry: fastRetry,
           attention: { timeoutMs: 120_000 },
         });
-        await waitFor(
+        await waitUntil(
           async () => sandbox.crm.store.count(),
           (n) => n >= 200,
           'two pages in the CRM',
         );
         await sandbox.setCrmFaults({ down: true });
 
-        const progress = await waitFor(
+        const progress = await waitUntil(
           () => handle.query(progressQuery),
           (p: SyncProgress) => p.state === 'NeedsAttention',
           'NeedsAttention',
@@ -78,7 +69,7 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
         assert.match(progress.attentionReason ?? '', /CRM.*503/);
         const described = await handle.describe();
         assert.equal(described.typedSearchAttributes.get(syncStatusKey), 'NeedsAttention', 'the UI can filter on it');
-        await waitFor(
+        await waitUntil(
           async () => alerts.posts.length,
           (n) => n === 1,
           'the alert',
@@ -112,7 +103,7 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
         const handle = await startProductSync(temporal.env.client, config, { pageSize: 100 });
         await handle.signal(retryFailedSignal, { ids: 'P-1' } as never);
         await handle.signal(skipFailedSignal, { ids: ['P-1'] } as never);
-        const progress = await waitFor(
+        const progress = await waitUntil(
           () => handle.query(progressQuery),
           (p: SyncProgress) => (p.refusedCommands?.length ?? 0) === 2,
           'refusals',
@@ -121,7 +112,7 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
         assert.match(progress.refusedCommands![1]!, /skipFailed refused: reason: reason is required/);
         assert.equal(progress.state, 'Running');
 
-        await waitFor(
+        await waitUntil(
           async () => sandbox.crm.store.count(),
           (n) => n >= 100,
           'a first page',
@@ -262,7 +253,7 @@ describe('operator moves on a real Temporal server: attention, retry, skip, canc
       assert.equal(failuresJson.skipped.length, 1);
 
       writeConfig([productSync(id, { ...paused, cron: '0 6 * * 1-5', timeZone: 'Europe/Berlin' })]);
-      const removed = await waitFor(
+      const removed = await waitUntil(
         () => bridge(['schedules', 'apply'], env),
         (result) => result.stdout.includes(`- product-sync-${other}: delete`),
         'the removed schedule to be deleted (the schedule list is eventually consistent)',

@@ -7,18 +7,9 @@ import type { ProductSyncSummary } from '../../src/shared/productSyncContract';
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
+import { waitUntil } from '../helpers/waitUntil';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await sleep(100);
-  }
-}
 
 describe('operator state travels across continue-as-new on a real Temporal server', () => {
   const temporal = useTemporalServer();
@@ -33,7 +24,7 @@ describe('operator state travels across continue-as-new on a real Temporal serve
         const first = await startProductSync(temporal.env.client, config, { pageSize: 100, pagesPerRun: 1 });
         // The CRM was counted (read 1) and the first page has read it to diff (read 2): the page is in
         // flight, and it is the run's last page.
-        await waitFor(
+        await waitUntil(
           async () => (await sandbox.crmStats()) as unknown as { readRequests: number },
           (stats) => stats.readRequests >= 2,
           'the first page reading the CRM',
@@ -41,12 +32,12 @@ describe('operator state travels across continue-as-new on a real Temporal serve
         await first.signal(pauseSignal);
 
         const latest = temporal.env.client.workflow.getHandle(first.workflowId);
-        await waitFor(
+        await waitUntil(
           async () => (await latest.describe()).runId,
           (runId) => runId !== first.firstExecutionRunId,
           'the continued run',
         );
-        const progress = await waitFor(
+        const progress = await waitUntil(
           () => latest.query(progressQuery),
           (p: SyncProgress) => p.state === 'Paused',
           'the continued run to be paused',

@@ -24,18 +24,7 @@ import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/
 import { demandMapping } from '../../workflows/demandMapping';
 import { demandStatus } from '../../workflows/demandStatus';
 import { productChangeStream } from '../../workflows/productChangeStream';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await sleep(100);
-  }
-}
+import { waitUntil } from '../helpers/waitUntil';
 
 /** The reason a workflow's validator gave for refusing an update. */
 async function refusal(update: Promise<unknown>): Promise<string> {
@@ -82,7 +71,7 @@ describe('operator updates on a real Temporal server: answers, refusals with rea
           pageSize: 3,
           retry: { initialIntervalMs: 50, maximumIntervalMs: 100, maximumAttempts: 2 },
         });
-        await waitFor(
+        await waitUntil(
           () => handle.query(failuresQuery),
           (report) => report.failed.length + report.parked.length === 2,
           'the two too-long records to fail on the first page',

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { describe, test } from 'node:test';
 import { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { createLogger } from '../../src/logging/logger';
+import { createLogger, type Logger } from '../../src/logging/logger';
 import { createCodecServer } from '../../src/security/codecServer';
 import { EncryptionCodec } from '../../src/security/encryptionCodec';
 import { parseKeysVariable } from '../../src/security/encryptionKeys';
@@ -62,16 +62,20 @@ async function encryptedJsonPayload(value: unknown) {
   };
 }
 
+/** Runs `use` against a codec server for the Web UI's origin, and closes it after. */
+async function withCodecServer(use: (url: string) => Promise<void>, logger: Logger = silent): Promise<void> {
+  const server = createCodecServer({ codec: new EncryptionCodec(keyring), token: codecToken, allowedOrigins: [uiOrigin], logger });
+  const url = await server.listen();
+  try {
+    await use(url);
+  } finally {
+    await server.close();
+  }
+}
+
 describe('codec server', () => {
   test('decodes for the Web UI origin with the token in the path, and answers its CORS preflight', async () => {
-    const server = createCodecServer({
-      codec: new EncryptionCodec(keyring),
-      token: codecToken,
-      allowedOrigins: [uiOrigin],
-      logger: silent,
-    });
-    const url = await server.listen();
-    try {
+    await withCodecServer(async (url) => {
       const preflight = await fetch(`${url}/t/${codecToken}/decode`, {
         method: 'OPTIONS',
         headers: { origin: uiOrigin, 'access-control-request-method': 'POST' },
@@ -89,20 +93,11 @@ describe('codec server', () => {
       assert.equal(answer.headers.get('access-control-allow-origin'), uiOrigin);
       const decoded = (answer.body as { payloads: Array<{ data: string }> }).payloads[0]!;
       assert.equal(Buffer.from(decoded.data, 'base64').toString(), '{"name":"Acme"}');
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   test('takes proto3 JSON as the CLI posts it: {} is an empty payload list, a payload of {} is empty, x-namespace may be empty', async () => {
-    const server = createCodecServer({
-      codec: new EncryptionCodec(keyring),
-      token: codecToken,
-      allowedOrigins: [uiOrigin],
-      logger: silent,
-    });
-    const url = await server.listen();
-    try {
+    await withCodecServer(async (url) => {
       const auth = { authorization: `Bearer ${codecToken}`, 'x-namespace': '' };
       const empty = await post(`${url}/encode`, {}, auth);
       assert.equal(empty.status, 200);
@@ -112,20 +107,11 @@ describe('codec server', () => {
       assert.deepEqual(emptyPayload.body, { payloads: [{ metadata: {}, data: '' }] });
       const notPayloads = await post(`${url}/decode`, { payloads: 'x' }, auth);
       assert.equal(notPayloads.status, 400, 'a body that is not Payloads is still refused');
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   test('answers by the end of the path only, as the protocol asks, so it can sit under a proxy prefix', async () => {
-    const server = createCodecServer({
-      codec: new EncryptionCodec(keyring),
-      token: codecToken,
-      allowedOrigins: [uiOrigin],
-      logger: silent,
-    });
-    const url = await server.listen();
-    try {
+    await withCodecServer(async (url) => {
       const body = { payloads: [await encryptedJsonPayload({ name: 'Acme' })] };
       const underPrefix = await post(`${url}/codec/t/${codecToken}/decode`, body, { origin: uiOrigin });
       assert.equal(underPrefix.status, 200);
@@ -134,20 +120,11 @@ describe('codec server', () => {
       assert.equal((await post(`${url}/a/b/encode`, {}, { authorization: `Bearer ${codecToken}` })).status, 200);
       assert.equal((await post(`${url}/codec/t/wrong/decode`, body)).status, 401);
       assert.equal((await post(`${url}/codec/t/${codecToken}/decrypt`, body)).status, 404);
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   test('refuses a request without the token (401) and one from another origin (403, no CORS grant)', async () => {
-    const server = createCodecServer({
-      codec: new EncryptionCodec(keyring),
-      token: codecToken,
-      allowedOrigins: [uiOrigin],
-      logger: silent,
-    });
-    const url = await server.listen();
-    try {
+    await withCodecServer(async (url) => {
       const body = { payloads: [await encryptedJsonPayload({ name: 'Acme' })] };
       const noToken = await post(`${url}/decode`, body);
       assert.equal(noToken.status, 401);
@@ -164,9 +141,7 @@ describe('codec server', () => {
         200,
         'the CLI, with no Origin, uses the header',
       );
-    } finally {
-      await server.close();
-    }
+    });
   });
 });
 
@@ -178,18 +153,12 @@ test('the codec server never writes its token to the log, even with the token in
       done();
     },
   });
-  const server = createCodecServer({
-    codec: new EncryptionCodec(keyring),
-    token: codecToken,
-    allowedOrigins: [uiOrigin],
-    logger: createLogger('codec', { level: 'trace', destination }),
-  });
-  const url = await server.listen();
-  try {
-    assert.equal((await post(`${url}/t/${codecToken}/decode`, { payloads: [] }, { origin: uiOrigin })).status, 200);
-  } finally {
-    await server.close();
-  }
+  await withCodecServer(
+    async (url) => {
+      assert.equal((await post(`${url}/t/${codecToken}/decode`, { payloads: [] }, { origin: uiOrigin })).status, 200);
+    },
+    createLogger('codec', { level: 'trace', destination }),
+  );
   assert.ok(lines.length > 0, 'the request was logged');
   assert.ok(!lines.join('').includes(codecToken));
 });
