@@ -23,12 +23,9 @@ export function oneTypoApart(a: string, b: string): boolean {
   if (a === b || Math.min(a.length, b.length) < minTypoLength || /\d/u.test(a + b)) return false;
   if (a.length === b.length) {
     const differing = [...a].flatMap((letter, i) => (letter === b[i] ? [] : [i]));
-    return (
-      differing.length === 2 &&
-      differing[1] === differing[0]! + 1 &&
-      a[differing[0]!] === b[differing[1]!] &&
-      a[differing[1]!] === b[differing[0]!]
-    );
+    if (differing.length !== 2) return false;
+    const [first, second] = differing as [number, number];
+    return second === first + 1 && a[first] === b[second] && a[second] === b[first];
   }
   const [shorter, longer] = a.length < b.length ? [a, b] : [b, a];
   if (longer.length !== shorter.length + 1) return false;
