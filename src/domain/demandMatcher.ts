@@ -9,7 +9,7 @@ import { embeddingsServiceSchema } from './embeddingsServiceConfig';
 
 /** Defaults measured on the tuning half of test/fixtures/demand-eval (see MATCHER_EVAL.md). */
 const defaultAutoLinkAt = 0.45;
-const defaultSuggestAt = 0.2;
+const defaultSuggestAt = 0.15;
 
 export const matcherConfigSchema = z
   .object({

@@ -1,14 +1,16 @@
 import { bestFirst, type DemandMatcher, type MatchCandidate, type ScoredCandidate } from './demandMatcher';
 import { intentOf, oppositeIntent } from './demandIntent';
-import { stemmedLanguageOf, termsOf, wordsOf } from './demandText';
+import { compoundParts, typoCanonicals } from './demandTermVariants';
+import { stemmedLanguageOf, termsOf, wordsOf, type StemmedLanguage } from './demandText';
 
 /**
  * The default matcher: no service, deterministic, and every score comes with the words that made it.
  *
- * A text becomes a weighted bag of stemmed terms (demandText.ts); a term weighs more the rarer it
- * is among the product's requirements and their demands (inverse document frequency), so words
- * every requirement of a product shares ("scanner", "contract") count little and the words that
- * tell needs apart count much. A title's words count twice: titles carry the gist. A demand is
+ * A text becomes a weighted bag of stemmed terms (demandText.ts), typos and German compounds
+ * related over the ranking's vocabulary (demandTermVariants.ts); a term weighs more the fewer of
+ * the product's requirements use it (in their own text or their linked demands), so words every
+ * requirement of a product shares ("scanner", "contract") count little and the words that tell
+ * needs apart count much, however many customers repeat them on one requirement. A title's words count twice: titles carry the gist. A demand is
  * compared with a requirement's own text and with the centre of the demands linked to it (the mean
  * of their vectors): the better of the two is the score. The centre, never the best single linked
  * demand: otherwise "Import contacts" could join "Delete contacts" through a linked "Export
@@ -19,6 +21,8 @@ import { stemmedLanguageOf, termsOf, wordsOf } from './demandText';
 const descriptionWeight = 0.5;
 /** What a score built on one shared word counts. */
 const singleWordFactor = 0.5;
+/** What a part of a German compound counts, against the compound itself ("Tagesbericht" -> "bericht"). */
+const compoundPartWeight = 0.5;
 /** Shared words named in a reason, most telling first. */
 const reasonWords = 4;
 
@@ -43,6 +47,7 @@ interface Document {
   title: Map<string, number>;
   /** Term -> the first word written for it, for reasons. */
   words: Map<string, string>;
+  language: StemmedLanguage | undefined;
 }
 
 /** The terms of one text with their counts; configured synonyms first, then the built-in ones. */
@@ -67,7 +72,7 @@ function documentOf(text: { title: string; description: string }, synonyms: Read
       if (!words.has(stem)) words.set(stem, word);
     }
   }
-  return { counts, title, words };
+  return { counts, title, words, language };
 }
 
 function normalised(vector: Vector): Vector {
@@ -101,6 +106,35 @@ function cosine(a: Vector, b: Vector): { score: number; shares: Map<string, numb
   return { score: Math.min(1, score), shares };
 }
 
+/**
+ * Typos and German compounds (demandTermVariants.ts), over the joint vocabulary of one ranking: a
+ * term one typo from another is counted as that one, and a German compound also counts its parts
+ * that are terms of the ranking, at `compoundPartWeight` of the compound's count.
+ */
+function relateVariants(documents: readonly Document[]): void {
+  const vocabulary = new Set(documents.flatMap((document) => [...document.counts.keys()]));
+  const canonical = typoCanonicals(vocabulary);
+  const known = new Set([...vocabulary].map((term) => canonical.get(term) ?? term));
+  const rewrite = (counts: Map<string, number>, german: boolean) => {
+    const out = new Map<string, number>();
+    for (const [term, count] of counts) {
+      const key = canonical.get(term) ?? term;
+      out.set(key, (out.get(key) ?? 0) + count);
+      if (german) for (const part of compoundParts(key, known)) out.set(part, (out.get(part) ?? 0) + count * compoundPartWeight);
+    }
+    return out;
+  };
+  for (const document of documents) {
+    const german = document.language === 'de';
+    document.counts = rewrite(document.counts, german);
+    document.title = rewrite(document.title, german);
+    for (const [term, word] of [...document.words]) {
+      const key = canonical.get(term) ?? term;
+      if (!document.words.has(key)) document.words.set(key, word);
+    }
+  }
+}
+
 const rounded = (score: number) => Math.round(score * 1000) / 1000;
 
 export function createOfflineDemandMatcher(options: { synonyms?: Readonly<Record<string, string>> } = {}): DemandMatcher {
@@ -123,11 +157,18 @@ export function rankOffline(
     text: documentOf(candidate, synonyms),
     demands: candidate.demands.map((linked) => documentOf(linked, synonyms)),
   }));
-  // Rarity among the product's texts: each requirement's own text, each linked demand, this demand.
-  const documents = [own, ...sides.flatMap((side) => [side.text, ...side.demands])];
-  const frequency = new Map<string, number>();
-  for (const document of documents) for (const term of document.counts.keys()) frequency.set(term, (frequency.get(term) ?? 0) + 1);
-  const idf = (term: string) => Math.log(1 + documents.length / (frequency.get(term) ?? 1));
+  relateVariants([own, ...sides.flatMap((side) => [side.text, ...side.demands])]);
+  // Rarity among the product's requirements: in how many of them (own text or linked demands) a term
+  // occurs, this demand counting as one more. A need asked ten times in the same word keeps that
+  // word telling; a word many requirements share (often the product's own name) counts little.
+  const requirementsWith = new Map<string, number>();
+  for (const group of [[own], ...sides.map((side) => [side.text, ...side.demands])]) {
+    for (const term of new Set(group.flatMap((document) => [...document.counts.keys()])))
+      requirementsWith.set(term, (requirementsWith.get(term) ?? 0) + 1);
+  }
+  // log(n / df) with n one more than the demands and requirements: a word in every one weighs
+  // little (log of (n / (n - 1))), a word of one requirement and this demand log(n / 2).
+  const idf = (term: string) => Math.log((sides.length + 2) / (requirementsWith.get(term) ?? 1));
   const demandVector = vectorOf(own.counts, idf);
   const demandTitle = vectorOf(own.title, idf);
   const intent = intentOf(demand);

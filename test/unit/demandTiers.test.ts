@@ -68,7 +68,7 @@ describe('confidence tiers when placing demands', () => {
     await mapping(pms, fixedScore(0.3))([demand('D-1', 'one'), demand('D-2', 'two')]);
     const [link] = linkOf(pms, 'D-2');
     assert.deepEqual([link!.requirementId, link!.linkState, link!.matchScore], ['REQ-1', 'suggested', 0.3]);
-    assert.match(link!.matchReason!, /between suggest 0\.20 and auto-link 0\.45, so a product manager decides/);
+    assert.match(link!.matchReason!, /between suggest 0\.15 and auto-link 0\.45, so a product manager decides/);
   });
 
   test('below suggestAt the demand gets a requirement of its own', async () => {
