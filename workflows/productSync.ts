@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
@@ -90,9 +91,24 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
     // A retryFailed that came during the last page is honoured before the run ends.
     await CancellationScope.nonCancellable(() => retryRequestedRecords(run, activities, settings, controls));
   } catch (error) {
+    if (isMappingMismatch(error)) {
+      // A deploy changed the mapping under the run: go on under the workers' mapping (a rewrite if it differs).
+      log.warn('the workers map with another mapping than this run: reading it again', { integrationId: settings.integrationId });
+      run.forgetMapping();
+      await condition(allHandlersFinished);
+      return await continueAsNew<typeof productSync>({ ...settings, continuation: { ...run.continuation(), operator: controls.carry() } });
+    }
     if (!isCancellation(error)) throw controls.failure(error);
   }
   return finish(run, controls, settings);
+}
+
+function isMappingMismatch(error: unknown): boolean {
+  return (
+    error instanceof ActivityFailure &&
+    error.cause instanceof ApplicationFailure &&
+    error.cause.type === failureTypes.mappingVersionMismatch
+  );
 }
 
 function finish(run: ProductSyncRun, controls: OperatorControls, settings: ProductSyncSettings): ProductSyncSummary {

@@ -1,7 +1,14 @@
 import { type RecordIssue, capReason, maxListedIssues, maxParkedRecords, pushCapped, upsertIssue } from '../src/shared/recordIssues';
 import { type ChangeCursor, compareCursors } from '../src/shared/changeCursor';
 import type { PagePlan, PlannedWrite, RunMapping } from '../src/shared/productSyncActivityTypes';
-import { describeRewrite, mappingAfterRun, mappingRecordSchema, planMapping, type MappingInUse, type MappingRecord } from '../src/shared/mappingChange';
+import {
+  describeRewrite,
+  mappingAfterRun,
+  mappingRecordSchema,
+  planMapping,
+  type MappingInUse,
+  type MappingRecord,
+} from '../src/shared/mappingChange';
 import type { ProductSyncContinuation, ProductSyncSettings, ProductSyncSummary, SyncCounters } from '../src/shared/productSyncContract';
 import { previousSummary } from './lastResult';
 import { runTiming } from '../src/shared/runFacts';
@@ -88,6 +95,20 @@ export class ProductSyncRun {
     this.state.priorFailures = {};
     this.state.parked = [];
     return this.mappingChange;
+  }
+
+  /**
+   * Workers refused a step because they map with another version than this run (a deploy changed
+   * the mapping under it). The run forgets its mapping and reads it again; it compares the new one
+   * with the mapping it has been writing under, so a differing one rewrites from the start.
+   */
+  forgetMapping(): void {
+    const mapping = this.state.mapping;
+    if (!mapping) return;
+    if (!this.settings.dryRun)
+      this.state.mappingBefore = { ...mapping, rewritePending: mapping.rewritePending || this.state.rewrite !== undefined };
+    delete this.state.mapping;
+    delete this.state.rewrite;
   }
 
   /** The mapping every step that maps or hashes works under; undefined in runs from before mapping versions. */

@@ -35,7 +35,9 @@ export function unreadAsStale(
     const unread = mapped.has(id) ? clearFields.filter((field) => !Object.hasOwn(record.properties, field)) : [];
     marked.set(
       id,
-      unread.length === 0 ? record : { ...record, properties: { ...record.properties, ...Object.fromEntries(unread.map((f) => [f, notReadBack])) } },
+      unread.length === 0
+        ? record
+        : { ...record, properties: { ...record.properties, ...Object.fromEntries(unread.map((f) => [f, notReadBack])) } },
     );
   }
   return marked;

@@ -43,13 +43,18 @@ const without = (list: readonly string[], drop: readonly string[]) => list.filte
  * record (the first run, or one after an upgrade from a bridge that kept none) there is nothing to
  * compare with: the run records the version and goes on from the watermark.
  */
-export function planMapping(previous: MappingRecord | undefined, current: MappingInUse): { record: MappingRecord; rewrite?: MappingRewrite } {
+export function planMapping(
+  previous: MappingRecord | undefined,
+  current: MappingInUse,
+): { record: MappingRecord; rewrite?: MappingRewrite } {
   const fields = [...current.fields].sort();
   if (!previous) return { record: { version: current.version, fields, clearFields: [], rewritePending: false } };
   if (previous.version === current.version && !previous.rewritePending) {
     return { record: { ...previous, fields } };
   }
-  const removedFields = [...new Set([...previous.clearFields, ...without(previous.fields, fields)])].filter((f) => !fields.includes(f)).sort();
+  const removedFields = [...new Set([...previous.clearFields, ...without(previous.fields, fields)])]
+    .filter((f) => !fields.includes(f))
+    .sort();
   return {
     record: { version: current.version, fields, clearFields: removedFields, rewritePending: true },
     rewrite: { from: previous.version, to: current.version, addedFields: without(fields, previous.fields), removedFields },

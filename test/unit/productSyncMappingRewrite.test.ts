@@ -38,7 +38,10 @@ describe('productSync under a changed mapping', () => {
     const run = ProductSyncRun.begin(settings({ parkAfterAttempts: 3 }), previousRun(v1), now);
     run.crmTotal = 120;
     const said = run.adoptMapping({ version: 'v2', fields: ['name', 'ean'] });
-    assert.equal(said, 'mapping changed (v1 -> v2): up to 120 records to rewrite (added: ean; removed, cleared in the CRM: stock); 0 rewritten');
+    assert.equal(
+      said,
+      'mapping changed (v1 -> v2): up to 120 records to rewrite (added: ean; removed, cleared in the CRM: stock); 0 rewritten',
+    );
     assert.equal(run.cursor, null);
     assert.deepEqual(run.runMapping, { version: 'v2', clearFields: ['stock'] });
     assert.match(run.progress('Running', now).mappingChange ?? '', /up to 120 records to rewrite/);
