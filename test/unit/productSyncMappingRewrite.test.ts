@@ -87,6 +87,23 @@ describe('productSync under a changed mapping', () => {
     assert.deepEqual(next.runMapping, { version: 'v2', clearFields: ['stock'] });
   });
 
+  test('a deploy that changes the mapping under a run: the run reads it again and rewrites if it differs from what it wrote under', () => {
+    const run = ProductSyncRun.begin(settings(), previousRun(v1), now);
+    run.adoptMapping({ version: 'v1', fields: ['name', 'stock'] });
+    run.finishPage(at(45, 'P-10'));
+    run.forgetMapping();
+    const next = ProductSyncRun.begin(settings({ continuation: run.continuation() }), undefined, now);
+    assert.equal(next.needsMapping, true);
+    // An old worker answers: same version, the run goes on where it was.
+    assert.equal(next.adoptMapping({ version: 'v1', fields: ['name', 'stock'] }), undefined);
+    assert.deepEqual(next.cursor, at(45, 'P-10'));
+
+    next.forgetMapping();
+    const after = ProductSyncRun.begin(settings({ continuation: next.continuation() }), undefined, now);
+    assert.match(after.adoptMapping({ version: 'v2', fields: ['name'] }) ?? '', /^mapping changed \(v1 -> v2\)/);
+    assert.equal(after.cursor, null);
+  });
+
   test('a previous run from before mapping versions: the version is recorded, nothing rewritten', () => {
     const run = ProductSyncRun.begin(settings(), previousRun(undefined), now);
     assert.equal(run.adoptMapping({ version: 'v1', fields: ['name'] }), undefined);
