@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Worker } from '@temporalio/worker';
 import type { BridgeConfig } from '../../src/config/configSchema';
 import { defaultFieldMapping, fieldMappingSchema, type FieldMappingInput } from '../../src/domain/fieldMapping';
 import { mappingVersion } from '../../src/domain/mappingVersion';
@@ -10,7 +11,7 @@ import { ensureSchedule, triggerSchedule } from '../../src/temporal/schedules';
 import { productSyncStart } from '../../src/temporal/syncSchedules';
 import { bridge } from '../helpers/bridgeCli';
 import { bridgeEnvironment, startSandbox, testConfig, type TestSandbox } from '../helpers/sandbox';
-import { useTemporalServer } from '../helpers/temporalServer';
+import { useTemporalServer, workflowBundle } from '../helpers/temporalServer';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -66,7 +67,11 @@ describe('a changed field mapping is applied to what already synced (real Tempor
       return worker.runUntil(async () => {
         const { workflowId, runId } = await triggerSchedule(temporal.env.client, start.scheduleId);
         await during?.(workflowId);
-        return (await temporal.env.client.workflow.getHandle(workflowId, runId).result()) as ProductSyncSummary;
+        const handle = temporal.env.client.workflow.getHandle(workflowId, runId);
+        const summary = (await handle.result()) as ProductSyncSummary;
+        // The new steps (reading the mapping, the guard's stop for a rewrite) replay deterministically.
+        await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, await handle.fetchHistory(), workflowId);
+        return summary;
       });
     };
     try {
