@@ -131,7 +131,7 @@ export class ProductSyncRun {
     const rewrite = this.state.rewrite;
     if (!rewrite) return undefined;
     const counters = this.state.counters;
-    return describeRewrite(rewrite, this.crmTotal, counters.created + counters.updated + counters.archived);
+    return describeRewrite(rewrite, this.crmTotal, { rewritten: counters.updated + counters.archived, created: counters.created });
   }
 
   get cursor(): ChangeCursor | null {

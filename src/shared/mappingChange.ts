@@ -76,13 +76,20 @@ export function mappingAfterRun(
   return { ...record, rewritePending: false, clearFields: run.failed > 0 ? record.clearFields : [] };
 }
 
-/** "mapping changed: up to 1200 records to rewrite (added: ean; removed: stock)": for progress, logs and the summary. */
-export function describeRewrite(rewrite: MappingRewrite, crmRecords: number | undefined, rewritten?: number): string {
+/**
+ * "mapping changed (a -> b): up to 1200 records to rewrite (added: ean; removed, cleared in the CRM: stock); 310 rewritten, 4 created":
+ * for progress, logs and the summary. Created records are ones the old mapping rejected (or new ones).
+ */
+export function describeRewrite(
+  rewrite: MappingRewrite,
+  crmRecords: number | undefined,
+  done?: { rewritten: number; created: number },
+): string {
   const detail = [
     rewrite.addedFields.length ? `added: ${rewrite.addedFields.join(', ')}` : '',
     rewrite.removedFields.length ? `removed, cleared in the CRM: ${rewrite.removedFields.join(', ')}` : '',
   ].filter(Boolean);
   const scope = crmRecords === undefined ? 'every record to re-read' : `up to ${crmRecords} records to rewrite`;
-  const done = rewritten === undefined ? '' : `; ${rewritten} rewritten`;
-  return `mapping changed (${rewrite.from} -> ${rewrite.to}): ${scope}${detail.length ? ` (${detail.join('; ')})` : ''}${done}`;
+  const progress = done === undefined ? '' : `; ${done.rewritten} rewritten${done.created ? `, ${done.created} created` : ''}`;
+  return `mapping changed (${rewrite.from} -> ${rewrite.to}): ${scope}${detail.length ? ` (${detail.join('; ')})` : ''}${progress}`;
 }

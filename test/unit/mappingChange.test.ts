@@ -58,8 +58,8 @@ describe('mapping change planning', () => {
   test('says what changed and how much there is to rewrite', () => {
     const rewrite = { from: 'v1', to: 'v2', addedFields: ['ean'], removedFields: ['stock'] };
     assert.equal(
-      describeRewrite(rewrite, 200, 37),
-      'mapping changed (v1 -> v2): up to 200 records to rewrite (added: ean; removed, cleared in the CRM: stock); 37 rewritten',
+      describeRewrite(rewrite, 200, { rewritten: 37, created: 2 }),
+      'mapping changed (v1 -> v2): up to 200 records to rewrite (added: ean; removed, cleared in the CRM: stock); 37 rewritten, 2 created',
     );
   });
 });

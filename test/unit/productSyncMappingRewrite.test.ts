@@ -60,7 +60,7 @@ describe('productSync under a changed mapping', () => {
     run.finishPage(at(60, 'P-9'));
     const summary = run.summary(now);
     assert.deepEqual(summary.mapping, { version: 'v2', fields: ['name'], clearFields: [], rewritePending: false });
-    assert.match(summary.mappingChange ?? '', /; 2 rewritten$/);
+    assert.match(summary.mappingChange ?? '', /; 1 rewritten, 1 created$/);
     assert.deepEqual(summary.watermark, at(60, 'P-9'));
   });
 
