@@ -1,6 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ProductIntegration, ProductSink } from '../src/connectors/productConnectors';
 import { contentHash } from '../src/domain/contentHash';
+import { unreadAsStale, withClearedFields } from '../src/domain/mappingClear';
+import { mappingVersion } from '../src/domain/mappingVersion';
 import { diffPage, toCandidates } from '../src/domain/productPagePlan';
 import type { Logger } from '../src/logging/logger';
 import { lagSeconds, noSyncMetrics, type SyncMetrics } from '../src/metrics/syncMetrics';
@@ -11,12 +13,14 @@ import type {
   FetchPageInput,
   PagePlan,
   RetryPlan,
+  RunMapping,
   UpsertInput,
   UpsertOutcome,
   VerifyInput,
   VerifyOutcome,
 } from '../src/shared/productSyncActivityTypes';
 import { chunk } from '../src/shared/chunk';
+import type { MappingInUse } from '../src/shared/mappingChange';
 import { activityLogger, requireIntegration } from './activityContext';
 import { withFailureMapping, type ActivityHeartbeat } from './activityFailure';
 import { upsertIsolatingRejects, upsertProgressSchema, type UpsertProgress } from './upsertIsolatingRejects';
@@ -36,6 +40,44 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
     return { ...integration, ownedFields: Object.keys(integration.mapping) };
   }
 
+  /**
+   * The fields a step compares under the run's mapping: this worker's mapped properties plus those
+   * to clear. Refuses when this worker maps with another version than the run plans under.
+   */
+  function underRunMapping(integration: ProductIntegration & { ownedFields: string[] }, runMapping: RunMapping | undefined) {
+    if (!runMapping) return { ownedFields: integration.ownedFields, clearFields: [] };
+    const version = mappingVersion(integration.mapping);
+    if (version !== runMapping.version) {
+      throw ApplicationFailure.create({
+        type: failureTypes.mappingVersionMismatch,
+        message:
+          `This worker maps products with field mapping version ${version}, but the run plans under version ${runMapping.version}: ` +
+          'the workers disagree on the mapping (a rolling deploy?). Nothing was read or compared here; another worker takes the retry. ' +
+          'If every worker now runs the new mapping, this run fails once its retries are used up and the next run rewrites the catalog under it.',
+      });
+    }
+    const clearFields = runMapping.clearFields.filter((field) => !integration.ownedFields.includes(field));
+    return { ownedFields: [...integration.ownedFields, ...clearFields], clearFields };
+  }
+
+  /** Validates, maps and diffs records against the CRM under the run's mapping (fields to clear included). */
+  async function planWrites(
+    integration: ProductIntegration & { ownedFields: string[] },
+    records: Parameters<typeof toCandidates>[0],
+    { ownedFields, clearFields }: ReturnType<typeof underRunMapping>,
+    heartbeat: ActivityHeartbeat,
+  ) {
+    const { sink, mapping } = integration;
+    const mapped = toCandidates(records, mapping, sink.capabilities.fieldLimits);
+    const candidates = withClearedFields(mapped.candidates, clearFields);
+    const read = await readCurrent(
+      sink,
+      candidates.map((c) => c.externalId),
+      heartbeat,
+    );
+    return { candidates, rejected: mapped.rejected, current: unreadAsStale(read, candidates, clearFields), ownedFields };
+  }
+
   async function readCurrent(sink: ProductSink, externalIds: string[], heartbeat: ActivityHeartbeat) {
     const current = new Map<string, Awaited<ReturnType<ProductSink['readByExternalIds']>>[number]>();
     for (const ids of chunk(externalIds, sink.capabilities.maxReadBatch)) {
@@ -52,15 +94,23 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
       return withFailureMapping(() => sink.count());
     },
 
+    /** The field mapping this worker maps with: what a run records with its watermark and passes to every step. */
+    async mappingInUse(input: { integrationId: string }): Promise<MappingInUse> {
+      const { mapping, ownedFields } = integrationFor(input.integrationId);
+      return Promise.resolve({ version: mappingVersion(mapping), fields: [...ownedFields].sort() });
+    },
+
     /**
      * Fetches one page of changed products, validates and maps each, and diffs them against the
      * CRM, so only real changes travel on through Temporal. Stops early at the byte budget.
      */
     async fetchProductChanges(input: FetchPageInput): Promise<PagePlan> {
-      const { source, sink, mapping, ownedFields } = integrationFor(input.integrationId);
+      const integration = integrationFor(input.integrationId);
+      const { source, sink } = integration;
       const log = activityLogger(deps.logger, input.integrationId);
       return withFailureMapping(async (heartbeat) => {
         requireArchiving(sink, input.mode);
+        const fields = underRunMapping(integration, input.mapping);
         if (input.mode === 'mirror' && !source.capabilities.reportsDeletes && input.cursor === null) {
           log.warn({ source: source.system }, 'the source does not report deleted products: mirror mode archives discontinued ones only');
         }
@@ -68,12 +118,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         const page = await source.listChanged(input.cursor, Math.min(input.limit, source.capabilities.maxPageSize));
         heartbeat.alive();
 
-        const { candidates, rejected } = toCandidates(page.records, mapping, sink.capabilities.fieldLimits);
-        const current = await readCurrent(
-          sink,
-          candidates.map((c) => c.externalId),
-          heartbeat,
-        );
+        const { candidates, rejected, current, ownedFields } = await planWrites(integration, page.records, fields, heartbeat);
         const plan = diffPage(candidates, current, input.mode, ownedFields, input.maxBytes);
         // When the byte budget cut the page, it covers only the records up to the cut.
         const covered = plan.cutAt ? page.records.filter((r) => !isAfterCursor(r, plan.cutAt!)) : page.records;
@@ -110,16 +155,12 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
      * PMS, or out of scope for the mode) come back as `resolved`.
      */
     async fetchProductsByIds(input: FetchByIdsInput): Promise<RetryPlan> {
-      const { source, sink, mapping, ownedFields } = integrationFor(input.integrationId);
+      const integration = integrationFor(input.integrationId);
       return withFailureMapping(async (heartbeat) => {
-        const records = await source.getByIds(input.ids);
+        const fields = underRunMapping(integration, input.mapping);
+        const records = await integration.source.getByIds(input.ids);
         heartbeat.alive();
-        const { candidates, rejected } = toCandidates(records, mapping, sink.capabilities.fieldLimits);
-        const current = await readCurrent(
-          sink,
-          candidates.map((c) => c.externalId),
-          heartbeat,
-        );
+        const { candidates, rejected, current, ownedFields } = await planWrites(integration, records, fields, heartbeat);
         const { writes } = diffPage(candidates, current, input.mode, ownedFields, Number.MAX_SAFE_INTEGER);
         const pending = new Set([...writes.map((w) => w.externalId), ...rejected.map((r) => r.id)]);
         return {
@@ -152,8 +193,10 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
 
     /** Reads written records back and compares content hashes. */
     async verifyProducts(input: VerifyInput): Promise<VerifyOutcome> {
-      const { sink, ownedFields } = integrationFor(input.integrationId);
+      const integration = integrationFor(input.integrationId);
+      const { sink } = integration;
       return withFailureMapping(async (heartbeat) => {
+        const { ownedFields } = underRunMapping(integration, input.mapping);
         const current = await readCurrent(
           sink,
           input.expected.map((e) => e.externalId),

@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
@@ -6,6 +7,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -61,6 +63,14 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
     run.crmTotal ??= await controls.untilAvailable('Counting CRM products', () =>
       activities.countCrmProducts({ integrationId: settings.integrationId }),
     );
+    // Runs recorded before mapping versions replay without this step.
+    if (run.needsMapping && patched('mapping-version')) {
+      const mapping = await controls.untilAvailable('Reading the field mapping', () =>
+        activities.mappingInUse({ integrationId: settings.integrationId }),
+      );
+      const change = run.adoptMapping(mapping);
+      if (change) log.info(change, { integrationId: settings.integrationId });
+    }
     for (;;) {
       await controls.waitWhilePaused();
       if (controls.cancelRequested) break;
@@ -81,9 +91,24 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
     // A retryFailed that came during the last page is honoured before the run ends.
     await CancellationScope.nonCancellable(() => retryRequestedRecords(run, activities, settings, controls));
   } catch (error) {
+    if (isMappingMismatch(error)) {
+      // A deploy changed the mapping under the run: go on under the workers' mapping (a rewrite if it differs).
+      log.warn('the workers map with another mapping than this run: reading it again', { integrationId: settings.integrationId });
+      run.forgetMapping();
+      await condition(allHandlersFinished);
+      return await continueAsNew<typeof productSync>({ ...settings, continuation: { ...run.continuation(), operator: controls.carry() } });
+    }
     if (!isCancellation(error)) throw controls.failure(error);
   }
   return finish(run, controls, settings);
+}
+
+function isMappingMismatch(error: unknown): boolean {
+  return (
+    error instanceof ActivityFailure &&
+    error.cause instanceof ApplicationFailure &&
+    error.cause.type === failureTypes.mappingVersionMismatch
+  );
 }
 
 function finish(run: ProductSyncRun, controls: OperatorControls, settings: ProductSyncSettings): ProductSyncSummary {
@@ -99,6 +124,7 @@ function activitiesFor(settings: ProductSyncSettings) {
   // Activity proxies are not plain objects: pick each one by name.
   return {
     countCrmProducts: reads.countCrmProducts,
+    mappingInUse: reads.mappingInUse,
     fetchProductChanges: reads.fetchProductChanges,
     fetchProductsByIds: reads.fetchProductsByIds,
     verifyProducts: reads.verifyProducts,
@@ -123,6 +149,7 @@ async function syncNextPage(
           cursor: run.cursor,
           limit: settings.pageSize,
           maxBytes: settings.maxPageBytes,
+          ...mappingInput(run),
         },
       ],
     ),
@@ -130,7 +157,7 @@ async function syncNextPage(
   const writes = run.recordPage(page);
   if (settings.dryRun) run.recordPlan(writes);
   else {
-    checkChangeGuard(run, writes, settings);
+    await checkChangeGuard(run, writes, settings, controls);
     // Records that failed in earlier runs and fail again are known, not an outage: the error-rate
     // window judges only the others (they are parked after parkAfterAttempts runs instead).
     const known = new Set(writes.filter((write) => run.isKnownFailure(write.externalId)).map((write) => write.externalId));
@@ -150,15 +177,40 @@ async function syncNextPage(
   return page.hasMore;
 }
 
-/** A broken source must not wipe or rewrite the CRM: cap the share of records one run may change. */
-function checkChangeGuard(run: ProductSyncRun, writes: PlannedWrite[], settings: ProductSyncSettings): void {
+/** The mapping a step maps or hashes under, for its input (none in runs from before mapping versions). */
+function mappingInput(run: ProductSyncRun) {
+  const mapping = run.runMapping;
+  return mapping ? { mapping } : {};
+}
+
+/**
+ * A broken source must not wipe or rewrite the CRM: cap the share of records one run may change.
+ * A rewrite after a mapping change stops for an operator instead, and goes on once they resume.
+ */
+async function checkChangeGuard(
+  run: ProductSyncRun,
+  writes: PlannedWrite[],
+  settings: ProductSyncSettings,
+  controls: OperatorControls,
+): Promise<void> {
   const total = run.crmTotal ?? 0;
   if (total < settings.guard.minRecords) return;
   const pageChanges = writes.filter((write) => write.action !== 'create').length;
   const allowed = Math.floor(settings.guard.maxChangeShare * total);
   if (run.changesSoFar + pageChanges <= allowed) return;
+  const share = `more than ${Math.round(settings.guard.maxChangeShare * 100)}% of the CRM's ${total} products (${run.changesSoFar} done, ${pageChanges} more in the next page)`;
+  const rewrite = run.rewrite;
+  if (rewrite?.approved) return;
+  if (rewrite) {
+    await controls.needsAttention(
+      `Change guard: ${rewrite.description}; the rewrite would update or archive ${share}. ` +
+        `Send resume (Temporal UI, or bridge resume ${settings.integrationId}) to let it rewrite the rest; cancel to stop it (the next run starts it again).`,
+    );
+    run.approveRewrite();
+    return;
+  }
   throw ApplicationFailure.nonRetryable(
-    `Change guard: this run would update or archive more than ${Math.round(settings.guard.maxChangeShare * 100)}% of the CRM's ${total} products (${run.changesSoFar} done, ${pageChanges} more in the next page). ` +
+    `Change guard: this run would update or archive ${share}. ` +
       'Nothing more was written. If the PMS really changed this much, start the run with {"guard": {"maxChangeShare": 1}}; otherwise check the PMS.',
     failureTypes.changeGuardTripped,
   );
@@ -176,7 +228,7 @@ async function retryRequestedRecords(
   log.info('retrying failed records', { integrationId: settings.integrationId, records: ids.length });
   const plan = await controls.untilAvailable('Reading products to retry', () =>
     activities.fetchProductsByIds.executeWithOptions({ summary: `retryFailed: read ${ids.length} products from the PMS` }, [
-      { integrationId: settings.integrationId, mode: settings.mode, ids },
+      { integrationId: settings.integrationId, mode: settings.mode, ids, ...mappingInput(run) },
     ]),
   );
   for (const id of plan.resolved) run.resolveFailure({ externalId: id });
@@ -197,6 +249,7 @@ function writeStep(
   return {
     integrationId: settings.integrationId,
     verifyAttempts: settings.verifyAttempts,
+    ...mappingInput(run),
     activities,
     call: controls.untilAvailable,
     summaries: {

@@ -1,6 +1,14 @@
 import { type RecordIssue, capReason, maxListedIssues, maxParkedRecords, pushCapped, upsertIssue } from '../src/shared/recordIssues';
 import { type ChangeCursor, compareCursors } from '../src/shared/changeCursor';
-import type { PagePlan, PlannedWrite } from '../src/shared/productSyncActivityTypes';
+import type { PagePlan, PlannedWrite, RunMapping } from '../src/shared/productSyncActivityTypes';
+import {
+  describeRewrite,
+  mappingAfterRun,
+  mappingRecordSchema,
+  planMapping,
+  type MappingInUse,
+  type MappingRecord,
+} from '../src/shared/mappingChange';
 import type { ProductSyncContinuation, ProductSyncSettings, ProductSyncSummary, SyncCounters } from '../src/shared/productSyncContract';
 import { previousSummary } from './lastResult';
 import { runTiming } from '../src/shared/runFacts';
@@ -8,6 +16,12 @@ import { feedWatermark, noteFailure, startFeed } from './feedState';
 import type { FailuresReport } from '../src/shared/failuresReport';
 import { requestTargets, type MemoRequest, type RetryFailedRequest, type SkipFailedRequest } from '../src/shared/operatorRequests';
 import type { SyncProgress, SyncState } from '../src/shared/syncProgress';
+
+/** The mapping record of the previous run's summary, when it has one this code can read. */
+function recordedMapping(mapping: unknown): { mappingBefore?: MappingRecord } {
+  const parsed = mappingRecordSchema.safeParse(mapping);
+  return parsed.success ? { mappingBefore: parsed.data } : {};
+}
 
 function emptyCounters(): SyncCounters {
   return { fetched: 0, created: 0, updated: 0, archived: 0, unchanged: 0, skipped: 0, rejected: 0, failed: 0, parked: 0 };
@@ -55,9 +69,69 @@ export class ProductSyncRun {
         pages: 0,
         continuedAsNew: 0,
         startedAt: now,
+        ...recordedMapping(previous?.mapping),
       },
       previous?.failed ?? [],
     );
+  }
+
+  /** Whether the run still has to read the mapping it works under (a fresh run; not one continued as new). */
+  get needsMapping(): boolean {
+    return this.state.mapping === undefined;
+  }
+
+  /**
+   * Takes the mapping the workers map with. When it differs from the one the watermark was reached
+   * under, the run becomes a rewrite: a full pass from the start of the feed (the watermark stays
+   * for a dry run), records parked or failed under the old mapping tried afresh, and the fields
+   * that left the mapping cleared. Answers the sentence to log when it is a rewrite.
+   */
+  adoptMapping(current: MappingInUse): string | undefined {
+    const { record, rewrite } = planMapping(this.state.mappingBefore, current);
+    this.state.mapping = record;
+    if (!rewrite) return undefined;
+    this.state.rewrite = { ...rewrite, approved: false };
+    this.state.cursor = null;
+    this.state.priorFailures = {};
+    this.state.parked = [];
+    return this.mappingChange;
+  }
+
+  /**
+   * Workers refused a step because they map with another version than this run (a deploy changed
+   * the mapping under it). The run forgets its mapping and reads it again; it compares the new one
+   * with the mapping it has been writing under, so a differing one rewrites from the start.
+   */
+  forgetMapping(): void {
+    const mapping = this.state.mapping;
+    if (!mapping) return;
+    if (!this.settings.dryRun)
+      this.state.mappingBefore = { ...mapping, rewritePending: mapping.rewritePending || this.state.rewrite !== undefined };
+    delete this.state.mapping;
+    delete this.state.rewrite;
+  }
+
+  /** The mapping every step that maps or hashes works under; undefined in runs from before mapping versions. */
+  get runMapping(): RunMapping | undefined {
+    const mapping = this.state.mapping;
+    return mapping ? { version: mapping.version, clearFields: mapping.clearFields } : undefined;
+  }
+
+  /** The mapping change this run applies, if any, and whether an operator let it past the change guard. */
+  get rewrite(): { approved: boolean; description: string } | undefined {
+    return this.state.rewrite ? { approved: this.state.rewrite.approved, description: this.mappingChange! } : undefined;
+  }
+
+  /** An operator answered the change guard's stop with resume: the rewrite goes on past the guard. */
+  approveRewrite(): void {
+    if (this.state.rewrite) this.state.rewrite.approved = true;
+  }
+
+  private get mappingChange(): string | undefined {
+    const rewrite = this.state.rewrite;
+    if (!rewrite) return undefined;
+    const counters = this.state.counters;
+    return describeRewrite(rewrite, this.crmTotal, { rewritten: counters.updated + counters.archived, created: counters.created });
   }
 
   get cursor(): ChangeCursor | null {
@@ -297,11 +371,15 @@ export class ProductSyncRun {
       watermark: this.watermark,
       ...(seconds > 0 ? { recordsPerSecond: Math.round(rate * 10) / 10 } : {}),
       ...(rate > 0 && this.state.remaining !== null ? { estimatedSecondsLeft: Math.ceil(this.state.remaining / rate) } : {}),
+      ...(this.mappingChange ? { mappingChange: this.mappingChange } : {}),
     };
   }
 
   summary(finishedAt: string, cancelled = false): ProductSyncSummary {
     const counters = this.state.counters;
+    const mapping = this.state.mapping
+      ? mappingAfterRun(this.state.mappingBefore, this.state.mapping, { dryRun: this.settings.dryRun, cancelled, failed: counters.failed })
+      : this.state.mappingBefore;
     return {
       integrationId: this.settings.integrationId,
       mode: this.settings.mode,
@@ -318,6 +396,8 @@ export class ProductSyncRun {
       ...runTiming(this.state.startedAt, finishedAt),
       pages: this.state.pages,
       continuedAsNew: this.state.continuedAsNew,
+      ...(mapping ? { mapping } : {}),
+      ...(this.mappingChange ? { mappingChange: this.mappingChange } : {}),
     };
   }
 }

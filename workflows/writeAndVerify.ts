@@ -1,11 +1,13 @@
 import type { ActivityInterfaceFor } from '@temporalio/workflow';
 import type { ProductSyncActivities } from '../activities/productSyncActivities';
-import type { PlannedWrite } from '../src/shared/productSyncActivityTypes';
+import type { PlannedWrite, RunMapping } from '../src/shared/productSyncActivityTypes';
 
 export interface WriteAndVerifyStep {
   integrationId: string;
   /** Write and read back a mismatched record this many times before reporting it failed. */
   verifyAttempts: number;
+  /** The mapping the writes were planned under: the read-back hashes with the same one. */
+  mapping?: RunMapping;
   activities: Pick<ActivityInterfaceFor<ProductSyncActivities>, 'upsertProducts' | 'verifyProducts'>;
   /**
    * Runs each attempt's write and read-back; productSync passes its operator controls' untilAvailable,
@@ -43,7 +45,7 @@ export async function writeAndVerify(writes: PlannedWrite[], step: WriteAndVerif
       const expected = pending.filter((w) => !refused.has(w.externalId)).map(({ externalId, hash }) => ({ externalId, hash }));
       const verified = await step.activities.verifyProducts.executeWithOptions(
         step.summaries ? { summary: step.summaries.verify(expected.length) } : {},
-        [{ integrationId: step.integrationId, expected }],
+        [{ integrationId: step.integrationId, expected, ...(step.mapping ? { mapping: step.mapping } : {}) }],
       );
       return { upserted, verified };
     });

@@ -34,6 +34,7 @@ export function summaryLines(title: string, summary: SyncSummary, maxIssues = Nu
   ];
   return [
     `${title}: ${summary.status}${dryRun} in ${(summary.durationMs / 1000).toFixed(1)} s`,
+    ...('mappingChange' in summary && summary.mappingChange ? [`  ${summary.mappingChange}`] : []),
     ...countLines(counts).map((line) => `  ${line}`),
     ...issues.slice(0, maxIssues).map((line) => `  ${line}`),
     ...(issues.length > maxIssues ? [`  ... and ${issues.length - maxIssues} more in the run's result`] : []),
@@ -41,5 +42,10 @@ export function summaryLines(title: string, summary: SyncSummary, maxIssues = Nu
 }
 
 export function progressLines(workflowId: string, progress: SyncProgress): string[] {
-  return [`${workflowId}: ${progress.state}, ${progress.pages} pages`, ...countLines(progress.counts).map((line) => `  ${line}`)];
+  return [
+    `${workflowId}: ${progress.state}, ${progress.pages} pages`,
+    ...(progress.mappingChange ? [`  ${progress.mappingChange}`] : []),
+    ...(progress.attentionReason ? [`  needs attention: ${progress.attentionReason}`] : []),
+    ...countLines(progress.counts).map((line) => `  ${line}`),
+  ];
 }

@@ -13,6 +13,8 @@ export const failureTypes = {
   changeGuardTripped: 'ChangeGuardTripped',
   needsAttentionTimeout: 'NeedsAttentionTimeout',
   alertWebhookUnavailable: 'AlertWebhookUnavailable',
+  /** This worker maps with another field mapping than the run plans under (a rolling deploy): another worker takes the retry. */
+  mappingVersionMismatch: 'MappingVersionMismatch',
 } as const;
 
 /** Failure types that no retry can fix: the run reports them at once. */

@@ -4,12 +4,25 @@ import type { SyncMode } from './syncModes';
 
 /** Inputs and outputs of the product activities (productSync and productChangeStream). */
 
+/**
+ * The field mapping a run plans, writes and verifies under. Every activity that maps or hashes
+ * takes it; a worker whose mapping has another version (a rolling deploy) refuses the task, so
+ * another worker takes the retry, instead of hashing other fields and reporting false mismatches.
+ */
+export interface RunMapping {
+  version: string;
+  /** CRM properties that left the mapping: written as cleared, and compared as owned fields. */
+  clearFields: string[];
+}
+
 export interface FetchPageInput {
   integrationId: string;
   mode: SyncMode;
   cursor: ChangeCursor | null;
   limit: number;
   maxBytes: number;
+  /** Absent in runs started before mapping versions: the worker's mapping, unchecked. */
+  mapping?: RunMapping;
 }
 
 export interface PlannedWrite {
@@ -40,6 +53,7 @@ export interface FetchByIdsInput {
   integrationId: string;
   mode: SyncMode;
   ids: string[];
+  mapping?: RunMapping;
 }
 
 /** What retrying named records needs: their writes now, and which need nothing any more. */
@@ -62,6 +76,7 @@ export interface UpsertOutcome {
 export interface VerifyInput {
   integrationId: string;
   expected: Array<{ externalId: string; hash: string }>;
+  mapping?: RunMapping;
 }
 
 export interface VerifyOutcome {

@@ -3,6 +3,7 @@ import { operatorStateSchema } from './operatorState';
 import { attentionSettingsSchema } from './attentionSettings';
 import { changeCursorSchema, type ChangeCursor } from './changeCursor';
 import type { SkippedRecord } from './failuresReport';
+import { mappingRecordSchema, type MappingRecord } from './mappingChange';
 import { recordIssueSchema, type RecordIssue } from './recordIssues';
 import { optionalRetrySettingsSchema, retrySettingsSchema } from './retrySettings';
 import type { RunFacts } from './runFacts';
@@ -52,6 +53,21 @@ const continuationSchema = z.object({
   startedAt: z.string(),
   /** Paused, needs attention, error-rate window: the operator state the next run of the chain starts in. */
   operator: operatorStateSchema.optional(),
+  /** The field mapping the previous scheduled run's watermark was reached under. */
+  mappingBefore: mappingRecordSchema.optional(),
+  /** The field mapping this run works under; absent until the run has read it (and in runs from before mapping versions). */
+  mapping: mappingRecordSchema.optional(),
+  /** Set when the mapping changed: this run rewrites the catalog under the new one. */
+  rewrite: z
+    .object({
+      from: z.string(),
+      to: z.string(),
+      addedFields: z.array(z.string()),
+      removedFields: z.array(z.string()),
+      /** An operator let the rewrite go past the change guard. */
+      approved: z.boolean(),
+    })
+    .optional(),
 });
 export type ProductSyncContinuation = z.infer<typeof continuationSchema>;
 
@@ -116,4 +132,8 @@ export interface ProductSyncSummary extends RunFacts {
   plan?: { create: string[]; update: string[]; archive: string[] };
   /** Where the next run starts: never past a record that failed. */
   watermark: ChangeCursor | null;
+  /** The field mapping the watermark was reached under; a run whose mapping differs rewrites the catalog. */
+  mapping?: MappingRecord;
+  /** Set when this run applied a mapping change: "mapping changed (a -> b): up to N records to rewrite (...); M rewritten". */
+  mappingChange?: string;
 }

@@ -24,6 +24,8 @@ export interface SyncProgress {
   recordsPerSecond?: number;
   /** Seconds until the feed is read to its end at the current rate; absent when the source does not say how much is left. */
   estimatedSecondsLeft?: number;
+  /** productSync: the mapping change this run applies ("mapping changed (a -> b): up to N records to rewrite ..."). */
+  mappingChange?: string;
   /** Operator commands refused (bad payload), newest last, with what was expected. */
   refusedCommands?: string[];
 }
