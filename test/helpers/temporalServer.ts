@@ -10,7 +10,7 @@ import { ensureLocalTemporal } from '../../src/temporal/localTemporalBinaries';
 import { installRuntimeLogging } from '../../src/temporal/runtimeLogging';
 import type { DynamicConfig } from '../../src/temporal/temporalServerConfig';
 import { startTemporalServer } from '../../src/temporal/temporalServerProcess';
-import { workflowInterceptorModules, workflowsPath } from '../../src/temporal/worker';
+import { workflowInterceptorModules, workflowsPath } from '../../src/temporal/workflowBundle';
 
 /**
  * A real Temporal server on free ports, with the bridge's namespace and search attributes: the
