@@ -42,8 +42,7 @@ export async function bundleWorkflowsApart(): Promise<WorkflowBundle> {
   const codePath = path.join(dir, 'workflows.js');
   try {
     await new Promise<void>((resolve, reject) => {
-      // The same runtime flags as this process (tsx's loader when run from source).
-      const child = fork(__filename, [codePath], { execArgv: process.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      const child = fork(__filename, [codePath], { execArgv: childExecArgv(), stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
       let stderr = '';
       child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
       const timer = setTimeout(() => child.kill('SIGKILL'), bundleTimeoutMs);
@@ -63,6 +62,16 @@ export async function bundleWorkflowsApart(): Promise<WorkflowBundle> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * This process's runtime flags, plus tsx's loader when this file is TypeScript and the loader came
+ * in through code (`bridge` registers it in src/cli/bin.js) rather than a flag.
+ */
+function childExecArgv(): string[] {
+  const flags = process.execArgv;
+  if (!__filename.endsWith('.ts') || flags.some((flag) => flag.includes('tsx'))) return flags;
+  return [...flags, '--require', require.resolve('tsx/cjs')];
 }
 
 /** The child's side: bundle and write the code to the path given. */
