@@ -88,7 +88,9 @@ export class BenchEnvironment {
     const configFile = path.join(this.dir, `${taskQueue}.yaml`);
     writeFileSync(configFile, yaml);
     const logFile = path.join(this.dir, `${taskQueue}.log`);
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bridge.ts', 'worker'], {
+    // Run as the Docker image runs it (NODE_OPTIONS there): V8 semi-spaces of 2 MiB
+    // (docs/configuration.md, "Worker memory").
+    const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=2', '--import', 'tsx', 'src/cli/bridge.ts', 'worker'], {
       cwd: repoRoot,
       env: {
         ...process.env,

@@ -8,28 +8,42 @@ import type { ProductChange } from '../src/shared/productChangeStreamContract';
  */
 export class ChangeBuffer {
   private readonly waiting = new Map<string, ProductChange>();
+  /** When each waiting product was first announced (workflow time, ms), in the same order. */
+  private readonly arrivedAt = new Map<string, number>();
 
-  constructor(initial: ProductChange[] = []) {
-    for (const change of initial) this.add(change);
+  /** `now`: when the changes carried over from the previous run count as announced. */
+  constructor(initial: ProductChange[] = [], now = 0) {
+    for (const change of initial) this.add(change, now);
   }
 
   get size(): number {
     return this.waiting.size;
   }
 
-  add(change: ProductChange): void {
+  /** When the product waiting longest was announced; undefined when none waits. */
+  get oldestArrival(): number | undefined {
+    for (const time of this.arrivedAt.values()) return time;
+    return undefined;
+  }
+
+  add(change: ProductChange, now: number): void {
     const known = this.waiting.get(change.productId);
+    if (!known) this.arrivedAt.set(change.productId, now);
     if (!known || known.updatedAt < change.updatedAt) this.waiting.set(change.productId, change);
   }
 
   /** Removes and returns up to `max` products, in the order they were first announced. */
   take(max: number): ProductChange[] {
-    const changes = [...this.waiting.values()].slice(0, max);
-    for (const change of changes) this.waiting.delete(change.productId);
+    const ids = [...this.arrivedAt.keys()].slice(0, max);
+    const changes = ids.map((id) => this.waiting.get(id)!);
+    for (const id of ids) {
+      this.waiting.delete(id);
+      this.arrivedAt.delete(id);
+    }
     return changes;
   }
 
   snapshot(): ProductChange[] {
-    return [...this.waiting.values()];
+    return [...this.arrivedAt.keys()].map((id) => this.waiting.get(id)!);
   }
 }

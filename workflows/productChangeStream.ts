@@ -6,6 +6,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -25,6 +26,9 @@ import {
 } from '../src/shared/productChangeStreamContract';
 import { installOperatorControls } from './operatorControls';
 
+/** Runs recorded before the window was counted from the oldest waiting change replay the old way. */
+const windowFromFirstChangePatch = 'change-stream-window-from-first-change';
+
 /**
  * Event-driven PMS -> CRM sync, one long-lived run per integration (id `product-changes-<id>`).
  * The webhook receiver signals each announced product change; the run gathers them for a short
@@ -35,7 +39,7 @@ import { installOperatorControls } from './operatorControls';
  */
 export async function productChangeStream(input: ProductChangeStreamInput = {}): Promise<StreamTotals> {
   const settings = parseWorkflowInput(productChangeStreamInputSchema, input, 'productChangeStream');
-  const buffer = new ChangeBuffer(settings.pending);
+  const buffer = new ChangeBuffer(settings.pending, Date.now());
   const totals: StreamTotals = { ...settings.totals };
 
   setHandler(
@@ -44,7 +48,7 @@ export async function productChangeStream(input: ProductChangeStreamInput = {}):
       const parsed = productChangeSchema.safeParse(change);
       if (!parsed.success) return void log.warn('ignored a malformed product change signal', { integrationId: settings.integrationId });
       totals.signals += 1;
-      buffer.add(parsed.data);
+      buffer.add(parsed.data, Date.now());
     },
     { description: 'A product changed in the PMS: { productId, updatedAt, deleted }.' },
   );
@@ -76,8 +80,7 @@ export async function productChangeStream(input: ProductChangeStreamInput = {}):
         return await continueAsNew<typeof productChangeStream>({ ...settings, pending: buffer.snapshot(), totals });
       }
       await condition(() => buffer.size > 0);
-      // The window opens with the first change: later edits in it join the same batch.
-      await condition(() => buffer.size >= settings.maxBatch, settings.windowMs);
+      await gatherWindow();
       // A paused stream keeps gathering changes and writes them on resume.
       await controls.waitWhilePaused();
       // The batch in flight finishes even when the stream is cancelled.
@@ -92,6 +95,21 @@ export async function productChangeStream(input: ProductChangeStreamInput = {}):
     pending: buffer.size,
   });
   return totals;
+
+  /**
+   * The window opens with the first change: later edits in it join the same batch. It is counted
+   * from when the oldest waiting change arrived, so a change that came in while the previous batch
+   * was being written has already spent that time waiting and does not wait a whole window more.
+   */
+  async function gatherWindow(): Promise<void> {
+    const full = () => buffer.size >= settings.maxBatch;
+    if (!patched(windowFromFirstChangePatch)) {
+      await condition(full, settings.windowMs);
+      return;
+    }
+    const left = settings.windowMs - (Date.now() - (buffer.oldestArrival ?? Date.now()));
+    if (left > 0) await condition(full, left);
+  }
 
   async function writeBatch(batch: ProductChange[]): Promise<void> {
     try {

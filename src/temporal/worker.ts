@@ -18,17 +18,7 @@ import type { Logger } from '../logging/logger';
 import { createSyncMetrics } from '../metrics/syncMetrics';
 import { startTracing } from './tracing';
 import { workerVersion } from './workerBuildId';
-
-export const workflowsPath = require.resolve('../../workflows');
-/**
- * Bundled with the workflows: each run's duration and outcome as metrics, and OpenTelemetry spans
- * for the run and each activity it schedules (carried to the activity in its headers). A prebuilt
- * bundle must be built with the same modules.
- */
-export const workflowInterceptorModules = [
-  require.resolve('../../workflows/runMetricsInterceptor'),
-  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
-];
+import { bundleWorkflowsApart } from './workflowBundle';
 
 export interface BridgeWorkerOptions {
   config: BridgeConfig;
@@ -80,11 +70,11 @@ export async function createBridgeWorker(options: BridgeWorkerOptions): Promise<
     connection,
     namespace: config.temporal.namespace,
     taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    // Bundled in a child process (see bundleWorkflowsApart), so webpack's memory leaves with it.
+    workflowBundle: options.workflowBundle ?? (await bundleWorkflowsApart()),
     activities,
     // The activity joins the trace its workflow passed in the headers; HTTP calls nest under it.
     interceptors: {
-      ...(options.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
       activity: [
         (ctx) => ({
           inbound: new OpenTelemetryActivityInboundInterceptor(ctx),

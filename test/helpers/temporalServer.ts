@@ -10,7 +10,7 @@ import { ensureLocalTemporal } from '../../src/temporal/localTemporalBinaries';
 import { installRuntimeLogging } from '../../src/temporal/runtimeLogging';
 import type { DynamicConfig } from '../../src/temporal/temporalServerConfig';
 import { startTemporalServer } from '../../src/temporal/temporalServerProcess';
-import { workflowInterceptorModules, workflowsPath } from '../../src/temporal/worker';
+import { workflowBundleOptions } from '../../src/temporal/workflowBundle';
 
 /**
  * A real Temporal server on free ports, with the bridge's namespace and search attributes: the
@@ -55,11 +55,10 @@ export async function startTemporal(options: { dynamicConfig?: DynamicConfig } =
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
-/** Bundling takes seconds; one bundle serves every worker in a test file. Same interceptors as `bridge worker`. */
+/** Bundling takes seconds; one bundle serves every worker in a test file. Built as `bridge worker` builds it. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
-    workflowsPath,
-    workflowInterceptorModules,
+    ...workflowBundleOptions,
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
   });
   return bundle;
