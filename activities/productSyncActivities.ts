@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ProductIntegration, ProductSink } from '../src/connectors/productConnectors';
+import type { ProductIntegration, ProductSink, UpsertResult } from '../src/connectors/productConnectors';
 import { contentHash } from '../src/domain/contentHash';
 import { diffPage, toCandidates } from '../src/domain/productPagePlan';
 import type { Logger } from '../src/logging/logger';
@@ -69,11 +69,15 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         heartbeat.alive();
 
         const { candidates, rejected } = toCandidates(page.records, mapping, sink.capabilities.fieldLimits);
-        const current = await readCurrent(
-          sink,
-          candidates.map((c) => c.externalId),
-          heartbeat,
-        );
+        // Into a CRM that started empty, in upsert mode, every record is a create: no read needed.
+        const blind = input.crmStartedEmpty === true && input.mode === 'upsert';
+        const current = blind
+          ? new Map()
+          : await readCurrent(
+              sink,
+              candidates.map((c) => c.externalId),
+              heartbeat,
+            );
         const plan = diffPage(candidates, current, input.mode, ownedFields, input.maxBytes);
         // When the byte budget cut the page, it covers only the records up to the cut.
         const covered = plan.cutAt ? page.records.filter((r) => !isAfterCursor(r, plan.cutAt!)) : page.records;
@@ -82,6 +86,8 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
           ? rejected.filter((r) => !isAfterCursor({ updatedAt: r.position.since, id: r.id }, plan.cutAt!))
           : rejected;
         const hasMore = page.hasMore || plan.cutAt !== undefined;
+        const inFlight = new Set(input.inFlight ?? []);
+        const overlapsInFlight = inFlight.size > 0 && covered.some((record) => inFlight.has(record.id));
         log.info(
           { fetched: covered.length, writes: plan.writes.length, unchanged: plan.unchanged, rejected: coveredRejects.length },
           'page fetched and diffed',
@@ -100,6 +106,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
           nextCursor: last ? { since: last.updatedAt, afterId: last.id } : page.nextCursor,
           hasMore,
           ...(page.remaining !== undefined ? { remaining: page.remaining + page.records.length - covered.length } : {}),
+          ...(overlapsInFlight ? { overlapsInFlight } : {}),
         };
       });
     },
@@ -130,9 +137,19 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
       });
     },
 
-    /** Batch upsert by external id; a batch refused as a whole is split until the offenders are found. */
+    /**
+     * Batch upsert by external id; a batch refused as a whole is split until the offenders are found.
+     * With `hashes`, each record the CRM's answer shows as stored is checked against its hash.
+     */
     async upsertProducts(input: UpsertInput): Promise<UpsertOutcome> {
-      const { sink } = integrationFor(input.integrationId);
+      const { sink, ownedFields } = integrationFor(input.integrationId);
+      const expected = input.hashes ? new Map(input.records.map((record, index) => [record.externalId, input.hashes![index]])) : undefined;
+      const confirm = expected
+        ? ({ externalId, stored }: UpsertResult) =>
+            stored && expected.has(externalId)
+              ? contentHash(stored.properties, stored.archived, ownedFields) === expected.get(externalId)
+              : undefined
+        : undefined;
       const log = activityLogger(deps.logger, input.integrationId);
       return withFailureMapping(async (heartbeat) => {
         const resume = resumedUpsert(input.records.length);
@@ -142,10 +159,12 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
           input.records,
           (checkpoint) => (checkpoint ? heartbeat.checkpoint(checkpoint) : heartbeat.alive()),
           resume,
+          confirm,
         );
         log.info({ written: outcome.written.length, failed: outcome.failed.length }, 'products upserted');
         metrics(input.integrationId).recordsWritten(outcome.written.length);
         metrics(input.integrationId).recordsFailed(outcome.failed.length);
+        metrics(input.integrationId).recordsMismatched(outcome.written.filter((w) => w.confirmed === false).length);
         return outcome;
       });
     },

@@ -51,6 +51,11 @@ export interface UpsertResult {
   created: boolean;
   /** Set when the system refused this record inside an otherwise accepted batch (e.g. HubSpot 207). */
   error?: string;
+  /**
+   * The record as the system stored it, when its write answer says (HubSpot's batch upsert and the
+   * sandbox do): the write is then verified from its own answer, without reading it back.
+   */
+  stored?: Omit<CrmProductRecord, 'externalId'>;
 }
 
 export interface ProductSinkCapabilities {
