@@ -22,42 +22,56 @@ export function windowFor(limit: RateLimit): { capacity: number; windowMs: numbe
 
 /**
  * Paces the requests of one system so its rate limit is never hit; shared by every connector of the
- * system in a worker process. It remembers when its last requests started and lets a request go as
- * soon as fewer than the window's capacity started in the window before it: the whole budget is
- * usable from the first second (a sync's first requests need not wait for a bucket to fill), and no
- * window ever holds more than the limit. When a 429 arrives anyway (another client spent the
- * budget), every request waits out the Retry-After, then goes at the steady pace of the limit.
+ * system in a worker process. It remembers its last requests and lets a request go as soon as fewer
+ * than the window's capacity count in the window before it: the whole budget is usable from the
+ * first second (a sync's first requests need not wait for a bucket to fill), and no window ever
+ * holds more than the limit. A request counts from when its answer came (the system counted it at
+ * some point before answering), and counts until then: however long requests queue on their way,
+ * the system never sees more in a window than the pacer let go. When a 429 arrives anyway (another
+ * client spent the budget), every request waits out the Retry-After, then goes at the limit's
+ * steady pace.
  */
 export class RequestPacer {
   private readonly capacity: number;
   private readonly windowMs: number;
-  /** Start times of the requests in the current window, oldest first. */
-  private starts: number[] = [];
+  /** The requests of the current window: when each was answered (Infinity while in flight). */
+  private recent: Array<{ answeredAt: number }> = [];
   private blockedUntil = 0;
   /** Requests take their turn one after another, in the order they asked. */
   private queue: Promise<void> = Promise.resolve();
+  private wake: (() => void) | undefined;
 
   constructor(readonly limit: RateLimit) {
     ({ capacity: this.capacity, windowMs: this.windowMs } = windowFor(limit));
   }
 
-  /** Resolves when the next request may be sent. */
-  acquire(): Promise<void> {
+  /** Resolves when the next request may be sent, with what to call once its answer (or error) came. */
+  acquire(): Promise<() => void> {
     const turn = this.queue.then(() => this.take());
-    this.queue = turn.catch(() => undefined);
+    this.queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return turn;
   }
 
-  private async take(): Promise<void> {
+  private async take(): Promise<() => void> {
     for (;;) {
       await this.waitWhileBlocked();
       const now = Date.now();
-      while (this.starts.length > 0 && this.starts[0]! <= now - this.windowMs) this.starts.shift();
-      if (this.starts.length < this.capacity) {
-        this.starts.push(now);
-        return;
+      this.recent = this.recent.filter((entry) => entry.answeredAt > now - this.windowMs);
+      if (this.recent.length < this.capacity) {
+        const entry = { answeredAt: Infinity };
+        this.recent.push(entry);
+        return () => {
+          entry.answeredAt = Math.min(entry.answeredAt, Date.now());
+          this.wake?.();
+        };
       }
-      await sleep(this.starts[0]! + this.windowMs - now + 1);
+      const soonest = Math.min(...this.recent.map((entry) => entry.answeredAt));
+      const answered = new Promise<void>((resolve) => (this.wake = resolve));
+      await (Number.isFinite(soonest) ? Promise.race([sleep(soonest + this.windowMs - now + 1), answered]) : answered);
+      this.wake = undefined;
     }
   }
 
@@ -73,6 +87,6 @@ export class RequestPacer {
     this.blockedUntil = Math.max(this.blockedUntil, Date.now() + retryAfterMs);
     const spacing = this.windowMs / this.capacity;
     const first = this.blockedUntil - this.windowMs;
-    this.starts = Array.from({ length: this.capacity }, (_, index) => first + (index + 1) * spacing);
+    this.recent = Array.from({ length: this.capacity }, (_, index) => ({ answeredAt: first + (index + 1) * spacing }));
   }
 }

@@ -41,8 +41,9 @@ describe('RequestPacer', () => {
     await Promise.all(
       Array.from({ length: 5 }, async () => {
         for (let i = 0; i < 12; i++) {
-          await pacer.acquire();
+          const answered = await pacer.acquire();
           starts.push(performance.now());
+          answered();
         }
       }),
     );
@@ -54,16 +55,26 @@ describe('RequestPacer', () => {
   test("a fresh pacer lets the window's whole budget go at once", async () => {
     const pacer = new RequestPacer({ requests: 100, perMs: 10_000 });
     const before = performance.now();
-    for (let i = 0; i < 99; i++) await pacer.acquire();
+    for (let i = 0; i < 99; i++) (await pacer.acquire())();
     assert.ok(performance.now() - before < 200, `99 requests took ${performance.now() - before} ms`);
   });
 
   test('the request past the budget waits until the first one leaves the window', async () => {
     const pacer = new RequestPacer({ requests: 5, perMs: 300 });
     const before = performance.now();
-    for (let i = 0; i < 4; i++) await pacer.acquire();
+    for (let i = 0; i < 4; i++) (await pacer.acquire())();
     await pacer.acquire();
     assert.ok(performance.now() - before >= 300, `the fifth went after ${performance.now() - before} ms`);
+  });
+
+  test('a request counts from its answer: one answered late holds its slot until a window after the answer', async () => {
+    const pacer = new RequestPacer({ requests: 2, perMs: 200 });
+    const slow = await pacer.acquire();
+    const before = performance.now();
+    const next = pacer.acquire();
+    setTimeout(slow, 300);
+    await next;
+    assert.ok(performance.now() - before >= 300 + 200, `went after ${performance.now() - before} ms`);
   });
 
   test('a lone first request goes at once', async () => {

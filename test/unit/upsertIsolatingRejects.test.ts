@@ -32,6 +32,28 @@ describe('upserting with reject isolation', () => {
     assert.deepEqual(requests, [4, 4, 2]);
   });
 
+  test("marks each written record confirmed or not from the CRM's answer, and leaves it unmarked where the answer is silent", async () => {
+    const sink: ProductSink = {
+      ...strictSink(() => false).sink,
+      upsertBatch: async (inputs) =>
+        inputs.map((input, index) => ({
+          externalId: input.externalId,
+          created: true,
+          // The CRM answers the first record as sent, the second altered, the third without the record.
+          ...(index === 0 ? { stored: { properties: input.properties, archived: false } } : {}),
+          ...(index === 1 ? { stored: { properties: { name: 'changed by the CRM' }, archived: false } } : {}),
+        })),
+    };
+    const outcome = await upsertIsolatingRejects(sink, records(3), () => {}, undefined, ({ stored }) =>
+      stored ? stored.properties.name !== 'changed by the CRM' : undefined,
+    );
+    assert.deepEqual(outcome.written, [
+      { externalId: 'P-0', created: true, confirmed: true },
+      { externalId: 'P-1', created: true, confirmed: false },
+      { externalId: 'P-2', created: true },
+    ]);
+  });
+
   test('a refused batch is split until the offenders stand alone; the rest land', async () => {
     const { sink } = strictSink((input) => input.externalId === 'P-2' || input.externalId === 'P-7', 8);
     const outcome = await upsertIsolatingRejects(sink, records(10), () => {});
