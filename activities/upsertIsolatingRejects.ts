@@ -25,7 +25,7 @@ export type UpsertProgress = z.infer<typeof upsertProgressSchema>;
 export type ConfirmWrite = (result: UpsertResult) => boolean | undefined;
 
 /**
- * Writes records in batches of the sink's size. Real CRMs refuse a whole batch for one invalid
+ * Writes records in batches of the sink's size (`writesInFlight` of them at a time). Real CRMs refuse a whole batch for one invalid
  * row; such a batch is split in halves until the offending records stand alone, so the rest land
  * and each offender fails with the CRM's own reason. Every write is an upsert by external id, so a
  * retried activity never duplicates anything.
@@ -44,9 +44,22 @@ export async function upsertIsolatingRejects(
   // Heartbeats inside a batch (while it is split, or a bulk job runs) repeat the last finished
   // batch, never a half-written one: a resumed attempt writes that batch again from its start.
   const alive = (): void => heartbeat();
-  for (let i = resume?.done ?? 0; i < records.length; i += size) {
-    await writeOrSplit(sink, records.slice(i, i + size), outcome, alive, confirm);
-    heartbeat({ done: Math.min(i + size, records.length), outcome: structuredClone(outcome) } satisfies UpsertProgress);
+  // Up to writesInFlight batches go together; the checkpoint follows the group, so a resumed
+  // attempt still starts after the last batch of which everything before it was written.
+  const group = size * Math.max(1, sink.capabilities.writesInFlight ?? 1);
+  for (let i = resume?.done ?? 0; i < records.length; i += group) {
+    const batches: UpsertOutcome[] = [];
+    for (let j = i; j < Math.min(i + group, records.length); j += size) batches.push({ written: [], failed: [] });
+    await Promise.all(
+      batches.map((batchOutcome, index) =>
+        writeOrSplit(sink, records.slice(i + index * size, i + (index + 1) * size), batchOutcome, alive, confirm),
+      ),
+    );
+    for (const batchOutcome of batches) {
+      outcome.written.push(...batchOutcome.written);
+      outcome.failed.push(...batchOutcome.failed);
+    }
+    heartbeat({ done: Math.min(i + group, records.length), outcome: structuredClone(outcome) } satisfies UpsertProgress);
   }
   return outcome;
 }

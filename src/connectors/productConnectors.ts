@@ -61,6 +61,8 @@ export interface UpsertResult {
 export interface ProductSinkCapabilities {
   /** Most records one write request may carry. */
   maxWriteBatch: number;
+  /** Write requests one upsert may have in flight together (default 1: one after another). */
+  writesInFlight?: number;
   /** Most records one read request may ask for. */
   maxReadBatch: number;
   /**

@@ -48,6 +48,8 @@ export class SandboxCrmSink implements ProductSink {
     this.http = new HttpSystem({ system: 'CRM', ...options });
     this.capabilities = {
       maxWriteBatch: options.maxWriteBatch ?? 100,
+      // Its batches are independent transactions: two in flight keep it busy while one is on the wire.
+      writesInFlight: 2,
       maxReadBatch: 1000,
       upsert: 'native',
       archives: true,

@@ -54,6 +54,34 @@ describe('upserting with reject isolation', () => {
     ]);
   });
 
+  test('with writesInFlight 2, two batches go together and the outcome keeps the records in order', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const base = strictSink(() => false).sink;
+    const sink: ProductSink = {
+      ...base,
+      capabilities: { ...base.capabilities, writesInFlight: 2 },
+      upsertBatch: async (inputs) => {
+        most = Math.max(most, ++inFlight);
+        // The first batch of each pair answers last.
+        await new Promise((resolve) => setTimeout(resolve, inputs[0]!.externalId === 'P-0' || inputs[0]!.externalId === 'P-8' ? 30 : 5));
+        inFlight -= 1;
+        return inputs.map((input) => ({ externalId: input.externalId, created: true }));
+      },
+    };
+    const beats: UpsertProgress[] = [];
+    const outcome = await upsertIsolatingRejects(sink, records(10), (progress) => progress && beats.push(progress));
+    assert.equal(most, 2);
+    assert.deepEqual(
+      outcome.written.map((w) => w.externalId),
+      records(10).map((r) => r.externalId),
+    );
+    assert.deepEqual(
+      beats.map((b) => b.done),
+      [8, 10],
+    );
+  });
+
   test('a refused batch is split until the offenders stand alone; the rest land', async () => {
     const { sink } = strictSink((input) => input.externalId === 'P-2' || input.externalId === 'P-7', 8);
     const outcome = await upsertIsolatingRejects(sink, records(10), () => {});
