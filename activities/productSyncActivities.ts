@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ProductIntegration, ProductSink, UpsertResult } from '../src/connectors/productConnectors';
 import { contentHash } from '../src/domain/contentHash';
-import { diffPage, toCandidates } from '../src/domain/productPagePlan';
+import { diffPage, toCandidates, type CurrentRecord } from '../src/domain/productPagePlan';
 import type { Logger } from '../src/logging/logger';
 import { lagSeconds, noSyncMetrics, type SyncMetrics } from '../src/metrics/syncMetrics';
 import { isAfterCursor } from '../src/shared/changeCursor';
@@ -72,7 +72,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         // Into a CRM that started empty, in upsert mode, every record is a create: no read needed.
         const blind = input.crmStartedEmpty === true && input.mode === 'upsert';
         const current = blind
-          ? new Map()
+          ? new Map<string, CurrentRecord>()
           : await readCurrent(
               sink,
               candidates.map((c) => c.externalId),

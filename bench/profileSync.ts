@@ -65,7 +65,9 @@ function summarise(file: string, top: number): void {
   const perArea = new Map<string, number>();
   for (const [id, us] of selfUs) {
     const frame = byId.get(id)!.callFrame;
-    const where = frame.url ? `${frame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|workflows|activities)\//, '$1/')}:${frame.lineNumber + 1}` : 'native';
+    const where = frame.url
+      ? `${frame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|workflows|activities)\//, '$1/')}:${frame.lineNumber + 1}`
+      : 'native';
     const key = `${frame.functionName || '(anonymous)'} ${where}`;
     perFunction.set(key, (perFunction.get(key) ?? 0) + us);
     perArea.set(areaOf(frame), (perArea.get(areaOf(frame)) ?? 0) + us);
@@ -73,9 +75,13 @@ function summarise(file: string, top: number): void {
   const pct = (us: number) => `${((us / busy) * 100).toFixed(1)}%`;
   console.log(`\nworker CPU profile ${path.basename(file)}: ${(total / 1e6).toFixed(1)} s profiled, ${(busy / 1e6).toFixed(1)} s busy`);
   console.log('\nby area (share of busy time):');
-  for (const [area, us] of [...perArea].sort((a, b) => b[1] - a[1]).filter(([area]) => area !== '(idle)')) console.log(`  ${pct(us).padStart(6)}  ${area}`);
+  for (const [area, us] of [...perArea].sort((a, b) => b[1] - a[1]).filter(([area]) => area !== '(idle)'))
+    console.log(`  ${pct(us).padStart(6)}  ${area}`);
   console.log(`\ntop ${top} functions by self time:`);
-  for (const [key, us] of [...perFunction].sort((a, b) => b[1] - a[1]).filter(([key]) => !key.startsWith('(idle)')).slice(0, top))
+  for (const [key, us] of [...perFunction]
+    .sort((a, b) => b[1] - a[1])
+    .filter(([key]) => !key.startsWith('(idle)'))
+    .slice(0, top))
     console.log(`  ${pct(us).padStart(6)}  ${key}`);
 }
 

@@ -44,8 +44,12 @@ describe('upserting with reject isolation', () => {
           ...(index === 1 ? { stored: { properties: { name: 'changed by the CRM' }, archived: false } } : {}),
         })),
     };
-    const outcome = await upsertIsolatingRejects(sink, records(3), () => {}, undefined, ({ stored }) =>
-      stored ? stored.properties.name !== 'changed by the CRM' : undefined,
+    const outcome = await upsertIsolatingRejects(
+      sink,
+      records(3),
+      () => {},
+      undefined,
+      ({ stored }) => (stored ? stored.properties.name !== 'changed by the CRM' : undefined),
     );
     assert.deepEqual(outcome.written, [
       { externalId: 'P-0', created: true, confirmed: true },
