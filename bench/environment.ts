@@ -84,11 +84,17 @@ export class BenchEnvironment {
   }
 
   /** Starts `bridge worker` on its own task queue; `yaml` adds configuration (e.g. a rate limit). */
-  async startWorker(taskQueue: string, yaml = '', systems: { pmsUrl?: string; crmUrl?: string } = {}): Promise<WorkerProcess> {
+  async startWorker(
+    taskQueue: string,
+    yaml = '',
+    systems: { pmsUrl?: string; crmUrl?: string } = {},
+    /** Extra node flags for the worker process, e.g. --cpu-prof (which NODE_OPTIONS refuses). */
+    nodeArgs: string[] = [],
+  ): Promise<WorkerProcess> {
     const configFile = path.join(this.dir, `${taskQueue}.yaml`);
     writeFileSync(configFile, yaml);
     const logFile = path.join(this.dir, `${taskQueue}.log`);
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bridge.ts', 'worker'], {
+    const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/cli/bridge.ts', 'worker'], {
       cwd: repoRoot,
       env: {
         ...process.env,

@@ -54,12 +54,19 @@ function areaOf({ functionName, url }: ProfileNode['callFrame']): string {
   return 'other native';
 }
 
-function summarise(file: string, top: number): void {
+/** Sums the profile's samples taken during the sync: the `syncUs` before the last `stopUs` (the worker's shutdown). */
+function summarise(file: string, top: number, syncUs: number, stopUs: number): void {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, index) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
-  const total = profile.endTime - profile.startTime;
+  const to = profile.endTime - stopUs;
+  const from = to - syncUs;
+  let at = profile.startTime;
+  profile.samples.forEach((id, index) => {
+    at += profile.timeDeltas[index] ?? 0;
+    if (at >= from && at <= to) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
+  });
+  const total = to - from;
   const busy = [...selfUs].filter(([id]) => byId.get(id)!.callFrame.functionName !== '(idle)').reduce((sum, [, us]) => sum + us, 0);
   const perFunction = new Map<string, number>();
   const perArea = new Map<string, number>();
@@ -95,10 +102,8 @@ async function main(): Promise<void> {
     const raw = await rawCeiling({ url: env.pmsUrl, token: pmsToken }, { url: env.crmUrl, token: crmToken });
     await env.freshCrm();
     const before = new Set(readdirSync(outDir));
-    // The worker process inherits the environment: it writes its profile when it stops.
-    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${outDir}`.trim();
-    const worker = await env.startWorker('bench-profile');
-    delete process.env.NODE_OPTIONS;
+    // The worker writes its profile when it stops.
+    const worker = await env.startWorker('bench-profile', '', {}, ['--cpu-prof', `--cpu-prof-dir=${outDir}`]);
     const started = performance.now();
     const handle = await env.client.workflow.start(productSync, {
       taskQueue: worker.taskQueue,
@@ -108,7 +113,9 @@ async function main(): Promise<void> {
     const summary = await handle.result();
     const seconds = (performance.now() - started) / 1000;
     const stats = env.crm.stats.snapshot();
+    const stopping = performance.now();
     await worker.stop();
+    const stopUs = (performance.now() - stopping) * 1000;
     const rawRate = raw.records / raw.seconds;
     const syncRate = summary.counts.created / seconds;
     console.log(`raw ceiling: ${raw.records} records in ${raw.seconds.toFixed(1)} s = ${rawRate.toFixed(0)} records/s`);
@@ -117,7 +124,7 @@ async function main(): Promise<void> {
     );
     console.log(`CRM during the sync: ${JSON.stringify(stats)}; requests ${env.crm.faults.injected.requests}`);
     const profile = readdirSync(outDir).find((name) => !before.has(name) && name.endsWith('.cpuprofile'));
-    if (profile) summarise(path.join(outDir, profile), Number(args.top));
+    if (profile) summarise(path.join(outDir, profile), Number(args.top), seconds * 1e6, stopUs);
     else console.log(`no worker profile appeared in ${outDir}`);
   } finally {
     await env.stop();
