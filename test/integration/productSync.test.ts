@@ -17,7 +17,7 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
     const sandbox = await startSandbox({ products: 1000 });
     try {
       const config = testConfig(sandbox, uniqueTaskQueue('full'));
-      const first = await runProductSync(temporal.env, config, { pagesPerRun: 2 });
+      const first = await runProductSync(temporal.env, config, { pageSize: 200, pagesPerRun: 2 });
       assert.equal(first.status, 'Completed');
       assert.equal(first.counts.created, 1000);
       assert.ok(first.continuedAsNew >= 2, 'a long run continues as new to keep its history small');
