@@ -44,22 +44,32 @@ export async function upsertIsolatingRejects(
   // Heartbeats inside a batch (while it is split, or a bulk job runs) repeat the last finished
   // batch, never a half-written one: a resumed attempt writes that batch again from its start.
   const alive = (): void => heartbeat();
-  // Up to writesInFlight batches go together; the checkpoint follows the group, so a resumed
-  // attempt still starts after the last batch of which everything before it was written.
+  // Up to writesInFlight batches go together. A checkpoint covers the finished prefix only (a batch
+  // done while an earlier one is in flight waits for it), so a resumed attempt starts after the
+  // last batch of which everything before it was written.
   const group = size * Math.max(1, sink.capabilities.writesInFlight ?? 1);
   for (let i = resume?.done ?? 0; i < records.length; i += group) {
-    const batches: UpsertOutcome[] = [];
-    for (let j = i; j < Math.min(i + group, records.length); j += size) batches.push({ written: [], failed: [] });
-    await Promise.all(
-      batches.map((batchOutcome, index) =>
-        writeOrSplit(sink, records.slice(i + index * size, i + (index + 1) * size), batchOutcome, alive, confirm),
-      ),
+    const batches: Array<{ outcome: UpsertOutcome; finished: boolean }> = [];
+    for (let j = i; j < Math.min(i + group, records.length); j += size)
+      batches.push({ outcome: { written: [], failed: [] }, finished: false });
+    let prefix = 0;
+    // Every batch of the group is waited for, so a failure never leaves a write running unseen.
+    const settled = await Promise.allSettled(
+      batches.map(async (batch, index) => {
+        await writeOrSplit(sink, records.slice(i + index * size, i + (index + 1) * size), batch.outcome, alive, confirm);
+        batch.finished = true;
+        for (; prefix < batches.length && batches[prefix]!.finished; prefix++) {
+          outcome.written.push(...batches[prefix]!.outcome.written);
+          outcome.failed.push(...batches[prefix]!.outcome.failed);
+          heartbeat({
+            done: Math.min(i + (prefix + 1) * size, records.length),
+            outcome: structuredClone(outcome),
+          } satisfies UpsertProgress);
+        }
+      }),
     );
-    for (const batchOutcome of batches) {
-      outcome.written.push(...batchOutcome.written);
-      outcome.failed.push(...batchOutcome.failed);
-    }
-    heartbeat({ done: Math.min(i + group, records.length), outcome: structuredClone(outcome) } satisfies UpsertProgress);
+    const failure = settled.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
   }
   return outcome;
 }
