@@ -17,7 +17,7 @@ export interface WriteAndVerifyStep {
 }
 
 /** patched() id: the write's own answer verifies what it confirms; only the rest is read back. */
-export const verifyFromWriteAnswerPatch = 'verify-from-write-answer';
+const verifyFromWriteAnswerPatch = 'verify-from-write-answer';
 
 export interface WriteOutcomes {
   verified(write: PlannedWrite): void;
