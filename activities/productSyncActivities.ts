@@ -1,9 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ProductIntegration, ProductSink } from '../src/connectors/productConnectors';
+import type { ProductIntegration, ProductSink, UpsertResult } from '../src/connectors/productConnectors';
 import { contentHash } from '../src/domain/contentHash';
 import { unreadAsStale, withClearedFields } from '../src/domain/mappingClear';
 import { mappingVersion } from '../src/domain/mappingVersion';
-import { diffPage, toCandidates } from '../src/domain/productPagePlan';
+import { diffPage, toCandidates, type CurrentRecord } from '../src/domain/productPagePlan';
 import type { Logger } from '../src/logging/logger';
 import { lagSeconds, noSyncMetrics, type SyncMetrics } from '../src/metrics/syncMetrics';
 import { isAfterCursor } from '../src/shared/changeCursor';
@@ -66,15 +66,18 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
     records: Parameters<typeof toCandidates>[0],
     { ownedFields, clearFields }: ReturnType<typeof underRunMapping>,
     heartbeat: ActivityHeartbeat,
+    { crmEmpty = false }: { crmEmpty?: boolean } = {},
   ) {
     const { sink, mapping } = integration;
     const mapped = toCandidates(records, mapping, sink.capabilities.fieldLimits);
     const candidates = withClearedFields(mapped.candidates, clearFields);
-    const read = await readCurrent(
-      sink,
-      candidates.map((c) => c.externalId),
-      heartbeat,
-    );
+    const read = crmEmpty
+      ? new Map<string, CurrentRecord>()
+      : await readCurrent(
+          sink,
+          candidates.map((c) => c.externalId),
+          heartbeat,
+        );
     return { candidates, rejected: mapped.rejected, current: unreadAsStale(read, candidates, clearFields), ownedFields };
   }
 
@@ -118,7 +121,9 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         const page = await source.listChanged(input.cursor, Math.min(input.limit, source.capabilities.maxPageSize));
         heartbeat.alive();
 
-        const { candidates, rejected, current, ownedFields } = await planWrites(integration, page.records, fields, heartbeat);
+        // Into a CRM that started empty, in upsert mode, every record is a create: no read needed.
+        const crmEmpty = input.crmStartedEmpty === true && input.mode === 'upsert';
+        const { candidates, rejected, current, ownedFields } = await planWrites(integration, page.records, fields, heartbeat, { crmEmpty });
         const plan = diffPage(candidates, current, input.mode, ownedFields, input.maxBytes);
         // When the byte budget cut the page, it covers only the records up to the cut.
         const covered = plan.cutAt ? page.records.filter((r) => !isAfterCursor(r, plan.cutAt!)) : page.records;
@@ -127,6 +132,8 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
           ? rejected.filter((r) => !isAfterCursor({ updatedAt: r.position.since, id: r.id }, plan.cutAt!))
           : rejected;
         const hasMore = page.hasMore || plan.cutAt !== undefined;
+        const inFlight = new Set(input.inFlight ?? []);
+        const overlapsInFlight = inFlight.size > 0 && covered.some((record) => inFlight.has(record.id));
         log.info(
           { fetched: covered.length, writes: plan.writes.length, unchanged: plan.unchanged, rejected: coveredRejects.length },
           'page fetched and diffed',
@@ -145,6 +152,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
           nextCursor: last ? { since: last.updatedAt, afterId: last.id } : page.nextCursor,
           hasMore,
           ...(page.remaining !== undefined ? { remaining: page.remaining + page.records.length - covered.length } : {}),
+          ...(overlapsInFlight ? { overlapsInFlight } : {}),
         };
       });
     },
@@ -171,11 +179,24 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
       });
     },
 
-    /** Batch upsert by external id; a batch refused as a whole is split until the offenders are found. */
+    /**
+     * Batch upsert by external id; a batch refused as a whole is split until the offenders are found.
+     * With `hashes`, each record the CRM's answer shows as stored is checked against its hash.
+     */
     async upsertProducts(input: UpsertInput): Promise<UpsertOutcome> {
-      const { sink } = integrationFor(input.integrationId);
+      const integration = integrationFor(input.integrationId);
+      const { sink } = integration;
+      const expected = input.hashes ? new Map(input.records.map((record, index) => [record.externalId, input.hashes![index]])) : undefined;
       const log = activityLogger(deps.logger, input.integrationId);
       return withFailureMapping(async (heartbeat) => {
+        // The answer is compared under the mapping the hashes were made with (refused on another one, before writing).
+        const { ownedFields } = expected ? underRunMapping(integration, input.mapping) : integration;
+        const confirm = expected
+          ? ({ externalId, stored }: UpsertResult) =>
+              stored && expected.has(externalId)
+                ? contentHash(stored.properties, stored.archived, ownedFields) === expected.get(externalId)
+                : undefined
+          : undefined;
         const resume = resumedUpsert(input.records.length);
         if (resume) log.info({ done: resume.done, of: input.records.length }, 'resuming an upsert where the last attempt stopped');
         const outcome = await upsertIsolatingRejects(
@@ -183,10 +204,12 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
           input.records,
           (checkpoint) => (checkpoint ? heartbeat.checkpoint(checkpoint) : heartbeat.alive()),
           resume,
+          confirm,
         );
         log.info({ written: outcome.written.length, failed: outcome.failed.length }, 'products upserted');
         metrics(input.integrationId).recordsWritten(outcome.written.length);
         metrics(input.integrationId).recordsFailed(outcome.failed.length);
+        metrics(input.integrationId).recordsMismatched(outcome.written.filter((w) => w.confirmed === false).length);
         return outcome;
       });
     },

@@ -84,28 +84,38 @@ export class BenchEnvironment {
   }
 
   /** Starts `bridge worker` on its own task queue; `yaml` adds configuration (e.g. a rate limit). */
-  async startWorker(taskQueue: string, yaml = '', systems: { pmsUrl?: string; crmUrl?: string } = {}): Promise<WorkerProcess> {
+  async startWorker(
+    taskQueue: string,
+    yaml = '',
+    systems: { pmsUrl?: string; crmUrl?: string } = {},
+    /** Extra node flags for the worker process, e.g. --cpu-prof (which NODE_OPTIONS refuses). */
+    nodeArgs: string[] = [],
+  ): Promise<WorkerProcess> {
     const configFile = path.join(this.dir, `${taskQueue}.yaml`);
     writeFileSync(configFile, yaml);
     const logFile = path.join(this.dir, `${taskQueue}.log`);
     // Run as the Docker image runs it (NODE_OPTIONS there): V8 semi-spaces of 2 MiB
     // (docs/configuration.md, "Worker memory").
-    const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=2', '--import', 'tsx', 'src/cli/bridge.ts', 'worker'], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: this.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        PMS_URL: systems.pmsUrl ?? this.pmsUrl,
-        PMS_TOKEN: pmsToken,
-        CRM_URL: systems.crmUrl ?? this.crmUrl,
-        CRM_TOKEN: crmToken,
-        BRIDGE_DATA_DIR: path.join(this.dir, 'bridge-data'),
-        BRIDGE_CONFIG: configFile,
-        LOG_LEVEL: 'warn',
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ['--max-semi-space-size=2', ...nodeArgs, '--import', 'tsx', 'src/cli/bridge.ts', 'worker'],
+      {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: this.address,
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          PMS_URL: systems.pmsUrl ?? this.pmsUrl,
+          PMS_TOKEN: pmsToken,
+          CRM_URL: systems.crmUrl ?? this.crmUrl,
+          CRM_TOKEN: crmToken,
+          BRIDGE_DATA_DIR: path.join(this.dir, 'bridge-data'),
+          BRIDGE_CONFIG: configFile,
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     const log = createWriteStream(logFile);
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);

@@ -49,6 +49,8 @@ export interface ControlledRun {
 
 export interface OperatorControls {
   readonly state: SyncState;
+  /** How often the run has been paused or stopped for attention: a page read before a hold may be stale after it. */
+  readonly holds: number;
   setState(next: SyncState): void;
   /**
    * What a run that threw must throw on: continue-as-new passes through (the chain goes on, so it
@@ -96,7 +98,9 @@ export function installOperatorControls(run: ControlledRun): OperatorControls {
   let lastFailureReason: string | undefined = run.carried?.lastFailureReason;
   const errorRate = new ErrorRateWindow(run.attention, run.carried?.errorWindow);
   const refusedCommands: string[] = [];
+  let holds = 0;
   const setState = (next: SyncState): void => {
+    if (next === 'Paused' || next === 'NeedsAttention') holds += 1;
     state = next;
     upsertSearchAttributes([{ key: syncStatusKey, value: next }]);
   };
@@ -203,6 +207,9 @@ export function installOperatorControls(run: ControlledRun): OperatorControls {
   return {
     get state() {
       return state;
+    },
+    get holds() {
+      return holds;
     },
     setState,
     failure: (error) => {

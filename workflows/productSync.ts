@@ -25,7 +25,8 @@ import {
   type ProductSyncSettings,
   type ProductSyncSummary,
 } from '../src/shared/productSyncContract';
-import type { PlannedWrite } from '../src/shared/productSyncActivityTypes';
+import type { PagePlan, PlannedWrite } from '../src/shared/productSyncActivityTypes';
+import { compareCursors, type ChangeCursor } from '../src/shared/changeCursor';
 import { failureTypes } from '../src/shared/failureTypes';
 
 type Activities = ReturnType<typeof activitiesFor>;
@@ -71,14 +72,19 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
       const change = run.adoptMapping(mapping);
       if (change) log.info(change, { integrationId: settings.integrationId });
     }
+    // Runs started before read-ahead existed keep reading one page at a time.
+    const readsAhead = patched(readAheadPatch);
+    let ahead: ReadAhead | undefined;
     for (;;) {
       await controls.waitWhilePaused();
       if (controls.cancelRequested) break;
       // The batch in flight finishes even when the run is cancelled: nothing is left half-written.
-      const hasMore = await CancellationScope.nonCancellable(async () => {
-        await retryRequestedRecords(run, activities, settings, controls);
-        return syncNextPage(run, activities, settings, controls);
+      const { hasMore, next } = await CancellationScope.nonCancellable(async () => {
+        // Retried records were written after the page ahead was read: its diff may be stale.
+        if (await retryRequestedRecords(run, activities, settings, controls)) ahead = undefined;
+        return syncNextPage(run, activities, settings, controls, readsAhead, ahead);
       });
+      ahead = next;
       if (!hasMore) break;
       if (timeToContinueAsNew(run.pagesThisRun, settings.pagesPerRun)) {
         await condition(allHandlersFinished);
@@ -132,29 +138,39 @@ function activitiesFor(settings: ProductSyncSettings) {
   };
 }
 
-/** One page: fetch and diff, check the guard, write and verify. Returns whether more pages follow. */
+/** patched() id: the next page is read and diffed while this one is written. */
+const readAheadPatch = 'read-ahead-one-page';
+
+/** The next page, read and diffed while the page before it was written. */
+interface ReadAhead {
+  cursor: ChangeCursor;
+  /** controls.holds when it was read: a pause or stop since makes it stale. */
+  holds: number;
+  page: Promise<PagePlan | undefined>;
+}
+
+/**
+ * One page: fetch and diff, check the guard, write and verify. Returns whether more pages follow,
+ * and the next page read ahead while this one was written (never beyond this run's last page). The
+ * watermark moves only in finishPage, after every write of the page is verified or failed, so it
+ * passes the finished prefix of pages only.
+ */
 async function syncNextPage(
   run: ProductSyncRun,
   activities: Activities,
   settings: ProductSyncSettings,
   controls: OperatorControls,
-): Promise<boolean> {
-  const page = await controls.untilAvailable('Reading changed products', () =>
-    activities.fetchProductChanges.executeWithOptions(
-      { summary: `page ${run.currentPage}: read up to ${settings.pageSize} changed products, diff with the CRM` },
-      [
-        {
-          integrationId: settings.integrationId,
-          mode: settings.mode,
-          cursor: run.cursor,
-          limit: settings.pageSize,
-          maxBytes: settings.maxPageBytes,
-          ...mappingInput(run),
-        },
-      ],
-    ),
-  );
+  readsAhead: boolean,
+  ahead: ReadAhead | undefined,
+): Promise<{ hasMore: boolean; next?: ReadAhead }> {
+  const page =
+    (await readAheadPage(run, controls, ahead)) ??
+    (await controls.untilAvailable('Reading changed products', () => fetchPage(run, activities, settings, run.cursor, run.currentPage)));
   const writes = run.recordPage(page);
+  const next =
+    readsAhead && page.hasMore && page.nextCursor && run.pagesThisRun + 1 < settings.pagesPerRun
+      ? readAhead(run, activities, settings, controls, page.nextCursor, writes)
+      : undefined;
   if (settings.dryRun) run.recordPlan(writes);
   else {
     await checkChangeGuard(run, writes, settings, controls);
@@ -174,7 +190,60 @@ async function syncNextPage(
     await controls.recordWrites({ attempted: writes.length - known.size, failed: newFailures, lastFailureReason });
   }
   run.finishPage(page.nextCursor);
-  return page.hasMore;
+  return { hasMore: page.hasMore, ...(next ? { next } : {}) };
+}
+
+function fetchPage(
+  run: ProductSyncRun,
+  activities: Activities,
+  settings: ProductSyncSettings,
+  cursor: ChangeCursor | null,
+  pageNumber: number,
+  inFlight?: string[],
+): Promise<PagePlan> {
+  return activities.fetchProductChanges.executeWithOptions(
+    { summary: `page ${pageNumber}: read up to ${settings.pageSize} changed products, diff with the CRM` },
+    [
+      {
+        integrationId: settings.integrationId,
+        mode: settings.mode,
+        cursor,
+        limit: settings.pageSize,
+        maxBytes: settings.maxPageBytes,
+        ...(run.crmTotal === 0 ? { crmStartedEmpty: true } : {}),
+        ...(inFlight && inFlight.length > 0 ? { inFlight } : {}),
+        ...mappingInput(run),
+      },
+    ],
+  );
+}
+
+/**
+ * Starts reading the page after `cursor` while the current page's `writes` are in flight. A read
+ * that fails is simply not used (the page is read again in turn, where outages are handled).
+ */
+function readAhead(
+  run: ProductSyncRun,
+  activities: Activities,
+  settings: ProductSyncSettings,
+  controls: OperatorControls,
+  cursor: ChangeCursor,
+  writes: PlannedWrite[],
+): ReadAhead {
+  const inFlight = settings.dryRun ? [] : writes.map((write) => write.externalId);
+  const page = fetchPage(run, activities, settings, cursor, run.currentPage + 1, inFlight).then(
+    (plan) => plan,
+    () => undefined,
+  );
+  return { cursor, holds: controls.holds, page };
+}
+
+/** The page read ahead, when it is still good: read from where the run is, with no pause since and no overlap with the writes it ran beside. */
+async function readAheadPage(run: ProductSyncRun, controls: OperatorControls, ahead: ReadAhead | undefined): Promise<PagePlan | undefined> {
+  if (!ahead || !run.cursor || compareCursors(ahead.cursor, run.cursor) !== 0) return undefined;
+  const page = await ahead.page;
+  if (!page || page.overlapsInFlight || ahead.holds !== controls.holds) return undefined;
+  return page;
 }
 
 /** The mapping a step maps or hashes under, for its input (none in runs from before mapping versions). */
@@ -216,15 +285,18 @@ async function checkChangeGuard(
   );
 }
 
-/** Carries out an operator's `retryFailed`: the records as they are in the PMS now, written and verified. */
+/**
+ * Carries out an operator's `retryFailed`: the records as they are in the PMS now, written and
+ * verified. Returns whether it wrote anything.
+ */
 async function retryRequestedRecords(
   run: ProductSyncRun,
   activities: Activities,
   settings: ProductSyncSettings,
   controls: OperatorControls,
-): Promise<void> {
+): Promise<boolean> {
   const ids = run.takeRetryRequest();
-  if (ids.length === 0 || settings.dryRun) return;
+  if (ids.length === 0 || settings.dryRun) return false;
   log.info('retrying failed records', { integrationId: settings.integrationId, records: ids.length });
   const plan = await controls.untilAvailable('Reading products to retry', () =>
     activities.fetchProductsByIds.executeWithOptions({ summary: `retryFailed: read ${ids.length} products from the PMS` }, [
@@ -237,6 +309,7 @@ async function retryRequestedRecords(
     verified: (write) => run.resolveFailure(write),
     failed: (write, reason) => run.retryFailedAgain(write.externalId, reason),
   });
+  return true;
 }
 
 /** How productSync writes: through the operator controls, with the page in each activity's summary. */

@@ -158,7 +158,7 @@ export class HttpSystem {
     }
     const auth = this.options.auth ? await this.options.auth.headers() : { authorization: `Bearer ${this.options.token ?? ''}` };
     const { contentType, text } = encodeBody(request);
-    await this.options.pacer?.acquire();
+    const answered = await this.options.pacer?.acquire();
     return tracer.startActiveSpan(
       request.route ? `${this.options.system} ${request.method} ${request.route}` : `${this.options.system} ${request.method}`,
       { kind: SpanKind.CLIENT, attributes: callAttributes(this.options.system, request) },
@@ -172,6 +172,7 @@ export class HttpSystem {
           span.setStatus({ code: SpanStatusCode.ERROR }).setAttribute('error.type', (error as Error).name);
           throw error;
         } finally {
+          answered?.();
           span.end();
         }
       },

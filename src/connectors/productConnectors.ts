@@ -51,11 +51,18 @@ export interface UpsertResult {
   created: boolean;
   /** Set when the system refused this record inside an otherwise accepted batch (e.g. HubSpot 207). */
   error?: string;
+  /**
+   * The record as the system stored it, when its write answer says (HubSpot's batch upsert and the
+   * sandbox do): the write is then verified from its own answer, without reading it back.
+   */
+  stored?: Omit<CrmProductRecord, 'externalId'>;
 }
 
 export interface ProductSinkCapabilities {
   /** Most records one write request may carry. */
   maxWriteBatch: number;
+  /** Write requests one upsert may have in flight together (default 1: one after another). */
+  writesInFlight?: number;
   /** Most records one read request may ask for. */
   maxReadBatch: number;
   /**

@@ -14,7 +14,14 @@ const crmProductSchema = z.object({
 
 const readResponseSchema = z.object({ results: z.array(crmProductSchema) });
 const upsertResponseSchema = z.object({
-  results: z.array(z.object({ externalId: z.string(), created: z.boolean() })),
+  results: z.array(
+    z.object({
+      externalId: z.string(),
+      created: z.boolean(),
+      properties: z.record(z.string(), crmValueSchema).optional(),
+      archived: z.boolean().optional(),
+    }),
+  ),
 });
 const listResponseSchema = z.object({ total: z.number().int().nonnegative() });
 
@@ -41,6 +48,8 @@ export class SandboxCrmSink implements ProductSink {
     this.http = new HttpSystem({ system: 'CRM', ...options });
     this.capabilities = {
       maxWriteBatch: options.maxWriteBatch ?? 100,
+      // Its batches are independent transactions: two in flight keep it busy while one is on the wire.
+      writesInFlight: 2,
       maxReadBatch: 1000,
       upsert: 'native',
       archives: true,
@@ -74,7 +83,12 @@ export class SandboxCrmSink implements ProductSink {
         body: { inputs },
         schema: upsertResponseSchema,
       });
-      return response.results;
+      // The answer carries each record as stored, so the write verifies itself (see UpsertResult.stored).
+      return response.results.map(({ externalId, created, properties, archived }) => ({
+        externalId,
+        created,
+        ...(properties !== undefined && archived !== undefined ? { stored: { properties, archived } } : {}),
+      }));
     } catch (error) {
       if (error instanceof HttpStatusError && (error.status === 400 || error.status === 422)) {
         throw new BatchRejectedError(this.system, 'invalid-record', error.message);

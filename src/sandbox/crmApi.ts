@@ -117,6 +117,10 @@ export const upsertResultSchema = z.object({
   externalId: z.string(),
   created: z.boolean(),
   changed: z.boolean().describe('False when every given value was already stored; nothing was written'),
+  // HubSpot's batch upsert answers each record as stored (results[].properties, archived):
+  // https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/products/batch/upsert-products
+  properties: z.record(z.string(), crmPropertyValueSchema).describe('Every property of the record as stored after the write'),
+  archived: z.boolean().describe('The record as stored after the write'),
 });
 
 export const crmProductSchema = z.object({

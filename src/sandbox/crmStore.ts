@@ -56,6 +56,9 @@ export interface UpsertOutcome {
   externalId: string;
   created: boolean;
   changed: boolean;
+  /** The record as stored after the write, as HubSpot's batch upsert answers it. */
+  properties: Record<string, CrmPropertyValue>;
+  archived: boolean;
 }
 
 export interface ListOptions {
@@ -214,19 +217,27 @@ export class CrmStore {
       now,
       now,
     ]);
-    return { id, externalId: input.externalId, created: true, changed: true };
+    return {
+      id,
+      externalId: input.externalId,
+      created: true,
+      changed: true,
+      properties: definedProperties(input),
+      archived: input.archived === true,
+    };
   }
 
   private update(current: CrmProduct, input: CrmUpsertInput, now: string): UpsertOutcome {
     const outcome = { id: current.id, externalId: current.externalId, created: false };
-    if (!changes(current, input)) return { ...outcome, changed: false };
+    if (!changes(current, input)) return { ...outcome, changed: false, properties: current.properties, archived: current.archived };
     const properties = { ...current.properties, ...definedProperties(input) };
+    const archived = input.archived ?? current.archived;
     this.db.run('UPDATE crm_products SET properties = ?, archived = ?, updated_at = ?, version = version + 1 WHERE id = ?', [
       JSON.stringify(properties),
-      (input.archived ?? current.archived) ? 1 : 0,
+      archived ? 1 : 0,
       now,
       current.id,
     ]);
-    return { ...outcome, changed: true };
+    return { ...outcome, changed: true, properties, archived };
   }
 }

@@ -23,6 +23,17 @@ export interface FetchPageInput {
   maxBytes: number;
   /** Absent in runs started before mapping versions: the worker's mapping, unchecked. */
   mapping?: RunMapping;
+  /**
+   * The CRM held no products when this chain of runs started (a first sync in upsert mode): every
+   * record the CRM holds now was written by this chain, so there is nothing to diff against and the
+   * page is planned as creates without reading the CRM. Upserts by external id keep it idempotent.
+   */
+  crmStartedEmpty?: boolean;
+  /**
+   * Records of the page still being written while this one is read ahead: when this page holds
+   * one of them, its diff may be stale, and the answer says so (`overlapsInFlight`).
+   */
+  inFlight?: string[];
 }
 
 export interface PlannedWrite {
@@ -47,6 +58,8 @@ export interface PagePlan {
   hasMore: boolean;
   /** Records after this page, when the source says: the base of the time-left estimate. */
   remaining?: number;
+  /** The page holds a record of `inFlight`: read it again once those writes are done. */
+  overlapsInFlight?: boolean;
 }
 
 export interface FetchByIdsInput {
@@ -66,10 +79,18 @@ export interface RetryPlan {
 export interface UpsertInput {
   integrationId: string;
   records: Array<Pick<PlannedWrite, 'externalId' | 'properties' | 'archived'>>;
+  /**
+   * The content hash each record (same order) must show: a record the CRM's answer shows with this
+   * hash comes back `confirmed`, so it needs no read-back.
+   */
+  hashes?: string[];
+  /** The run's mapping, which `hashes` were computed under (absent: the worker's, unchecked). */
+  mapping?: RunMapping;
 }
 
 export interface UpsertOutcome {
-  written: Array<{ externalId: string; created: boolean }>;
+  /** `confirmed`: the CRM's answer showed the written content (true) or other content (false); absent when it did not say. */
+  written: Array<{ externalId: string; created: boolean; confirmed?: boolean }>;
   failed: Array<{ externalId: string; reason: string }>;
 }
 

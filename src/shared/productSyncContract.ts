@@ -81,7 +81,8 @@ export const productSyncInputSchema = z.object({
   dryRun: z.boolean().default(false),
   /** Explicit start point; null forces a full sync. Omitted: continue from the last scheduled run. */
   watermark: changeCursorSchema.nullable().optional(),
-  pageSize: z.number().int().min(1).max(1000).default(200),
+  /** Larger pages mean fewer Temporal round trips per record; maxPageBytes still bounds each. */
+  pageSize: z.number().int().min(1).max(1000).default(1000),
   /** Cap on the data one page passes through Temporal, well under its 2 MB payload limit. */
   maxPageBytes: z.number().int().min(10_000).max(1_500_000).default(1_000_000),
   /** Pages per workflow run before continue-as-new keeps the history small. */

@@ -16,6 +16,8 @@ export interface CrmStats {
   recordsCreated: number;
   recordsUpdated: number;
   recordsUnchanged: number;
+  /** Every read: the count, batch reads (diff and read-back), single gets. */
+  readRequests: number;
   rejectedBatches: number;
 }
 

@@ -17,11 +17,14 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
     const sandbox = await startSandbox({ products: 1000 });
     try {
       const config = testConfig(sandbox, uniqueTaskQueue('full'));
-      const first = await runProductSync(temporal.env, config, { pagesPerRun: 2 });
+      const first = await runProductSync(temporal.env, config, { pageSize: 200, pagesPerRun: 2 });
       assert.equal(first.status, 'Completed');
       assert.equal(first.counts.created, 1000);
       assert.ok(first.continuedAsNew >= 2, 'a long run continues as new to keep its history small');
       assertCrmMatchesPms(sandbox);
+      const firstStats = await sandbox.crmStats();
+      // Into an empty CRM: the count, then the writes, verified from their answers; no diff read, no read-back.
+      assert.deepEqual({ reads: firstStats.readRequests, writes: firstStats.upsertRequests }, { reads: 1, writes: 10 });
 
       await sandbox.resetCrmStats();
       const second = await runProductSync(temporal.env, config, { watermark: null });

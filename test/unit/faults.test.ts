@@ -184,7 +184,14 @@ describe('fault injection over HTTP', () => {
     const retried = await upsert('LATE-1');
     assert.equal(retried.status, 200);
     const [result] = z.object({ results: z.array(upsertResultSchema) }).parse(retried.body).results;
-    assert.deepEqual(result, { id: stored?.id, externalId: 'LATE-1', created: false, changed: false });
+    assert.deepEqual(result, {
+      id: stored?.id,
+      externalId: 'LATE-1',
+      created: false,
+      changed: false,
+      properties: stored?.properties,
+      archived: false,
+    });
     assert.equal(server.store.all().filter((record) => record.externalId === 'LATE-1').length, 1, 'no duplicate');
   });
 

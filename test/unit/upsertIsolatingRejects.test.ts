@@ -32,6 +32,61 @@ describe('upserting with reject isolation', () => {
     assert.deepEqual(requests, [4, 4, 2]);
   });
 
+  test("marks each written record confirmed or not from the CRM's answer, and leaves it unmarked where the answer is silent", async () => {
+    const sink: ProductSink = {
+      ...strictSink(() => false).sink,
+      upsertBatch: async (inputs) =>
+        inputs.map((input, index) => ({
+          externalId: input.externalId,
+          created: true,
+          // The CRM answers the first record as sent, the second altered, the third without the record.
+          ...(index === 0 ? { stored: { properties: input.properties, archived: false } } : {}),
+          ...(index === 1 ? { stored: { properties: { name: 'changed by the CRM' }, archived: false } } : {}),
+        })),
+    };
+    const outcome = await upsertIsolatingRejects(
+      sink,
+      records(3),
+      () => {},
+      undefined,
+      ({ stored }) => (stored ? stored.properties.name !== 'changed by the CRM' : undefined),
+    );
+    assert.deepEqual(outcome.written, [
+      { externalId: 'P-0', created: true, confirmed: true },
+      { externalId: 'P-1', created: true, confirmed: false },
+      { externalId: 'P-2', created: true },
+    ]);
+  });
+
+  test('with writesInFlight 2, two batches go together and the outcome keeps the records in order', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const base = strictSink(() => false).sink;
+    const sink: ProductSink = {
+      ...base,
+      capabilities: { ...base.capabilities, writesInFlight: 2 },
+      upsertBatch: async (inputs) => {
+        most = Math.max(most, ++inFlight);
+        // The first batch of each pair answers last.
+        await new Promise((resolve) => setTimeout(resolve, inputs[0]!.externalId === 'P-0' || inputs[0]!.externalId === 'P-8' ? 30 : 5));
+        inFlight -= 1;
+        return inputs.map((input) => ({ externalId: input.externalId, created: true }));
+      },
+    };
+    const beats: UpsertProgress[] = [];
+    const outcome = await upsertIsolatingRejects(sink, records(10), (progress) => progress && beats.push(progress));
+    assert.equal(most, 2);
+    assert.deepEqual(
+      outcome.written.map((w) => w.externalId),
+      records(10).map((r) => r.externalId),
+    );
+    // A checkpoint never covers a batch in flight: the second batch of a pair, done first, waits for the first.
+    assert.deepEqual(
+      beats.map((b) => b.done),
+      [4, 8, 10],
+    );
+  });
+
   test('a refused batch is split until the offenders stand alone; the rest land', async () => {
     const { sink } = strictSink((input) => input.externalId === 'P-2' || input.externalId === 'P-7', 8);
     const outcome = await upsertIsolatingRejects(sink, records(10), () => {});
