@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ProductIntegration, ProductSink } from '../src/connectors/productConnectors';
+import type { RawPmsProduct } from '../src/domain/pmsProduct';
 import { contentHash } from '../src/domain/contentHash';
 import { diffPage, toCandidates } from '../src/domain/productPagePlan';
 import type { Logger } from '../src/logging/logger';
@@ -106,13 +107,15 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
 
     /**
      * Plans the writes of named products as they are in the PMS now: what an operator's
-     * `retryFailed` needs. Ids that no longer need a write (now equal in the CRM, gone from the
-     * PMS, or out of scope for the mode) come back as `resolved`.
+     * `retryFailed` and the webhook stream need. A product the PMS no longer returns, or whose
+     * announced deletion is newer than what it returns, is a deletion (archived in mirror mode,
+     * as in the change feed). Ids that need no write (now equal in the CRM, deleted in another
+     * mode, or out of scope for the mode) come back as `resolved`.
      */
     async fetchProductsByIds(input: FetchByIdsInput): Promise<RetryPlan> {
       const { source, sink, mapping, ownedFields } = integrationFor(input.integrationId);
       return withFailureMapping(async (heartbeat) => {
-        const records = await source.getByIds(input.ids);
+        const records = goneAsDeleted(input, await source.getByIds(input.ids));
         heartbeat.alive();
         const { candidates, rejected } = toCandidates(records, mapping, sink.capabilities.fieldLimits);
         const current = await readCurrent(
@@ -180,6 +183,23 @@ export type ProductSyncActivities = ReturnType<typeof createProductSyncActivitie
 function resumedUpsert(records: number): UpsertProgress | undefined {
   const parsed = upsertProgressSchema.safeParse(Context.current().info.heartbeatDetails);
   return parsed.success && parsed.data.done <= records ? parsed.data : undefined;
+}
+
+/**
+ * The PMS's answer for named products, with a deletion for each id it no longer returns (HubSpot
+ * and Akeneo leave deleted products out) and for each announced deletion it shows no newer version
+ * of (a read behind the deletion).
+ */
+function goneAsDeleted(input: FetchByIdsInput, records: RawPmsProduct[]): RawPmsProduct[] {
+  const announced = new Map((input.deletions ?? []).map((deletion) => [deletion.productId, deletion.updatedAt]));
+  const returned = new Map(records.map((record) => [record.id, record]));
+  return input.ids.flatMap((id): RawPmsProduct[] => {
+    const record = returned.get(id);
+    const deletedAt = announced.get(id);
+    if (record && (deletedAt === undefined || record.deleted === true || record.updatedAt > deletedAt)) return [record];
+    // No feed position: the PMS no longer has the product, so the deletion's time is the announced one, or unknown.
+    return [{ id, updatedAt: deletedAt ?? record?.updatedAt ?? new Date(0).toISOString(), deleted: true }];
+  });
 }
 
 /** Mirror mode archives records; a target that cannot archive must say so before anything is written. */

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
@@ -23,8 +22,6 @@ import {
   type ProductSyncSettings,
   type ProductSyncSummary,
 } from '../src/shared/productSyncContract';
-import type { PlannedWrite } from '../src/shared/productSyncActivityTypes';
-import { failureTypes } from '../src/shared/failureTypes';
 
 type Activities = ReturnType<typeof activitiesFor>;
 
@@ -50,6 +47,7 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
     retryFailed: (request) => run.requestRetry(request),
     skipFailed: (request) => run.skip(request, new Date().toISOString()),
     carried: settings.continuation?.operator,
+    guard: settings.guard,
   });
   const memoRefusal = run.acceptMemoRequest(
     memoRequestSchema.safeParse(workflowInfo().memo?.[memoRequestKey]).data,
@@ -130,7 +128,11 @@ async function syncNextPage(
   const writes = run.recordPage(page);
   if (settings.dryRun) run.recordPlan(writes);
   else {
-    checkChangeGuard(run, writes, settings);
+    await controls.admitChanges({
+      crmTotal: run.crmTotal ?? 0,
+      changes: writes.filter((write) => write.action !== 'create').length,
+      step: `page ${run.currentPage}`,
+    });
     // Records that failed in earlier runs and fail again are known, not an outage: the error-rate
     // window judges only the others (they are parked after parkAfterAttempts runs instead).
     const known = new Set(writes.filter((write) => run.isKnownFailure(write.externalId)).map((write) => write.externalId));
@@ -148,20 +150,6 @@ async function syncNextPage(
   }
   run.finishPage(page.nextCursor);
   return page.hasMore;
-}
-
-/** A broken source must not wipe or rewrite the CRM: cap the share of records one run may change. */
-function checkChangeGuard(run: ProductSyncRun, writes: PlannedWrite[], settings: ProductSyncSettings): void {
-  const total = run.crmTotal ?? 0;
-  if (total < settings.guard.minRecords) return;
-  const pageChanges = writes.filter((write) => write.action !== 'create').length;
-  const allowed = Math.floor(settings.guard.maxChangeShare * total);
-  if (run.changesSoFar + pageChanges <= allowed) return;
-  throw ApplicationFailure.nonRetryable(
-    `Change guard: this run would update or archive more than ${Math.round(settings.guard.maxChangeShare * 100)}% of the CRM's ${total} products (${run.changesSoFar} done, ${pageChanges} more in the next page). ` +
-      'Nothing more was written. If the PMS really changed this much, start the run with {"guard": {"maxChangeShare": 1}}; otherwise check the PMS.',
-    failureTypes.changeGuardTripped,
-  );
 }
 
 /** Carries out an operator's `retryFailed`: the records as they are in the PMS now, written and verified. */

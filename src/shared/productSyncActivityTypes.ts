@@ -40,9 +40,18 @@ export interface FetchByIdsInput {
   integrationId: string;
   mode: SyncMode;
   ids: string[];
+  /**
+   * Deletions the PMS announced (a webhook with deleted: true), at the version it announced: a
+   * read that still shows the product at that version or older is stale, and the product is
+   * treated as deleted. Ids the PMS no longer returns are deleted in any case.
+   */
+  deletions?: Array<{ productId: string; updatedAt: string }>;
 }
 
-/** What retrying named records needs: their writes now, and which need nothing any more. */
+/**
+ * What writing named records needs: their writes now (in mirror mode an archive for a product the
+ * PMS deleted or no longer returns), and which need nothing any more.
+ */
 export interface RetryPlan {
   writes: PlannedWrite[];
   rejected: RecordIssue[];

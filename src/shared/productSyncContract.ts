@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { operatorStateSchema } from './operatorState';
 import { attentionSettingsSchema } from './attentionSettings';
+import { changeGuardSchema } from './changeGuard';
 import { changeCursorSchema, type ChangeCursor } from './changeCursor';
 import type { SkippedRecord } from './failuresReport';
 import { recordIssueSchema, type RecordIssue } from './recordIssues';
@@ -81,14 +82,8 @@ export const productSyncInputSchema = z.object({
   verifyAttempts: z.number().int().min(1).max(5).default(2),
   /** When the run stops and asks for a person. */
   attention: attentionSettingsSchema,
-  guard: z
-    .object({
-      /** Largest share of the CRM's records one run may update or archive. */
-      maxChangeShare: z.number().min(0).max(1).default(0.5),
-      /** The guard applies only to a CRM holding at least this many records. */
-      minRecords: z.number().int().min(0).default(100),
-    })
-    .default({ maxChangeShare: 0.5, minRecords: 100 }),
+  /** The change guard: see changeGuard.ts. */
+  guard: changeGuardSchema,
   /** A worker that dies mid-activity is noticed after this long without a heartbeat. */
   heartbeatTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
   /** Retries of reads (fetch, verify); writes use `writeRetry` when given. */
