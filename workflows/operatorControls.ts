@@ -84,7 +84,7 @@ export interface OperatorControls {
   /**
    * The change guard, before a step's writes: when the step's updates and archives would take the
    * run past the guard's share of the CRM, the run stops for an operator (NeedsAttention, alert);
-   * `resume` or `retryFailed` is the go-ahead: the step is written and the count starts again.
+   * `resume` or `retryFailed` is the go-ahead: the step is written and the count starts again after it.
    */
   admitChanges(step: Omit<GuardedStep, 'now'>): Promise<void>;
   /** What the next run of the chain must start from (see OperatorState). */
@@ -256,11 +256,10 @@ export function installOperatorControls(run: ControlledRun): OperatorControls {
       if (!guardCount) return;
       // Inside a workflow, Date is Temporal's deterministic clock.
       const excess = guardCount.excess({ ...step, now: new Date().toISOString() });
-      if (excess !== undefined) {
-        await needsAttention(excess);
-        guardCount.reset();
-      }
-      guardCount.record(step.changes, new Date().toISOString());
+      if (excess === undefined) return guardCount.record(step.changes, new Date().toISOString());
+      // The go-ahead admits the step that stopped, and a fresh share after it.
+      await needsAttention(excess);
+      guardCount.reset();
     },
     carry: () => ({
       state: state === 'Paused' || state === 'NeedsAttention' ? state : 'Running',

@@ -65,7 +65,7 @@ export class ChangeGuardCount {
     return (
       `Change guard: ${step} would take the updates and archives of ${scope} past ${share}% of the CRM's ${crmTotal} products ` +
       `(${counted} done, ${changes} more in ${step}). Nothing of ${step} was written. If the PMS really changed this much, ` +
-      'send resume (the go-ahead: the step is written and the count starts again); otherwise check the PMS and cancel the run.'
+      'send resume (the go-ahead: this step is written and the count starts again after it); otherwise check the PMS and cancel the run.'
     );
   }
 
@@ -76,7 +76,7 @@ export class ChangeGuardCount {
     else this.entries.push({ at: now, changes });
   }
 
-  /** The operator's go-ahead: what was counted is accepted, the count starts again. */
+  /** The operator's go-ahead: what was counted and the step that stopped are accepted; the count starts again. */
   reset(): void {
     this.entries = [];
   }
