@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { z } from 'zod';
 import type { ProductIntegration, ProductSink } from '../src/connectors/productConnectors';
 import type { RawPmsProduct } from '../src/domain/pmsProduct';
 import { contentHash } from '../src/domain/contentHash';
@@ -11,6 +12,8 @@ import type {
   FetchByIdsInput,
   FetchPageInput,
   PagePlan,
+  ReconcileInput,
+  ReconcilePlan,
   RetryPlan,
   UpsertInput,
   UpsertOutcome,
@@ -133,6 +136,55 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
       });
     },
 
+    /**
+     * Mirror mode's reconcile: pages through the CRM's live bridge-managed records from
+     * `input.after`, asks the PMS for each page's ids, and plans an archive for every record whose
+     * product the PMS no longer returns or shows deleted (sources such as HubSpot and Akeneo never
+     * announce a deletion). Heartbeats its place after every page, so a retry goes on from there.
+     */
+    async findVanishedProducts(input: ReconcileInput): Promise<ReconcilePlan> {
+      const { source, sink, ownedFields } = integrationFor(input.integrationId);
+      const log = activityLogger(deps.logger, input.integrationId);
+      if (!sink.listManaged) {
+        return {
+          writes: [],
+          checked: 0,
+          after: null,
+          done: true,
+          unsupported: `${sink.system} cannot list its records, so mirror mode cannot find records whose product the PMS no longer has`,
+        };
+      }
+      const listManaged = sink.listManaged.bind(sink);
+      return withFailureMapping(async (heartbeat) => {
+        const resumed = reconcileProgressSchema.safeParse(Context.current().info.heartbeatDetails);
+        const progress: ReconcileProgress = resumed.success ? resumed.data : { after: input.after, checked: 0, writes: [] };
+        if (resumed.success) log.info({ checked: progress.checked }, 'resuming a reconcile where the last attempt stopped');
+        for (;;) {
+          const page = await listManaged(progress.after, sink.capabilities.maxReadBatch);
+          heartbeat.alive();
+          const present = new Map((await source.getByIds(page.records.map((r) => r.externalId))).map((p) => [p.id, p]));
+          for (const record of page.records) {
+            if (record.archived || (present.has(record.externalId) && present.get(record.externalId)?.deleted !== true)) continue;
+            progress.writes.push({
+              externalId: record.externalId,
+              properties: {},
+              archived: true,
+              action: 'archive',
+              hash: contentHash(record.properties, true, ownedFields),
+              position: { since: new Date(0).toISOString(), afterId: record.externalId },
+            });
+          }
+          progress.checked += page.records.length;
+          progress.after = page.after;
+          heartbeat.checkpoint(progress);
+          const enough = progress.writes.length >= input.maxWrites || progress.checked >= input.maxChecked;
+          if (progress.after === null || enough) break;
+        }
+        log.info({ checked: progress.checked, vanished: progress.writes.length }, 'CRM records compared with the PMS');
+        return { writes: progress.writes, checked: progress.checked, after: progress.after, done: progress.after === null };
+      });
+    },
+
     /** Batch upsert by external id; a batch refused as a whole is split until the offenders are found. */
     async upsertProducts(input: UpsertInput): Promise<UpsertOutcome> {
       const { sink } = integrationFor(input.integrationId);
@@ -178,6 +230,22 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
 }
 
 export type ProductSyncActivities = ReturnType<typeof createProductSyncActivities>;
+
+const reconcileProgressSchema = z.object({
+  after: z.string().nullable(),
+  checked: z.number().int().min(0),
+  writes: z.array(
+    z.object({
+      externalId: z.string(),
+      properties: z.object({}),
+      archived: z.literal(true),
+      action: z.literal('archive'),
+      hash: z.string(),
+      position: z.object({ since: z.string(), afterId: z.string() }),
+    }),
+  ),
+});
+type ReconcileProgress = z.infer<typeof reconcileProgressSchema>;
 
 /** The progress a failed attempt of this upsert heartbeated, when it fits this input. */
 function resumedUpsert(records: number): UpsertProgress | undefined {

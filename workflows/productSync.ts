@@ -5,6 +5,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -15,12 +16,15 @@ import { installOperatorControls, type OperatorControls } from './operatorContro
 import { memoRequestKey, memoRequestSchema } from '../src/shared/operatorRequests';
 import { parseWorkflowInput } from './parseInput';
 import { ProductSyncRun } from './productSyncRun';
+import { previousSummary } from './lastResult';
+import { reconcileDue, reconcileMirror } from './mirrorReconcile';
 import { writeAndVerify, type WriteAndVerifyStep } from './writeAndVerify';
 import {
   productSyncInputSchema,
   type ProductSyncInput,
   type ProductSyncSettings,
   type ProductSyncSummary,
+  type ReconcileFacts,
 } from '../src/shared/productSyncContract';
 
 type Activities = ReturnType<typeof activitiesFor>;
@@ -54,6 +58,11 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
     new Date().toISOString(),
   );
   if (memoRefusal) controls.refuse(memoRefusal);
+  const lastReconciledAt =
+    settings.reconcile.lastAt !== undefined
+      ? settings.reconcile.lastAt
+      : (previousSummary<ProductSyncSummary>(workflowInfo().lastResult, 'counts')?.reconcile?.lastAt ?? null);
+  let reconciled: ReconcileFacts | undefined;
 
   try {
     run.crmTotal ??= await controls.untilAvailable('Counting CRM products', () =>
@@ -72,20 +81,27 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
         await condition(allHandlersFinished);
         return await continueAsNew<typeof productSync>({
           ...settings,
+          reconcile: { ...settings.reconcile, lastAt: lastReconciledAt },
           continuation: { ...run.continuation(), operator: controls.carry() },
         });
       }
     }
     // A retryFailed that came during the last page is honoured before the run ends.
     await CancellationScope.nonCancellable(() => retryRequestedRecords(run, activities, settings, controls));
+    reconciled = await reconcileIfDue(run, activities, settings, controls, lastReconciledAt);
   } catch (error) {
     if (!isCancellation(error)) throw controls.failure(error);
   }
-  return finish(run, controls, settings);
+  return finish(run, controls, settings, reconciled);
 }
 
-function finish(run: ProductSyncRun, controls: OperatorControls, settings: ProductSyncSettings): ProductSyncSummary {
-  const summary = run.summary(new Date().toISOString(), controls.cancelRequested);
+function finish(
+  run: ProductSyncRun,
+  controls: OperatorControls,
+  settings: ProductSyncSettings,
+  reconciled: ReconcileFacts | undefined,
+): ProductSyncSummary {
+  const summary = { ...run.summary(new Date().toISOString(), controls.cancelRequested), ...(reconciled ? { reconcile: reconciled } : {}) };
   controls.setState(summary.status);
   log.info('productSync finished', { integrationId: settings.integrationId, status: summary.status, ...summary.counts });
   return summary;
@@ -101,6 +117,7 @@ function activitiesFor(settings: ProductSyncSettings) {
     fetchProductsByIds: reads.fetchProductsByIds,
     verifyProducts: reads.verifyProducts,
     upsertProducts: writes.upsertProducts,
+    findVanishedProducts: reads.findVanishedProducts,
   };
 }
 
@@ -150,6 +167,38 @@ async function syncNextPage(
   }
   run.finishPage(page.nextCursor);
   return page.hasMore;
+}
+
+/** Mirror mode: archives CRM records whose product is gone from the PMS, on the configured cadence. */
+async function reconcileIfDue(
+  run: ProductSyncRun,
+  activities: Activities,
+  settings: ProductSyncSettings,
+  controls: OperatorControls,
+  lastAt: string | null,
+): Promise<ReconcileFacts | undefined> {
+  if (settings.mode !== 'mirror') return undefined;
+  const now = new Date().toISOString();
+  const notDue = { lastAt, checked: 0, archived: 0, failed: [] };
+  if (controls.cancelRequested || !reconcileDue(settings.reconcile.everyMs, lastAt, now)) return notDue;
+  // Runs started before the reconcile existed end as they did.
+  if (!patched('mirror-reconcile')) return notDue;
+  const facts = await reconcileMirror(
+    {
+      integrationId: settings.integrationId,
+      dryRun: settings.dryRun,
+      pageSize: settings.pageSize,
+      crmTotal: run.crmTotal ?? 0,
+      activities,
+      controls,
+      write: { ...writeStep(run, activities, settings, controls), summaries: undefined },
+      verified: (write) => run.recordVerified(write),
+      planned: (writes) => run.recordPlan(writes),
+    },
+    now,
+  );
+  // A dry run moves nothing, the reconcile's cadence included.
+  return settings.dryRun ? { ...facts, lastAt } : facts;
 }
 
 /** Carries out an operator's `retryFailed`: the records as they are in the PMS now, written and verified. */

@@ -1,3 +1,4 @@
+import { durationSchema } from './duration';
 import { changeGuardSchema } from '../shared/changeGuard';
 import { z } from 'zod';
 import { contactFieldNames } from '../domain/crmDemand';
@@ -53,6 +54,11 @@ const productSyncSchema = z.object({
   overlapMs: z.number().int().min(0).max(86_400_000).default(5_000),
   mapping: fieldMappingSchema.default(fieldMappingSchema.parse(defaultFieldMapping)),
   guard: changeGuardSchema,
+  /**
+   * Mirror mode: how often a run compares the CRM's records with the PMS's ids and archives those
+   * whose product is gone (sources that never announce deletions need it); "0m" on every run.
+   */
+  reconcileEvery: durationSchema.default('24h'),
   schedule: scheduleSchema,
   failurePolicy: failurePolicySchema,
 });

@@ -77,3 +77,25 @@ export interface VerifyOutcome {
   verified: string[];
   mismatched: Array<{ externalId: string; reason: string }>;
 }
+
+export interface ReconcileInput {
+  integrationId: string;
+  /** Where the previous call stopped in the CRM's listing; null: from the start. */
+  after: string | null;
+  /** Return once this many archives are planned (at a page boundary), so a page of writes stays bounded. */
+  maxWrites: number;
+  /** Return once this many CRM records are compared, so one call stays well inside its timeout. */
+  maxChecked: number;
+}
+
+/** One stretch of mirror mode's reconcile: CRM records compared with the PMS, and the archives it needs. */
+export interface ReconcilePlan {
+  /** Archives of CRM records whose product the PMS no longer has (or has deleted). */
+  writes: PlannedWrite[];
+  /** CRM records compared in this stretch. */
+  checked: number;
+  after: string | null;
+  done: boolean;
+  /** Set when the target cannot list its records, so nothing could be compared. */
+  unsupported?: string;
+}
