@@ -66,7 +66,10 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
       return withFailureMapping(async (heartbeat) => {
         requireArchiving(sink, input.mode);
         if (input.mode === 'mirror' && !source.capabilities.reportsDeletes && input.cursor === null) {
-          log.warn({ source: source.system }, 'the source does not report deleted products: mirror mode archives them when its reconcile runs (reconcileEvery)');
+          log.warn(
+            { source: source.system },
+            'the source does not report deleted products: mirror mode archives them when its reconcile runs (reconcileEvery)',
+          );
         }
         // A page never asks the source for more than it can hand out in one call.
         const page = await source.listChanged(input.cursor, Math.min(input.limit, source.capabilities.maxPageSize));

@@ -46,7 +46,12 @@ export const productChangeStreamInputSchema = z.object({
   attention: attentionSettingsSchema,
   /** productSync's change guard, over the changes of the last `guardWindowMs` (the stream never ends). */
   guard: changeGuardSchema,
-  guardWindowMs: z.number().int().min(60_000).max(7 * 86_400_000).default(3_600_000),
+  guardWindowMs: z
+    .number()
+    .int()
+    .min(60_000)
+    .max(7 * 86_400_000)
+    .default(3_600_000),
   /** Paused, needs attention, the guard's count: what the previous run of the stream handed over. */
   operator: operatorStateSchema.optional(),
   /** Changes not yet written when the previous run continued as new. */

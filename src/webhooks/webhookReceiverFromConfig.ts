@@ -24,12 +24,7 @@ export function webhookSecret(config: BridgeConfig, allowGenerated: boolean): st
  */
 export function streamSettings(config: BridgeConfig): Map<string, StreamSettings> {
   const { windowMs, maxBatch, guardWindowMs } = config.webhooks;
-  return new Map(
-    config.productSyncs.map((sync) => [
-      sync.id,
-      { windowMs, maxBatch, mode: sync.mode, guard: sync.guard, guardWindowMs },
-    ]),
-  );
+  return new Map(config.productSyncs.map((sync) => [sync.id, { windowMs, maxBatch, mode: sync.mode, guard: sync.guard, guardWindowMs }]));
 }
 
 /** Where a PMS delivers its signed product-change webhooks. */

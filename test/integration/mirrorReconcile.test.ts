@@ -33,15 +33,24 @@ describe('mirror mode reconciles the CRM with the PMS on a real Temporal server'
       const gone = liveRecords(sandbox).slice(100, 103);
       await sandbox.pmsApi('POST', '/_admin/products/purge', { ids: gone.map((product) => product.id) });
 
-      const notDue = await runProductSync(temporal.env, config, { mode: 'mirror', reconcile: { everyMs: day, lastAt: first.reconcile?.lastAt } });
+      const notDue = await runProductSync(temporal.env, config, {
+        mode: 'mirror',
+        reconcile: { everyMs: day, lastAt: first.reconcile?.lastAt },
+      });
       assert.deepEqual(notDue.reconcile, { lastAt: first.reconcile?.lastAt, checked: 0, archived: 0, failed: [] });
-      assert.ok(gone.every((product) => sandbox.crm.store.getByExternalId(product.id)?.archived === false), 'the change feed never told');
+      assert.ok(
+        gone.every((product) => sandbox.crm.store.getByExternalId(product.id)?.archived === false),
+        'the change feed never told',
+      );
 
-      const due = await runProductSync(temporal.env, config, { mode: 'mirror', reconcile: { everyMs: 0, lastAt: first.reconcile?.lastAt } });
+      const due = await runProductSync(temporal.env, config, {
+        mode: 'mirror',
+        reconcile: { everyMs: 0, lastAt: first.reconcile?.lastAt },
+      });
       assert.equal(due.reconcile?.checked, live);
       assert.equal(due.reconcile?.archived, 3);
       assert.equal(due.counts.archived, 3, 'the archives count in the run totals');
-      assert.ok(Date.parse(due.reconcile!.lastAt!) > Date.parse(first.reconcile!.lastAt!));
+      assert.ok(Date.parse(due.reconcile.lastAt!) > Date.parse(first.reconcile.lastAt));
       assert.ok(gone.every((product) => sandbox.crm.store.getByExternalId(product.id)?.archived === true));
       assert.equal(sandbox.crm.store.count({ includeArchived: false }), live - 3);
 
