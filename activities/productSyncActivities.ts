@@ -1,5 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { z } from 'zod';
 import type { ProductIntegration, ProductSink, UpsertResult } from '../src/connectors/productConnectors';
+import type { RawPmsProduct } from '../src/domain/pmsProduct';
 import { contentHash } from '../src/domain/contentHash';
 import { unreadAsStale, withClearedFields } from '../src/domain/mappingClear';
 import { mappingVersion } from '../src/domain/mappingVersion';
@@ -12,6 +14,8 @@ import type {
   FetchByIdsInput,
   FetchPageInput,
   PagePlan,
+  ReconcileInput,
+  ReconcilePlan,
   RetryPlan,
   RunMapping,
   UpsertInput,
@@ -115,7 +119,10 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         requireArchiving(sink, input.mode);
         const fields = underRunMapping(integration, input.mapping);
         if (input.mode === 'mirror' && !source.capabilities.reportsDeletes && input.cursor === null) {
-          log.warn({ source: source.system }, 'the source does not report deleted products: mirror mode archives discontinued ones only');
+          log.warn(
+            { source: source.system },
+            'the source does not report deleted products: mirror mode archives them when its reconcile runs (reconcileEvery)',
+          );
         }
         // A page never asks the source for more than it can hand out in one call.
         const page = await source.listChanged(input.cursor, Math.min(input.limit, source.capabilities.maxPageSize));
@@ -159,14 +166,16 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
 
     /**
      * Plans the writes of named products as they are in the PMS now: what an operator's
-     * `retryFailed` needs. Ids that no longer need a write (now equal in the CRM, gone from the
-     * PMS, or out of scope for the mode) come back as `resolved`.
+     * `retryFailed` and the webhook stream need. A product the PMS no longer returns, or whose
+     * announced deletion is newer than what it returns, is a deletion (archived in mirror mode,
+     * as in the change feed). Ids that need no write (now equal in the CRM, deleted in another
+     * mode, or out of scope for the mode) come back as `resolved`.
      */
     async fetchProductsByIds(input: FetchByIdsInput): Promise<RetryPlan> {
       const integration = integrationFor(input.integrationId);
       return withFailureMapping(async (heartbeat) => {
         const fields = underRunMapping(integration, input.mapping);
-        const records = await integration.source.getByIds(input.ids);
+        const records = goneAsDeleted(input, await integration.source.getByIds(input.ids));
         heartbeat.alive();
         const { candidates, rejected, current, ownedFields } = await planWrites(integration, records, fields, heartbeat);
         const { writes } = diffPage(candidates, current, input.mode, ownedFields, Number.MAX_SAFE_INTEGER);
@@ -176,6 +185,58 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
           rejected: rejected.map(({ id, reason }) => ({ id, reason })),
           resolved: input.ids.filter((id) => !pending.has(id)),
         };
+      });
+    },
+
+    /**
+     * Mirror mode's reconcile: pages through the CRM's live bridge-managed records from
+     * `input.after`, asks the PMS for each page's ids, and plans an archive for every record whose
+     * product the PMS no longer returns or shows deleted (sources such as HubSpot and Akeneo never
+     * announce a deletion). Heartbeats its place after every page, so a retry goes on from there.
+     */
+    async findVanishedProducts(input: ReconcileInput): Promise<ReconcilePlan> {
+      const integration = integrationFor(input.integrationId);
+      const { source, sink } = integration;
+      const log = activityLogger(deps.logger, input.integrationId);
+      if (!sink.listManaged) {
+        return {
+          writes: [],
+          checked: 0,
+          after: null,
+          done: true,
+          unsupported: `${sink.system} cannot list its records, so mirror mode cannot find records whose product the PMS no longer has`,
+        };
+      }
+      const listManaged = sink.listManaged.bind(sink);
+      return withFailureMapping(async (heartbeat) => {
+        // Archives are verified under the run's mapping: hashed with the same fields here.
+        const { ownedFields } = underRunMapping(integration, input.mapping);
+        const resumed = reconcileProgressSchema.safeParse(Context.current().info.heartbeatDetails);
+        const progress: ReconcileProgress = resumed.success ? resumed.data : { after: input.after, checked: 0, writes: [] };
+        if (resumed.success) log.info({ checked: progress.checked }, 'resuming a reconcile where the last attempt stopped');
+        for (;;) {
+          const page = await listManaged(progress.after, sink.capabilities.maxReadBatch);
+          heartbeat.alive();
+          const present = new Map((await source.getByIds(page.records.map((r) => r.externalId))).map((p) => [p.id, p]));
+          for (const record of page.records) {
+            if (record.archived || (present.has(record.externalId) && present.get(record.externalId)?.deleted !== true)) continue;
+            progress.writes.push({
+              externalId: record.externalId,
+              properties: {},
+              archived: true,
+              action: 'archive',
+              hash: contentHash(record.properties, true, ownedFields),
+              position: { since: new Date(0).toISOString(), afterId: record.externalId },
+            });
+          }
+          progress.checked += page.records.length;
+          progress.after = page.after;
+          heartbeat.checkpoint(progress);
+          const enough = progress.writes.length >= input.maxWrites || progress.checked >= input.maxChecked;
+          if (progress.after === null || enough) break;
+        }
+        log.info({ checked: progress.checked, vanished: progress.writes.length }, 'CRM records compared with the PMS');
+        return { writes: progress.writes, checked: progress.checked, after: progress.after, done: progress.after === null };
       });
     },
 
@@ -242,10 +303,43 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
 
 export type ProductSyncActivities = ReturnType<typeof createProductSyncActivities>;
 
+const reconcileProgressSchema = z.object({
+  after: z.string().nullable(),
+  checked: z.number().int().min(0),
+  writes: z.array(
+    z.object({
+      externalId: z.string(),
+      properties: z.object({}),
+      archived: z.literal(true),
+      action: z.literal('archive'),
+      hash: z.string(),
+      position: z.object({ since: z.string(), afterId: z.string() }),
+    }),
+  ),
+});
+type ReconcileProgress = z.infer<typeof reconcileProgressSchema>;
+
 /** The progress a failed attempt of this upsert heartbeated, when it fits this input. */
 function resumedUpsert(records: number): UpsertProgress | undefined {
   const parsed = upsertProgressSchema.safeParse(Context.current().info.heartbeatDetails);
   return parsed.success && parsed.data.done <= records ? parsed.data : undefined;
+}
+
+/**
+ * The PMS's answer for named products, with a deletion for each id it no longer returns (HubSpot
+ * and Akeneo leave deleted products out) and for each announced deletion it shows no newer version
+ * of (a read behind the deletion).
+ */
+function goneAsDeleted(input: FetchByIdsInput, records: RawPmsProduct[]): RawPmsProduct[] {
+  const announced = new Map((input.deletions ?? []).map((deletion) => [deletion.productId, deletion.updatedAt]));
+  const returned = new Map(records.map((record) => [record.id, record]));
+  return input.ids.flatMap((id): RawPmsProduct[] => {
+    const record = returned.get(id);
+    const deletedAt = announced.get(id);
+    if (record && (deletedAt === undefined || record.deleted === true || record.updatedAt > deletedAt)) return [record];
+    // No feed position: the PMS no longer has the product, so the deletion's time is the announced one, or unknown.
+    return [{ id, updatedAt: deletedAt ?? record?.updatedAt ?? new Date(0).toISOString(), deleted: true }];
+  });
 }
 
 /** Mirror mode archives records; a target that cannot archive must say so before anything is written. */

@@ -16,6 +16,7 @@ import { asRunFailure } from './activityFailures';
 import { ErrorRateWindow, outageReason } from './attention';
 import type { OperatorState } from '../src/shared/operatorState';
 import { type AttentionSettings } from '../src/shared/attentionSettings';
+import { ChangeGuardCount, type ChangeGuardSettings, type GuardedStep } from '../src/shared/changeGuard';
 import type { FailuresReport } from '../src/shared/failuresReport';
 import { failuresQuery, pauseSignal, progressQuery, resumeSignal, retryFailedSignal, skipFailedSignal } from '../src/shared/messages';
 import {
@@ -41,6 +42,11 @@ export interface ControlledRun {
   inFlight?: () => string;
   /** The operator state the previous run of this chain handed over at continue-as-new. */
   carried?: OperatorState;
+  /**
+   * The change guard (see changeGuard.ts); `windowMs` counts only the changes of that long before
+   * now (the stream), otherwise the whole run.
+   */
+  guard?: ChangeGuardSettings & { windowMs?: number };
   /** Workflows that keep failed records answer the `failures` query and take retry / skip. */
   failures?: () => FailuresReport;
   retryFailed?: (request: RetryFailedRequest) => void;
@@ -77,6 +83,13 @@ export interface OperatorControls {
    * Crossing the threshold stops the run for an operator, with the last failure reason.
    */
   recordWrites(page: { attempted: number; failed: number; lastFailureReason?: string }): Promise<void>;
+  /**
+   * The change guard, before a step's writes: when the step's updates and archives would take the
+   * run past the guard's share of the CRM, the run stops for an operator (NeedsAttention, alert);
+   * `resume` or `retryFailed` is the go-ahead: the step is written and the count starts again after it.
+   * Answers whether the step waited for that go-ahead.
+   */
+  admitChanges(step: Omit<GuardedStep, 'now'>): Promise<boolean>;
   /** What the next run of the chain must start from (see OperatorState). */
   carry(): OperatorState;
 }
@@ -97,6 +110,7 @@ export function installOperatorControls(run: ControlledRun): OperatorControls {
   let attentionReason: string | undefined = run.carried?.attentionReason;
   let lastFailureReason: string | undefined = run.carried?.lastFailureReason;
   const errorRate = new ErrorRateWindow(run.attention, run.carried?.errorWindow);
+  const guardCount = run.guard && new ChangeGuardCount(run.guard, run.guard.windowMs, run.carried?.guardCount);
   const refusedCommands: string[] = [];
   let holds = 0;
   const setState = (next: SyncState): void => {
@@ -246,11 +260,25 @@ export function installOperatorControls(run: ControlledRun): OperatorControls {
       await needsAttention(`${tooManyFailures}; last reason: ${lastFailureReason ?? 'none given'}`);
       errorRate.reset();
     },
+    admitChanges: async (step) => {
+      if (!guardCount) return false;
+      // Inside a workflow, Date is Temporal's deterministic clock.
+      const excess = guardCount.excess({ ...step, now: new Date().toISOString() });
+      if (excess === undefined) {
+        guardCount.record(step.changes, new Date().toISOString());
+        return false;
+      }
+      // The go-ahead admits the step that stopped, and a fresh share after it.
+      await needsAttention(excess);
+      guardCount.reset();
+      return true;
+    },
     carry: () => ({
       state: state === 'Paused' || state === 'NeedsAttention' ? state : 'Running',
       ...(attentionReason !== undefined ? { attentionReason } : {}),
       ...(lastFailureReason !== undefined ? { lastFailureReason } : {}),
       errorWindow: errorRate.snapshot(),
+      guardCount: guardCount?.snapshot() ?? [],
     }),
   };
 }

@@ -17,6 +17,7 @@ import { timeToContinueAsNew } from './historyBudget';
 import { productChangedSignal, streamProgressQuery } from '../src/shared/messages';
 import { parseWorkflowInput } from './parseInput';
 import { writeAndVerify } from './writeAndVerify';
+import type { PlannedWrite } from '../src/shared/productSyncActivityTypes';
 import {
   productChangeSchema,
   type ProductChange,
@@ -34,8 +35,10 @@ const windowFromFirstChangePatch = 'change-stream-window-from-first-change';
  * The webhook receiver signals each announced product change; the run gathers them for a short
  * window (or until a batch is full), keeps one entry per product, then reads the products' current
  * state and writes what changed with productSync's own activities (fetchProductsByIds,
- * upsertProducts, verifyProducts). The scheduled productSync stays
- * the safety net for any announcement that never arrives.
+ * upsertProducts, verifyProducts). A product the PMS deleted (announced with deleted: true, or no
+ * longer returned) is archived in mirror mode. productSync's change guard holds over the changes of
+ * the last `guardWindowMs`: a burst past it waits for an operator's go-ahead (NeedsAttention). The
+ * scheduled productSync stays the safety net for any announcement that never arrives.
  */
 export async function productChangeStream(input: ProductChangeStreamInput = {}): Promise<StreamTotals> {
   const settings = parseWorkflowInput(productChangeStreamInputSchema, input, 'productChangeStream');
@@ -70,16 +73,31 @@ export async function productChangeStream(input: ProductChangeStreamInput = {}):
       watermark: null,
     }),
     inFlight: () => `batch ${totals.batches + 1}`,
+    carried: settings.operator,
+    guard: { ...settings.guard, windowMs: settings.guardWindowMs },
   });
 
   const activities = proxyActivities<ProductSyncActivities>(syncActivityOptions(settings));
+  // Streams started before the guard have no CRM count in their history; they write unguarded.
+  let crmTotal: number | undefined;
   try {
     for (let batchesThisRun = 0; !controls.cancelRequested; batchesThisRun++) {
       if (timeToContinueAsNew(batchesThisRun, settings.batchesPerRun)) {
         await condition(allHandlersFinished);
-        return await continueAsNew<typeof productChangeStream>({ ...settings, pending: buffer.snapshot(), totals });
+        return await continueAsNew<typeof productChangeStream>({
+          ...settings,
+          pending: buffer.snapshot(),
+          totals,
+          operator: controls.carry(),
+        });
       }
       await condition(() => buffer.size > 0);
+      // The guard's base, counted once per run (continue-as-new counts again).
+      if (crmTotal === undefined && patched('stream-change-guard')) {
+        crmTotal = await controls.untilAvailable('Counting CRM products', () =>
+          activities.countCrmProducts({ integrationId: settings.integrationId }),
+        );
+      }
       await gatherWindow();
       // A paused stream keeps gathering changes and writes them on resume.
       await controls.waitWhilePaused();
@@ -118,14 +136,19 @@ export async function productChangeStream(input: ProductChangeStreamInput = {}):
         integrationId: settings.integrationId,
         mode: settings.mode,
         ids: batch.map((change) => change.productId),
+        deletions: batch.filter((change) => change.deleted).map(({ productId, updatedAt }) => ({ productId, updatedAt })),
       });
       totals.fetched += batch.length;
       totals.unchanged += plan.resolved.length;
       totals.rejected += plan.rejected.length;
+      if (crmTotal !== undefined) {
+        const changes = plan.writes.filter((write) => write.action !== 'create').length;
+        await controls.admitChanges({ crmTotal, changes, step: `batch ${totals.batches + 1}` });
+      }
       await writeAndVerify(
         plan.writes,
         { integrationId: settings.integrationId, verifyAttempts: settings.verifyAttempts, activities },
-        { verified: () => void (totals.written += 1), failed: () => void (totals.failed += 1) },
+        { verified: (write: PlannedWrite) => countVerified(write), failed: () => void (totals.failed += 1) },
       );
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
@@ -138,5 +161,10 @@ export async function productChangeStream(input: ProductChangeStreamInput = {}):
       });
     }
     totals.batches += 1;
+  }
+
+  function countVerified(write: PlannedWrite): void {
+    if (write.action === 'archive') totals.archived += 1;
+    else totals.written += 1;
   }
 }

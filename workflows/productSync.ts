@@ -18,12 +18,15 @@ import { installOperatorControls, type OperatorControls } from './operatorContro
 import { memoRequestKey, memoRequestSchema } from '../src/shared/operatorRequests';
 import { parseWorkflowInput } from './parseInput';
 import { ProductSyncRun } from './productSyncRun';
+import { previousSummary } from './lastResult';
+import { reconcileDue, reconcileMirror } from './mirrorReconcile';
 import { writeAndVerify, type WriteAndVerifyStep } from './writeAndVerify';
 import {
   productSyncInputSchema,
   type ProductSyncInput,
   type ProductSyncSettings,
   type ProductSyncSummary,
+  type ReconcileFacts,
 } from '../src/shared/productSyncContract';
 import type { PagePlan, PlannedWrite } from '../src/shared/productSyncActivityTypes';
 import { compareCursors, type ChangeCursor } from '../src/shared/changeCursor';
@@ -53,12 +56,18 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
     retryFailed: (request) => run.requestRetry(request),
     skipFailed: (request) => run.skip(request, new Date().toISOString()),
     carried: settings.continuation?.operator,
+    guard: settings.guard,
   });
   const memoRefusal = run.acceptMemoRequest(
     memoRequestSchema.safeParse(workflowInfo().memo?.[memoRequestKey]).data,
     new Date().toISOString(),
   );
   if (memoRefusal) controls.refuse(memoRefusal);
+  const lastReconciledAt =
+    settings.reconcile.lastAt !== undefined
+      ? settings.reconcile.lastAt
+      : (previousSummary<ProductSyncSummary>(workflowInfo().lastResult, 'counts')?.reconcile?.lastAt ?? null);
+  let reconciled: ReconcileFacts | undefined;
 
   try {
     run.crmTotal ??= await controls.untilAvailable('Counting CRM products', () =>
@@ -90,12 +99,14 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
         await condition(allHandlersFinished);
         return await continueAsNew<typeof productSync>({
           ...settings,
+          reconcile: { ...settings.reconcile, lastAt: lastReconciledAt },
           continuation: { ...run.continuation(), operator: controls.carry() },
         });
       }
     }
     // A retryFailed that came during the last page is honoured before the run ends.
     await CancellationScope.nonCancellable(() => retryRequestedRecords(run, activities, settings, controls));
+    reconciled = await reconcileIfDue(run, activities, settings, controls, lastReconciledAt);
   } catch (error) {
     if (isMappingMismatch(error)) {
       // A deploy changed the mapping under the run: go on under the workers' mapping (a rewrite if it differs).
@@ -106,7 +117,7 @@ export async function productSync(input: ProductSyncInput = {}): Promise<Product
     }
     if (!isCancellation(error)) throw controls.failure(error);
   }
-  return finish(run, controls, settings);
+  return finish(run, controls, settings, reconciled);
 }
 
 function isMappingMismatch(error: unknown): boolean {
@@ -117,8 +128,13 @@ function isMappingMismatch(error: unknown): boolean {
   );
 }
 
-function finish(run: ProductSyncRun, controls: OperatorControls, settings: ProductSyncSettings): ProductSyncSummary {
-  const summary = run.summary(new Date().toISOString(), controls.cancelRequested);
+function finish(
+  run: ProductSyncRun,
+  controls: OperatorControls,
+  settings: ProductSyncSettings,
+  reconciled: ReconcileFacts | undefined,
+): ProductSyncSummary {
+  const summary = { ...run.summary(new Date().toISOString(), controls.cancelRequested), ...(reconciled ? { reconcile: reconciled } : {}) };
   controls.setState(summary.status);
   log.info('productSync finished', { integrationId: settings.integrationId, status: summary.status, ...summary.counts });
   return summary;
@@ -135,6 +151,7 @@ function activitiesFor(settings: ProductSyncSettings) {
     fetchProductsByIds: reads.fetchProductsByIds,
     verifyProducts: reads.verifyProducts,
     upsertProducts: writes.upsertProducts,
+    findVanishedProducts: reads.findVanishedProducts,
   };
 }
 
@@ -173,7 +190,17 @@ async function syncNextPage(
       : undefined;
   if (settings.dryRun) run.recordPlan(writes);
   else {
-    await checkChangeGuard(run, writes, settings, controls);
+    const changes = writes.filter((write) => write.action !== 'create').length;
+    // After a mapping change, one go-ahead lets the whole rewrite through.
+    const rewrite = run.rewrite;
+    if (!rewrite?.approved) {
+      const stopped = await controls.admitChanges({
+        crmTotal: run.crmTotal ?? 0,
+        changes,
+        step: rewrite ? `page ${run.currentPage} of a rewrite (${rewrite.description})` : `page ${run.currentPage}`,
+      });
+      if (rewrite && stopped) run.approveRewrite();
+    }
     // Records that failed in earlier runs and fail again are known, not an outage: the error-rate
     // window judges only the others (they are parked after parkAfterAttempts runs instead).
     const known = new Set(writes.filter((write) => run.isKnownFailure(write.externalId)).map((write) => write.externalId));
@@ -252,37 +279,36 @@ function mappingInput(run: ProductSyncRun) {
   return mapping ? { mapping } : {};
 }
 
-/**
- * A broken source must not wipe or rewrite the CRM: cap the share of records one run may change.
- * A rewrite after a mapping change stops for an operator instead, and goes on once they resume.
- */
-async function checkChangeGuard(
+/** Mirror mode: archives CRM records whose product is gone from the PMS, on the configured cadence. */
+async function reconcileIfDue(
   run: ProductSyncRun,
-  writes: PlannedWrite[],
+  activities: Activities,
   settings: ProductSyncSettings,
   controls: OperatorControls,
-): Promise<void> {
-  const total = run.crmTotal ?? 0;
-  if (total < settings.guard.minRecords) return;
-  const pageChanges = writes.filter((write) => write.action !== 'create').length;
-  const allowed = Math.floor(settings.guard.maxChangeShare * total);
-  if (run.changesSoFar + pageChanges <= allowed) return;
-  const share = `more than ${Math.round(settings.guard.maxChangeShare * 100)}% of the CRM's ${total} products (${run.changesSoFar} done, ${pageChanges} more in the next page)`;
-  const rewrite = run.rewrite;
-  if (rewrite?.approved) return;
-  if (rewrite) {
-    await controls.needsAttention(
-      `Change guard: ${rewrite.description}; the rewrite would update or archive ${share}. ` +
-        `Send resume (Temporal UI, or bridge resume ${settings.integrationId}) to let it rewrite the rest; cancel to stop it (the next run starts it again).`,
-    );
-    run.approveRewrite();
-    return;
-  }
-  throw ApplicationFailure.nonRetryable(
-    `Change guard: this run would update or archive ${share}. ` +
-      'Nothing more was written. If the PMS really changed this much, start the run with {"guard": {"maxChangeShare": 1}}; otherwise check the PMS.',
-    failureTypes.changeGuardTripped,
+  lastAt: string | null,
+): Promise<ReconcileFacts | undefined> {
+  if (settings.mode !== 'mirror') return undefined;
+  const now = new Date().toISOString();
+  const notDue = { lastAt, checked: 0, archived: 0, failed: [] };
+  if (controls.cancelRequested || !reconcileDue(settings.reconcile.everyMs, lastAt, now)) return notDue;
+  // Runs started before the reconcile existed end as they did.
+  if (!patched('mirror-reconcile')) return notDue;
+  const facts = await reconcileMirror(
+    {
+      integrationId: settings.integrationId,
+      dryRun: settings.dryRun,
+      pageSize: settings.pageSize,
+      crmTotal: run.crmTotal ?? 0,
+      activities,
+      controls,
+      write: { ...writeStep(run, activities, settings, controls), summaries: undefined },
+      verified: (write) => run.recordVerified(write),
+      planned: (writes) => run.recordPlan(writes),
+    },
+    now,
   );
+  // A dry run moves nothing, the reconcile's cadence included.
+  return settings.dryRun ? { ...facts, lastAt } : facts;
 }
 
 /**

@@ -340,11 +340,6 @@ export class ProductSyncRun {
     else counters.archived += 1;
   }
 
-  /** Updates and archives so far: what the change guard limits. */
-  get changesSoFar(): number {
-    return this.state.counters.updated + this.state.counters.archived;
-  }
-
   finishPage(nextCursor: ChangeCursor | null): void {
     if (nextCursor) this.state.cursor = nextCursor;
     this.state.pages += 1;

@@ -1,3 +1,5 @@
+import { durationSchema } from './duration';
+import { changeGuardSchema } from '../shared/changeGuard';
 import { z } from 'zod';
 import { contactFieldNames } from '../domain/crmDemand';
 import { matcherConfigSchema } from '../domain/demandMatcher';
@@ -52,9 +54,12 @@ const productSyncSchema = z.object({
   /** Re-read this much before the watermark: covers PMS rows committed late with an older timestamp. */
   overlapMs: z.number().int().min(0).max(86_400_000).default(5_000),
   mapping: fieldMappingSchema.default(fieldMappingSchema.parse(defaultFieldMapping)),
-  guard: z
-    .object({ maxChangeShare: z.number().min(0).max(1).default(0.5), minRecords: z.number().int().min(0).default(100) })
-    .default({ maxChangeShare: 0.5, minRecords: 100 }),
+  guard: changeGuardSchema,
+  /**
+   * Mirror mode: how often a run compares the CRM's records with the PMS's ids and archives those
+   * whose product is gone (sources that never announce deletions need it); "0m" on every run.
+   */
+  reconcileEvery: durationSchema.default('24h'),
   schedule: scheduleSchema,
   failurePolicy: failurePolicySchema,
 });

@@ -93,6 +93,12 @@ export interface ProductSink {
   upsertBatch(inputs: CrmProductInput[], onProgress?: () => void): Promise<UpsertResult[]>;
   /** How many products the CRM holds (archived included): the base of the change guard. */
   count(): Promise<number>;
+  /**
+   * The bridge-managed records that are not archived, a page at a time in a stable order, from
+   * `after` (null: the first page). Mirror mode's reconcile compares them with the PMS; a sink
+   * without it cannot be reconciled (the run's summary says so).
+   */
+  listManaged?(after: string | null, limit: number): Promise<{ records: CrmProductRecord[]; after: string | null }>;
 }
 
 /** What one product integration's activities talk to: its connectors and field mapping, from configuration. */

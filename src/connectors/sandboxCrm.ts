@@ -24,6 +24,10 @@ const upsertResponseSchema = z.object({
   ),
 });
 const listResponseSchema = z.object({ total: z.number().int().nonnegative() });
+const listPageSchema = z.object({
+  results: z.array(crmProductSchema),
+  paging: z.object({ next: z.object({ after: z.string() }) }).nullable(),
+});
 
 /**
  * The text limits of the sandbox CRM's product properties, as its published API document
@@ -99,6 +103,18 @@ export class SandboxCrmSink implements ProductSink {
       if (error instanceof HttpStatusError) throw new RequestRejectedError(this.system, error.status, error.message);
       throw error;
     }
+  }
+
+  /** Every record the sandbox CRM holds carries an external id: all are the bridge's. */
+  async listManaged(after: string | null, limit: number): Promise<{ records: CrmProductRecord[]; after: string | null }> {
+    const page = await this.http.call({
+      method: 'GET',
+      path: '/api/products',
+      route: '/api/products',
+      query: { limit, includeArchived: 'false', ...(after ? { after } : {}) },
+      schema: listPageSchema,
+    });
+    return { records: page.results, after: page.paging?.next.after ?? null };
   }
 
   async count(): Promise<number> {

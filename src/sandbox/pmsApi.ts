@@ -120,6 +120,18 @@ export const pmsRoutes = {
       ...errors,
     },
   },
+  purge: {
+    method: 'POST',
+    url: '/_admin/products/purge',
+    summary: 'Remove products with no trace in the change feed, batch-get or webhooks',
+    description:
+      'Simulates a source that does not report deletions (HubSpot, Akeneo): the products are simply gone. ' +
+      'Only mirror mode reconcile notices, by comparing the CRM with the ids the PMS still has.',
+    tags: ['admin'],
+    secured: true,
+    body: batchGetBodySchema,
+    responses: { 200: { description: 'How many of the ids existed', schema: z.object({ purged: z.number().int() }) }, ...errors },
+  },
   delete: {
     method: 'DELETE',
     url: '/api/products/:id',

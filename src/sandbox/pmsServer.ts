@@ -96,6 +96,7 @@ export function createPmsServer(options: PmsServerOptions): PmsServer {
     options: parsed,
     store,
     routes: [...Object.values(pmsRoutes), ...Object.values(requirementRoutes), ...Object.values(demandSignalRoutes)],
+    registerAdmin: (admin) => addRoute(admin, pmsRoutes.purge, ({ body }) => ({ purged: store.purge(body.ids) })),
     registerApi: (api) => {
       registerProductRoutes(api, store, webhooks);
       registerDemandRoutes(api, { products: store, requirements, signals: demandSignals });

@@ -150,6 +150,19 @@ export class PmsStore {
   }
 
   /**
+   * Removes products outright, with no trace in the change feed, batch-get or webhooks: how a
+   * source that does not report deletions (HubSpot, Akeneo) looks to the bridge. Returns how many
+   * existed.
+   */
+  purge(ids: readonly string[]): number {
+    return transaction(this.db, () => {
+      const existing = this.getMany(ids).length;
+      this.db.run('DELETE FROM products WHERE id IN (SELECT value FROM json_each(?))', [JSON.stringify([...new Set(ids)])]);
+      return existing;
+    });
+  }
+
+  /**
    * Bulk load (seeding, test fixtures): creates or replaces every product like PUT, in one
    * transaction. They share one timestamp, as rows of one import do in real systems; the id
    * tie-breaker in the cursor keeps paging through them exact. Returns how many were written.

@@ -10,7 +10,6 @@ export const failureTypes = {
   /** The sync's mode needs something the target cannot do (mirror mode needs archiving). */
   unsupportedMode: 'UnsupportedMode',
   invalidWorkflowInput: 'InvalidWorkflowInput',
-  changeGuardTripped: 'ChangeGuardTripped',
   needsAttentionTimeout: 'NeedsAttentionTimeout',
   alertWebhookUnavailable: 'AlertWebhookUnavailable',
   /** This worker maps with another field mapping than the run plans under (a rolling deploy): another worker takes the retry. */

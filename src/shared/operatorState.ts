@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { guardCountSchema } from './changeGuard';
 
 /**
  * What an operator set or the run decided about itself, carried across continue-as-new so the next
@@ -11,5 +12,7 @@ export const operatorStateSchema = z.object({
   lastFailureReason: z.string().optional(),
   /** The error-rate window's pages, oldest first. */
   errorWindow: z.array(z.object({ attempted: z.number().int().min(0), failed: z.number().int().min(0) })).default([]),
+  /** The updates and archives the change guard has counted (since the last go-ahead). */
+  guardCount: guardCountSchema,
 });
 export type OperatorState = z.infer<typeof operatorStateSchema>;

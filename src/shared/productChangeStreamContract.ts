@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { attentionSettingsSchema } from './attentionSettings';
+import { changeGuardSchema } from './changeGuard';
+import { operatorStateSchema } from './operatorState';
 import { retrySettingsSchema } from './retrySettings';
 import { syncModes } from './syncModes';
 
@@ -18,6 +20,8 @@ const streamTotalsSchema = z.object({
   batches: z.number().int().default(0),
   fetched: z.number().int().default(0),
   written: z.number().int().default(0),
+  /** CRM records archived because the PMS deleted the product (mirror mode). */
+  archived: z.number().int().default(0),
   unchanged: z.number().int().default(0),
   rejected: z.number().int().default(0),
   failed: z.number().int().default(0),
@@ -40,6 +44,16 @@ export const productChangeStreamInputSchema = z.object({
   retry: retrySettingsSchema,
   /** How long a stopped stream waits for an operator (the same operator controls as productSync). */
   attention: attentionSettingsSchema,
+  /** productSync's change guard, over the changes of the last `guardWindowMs` (the stream never ends). */
+  guard: changeGuardSchema,
+  guardWindowMs: z
+    .number()
+    .int()
+    .min(60_000)
+    .max(7 * 86_400_000)
+    .default(3_600_000),
+  /** Paused, needs attention, the guard's count: what the previous run of the stream handed over. */
+  operator: operatorStateSchema.optional(),
   /** Changes not yet written when the previous run continued as new. */
   pending: z.array(productChangeSchema).default([]),
   totals: streamTotalsSchema.default(streamTotalsSchema.parse({})),

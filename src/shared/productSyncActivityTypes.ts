@@ -67,9 +67,18 @@ export interface FetchByIdsInput {
   mode: SyncMode;
   ids: string[];
   mapping?: RunMapping;
+  /**
+   * Deletions the PMS announced (a webhook with deleted: true), at the version it announced: a
+   * read that still shows the product at that version or older is stale, and the product is
+   * treated as deleted. Ids the PMS no longer returns are deleted in any case.
+   */
+  deletions?: Array<{ productId: string; updatedAt: string }>;
 }
 
-/** What retrying named records needs: their writes now, and which need nothing any more. */
+/**
+ * What writing named records needs: their writes now (in mirror mode an archive for a product the
+ * PMS deleted or no longer returns), and which need nothing any more.
+ */
 export interface RetryPlan {
   writes: PlannedWrite[];
   rejected: RecordIssue[];
@@ -103,4 +112,28 @@ export interface VerifyInput {
 export interface VerifyOutcome {
   verified: string[];
   mismatched: Array<{ externalId: string; reason: string }>;
+}
+
+export interface ReconcileInput {
+  integrationId: string;
+  /** Where the previous call stopped in the CRM's listing; null: from the start. */
+  after: string | null;
+  /** Return once this many archives are planned (at a page boundary), so a page of writes stays bounded. */
+  maxWrites: number;
+  /** Return once this many CRM records are compared, so one call stays well inside its timeout. */
+  maxChecked: number;
+  /** The run's mapping, which the archives' hashes are made under (absent: the worker's, unchecked). */
+  mapping?: RunMapping;
+}
+
+/** One stretch of mirror mode's reconcile: CRM records compared with the PMS, and the archives it needs. */
+export interface ReconcilePlan {
+  /** Archives of CRM records whose product the PMS no longer has (or has deleted). */
+  writes: PlannedWrite[];
+  /** CRM records compared in this stretch. */
+  checked: number;
+  after: string | null;
+  done: boolean;
+  /** Set when the target cannot list its records, so nothing could be compared. */
+  unsupported?: string;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { operatorStateSchema } from './operatorState';
 import { attentionSettingsSchema } from './attentionSettings';
+import { changeGuardSchema } from './changeGuard';
 import { changeCursorSchema, type ChangeCursor } from './changeCursor';
 import type { SkippedRecord } from './failuresReport';
 import { mappingRecordSchema, type MappingRecord } from './mappingChange';
@@ -98,14 +99,20 @@ export const productSyncInputSchema = z.object({
   verifyAttempts: z.number().int().min(1).max(5).default(2),
   /** When the run stops and asks for a person. */
   attention: attentionSettingsSchema,
-  guard: z
+  /** The change guard: see changeGuard.ts. */
+  guard: changeGuardSchema,
+  /**
+   * Mirror mode's reconcile (see workflows/mirrorReconcile.ts): at the end of a run, when the last
+   * one is at least `everyMs` ago (0: every run), the CRM's records are compared with the PMS's
+   * ids and those whose product is gone are archived. `lastAt` is when it last ran (taken from the
+   * previous scheduled run's summary when omitted).
+   */
+  reconcile: z
     .object({
-      /** Largest share of the CRM's records one run may update or archive. */
-      maxChangeShare: z.number().min(0).max(1).default(0.5),
-      /** The guard applies only to a CRM holding at least this many records. */
-      minRecords: z.number().int().min(0).default(100),
+      everyMs: z.number().int().min(0).default(86_400_000),
+      lastAt: z.iso.datetime().nullable().optional(),
     })
-    .default({ maxChangeShare: 0.5, minRecords: 100 }),
+    .default({ everyMs: 86_400_000 }),
   /** A worker that dies mid-activity is noticed after this long without a heartbeat. */
   heartbeatTimeoutMs: z.number().int().min(1_000).max(600_000).default(30_000),
   /** Retries of reads (fetch, verify); writes use `writeRetry` when given. */
@@ -115,6 +122,20 @@ export const productSyncInputSchema = z.object({
 });
 export type ProductSyncInput = z.input<typeof productSyncInputSchema>;
 export type ProductSyncSettings = z.output<typeof productSyncInputSchema>;
+
+/** What mirror mode's reconcile did in a run (see reconcile in the input). */
+export interface ReconcileFacts {
+  /** When it last compared the CRM with the PMS (this run, or an earlier one); null: never. */
+  lastAt: string | null;
+  /** CRM records compared in this run (0 when it was not due). */
+  checked: number;
+  /** CRM records archived because their product is gone from the PMS. */
+  archived: number;
+  /** Archives the CRM refused (capped); the next reconcile finds them again. */
+  failed: RecordIssue[];
+  /** Why nothing could be compared (a target that cannot list its records). */
+  unsupported?: string;
+}
 
 export interface ProductSyncSummary extends RunFacts {
   mode: SyncMode;
@@ -137,4 +158,6 @@ export interface ProductSyncSummary extends RunFacts {
   mapping?: MappingRecord;
   /** Set when this run applied a mapping change: "mapping changed (a -> b): up to N records to rewrite (...); M rewritten". */
   mappingChange?: string;
+  /** Mirror mode only: the reconcile of CRM records whose product is gone from the PMS. */
+  reconcile?: ReconcileFacts;
 }

@@ -86,6 +86,7 @@ export function productSyncStart(sync: ProductSyncConfig): SyncStart {
         overlapMs: sync.overlapMs,
         parkAfterAttempts: sync.failurePolicy.parkAfterRuns,
         guard: sync.guard,
+        reconcile: { everyMs: durationMs(sync.reconcileEvery) },
         ...failureArgs(sync.failurePolicy),
       },
     ],

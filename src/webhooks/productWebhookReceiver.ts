@@ -19,7 +19,7 @@ const maxBodyBytes = 64 * 1024;
 const tracer = trace.getTracer('crm-pms-bridge/webhooks');
 const deliverySpans = new WeakMap<object, Span>();
 
-export type StreamSettings = Pick<ProductChangeStreamInput, 'windowMs' | 'maxBatch' | 'mode'>;
+export type StreamSettings = Pick<ProductChangeStreamInput, 'windowMs' | 'maxBatch' | 'mode' | 'guard' | 'guardWindowMs'>;
 
 export interface ProductWebhookReceiverOptions {
   /** The secret shared with the PMS that signs deliveries (HMAC-SHA256). */

@@ -18,10 +18,13 @@ export function webhookSecret(config: BridgeConfig, allowGenerated: boolean): st
   );
 }
 
-/** Every configured product sync accepts webhooks, with its mode and the configured window and batch. */
+/**
+ * Every configured product sync accepts webhooks, with its mode and change guard and the
+ * configured window and batch; the guard counts the stream's changes over `webhooks.guardWindowMs`.
+ */
 export function streamSettings(config: BridgeConfig): Map<string, StreamSettings> {
-  const { windowMs, maxBatch } = config.webhooks;
-  return new Map(config.productSyncs.map((sync) => [sync.id, { windowMs, maxBatch, mode: sync.mode }]));
+  const { windowMs, maxBatch, guardWindowMs } = config.webhooks;
+  return new Map(config.productSyncs.map((sync) => [sync.id, { windowMs, maxBatch, mode: sync.mode, guard: sync.guard, guardWindowMs }]));
 }
 
 /** Where a PMS delivers its signed product-change webhooks. */

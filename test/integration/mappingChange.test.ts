@@ -110,8 +110,11 @@ describe('a changed field mapping is applied to what already synced (real Tempor
 
       const change = `mapping changed (${versionOf(oldMapping)} -> ${versionOf(newMapping)}): up to ${first.counts.created} records to rewrite (removed, cleared in the CRM: stock)`;
       assert.equal(stopped?.mappingChange, `${change}; 0 rewritten`, 'the progress query says what the run rewrites');
-      assert.match(stopped?.attentionReason ?? '', /^Change guard: mapping changed .*more than 50% of the CRM's \d+ products/);
-      assert.match(stopped?.attentionReason ?? '', /Send resume \(Temporal UI, or bridge resume /);
+      assert.match(
+        stopped?.attentionReason ?? '',
+        /^Change guard: page \d+ of a rewrite \(mapping changed .*past 50% of the CRM's \d+ products/,
+      );
+      assert.match(stopped?.attentionReason ?? '', /send resume \(the go-ahead/);
       assert.equal(stockWhileStopped, first.counts.created, 'nothing was rewritten before the go-ahead');
 
       assert.equal(second.status, 'Completed');

@@ -6,6 +6,7 @@ import { startSandbox, testConfig, withoutFieldLimitChecks } from '../helpers/sa
 import { assertCrmMatchesPms } from '../helpers/crmAssertions';
 import { useTemporalServer } from '../helpers/temporalServer';
 import { syncStatusKey } from '../../src/shared/searchAttributes';
+import { progressQuery, resumeUpdate } from '../../src/shared/messages';
 import { createTestWorker, runProductSync, startProductSync, uniqueTaskQueue } from '../helpers/worker';
 /** Fast retries keep fault tests short; the policy's shape is the production one. */
 const fastRetry = { initialIntervalMs: 100, maximumIntervalMs: 1_000, maximumAttempts: 20 };
@@ -164,7 +165,7 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
     }
   });
 
-  test('the change guard stops a run that would rewrite most of the CRM, with a reason the operator can act on', async () => {
+  test('the change guard stops a run that would rewrite most of the CRM for an operator, and its go-ahead (resume) writes the rest', async () => {
     const sandbox = await startSandbox({ products: 200 });
     try {
       const config = testConfig(sandbox, uniqueTaskQueue('guard'));
@@ -173,15 +174,36 @@ describe('productSync on a real Temporal server and the sandbox systems', () => 
         await sandbox.putProduct(product.id, { ...product, price: { amount: 0.01, currency: 'EUR' } });
       }
       await sandbox.resetCrmStats();
-      const failure = await runProductSync(temporal.env, config, { guard: { maxChangeShare: 0.25, minRecords: 100 } }).catch(
-        (error: unknown) => error,
-      );
-      assert.ok(failure instanceof WorkflowFailedError);
-      assert.match(
-        String(failure.cause?.message),
-        /Change guard: this run would update or archive more than 25% of the CRM's 200 products/,
-      );
-      assert.ok((await sandbox.crmStats()).recordsUpdated <= 50, 'never more than the allowed share was changed');
+      const worker = await createTestWorker(temporal.env, config);
+      await worker.runUntil(async () => {
+        const handle = await startProductSync(temporal.env.client, config, {
+          pageSize: 40,
+          guard: { maxChangeShare: 0.25, minRecords: 100 },
+        });
+        let progress = await handle.query(progressQuery);
+        while (progress.state !== 'NeedsAttention') {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          progress = await handle.query(progressQuery);
+        }
+        assert.match(
+          String(progress.attentionReason),
+          /^Change guard: page 2 would take the updates and archives of this run past 25% of the CRM's 200 products \(40 done, 40 more in page 2\)\. Nothing of page 2 was written\. .*send resume/,
+        );
+        assert.equal((await sandbox.crmStats()).recordsUpdated, 40, 'nothing past the allowed share was written while it waits');
+        const described = await handle.describe();
+        assert.equal(described.typedSearchAttributes.get(syncStatusKey), 'NeedsAttention', 'the UI can filter on it');
+
+        assert.match(await handle.executeUpdate(resumeUpdate), /resuming: the step that stopped \(Change guard: page 2/);
+        // After the go-ahead the count starts again: pages 2 (40) and 3 (40) fit, page 4 stops again.
+        while ((await handle.query(progressQuery)).pages < 3 || (await handle.query(progressQuery)).state !== 'NeedsAttention') {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        assert.match(String((await handle.query(progressQuery)).attentionReason), /page 4 .*\(40 done, 40 more in page 4\)/);
+        await handle.executeUpdate(resumeUpdate);
+        const summary = await handle.result();
+        assert.equal(summary.status, 'Completed');
+        assert.equal(summary.counts.updated, 200);
+      });
     } finally {
       await sandbox.close();
     }

@@ -12,10 +12,13 @@ import {
   type ProductWebhookReceiver,
 } from '../../src/webhooks/productWebhookReceiver';
 import { signDelivery } from '../../src/webhooks/webhookSignature';
-import { streamProgressQuery } from '../../src/shared/messages';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { pauseUpdate, progressQuery, resumeUpdate, streamProgressQuery } from '../../src/shared/messages';
+import { syncStatusKey } from '../../src/shared/searchAttributes';
+import { streamSettings } from '../../src/webhooks/webhookReceiverFromConfig';
 import { startSandbox, testConfig, type TestSandbox } from '../helpers/sandbox';
 import { useTemporalServer } from '../helpers/temporalServer';
-import { createTestWorker, uniqueTaskQueue } from '../helpers/worker';
+import { createTestWorker, runProductSync, uniqueTaskQueue } from '../helpers/worker';
 
 const secret = 'test-webhook-secret-0123456789';
 const integrationId = 'products';
@@ -226,6 +229,121 @@ describe('event-driven product sync', () => {
       const valid = JSON.stringify({ type: 'product.changed', eventId: 'e-y', product: { id: 'P-1', updatedAt: 'x', deleted: false } });
       const unknown = await deliver(valid, signDelivery(secret, valid), webhookPath('nope'));
       assert.equal(unknown.status, 404);
+    });
+  });
+  // A mirror-mode integration with a small change guard: 10% of the CRM's records an hour.
+  describe('PMS webhooks in mirror mode, under the change guard', () => {
+    const mirrorId = 'mirror';
+    let sandbox: TestSandbox;
+    let receiver: ProductWebhookReceiver;
+    let receiverUrl: string;
+    let worker: Worker;
+    let running: Promise<void>;
+    const stream = () => temporal.env.client.workflow.getHandle(changeStreamWorkflowId(mirrorId));
+    const totals = async () => (await stream().query(streamProgressQuery)).totals;
+    const crmRecord = (id: string) => sandbox.crm.store.getByExternalId(id);
+    /** The PMS products the CRM holds live records of. */
+    const synced = () =>
+      sandbox.crm.store
+        .all()
+        .filter((record) => !record.archived)
+        .map((record) => sandbox.pms.store.get(record.externalId)!);
+
+    before(async () => {
+      sandbox = await startSandbox({ products: 30 });
+      const config = testConfig(sandbox, uniqueTaskQueue('webhooks-mirror'), {
+        productSyncs: [{ id: mirrorId, source: 'pms', target: 'crm', mode: 'mirror', guard: { maxChangeShare: 0.1, minRecords: 10 } }],
+        webhooks: { windowMs: 1500 },
+      });
+      const first = await runProductSync(temporal.env, config, { integrationId: mirrorId, mode: 'mirror' });
+      // The seed has discontinued and invalid products, which mirror mode does not create.
+      assert.equal(first.counts.created, sandbox.crm.store.count({ includeArchived: false }));
+      receiver = createProductWebhookReceiver({
+        secret,
+        client: temporal.env.client,
+        taskQueue: config.temporal.taskQueue,
+        // The settings bridge serve hands the stream: the sync's mode and guard, the webhooks' window.
+        streams: streamSettings(config),
+        logger: createLogger('test-webhooks', { level: 'silent' }),
+      });
+      receiverUrl = await receiver.listen(0);
+      sandbox.pms.webhooks.configure({ url: `${receiverUrl}${webhookPath(mirrorId)}`, secret });
+      worker = await createTestWorker(temporal.env, config);
+      running = worker.run();
+    });
+
+    after(async () => {
+      await stream().terminate('test over');
+      worker.shutdown();
+      await running;
+      await receiver.close();
+      await sandbox.close();
+    });
+
+    test('a product deleted in the PMS is archived in the CRM through its webhook (deleted: true), and counted as archived', async () => {
+      const [deleted] = synced();
+      await sandbox.pmsApi('DELETE', `/api/products/${deleted!.id}`);
+      await until('the deleted product archived in the CRM', () => (crmRecord(deleted!.id)?.archived ? true : undefined));
+      const counted = await until('the archive counted', async () => ((await totals()).archived === 1 ? await totals() : undefined));
+      assert.equal(counted.written, 0, 'an archive is not counted as a write');
+    });
+
+    test('an announced product the PMS no longer returns (gone without a deletion flag) is archived', async () => {
+      const [gone] = synced();
+      // The sandbox knob for a source that never reports deletions: the product simply vanishes.
+      assert.deepEqual(await sandbox.pmsApi('POST', '/_admin/products/purge', { ids: [gone!.id] }), { purged: 1 });
+      const body = JSON.stringify({
+        type: 'product.changed',
+        eventId: `e-gone-${process.pid}`,
+        product: { id: gone!.id, updatedAt: new Date().toISOString(), deleted: false },
+      });
+      const answer = await fetch(`${receiverUrl}${webhookPath(mirrorId)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signDelivery(secret, body) },
+        body,
+      });
+      assert.equal(answer.status, 202);
+      await until('the vanished product archived in the CRM', () => (crmRecord(gone!.id)?.archived ? true : undefined));
+      await until('the archive counted', async () => ((await totals()).archived === 2 ? true : undefined));
+    });
+
+    test('a burst of changes past the guard waits for an operator (NeedsAttention), writes nothing meanwhile, and goes on after the go-ahead', async () => {
+      const burst = synced().slice(5, 10);
+      const priceOf = (id: string) => crmRecord(id)?.properties.price;
+      const before = burst.map((product) => priceOf(product.id));
+      const writtenBefore = (await totals()).written;
+      await sandbox.resetCrmStats();
+      for (const product of burst) await sandbox.putProduct(product.id, { ...product, price: { amount: 7.77, currency: 'EUR' } });
+
+      const progress = await until('the stream to stop for attention', async () => {
+        const now = await stream().query(progressQuery);
+        return now.state === 'NeedsAttention' ? now : undefined;
+      });
+      // Two archives in the last hour already; 5 more updates would pass 2 (10% of the 28 records, rounded down).
+      assert.match(
+        String(progress.attentionReason),
+        /^Change guard: batch \d+ would take the updates and archives of the last 1 h past 10% of the CRM's 28 products \(2 done, 5 more in batch \d+\)\. Nothing of batch \d+ was written\./,
+      );
+      assert.equal((await stream().describe()).typedSearchAttributes.get(syncStatusKey), 'NeedsAttention', 'the UI can filter on it');
+      assert.deepEqual(
+        burst.map((product) => priceOf(product.id)),
+        before,
+        'nothing of the burst was written',
+      );
+      assert.equal((await sandbox.crmStats()).upsertRequests, 0);
+      const pause = await stream()
+        .executeUpdate(pauseUpdate)
+        .then(
+          () => 'accepted',
+          (error: unknown) => (error instanceof WorkflowUpdateFailedError ? String(error.cause?.message) : String(error)),
+        );
+      assert.match(pause, /^pause refused: the run is already stopped for attention \(Change guard: /);
+
+      assert.match(await stream().executeUpdate(resumeUpdate), /^resuming: the step that stopped \(Change guard: batch/);
+      await until('the burst in the CRM', () => (burst.every((product) => priceOf(product.id) === 7.77) ? true : undefined));
+      await until('the burst verified and counted', async () => ((await totals()).written === writtenBefore + 5 ? true : undefined));
+      assert.equal((await stream().query(progressQuery)).state, 'Running');
+      assert.equal((await stream().describe()).typedSearchAttributes.get(syncStatusKey), 'Running');
     });
   });
 });

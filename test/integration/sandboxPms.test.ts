@@ -273,6 +273,7 @@ describe('sandbox PMS over HTTP', () => {
     assert.equal(document.openapi, '3.1.0');
     assert.deepEqual(Object.keys(document.paths).sort(), [
       '/_admin/faults',
+      '/_admin/products/purge',
       '/api/demand-signals',
       '/api/demand-signals/batch/upsert',
       '/api/products',

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/loadConfig';
 import { buildIntegrations } from '../../src/integrations';
+import type { ProductSyncInput } from '../../src/shared/productSyncContract';
+import { configuredSyncs } from '../../src/temporal/syncSchedules';
 import { sandboxWebhookTarget, streamSettings, webhookSecret } from '../../src/webhooks/webhookReceiverFromConfig';
 
 function dirWith(yaml: string): string {
@@ -52,9 +54,16 @@ describe('configuration of rate limits and webhooks', () => {
     assert.equal(webhookSecret(config, true), first);
   });
 
-  test('every product sync accepts webhooks with the configured window, and the sandbox PMS delivers to the first', () => {
-    const config = loadConfig({}, dirWith('webhooks:\n  windowMs: 250\n  port: 4555\n'));
-    assert.deepEqual(streamSettings(config).get('products'), { windowMs: 250, maxBatch: 100, mode: 'upsert' });
+  test("every product sync accepts webhooks with the configured window and guard window and the sync's mode and guard, and the sandbox PMS delivers to the first", () => {
+    const config = loadConfig({}, dirWith('webhooks:\n  windowMs: 250\n  port: 4555\n  guardWindowMs: 600000\n'));
+    assert.deepEqual(streamSettings(config).get('products'), {
+      windowMs: 250,
+      maxBatch: 100,
+      mode: 'upsert',
+      guard: { maxChangeShare: 0.5, minRecords: 100 },
+      guardWindowMs: 600_000,
+    });
+    assert.throws(() => loadConfig({}, dirWith('webhooks:\n  guardWindowMs: 1000\n')), /guardWindowMs/);
     assert.deepEqual(sandboxWebhookTarget(config, 'a-secret-of-enough-length'), {
       url: 'http://127.0.0.1:4555/webhooks/products/products',
       secret: 'a-secret-of-enough-length',
@@ -69,5 +78,16 @@ describe('configuration of rate limits and webhooks', () => {
     assert.ok(sinkPacer);
     assert.equal(pacerOf(integrations.demands.get('demands')!.crm), sinkPacer);
     assert.equal(pacerOf(integrations.products.get('products')!.source), undefined);
+  });
+});
+
+describe('mirror reconcile cadence in the configuration', () => {
+  test('reconcileEvery (default 24h) reaches the scheduled productSync as reconcile.everyMs; a value that is not a duration is refused', () => {
+    const [byDefault] = configuredSyncs(loadConfig({}, dirWith('')));
+    assert.deepEqual((byDefault!.args[0] as ProductSyncInput).reconcile, { everyMs: 86_400_000 });
+    const yaml = 'productSyncs:\n  - { id: products, source: pms, target: crm, mode: mirror, reconcileEvery: 6h }\n';
+    const [sixHourly] = configuredSyncs(loadConfig({}, dirWith(yaml)));
+    assert.deepEqual((sixHourly!.args[0] as ProductSyncInput).reconcile, { everyMs: 21_600_000 });
+    assert.throws(() => loadConfig({}, dirWith(yaml.replace('6h', 'daily'))), /reconcileEvery/);
   });
 });
