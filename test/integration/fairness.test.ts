@@ -25,7 +25,9 @@ import { createTestWorker, uniqueTaskQueue } from '../helpers/worker';
  *    the first task of integration `small`, queued last, is dispatched.
  */
 describe('fair sharing: each integration has its own fairness key on a shared task queue', () => {
-  const temporal = useTemporalServer();
+  // The bridge's server config turns fairness on (temporalServerConfig.ts); the CLI's dev server
+  // (BRIDGE_LOCAL_TEMPORAL=cli) gets the same settings here.
+  const temporal = useTemporalServer({ dynamicConfig: { 'matching.useNewMatcher': true, 'matching.enableFairness': true } });
 
   const system = (kind: 'sandbox-pms' | 'sandbox-crm', url: string) => ({
     kind,
