@@ -106,13 +106,10 @@ describe('fair sharing: each integration has its own fairness key on a shared ta
     const alone = await smallSyncMs('alone');
     const keyed = await smallSyncMs('keyed');
     const unkeyed = await smallSyncMs('unkeyed');
-    const figures = `the 100-product sync took ${alone} ms alone, ${keyed} ms beside the big one with keys, ${unkeyed} ms without`;
-    console.log(`fairness, one sync per integration: ${figures}`);
-    // Without keys the small sync waits behind at most one task of the big one per activity, as
-    // with keys: no starvation either way (a starved sync would take as long as the big one's
-    // 200 pages, minutes, not a few times its time alone).
-    assert.ok(unkeyed < 4 * keyed, `without keys the small sync is not starved: ${figures}`);
-    assert.ok(keyed < 4 * unkeyed, `with keys it is not slower either: ${figures}`);
+    // Not starved either way: the small sync finished while the big one was still running, with
+    // keys and without (asserted above). Its times are reported, not compared: on a loaded
+    // machine they vary more than keys change them (one run: 5.5 s alone, 2.4 s and 6.8 s beside the big one).
+    console.log(`fairness, one sync per integration: the 100-product sync took ${alone} ms alone, ${keyed} ms beside the big one with keys, ${unkeyed} ms without`);
   });
 
   test('a backlog of 60 runs of one integration: with fairness keys the other integration is dispatched near the front of it, without keys behind all of it', async () => {
