@@ -154,10 +154,67 @@ describe('the Temporal Web UI', { skip }, () => {
         await page.goto(`${ui.url}/namespaces/default/workflows/${handle.workflowId}/${handle.firstExecutionRunId}/history`);
         await page.getByText(temporalUiVersion).first().waitFor({ timeout: 60_000 });
 
-        const sendUpdate = async (name: string, input?: string) => {
-          // UPDATE_SELECTORS
+        /** More Actions > Send an Update: the dialog, with the update picked from the workflow's own list. */
+        const openUpdateDialog = async (name: string) => {
+          await page.getByRole('button', { name: 'More Actions' }).click();
+          await page.getByRole('menuitem', { name: 'Send an Update' }).click();
+          const dialog = page.getByRole('dialog', { name: 'Send an Update' });
+          await dialog.getByRole('combobox').first().click();
+          // The worker answers the UI's metadata query with each handler's description.
+          await page
+            .getByRole('option', { name: new RegExp(`^${name}\\b`) })
+            .first()
+            .waitFor({ timeout: 30_000 });
+          return dialog;
         };
-        void sendUpdate;
+
+        let dialog = await openUpdateDialog('pause');
+        await page.getByText('Finish the batch in flight, then wait for resume.', { exact: false }).first().waitFor();
+        await screenshot(page, 'send-update-list.png');
+        await page
+          .getByRole('option', { name: /^pause\b/ })
+          .first()
+          .click();
+        await dialog.getByRole('button', { name: 'Submit' }).click();
+        // The handler's answer, as the UI shows it.
+        const answer = page.getByText(/pausing after page \d+: the batch in flight finishes first/).first();
+        await answer.waitFor({ timeout: 30_000 });
+        await screenshot(page, 'send-update.png');
+        const stopsAfter = Number(/pausing after page (\d+)/.exec((await answer.textContent()) ?? '')?.[1]);
+        // The page in flight finishes, then the run waits: the server reports it paused with that page done.
+        await waitFor(
+          async () => {
+            const progress = await handle.query(progressQuery);
+            return progress.state === 'Paused' && progress.pages === stopsAfter;
+          },
+          60_000,
+          `the run to report Paused after page ${stopsAfter}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        assert.equal((await handle.query(progressQuery)).pages, stopsAfter, 'no page is written while paused');
+
+        // Nothing has failed: retryFailed is refused by its validator, with the reason, in the dialog.
+        await page.keyboard.press('Escape');
+        dialog = await openUpdateDialog('retryFailed');
+        await page
+          .getByRole('option', { name: /^retryFailed\b/ })
+          .first()
+          .click();
+        await dialog.getByRole('textbox').last().fill('{}');
+        await dialog.getByRole('button', { name: 'Submit' }).click();
+        await dialog
+          .getByText('retryFailed refused: nothing to retry: there are no failed or parked records')
+          .first()
+          .waitFor({ timeout: 30_000 });
+        await screenshot(page, 'update-refused.png');
+        assert.equal((await handle.query(progressQuery)).state, 'Paused', 'the refused update changed nothing');
+        const history = await handle.fetchHistory();
+        const updateNames = (history.events ?? []).flatMap((event) => {
+          const name = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+          return name ? [name] : [];
+        });
+        assert.deepEqual(updateNames, ['pause'], 'only the accepted pause is in the history');
+        await handle.terminate('web UI update test over');
       });
     } finally {
       await page.close();
