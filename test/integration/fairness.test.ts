@@ -109,7 +109,9 @@ describe('fair sharing: each integration has its own fairness key on a shared ta
     // Not starved either way: the small sync finished while the big one was still running, with
     // keys and without (asserted above). Its times are reported, not compared: on a loaded
     // machine they vary more than keys change them (one run: 5.5 s alone, 2.4 s and 6.8 s beside the big one).
-    console.log(`fairness, one sync per integration: the 100-product sync took ${alone} ms alone, ${keyed} ms beside the big one with keys, ${unkeyed} ms without`);
+    console.log(
+      `fairness, one sync per integration: the 100-product sync took ${alone} ms alone, ${keyed} ms beside the big one with keys, ${unkeyed} ms without`,
+    );
   });
 
   test('a backlog of 60 runs of one integration: with fairness keys the other integration is dispatched near the front of it, without keys behind all of it', async () => {
@@ -133,7 +135,9 @@ describe('fair sharing: each integration has its own fairness key on a shared ta
           const firstTaskStarted = async (handle: WorkflowHandle) => {
             const history = await handle.fetchHistory();
             const started = history.events?.find((event) => event.workflowTaskStartedEventAttributes);
-            return started?.eventTime ? Number(started.eventTime.seconds) * 1000 + Math.floor((started.eventTime.nanos ?? 0) / 1e6) : undefined;
+            return started?.eventTime
+              ? Number(started.eventTime.seconds) * 1000 + Math.floor((started.eventTime.nanos ?? 0) / 1e6)
+              : undefined;
           };
           let smallStarted: number | undefined;
           const deadline = Date.now() + 120_000;
