@@ -17,8 +17,8 @@ import { createTestWorker, uniqueTaskQueue } from '../helpers/worker';
  * in turn, so the tasks of a key that queued many hold back the others by about one task each.
  *
  * 1. At the product's own shape (one run per integration at a time, and a run calls one activity
- *    after another, reading at most one page ahead) an integration never has more than two activity tasks queued, so a FIFO queue
- *    already takes the integrations in turn: a 20,000-product sync does not starve a 100-product
+ *    after another, reading at most one page ahead) an integration never has more than two
+ *    activity tasks queued, so a FIFO queue already takes the integrations in turn: a 20,000-product sync does not starve a 100-product
  *    one on a worker with one activity slot, keys or not. The first test measures that.
  * 2. When one integration does queue many tasks at once (here: 60 runs of key `big` queued while
  *    no worker polls, as after a worker outage), the keys matter: the second test measures where
