@@ -13,13 +13,16 @@ import { installRuntimeLogging } from '../../src/temporal/runtimeLogging';
 import { ensureTemporalServer, ensureTemporalUiServer, temporalUiVersion } from '../../src/temporal/temporalServerBuild';
 import { startTemporalServer, type TemporalServerProcess } from '../../src/temporal/temporalServerProcess';
 import { startUiServer, type UiServerProcess } from '../../src/temporal/uiServer';
+import { progressQuery } from '../../src/shared/messages';
 import { startSandbox, testConfig } from '../helpers/sandbox';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
+import { waitUntil } from '../helpers/waitUntil';
 import { waitFor } from '../helpers/workerProcesses';
 
 /**
- * An operator pauses, then resets, a failing activity of a running productSync from the Temporal
- * Web UI (2.58.1) in headless Chromium, and the server shows each step took effect. With
+ * An operator works a running productSync from the Temporal Web UI (2.58.1) in headless Chromium:
+ * pauses, then resets, a failing activity; sends the `pause` update and reads its answer, and sees
+ * the reason a refused update gives. The server shows each step took effect. With
  * BRIDGE_SCREENSHOTS_DIR set (`npm run screenshots`), the screenshots of docs/operating.md are
  * written there.
  */
@@ -132,6 +135,111 @@ describe('the Temporal Web UI', { skip }, () => {
         );
         assert.equal(started?.activityTaskStartedEventAttributes?.attempt, 1, `the ${activityType} attempt that completed`);
         assert.ok((paused.attempt ?? 0) >= 3, 'it had failed at least three times before the pause');
+      });
+    } finally {
+      await page.close();
+      await sandbox.close();
+    }
+  });
+
+  test(`an operator sends the pause update to a running productSync from Web UI ${temporalUiVersion} and reads the answer; a refused update shows the validator's reason`, async () => {
+    // A slow CRM keeps the run going page after page while the operator works.
+    const sandbox = await startSandbox({ products: 2_000, crmFaults: { latencyMs: 1_000 } });
+    const config = testConfig(sandbox, uniqueTaskQueue('web-ui-update'));
+    const worker = await createTestWorker(env, config);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 820 } });
+    try {
+      await worker.runUntil(async () => {
+        const handle = await startProductSync(
+          env.client,
+          config,
+          { pageSize: 20, pagesPerRun: 500 },
+          'product-sync-products-update-from-ui',
+        );
+        await waitFor(async () => (await handle.query(progressQuery)).pages >= 1, 60_000, 'the first page to be written');
+        await page.goto(`${ui.url}/namespaces/default/workflows/${handle.workflowId}/${(await handle.describe()).runId}/history`);
+        await page.getByText(temporalUiVersion).first().waitFor({ timeout: 60_000 });
+
+        /** More Actions > Send an Update: the dialog, with the update picked from the workflow's own list. */
+        const openUpdateDialog = async (name: string) => {
+          await page.getByRole('button', { name: 'More Actions' }).click();
+          await page.getByRole('menuitem', { name: 'Send an Update' }).click();
+          const dialog = page.getByRole('dialog', { name: 'Send an Update' });
+          await dialog.getByRole('button', { name: 'Select an Update' }).click();
+          // The worker answers the UI's metadata query with each handler's description.
+          await page
+            .getByRole('option', { name: new RegExp(`^${name}\\b`) })
+            .first()
+            .waitFor({ timeout: 30_000 });
+          return dialog;
+        };
+
+        let dialog = await openUpdateDialog('pause');
+        // Each option carries the handler's description.
+        await page
+          .getByRole('option', { name: /^pause Finish the batch in flight, then wait for resume\./ })
+          .first()
+          .waitFor();
+        await screenshot(page, 'send-update-list.png');
+        await page
+          .getByRole('option', { name: /^pause\b/ })
+          .first()
+          .click();
+        await dialog.getByRole('button', { name: 'Submit' }).click();
+        // The UI shows the handler's answer in the event history (Workflow Execution Update Completed, Outcome Success).
+        const answer = await waitUntil(
+          async () => {
+            await page.reload();
+            await page.getByText('Event History').first().waitFor({ timeout: 30_000 });
+            return /pausing after page (\d+): the batch in flight finishes first/.exec(await page.locator('body').innerText());
+          },
+          (found) => found !== null,
+          "the pause update's answer in the Web UI's event history",
+          60_000,
+        );
+        const answerRow = page.getByRole('row').filter({ hasText: 'Workflow Execution Update Completed' }).first();
+        await answerRow.scrollIntoViewIfNeeded();
+        assert.match(
+          (await answerRow.innerText()).replace(/\s+/g, ' '),
+          /pausing after page \d+/,
+          'the answer is in the update-completed event',
+        );
+        await screenshot(page, 'send-update.png');
+        const stopsAfter = Number(answer![1]);
+        // The page in flight finishes, then the run waits: the server reports it paused with that page done.
+        await waitFor(
+          async () => {
+            const progress = await handle.query(progressQuery);
+            return progress.state === 'Paused' && progress.pages === stopsAfter;
+          },
+          60_000,
+          `the run to report Paused after page ${stopsAfter}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+        assert.equal((await handle.query(progressQuery)).pages, stopsAfter, 'no page is written while paused');
+
+        // Nothing has failed: retryFailed is refused by its validator, with the reason, in the dialog.
+        await page.keyboard.press('Escape');
+        dialog = await openUpdateDialog('retryFailed');
+        await page
+          .getByRole('option', { name: /^retryFailed\b/ })
+          .first()
+          .click();
+        await dialog.getByRole('textbox', { name: 'Data' }).fill('{}');
+        await dialog.getByRole('button', { name: 'Submit' }).click();
+        await dialog
+          .getByText('retryFailed refused: nothing to retry: there are no failed or parked records')
+          .first()
+          .waitFor({ timeout: 30_000 });
+        await screenshot(page, 'update-refused.png');
+        assert.equal((await handle.query(progressQuery)).state, 'Paused', 'the refused update changed nothing');
+        const history = await handle.fetchHistory();
+        const updateNames = (history.events ?? []).flatMap((event) => {
+          const name = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+          return name ? [name] : [];
+        });
+        assert.deepEqual(updateNames, ['pause'], 'only the accepted pause is in the history');
+        await handle.terminate('web UI update test over');
       });
     } finally {
       await page.close();
