@@ -12,19 +12,8 @@ import { productSyncStart } from '../../src/temporal/syncSchedules';
 import { bridge } from '../helpers/bridgeCli';
 import { bridgeEnvironment, startSandbox, testConfig, type TestSandbox } from '../helpers/sandbox';
 import { useTemporalServer, workflowBundle } from '../helpers/temporalServer';
+import { waitUntil } from '../helpers/waitUntil';
 import { createTestWorker, startProductSync, uniqueTaskQueue } from '../helpers/worker';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await sleep(100);
-  }
-}
 
 /** The old mapping: stock is mapped, and the status table has no entry for discontinued products. */
 const oldMapping: FieldMappingInput = {
@@ -97,7 +86,7 @@ describe('a changed field mapping is applied to what already synced (real Tempor
       let stockWhileStopped = 0;
       const second = await runOn(after, async (workflowId) => {
         const handle = temporal.env.client.workflow.getHandle(workflowId);
-        stopped = await waitFor(
+        stopped = await waitUntil(
           () => handle.query(progressQuery),
           (p) => p.state === 'NeedsAttention',
           'the change guard to stop the rewrite',
@@ -170,12 +159,12 @@ describe('a changed field mapping is applied to what already synced (real Tempor
       await handle.signal(pauseSignal);
       const oldWorker = await createTestWorker(temporal.env, oldWorkers);
       await oldWorker.runUntil(async () => {
-        await waitFor(
+        await waitUntil(
           async () => (await handle.fetchHistory()).events?.filter((e) => e.activityTaskCompletedEventAttributes).length ?? 0,
           (completed) => completed >= 2,
           'the CRM count and the mapping read by the old worker',
         );
-        await waitFor(
+        await waitUntil(
           () => handle.query(progressQuery),
           (p) => p.state === 'Paused',
           'the run paused before its first page',
