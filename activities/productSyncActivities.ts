@@ -129,7 +129,7 @@ export function createProductSyncActivities(deps: ProductSyncDeps) {
         heartbeat.alive();
 
         // Into a CRM that started empty, in upsert mode, every record is a create: no read needed.
-        const crmEmpty = input.crmStartedEmpty === true && input.mode === 'upsert';
+        const crmEmpty = input.crmStartedEmpty === true && input.mode === 'upsert' && sink.capabilities.countIsCurrent === true;
         const { candidates, rejected, current, ownedFields } = await planWrites(integration, page.records, fields, heartbeat, { crmEmpty });
         const plan = diffPage(candidates, current, input.mode, ownedFields, input.maxBytes);
         // When the byte budget cut the page, it covers only the records up to the cut.

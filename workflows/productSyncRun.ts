@@ -161,9 +161,12 @@ export class ProductSyncRun {
    */
   recordPage(page: PagePlan): PlannedWrite[] {
     const counters = this.state.counters;
+    // A record skipped without a known version (it was parked) is left alone by a rewrite's full pass too.
     const skippedVersion = (write: PlannedWrite) =>
       this.state.skippedFailures.some(
-        (entry) => entry.id === write.externalId && entry.position && compareCursors(entry.position, write.position) === 0,
+        (entry) =>
+          entry.id === write.externalId &&
+          (entry.position ? compareCursors(entry.position, write.position) === 0 : this.state.rewrite !== undefined),
       );
     const writes = page.writes.filter((write) => !skippedVersion(write));
     counters.skipped += page.writes.length - writes.length;
@@ -279,8 +282,8 @@ export class ProductSyncRun {
   }
 
   /**
-   * `skipFailed`: stop retrying these records; the reason is kept for audit. A record the previous
-   * run left failed is skipped at the version that failed (see recordPage).
+   * `skipFailed`: stop retrying these records; the reason is kept for audit. A record is skipped
+   * at the version that failed (see recordPage).
    */
   skip(request: SkipFailedRequest, now: string): void {
     const current = [...this.state.failed, ...this.state.parked];
@@ -289,7 +292,9 @@ export class ProductSyncRun {
     for (const entry of targets) {
       if (this.state.failed.some((f) => f.id === entry.id)) this.state.counters.failed -= 1;
       this.dropFailure(entry.id);
-      const version = before.includes(entry) && entry.position ? { position: entry.position } : {};
+      // Skipped at the version that failed: a full pass (a rewrite after a mapping change) reads it
+      // again and leaves it, while a later change in the PMS is written as usual.
+      const version = entry.position ? { position: entry.position } : {};
       this.state.skippedFailures = [
         ...this.state.skippedFailures.filter((s) => s.id !== entry.id),
         { id: entry.id, reason: request.reason, failure: entry.reason, skippedAt: now, ...version },

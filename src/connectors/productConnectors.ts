@@ -73,6 +73,11 @@ export interface ProductSinkCapabilities {
   /** True when the sink can archive a record (mirror mode needs it). */
   archives: boolean;
   /**
+   * True when `count()` reflects every write at once (not a search index that lags, as HubSpot's
+   * does): a first sync into a CRM that counted 0 then plans creates without reading the CRM.
+   */
+  countIsCurrent?: boolean;
+  /**
    * Longest text each property takes, in characters, where the system publishes it: a record over
    * a limit is rejected with the reason before any write instead of failing run after run.
    */

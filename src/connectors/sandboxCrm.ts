@@ -54,6 +54,7 @@ export class SandboxCrmSink implements ProductSink {
       maxWriteBatch: options.maxWriteBatch ?? 100,
       // Its batches are independent transactions: two in flight keep it busy while one is on the wire.
       writesInFlight: 2,
+      countIsCurrent: true,
       maxReadBatch: 1000,
       upsert: 'native',
       archives: true,

@@ -22,12 +22,12 @@ describe('operator state travels across continue-as-new on a real Temporal serve
       const worker = await createTestWorker(temporal.env, config);
       await worker.runUntil(async () => {
         const first = await startProductSync(temporal.env.client, config, { pageSize: 100, pagesPerRun: 1 });
-        // The CRM was counted (read 1) and the first page has read it to diff (read 2): the page is in
-        // flight, and it is the run's last page.
+        // The CRM was counted (request 1) and the first page has reached it (request 2: its diff read
+        // or, into an empty CRM, its write): the page is in flight, and it is the run's last page.
         await waitUntil(
-          async () => (await sandbox.crmStats()) as unknown as { readRequests: number },
-          (stats) => stats.readRequests >= 2,
-          'the first page reading the CRM',
+          async () => (await sandbox.crmStats()) as unknown as { faults: { requests: number } },
+          (stats) => stats.faults.requests >= 2,
+          'the first page reaching the CRM',
         );
         await first.signal(pauseSignal);
 

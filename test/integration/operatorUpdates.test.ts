@@ -52,7 +52,8 @@ describe('operator updates on a real Temporal server: answers, refusals with rea
   const temporal = useTemporalServer();
 
   test('productSync answers pause, skipFailed, retryFailed, resume and cancelAfterBatch, and refuses what cannot apply with the reason; bridge exits 4 on a refusal', async () => {
-    const sandbox = await startSandbox({ products: 0, crmFaults: { latencyMs: 60 } });
+    // Every CRM call takes 300 ms, so the run is still going while bridge (a new process) sends its updates.
+    const sandbox = await startSandbox({ products: 0, crmFaults: { latencyMs: 300 } });
     try {
       const products = generateProducts(60, 21);
       const [skipped, retried] = [products[0]!.id, products[1]!.id];
