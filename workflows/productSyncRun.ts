@@ -282,8 +282,8 @@ export class ProductSyncRun {
   }
 
   /**
-   * `skipFailed`: stop retrying these records; the reason is kept for audit. A record is skipped
-   * at the version that failed (see recordPage).
+   * `skipFailed`: stop retrying these records; the reason is kept for audit. A record the previous
+   * run left failed is skipped at the version that failed (see recordPage).
    */
   skip(request: SkipFailedRequest, now: string): void {
     const current = [...this.state.failed, ...this.state.parked];
@@ -292,9 +292,7 @@ export class ProductSyncRun {
     for (const entry of targets) {
       if (this.state.failed.some((f) => f.id === entry.id)) this.state.counters.failed -= 1;
       this.dropFailure(entry.id);
-      // Skipped at the version that failed: a full pass (a rewrite after a mapping change) reads it
-      // again and leaves it, while a later change in the PMS is written as usual.
-      const version = entry.position ? { position: entry.position } : {};
+      const version = before.includes(entry) && entry.position ? { position: entry.position } : {};
       this.state.skippedFailures = [
         ...this.state.skippedFailures.filter((s) => s.id !== entry.id),
         { id: entry.id, reason: request.reason, failure: entry.reason, skippedAt: now, ...version },
